@@ -1,0 +1,236 @@
+//! The HTTP side: router, GraphQL handler, health checks, request ids, shutdown.
+use crate::auth::{Viewer, session};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::graphql::{self, AppSchema, Services};
+use async_graphql::http::GraphiQLSource;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// Largest request body accepted on `/graphql`.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub services: Services,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings, clock: Clock) -> Self {
+        let services = Services {
+            db,
+            settings: Arc::new(settings),
+            clock,
+        };
+        let schema = graphql::build_schema(Some(services.clone()));
+        Self { schema, services }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Logged: method, path (never the query string or body), status, latency, request id.
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn live() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let check = tokio::time::timeout(
+        Duration::from_secs(3),
+        state.services.db.execute_unprepared("SELECT 1"),
+    );
+    match check.await {
+        Ok(Ok(_)) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness check: database unavailable");
+            unavailable()
+        }
+        Err(_) => {
+            tracing::warn!("readiness check: database did not answer in time");
+            unavailable()
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({ "status": "unavailable", "database": "unavailable" })),
+    )
+        .into_response()
+}
+
+async fn graphiql(State(state): State<AppState>) -> Response {
+    if state.services.settings.production {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+}
+
+/// A response shaped like a GraphQL error, for problems found before execution.
+fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
+    let mut response = (status, body).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn graphql_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Only JSON bodies: a browser cannot send one cross-site without a CORS preflight.
+    if !is_json(&headers) {
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Please send GraphQL requests as JSON, with the header Content-Type: application/json.",
+        );
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "The request body is not valid JSON.",
+            );
+        }
+    };
+    if value.is_array() {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Please send one operation per request; batches are not accepted.",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(request) => request,
+        Err(_) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "The request must be an object with a \"query\" string, and optional \"variables\" and \"operationName\".",
+            );
+        }
+    };
+
+    let (viewer, expiry) = match authenticate(&state, &headers).await {
+        Ok(found) => found,
+        Err(err @ (AppError::Unauthenticated | AppError::SessionExpired)) => {
+            return http_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "could not resolve the session");
+            return http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err.code(),
+                &err.to_string(),
+            );
+        }
+    };
+    let (viewer, loaders) = graphql::request_data(viewer, &state.services);
+    let mut request = request.data(viewer).data(loaders);
+    if let Some(expiry) = expiry {
+        request = request.data(crate::graphql::SessionExpiry(expiry));
+    }
+    Json(state.schema.execute(request).await).into_response()
+}
+
+/// Resolves the `Authorization: Bearer` header. No header: anonymous. A bad token: refused.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Viewer, Option<chrono::DateTime<chrono::Utc>>), AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok((Viewer::Anonymous, None));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthenticated)?;
+    let (viewer, session) =
+        session::resolve(&state.services.db, token, state.services.clock.now()).await?;
+    Ok((viewer, Some(session.expires_at)))
+}

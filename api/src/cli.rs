@@ -1,0 +1,372 @@
+//! The command line: serve (the default), migrate, schema, demo and admin commands.
+use crate::app::{self, AppState};
+use crate::auth::session;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::{demo, families, organisations, practitioners};
+use crate::error::AppError;
+use crate::graphql::ids::{self, Kind};
+use anyhow::{Context, anyhow, bail};
+use async_graphql::ID;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use entities::family_member::MemberRelation;
+use entities::organisation::OrganisationKind;
+use entities::practitioner_role::Role;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use std::io::Write;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "family-plan",
+    version,
+    about = "Family Plan API: the GraphQL service behind a family's Early Help plan."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply migrations and serve the API (the default).
+    Serve,
+    /// Apply database migrations, then stop.
+    Migrate,
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+    /// Load a small fictional data set to try the API with.
+    Demo,
+    /// Manage organisations, practitioners, families and sessions.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Admin {
+    /// Add a partner organisation.
+    CreateOrganisation {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+    },
+    /// Add a practitioner to an organisation.
+    CreatePractitioner {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// The organisation's name or ID.
+        #[arg(long)]
+        organisation: String,
+        /// A role; repeat for several. Default: practitioner.
+        #[arg(long = "role", value_enum)]
+        roles: Vec<RoleArg>,
+    },
+    /// Open a family record.
+    CreateFamily {
+        #[arg(long)]
+        reference: String,
+        #[arg(long)]
+        area: String,
+        /// 1 universal, 2 early help, 3 complex needs, 4 child protection.
+        #[arg(long, value_parser = clap::value_parser!(i16).range(1..=4))]
+        need_level: i16,
+    },
+    /// Add a person to a family record.
+    AddMember {
+        /// The family's reference.
+        #[arg(long)]
+        family: String,
+        #[arg(long)]
+        name: String,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        born: NaiveDate,
+        #[arg(long, value_enum)]
+        relation: RelationArg,
+        /// Give one when the person will sign in to the app.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Mint a session token for an existing account, for trying the API.
+    Token {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum KindArg {
+    Council,
+    Health,
+    Education,
+    Police,
+    Housing,
+    Voluntary,
+    Other,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum RoleArg {
+    Practitioner,
+    HubWorker,
+    LocalityManager,
+    Admin,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum RelationArg {
+    Parent,
+    OtherAdult,
+    Child,
+}
+
+impl From<KindArg> for OrganisationKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Council => Self::Council,
+            KindArg::Health => Self::Health,
+            KindArg::Education => Self::Education,
+            KindArg::Police => Self::Police,
+            KindArg::Housing => Self::Housing,
+            KindArg::Voluntary => Self::Voluntary,
+            KindArg::Other => Self::Other,
+        }
+    }
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Practitioner => Self::Practitioner,
+            RoleArg::HubWorker => Self::HubWorker,
+            RoleArg::LocalityManager => Self::LocalityManager,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<RelationArg> for MemberRelation {
+    fn from(r: RelationArg) -> Self {
+        match r {
+            RelationArg::Parent => Self::AdultWithParentalResponsibility,
+            RelationArg::OtherAdult => Self::OtherAdult,
+            RelationArg::Child => Self::Child,
+        }
+    }
+}
+
+/// Runs a parsed command line, writing what it has to say to `out`.
+pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    settings.validate()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Schema => {
+            write!(out, "{}", crate::graphql::sdl())?;
+            Ok(())
+        }
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            open_database(&settings).await?;
+            writeln!(out, "Migrations applied.")?;
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open_database(&settings).await?;
+            let clock = Clock::system();
+            let loaded = demo::load(&db, clock.now()).await.map_err(explain)?;
+            if loaded {
+                writeln!(out, "Demo data loaded. People who can sign in:")?;
+            } else {
+                writeln!(out, "Demo data is already loaded. People who can sign in:")?;
+            }
+            for account in demo::ACCOUNTS {
+                writeln!(out, "  {:<28} {}", account.email, account.who)?;
+            }
+            writeln!(
+                out,
+                "Mint a token with: family-plan admin token --email hub@wrenfield.example"
+            )?;
+            Ok(())
+        }
+        Command::Admin(admin) => {
+            let db = open_database(&settings).await?;
+            run_admin(admin, &db, &settings, &Clock::system(), out).await
+        }
+    }
+}
+
+async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = crate::db::connect(settings).await?;
+    crate::db::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    crate::telemetry::init(&settings);
+    let db = open_database(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("could not listen on {}", settings.bind))?;
+    tracing::info!(address = %settings.bind, production = settings.production, "serving GraphQL at /graphql");
+    let state = AppState::new(db, settings, Clock::system());
+    app::serve(listener, state, app::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Turns a domain error into a message for the person at the terminal.
+fn explain(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Invalid(errors) => anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        AppError::Internal(cause) => cause,
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn run_admin(
+    admin: Admin,
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &Clock,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let now = clock.now();
+    match admin {
+        Admin::CreateOrganisation { name, kind } => {
+            let org = organisations::create(db, &name, kind.into(), now)
+                .await
+                .map_err(explain)?;
+            writeln!(
+                out,
+                "Created organisation {} ({})",
+                org.name,
+                ids::encode(Kind::Organisation, org.id).as_str()
+            )?;
+        }
+        Admin::CreatePractitioner {
+            name,
+            email,
+            organisation,
+            roles,
+        } => {
+            let organisation_id = find_organisation(db, &organisation).await?;
+            let roles: Vec<Role> = roles.into_iter().map(Into::into).collect();
+            let txn = crate::db::begin_write(db).await?;
+            let new = practitioners::NewPractitioner {
+                name: &name,
+                email: &email,
+                organisation_id,
+                roles: &roles,
+            };
+            let p = practitioners::create(&txn, new, now)
+                .await
+                .map_err(explain)?;
+            txn.commit().await?;
+            writeln!(
+                out,
+                "Created practitioner {} ({})",
+                p.name,
+                ids::encode(Kind::Practitioner, p.id).as_str()
+            )?;
+        }
+        Admin::CreateFamily {
+            reference,
+            area,
+            need_level,
+        } => {
+            let txn = crate::db::begin_write(db).await?;
+            let new = families::NewFamily {
+                reference: &reference,
+                local_area: &area,
+                need_level,
+                decided_by: None,
+            };
+            let family = families::create(&txn, new, now).await.map_err(explain)?;
+            txn.commit().await?;
+            writeln!(
+                out,
+                "Opened family record {} ({})",
+                family.reference,
+                ids::encode(Kind::Family, family.id).as_str()
+            )?;
+        }
+        Admin::AddMember {
+            family,
+            name,
+            born,
+            relation,
+            email,
+        } => {
+            let family = families::find_by_reference(db, &family)
+                .await
+                .map_err(explain)?
+                .ok_or_else(|| anyhow!("no family record has the reference {family:?}"))?;
+            let txn = crate::db::begin_write(db).await?;
+            let new = families::NewMember {
+                family_id: family.id,
+                name: &name,
+                date_of_birth: born,
+                relation: relation.into(),
+                email: email.as_deref(),
+            };
+            let member = families::add_member(&txn, new, now)
+                .await
+                .map_err(explain)?;
+            txn.commit().await?;
+            writeln!(
+                out,
+                "Added {} to {} ({})",
+                member.name,
+                family.reference,
+                ids::encode(Kind::FamilyMember, member.id).as_str()
+            )?;
+        }
+        Admin::Token { email } => {
+            let account = session::account_by_email(db, &email)
+                .await
+                .map_err(explain)?
+                .ok_or_else(|| anyhow!("nobody signs in with {email:?}"))?;
+            let minted = session::mint(db, account.id, now, settings.session_lifetime)
+                .await
+                .map_err(explain)?;
+            writeln!(out, "{}", minted.token)?;
+            writeln!(
+                out,
+                "Expires at {}. Send it as: Authorization: Bearer <token>",
+                minted.expires_at.to_rfc3339()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds an organisation by its global ID or its exact name.
+async fn find_organisation(db: &DatabaseConnection, given: &str) -> anyhow::Result<uuid::Uuid> {
+    if let Ok(id) = ids::decode(&ID(given.to_owned()), Kind::Organisation) {
+        if entities::organisation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Ok(id);
+        }
+    }
+    match organisations::find_by_name(db, given)
+        .await
+        .map_err(explain)?
+    {
+        Some(org) => Ok(org.id),
+        None => bail!("no organisation is called {given:?}"),
+    }
+}

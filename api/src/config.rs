@@ -1,0 +1,183 @@
+//! Settings: command-line flags or `FAMILY_PLAN_…` environment variables, with defaults that
+//! run with no configuration at all (SQLite in `./data`, email written to files).
+use anyhow::{Context, bail};
+use clap::{Args, CommandFactory, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Variables with this prefix belong to the test harness, not to the server.
+const TEST_PREFIX: &str = "FAMILY_PLAN_TEST_";
+const PREFIX: &str = "FAMILY_PLAN_";
+
+#[derive(Args, Debug, Clone)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// Folder for the SQLite database and outgoing email files.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `postgres://…`, or `sqlite://…`. Default: SQLite in the data folder.
+    #[arg(long, env = "FAMILY_PLAN_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "FAMILY_PLAN_DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: u32,
+
+    /// Address of the app that links in emails point to.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_PUBLIC_URL",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
+    pub public_url: String,
+
+    /// Production mode: no GraphiQL page, no introspection, no field suggestions.
+    #[arg(long, env = "FAMILY_PLAN_PRODUCTION", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub production: bool,
+
+    /// How long a session lasts after sign-in, e.g. `12h` or `30m`.
+    #[arg(long, env = "FAMILY_PLAN_SESSION_LIFETIME", default_value = "12h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub session_lifetime: Duration,
+
+    /// Labels of need levels 1 to 4 on the local threshold framework, separated by `;`.
+    #[arg(long, env = "FAMILY_PLAN_NEED_LEVEL_LABELS", global = true,
+          default_value = "Universal;Early help;Complex needs (child in need);Child protection",
+          value_parser = NeedLevelLabels::parse)]
+    pub need_level_labels: NeedLevelLabels,
+
+    /// Log filter, e.g. `info` or `family_plan=debug`.
+    #[arg(long, env = "FAMILY_PLAN_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log format.
+    #[arg(long, env = "FAMILY_PLAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The four labels of the local threshold framework, level 1 first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedLevelLabels(pub [String; 4]);
+
+impl NeedLevelLabels {
+    fn parse(value: &str) -> Result<Self, String> {
+        let labels: Vec<String> = value.split(';').map(|s| s.trim().to_owned()).collect();
+        match <[String; 4]>::try_from(labels) {
+            Ok(labels) if labels.iter().all(|l| !l.is_empty()) => Ok(Self(labels)),
+            _ => Err("give exactly four non-empty labels separated by `;`".into()),
+        }
+    }
+
+    /// The label of a level from 1 to 4.
+    pub fn label(&self, level: i16) -> &str {
+        usize::try_from(level - 1)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map_or("Unknown level", String::as_str)
+    }
+}
+
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// The database URL in force: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.sqlite_path().display()),
+        }
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("family-plan.db")
+    }
+
+    pub fn database_kind(&self) -> anyhow::Result<DatabaseKind> {
+        let url = self.database_url();
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            bail!("FAMILY_PLAN_DATABASE_URL must start with postgres:// or sqlite:")
+        }
+    }
+
+    /// Checks what clap cannot: no unknown `FAMILY_PLAN_…` variable, a usable public URL.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        reject_unknown_variables(std::env::vars().map(|(name, _)| name))?;
+        self.database_kind()?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            bail!("FAMILY_PLAN_PUBLIC_URL must start with http:// or https://");
+        }
+        if self.session_lifetime.is_zero() {
+            bail!("FAMILY_PLAN_SESSION_LIFETIME must be longer than zero");
+        }
+        Ok(())
+    }
+
+    /// Settings with every default, for tests and for exporting the schema.
+    pub fn defaults() -> anyhow::Result<Self> {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parsed = <Only as clap::Parser>::try_parse_from(["family-plan"])
+            .context("the default settings do not parse")?;
+        Ok(parsed.settings)
+    }
+}
+
+/// Every environment variable that the command line knows, taken from clap itself so that the
+/// list cannot fall out of step with the flags.
+fn known_variables() -> Vec<String> {
+    crate::cli::Cli::command()
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .collect()
+}
+
+pub fn reject_unknown_variables(names: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let known = known_variables();
+    let mut unknown: Vec<String> = names
+        .filter(|n| n.starts_with(PREFIX) && !n.starts_with(TEST_PREFIX) && !known.contains(n))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort();
+    bail!(
+        "unknown setting {}. Known settings are: {}",
+        unknown.join(", "),
+        known.join(", ")
+    )
+}

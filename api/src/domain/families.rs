@@ -1,0 +1,239 @@
+//! Family records: opening one, its members, and steps up and down the need levels.
+use super::{practitioners, text};
+use crate::error::{AppError, AppResult, UserError, UserErrorCode};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::family_member::MemberRelation;
+use entities::{family, family_member, need_level_change};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+pub const LOWEST_LEVEL: i16 = 1;
+pub const HIGHEST_LEVEL: i16 = 4;
+
+fn check_level(level: i16, field: &str, errors: &mut Vec<UserError>) {
+    if !(LOWEST_LEVEL..=HIGHEST_LEVEL).contains(&level) {
+        errors.push(UserError::new(
+            &[field],
+            UserErrorCode::OutOfRange,
+            "Need levels go from 1 (universal) to 4 (child protection).",
+        ));
+    }
+}
+
+pub struct NewFamily<'a> {
+    pub reference: &'a str,
+    pub local_area: &'a str,
+    pub need_level: i16,
+    /// Who decided the starting level; None from the command line.
+    pub decided_by: Option<Uuid>,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: NewFamily<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<family::Model> {
+    let mut errors = vec![];
+    let reference = text::required(
+        "reference",
+        "the family's reference",
+        new.reference,
+        64,
+        &mut errors,
+    );
+    let local_area = text::required(
+        "localArea",
+        "the local area",
+        new.local_area,
+        200,
+        &mut errors,
+    );
+    check_level(new.need_level, "needLevel", &mut errors);
+    if errors.is_empty() && find_by_reference(db, &reference).await?.is_some() {
+        errors.push(UserError::new(
+            &["reference"],
+            UserErrorCode::Taken,
+            "A family record with this reference already exists.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let family = family::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        reference: Set(reference),
+        local_area: Set(local_area),
+        need_level: Set(new.need_level),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    record_change(
+        db,
+        family.id,
+        None,
+        new.need_level,
+        "Family record opened",
+        new.decided_by,
+        now,
+    )
+    .await?;
+    Ok(family)
+}
+
+pub async fn find_by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> AppResult<Option<family::Model>> {
+    Ok(family::Entity::find()
+        .filter(family::Column::Reference.eq(reference.trim()))
+        .one(db)
+        .await?)
+}
+
+pub struct NewMember<'a> {
+    pub family_id: Uuid,
+    pub name: &'a str,
+    pub date_of_birth: NaiveDate,
+    pub relation: MemberRelation,
+    /// Given when the person will sign in to the app.
+    pub email: Option<&'a str>,
+}
+
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    new: NewMember<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<family_member::Model> {
+    let mut errors = vec![];
+    let name = text::required("name", "the person's name", new.name, 200, &mut errors);
+    if new.date_of_birth > now.date_naive() {
+        errors.push(UserError::new(
+            &["dateOfBirth"],
+            UserErrorCode::OutOfRange,
+            "The date of birth cannot be in the future.",
+        ));
+    }
+    let email = new
+        .email
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| text::email("email", e, &mut errors));
+    if let Some(email) = &email {
+        if errors.is_empty() {
+            practitioners::ensure_email_free(db, email, "email", &mut errors).await?;
+        }
+    }
+    if family::Entity::find_by_id(new.family_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let account_id = match email {
+        Some(email) => Some(practitioners::create_account(db, &email, now).await?),
+        None => None,
+    };
+    Ok(family_member::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(new.family_id),
+        account_id: Set(account_id),
+        name: Set(name),
+        date_of_birth: Set(new.date_of_birth),
+        relation: Set(new.relation),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Steps a family up or down the threshold framework, recording who decided and why.
+/// Call inside a write transaction: the level and its history change together.
+pub async fn change_need_level(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    to_level: i16,
+    reason: &str,
+    decided_by: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<(family::Model, need_level_change::Model)> {
+    let mut errors = vec![];
+    check_level(to_level, "level", &mut errors);
+    let reason = text::required(
+        "reason",
+        "the reason for the change",
+        reason,
+        2000,
+        &mut errors,
+    );
+    let family = family::Entity::find_by_id(family_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if errors.is_empty() && family.need_level == to_level {
+        errors.push(UserError::new(
+            &["level"],
+            UserErrorCode::Unchanged,
+            "The family is already at this need level.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    // Compare-and-set on the level read above, so two simultaneous decisions cannot both
+    // record a step from the same level.
+    let updated = family::Entity::update_many()
+        .col_expr(family::Column::NeedLevel, Expr::value(to_level))
+        .filter(family::Column::Id.eq(family_id))
+        .filter(family::Column::NeedLevel.eq(family.need_level))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::invalid(
+            &["level"],
+            UserErrorCode::Conflict,
+            "Someone else changed this family's need level a moment ago. Please look again.",
+        ));
+    }
+    let change = record_change(
+        db,
+        family_id,
+        Some(family.need_level),
+        to_level,
+        &reason,
+        Some(decided_by),
+        now,
+    )
+    .await?;
+    let family = family::Model {
+        need_level: to_level,
+        ..family
+    };
+    Ok((family, change))
+}
+
+async fn record_change(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    from_level: Option<i16>,
+    to_level: i16,
+    reason: &str,
+    decided_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<need_level_change::Model> {
+    Ok(need_level_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        from_level: Set(from_level),
+        to_level: Set(to_level),
+        reason: Set(reason.to_owned()),
+        decided_by: Set(decided_by),
+        decided_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}

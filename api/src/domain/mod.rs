@@ -1,0 +1,7 @@
+//! The rules, as plain functions over a connection or transaction. No GraphQL types here:
+//! callers (resolvers, the command line, the demo loader) have already been authorised.
+pub mod demo;
+pub mod families;
+pub mod organisations;
+pub mod practitioners;
+pub mod text;

@@ -1,0 +1,266 @@
+//! Family records, their members and need-level history.
+//! A `Family` is only ever built after the policy module said the viewer may read it.
+use super::ids::{self, Kind};
+use super::loaders::{MembersOf, PractitionerById};
+use super::organisation::Practitioner;
+use super::pagination::{Cursor, Page};
+use super::scalars::Date;
+use super::{authorize, loaders, services};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::policy::Action;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{family, family_member, need_level_change};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entities::family_member::MemberRelation")]
+pub enum FamilyRelation {
+    /// A parent or carer with parental responsibility.
+    AdultWithParentalResponsibility,
+    /// Another adult in the household.
+    OtherAdult,
+    Child,
+}
+
+/// A level on the local threshold framework, with the local authority's label for it.
+#[derive(SimpleObject, Clone)]
+pub struct NeedLevel {
+    /// 1 universal, 2 early help, 3 complex needs (s17), 4 child protection (s47).
+    pub level: i32,
+    pub label: String,
+}
+
+impl NeedLevel {
+    pub fn new(ctx: &Context<'_>, level: i16) -> AppResult<Self> {
+        let labels = &services(ctx)?.settings.need_level_labels;
+        Ok(Self {
+            level: level.into(),
+            label: labels.label(level).to_owned(),
+        })
+    }
+}
+
+/// A household with its members: one shared record across agencies.
+pub struct Family(family::Model);
+
+impl Family {
+    /// Wraps a family record once the viewer is allowed to read it.
+    pub fn readable(ctx: &Context<'_>, model: family::Model) -> AppResult<Self> {
+        authorize(
+            ctx,
+            Action::ReadFamily {
+                family_id: model.id,
+            },
+        )?;
+        Ok(Self(model))
+    }
+
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
+        match family::Entity::find_by_id(id)
+            .one(&services(ctx)?.db)
+            .await?
+        {
+            Some(model) => Self::readable(ctx, model).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+#[Object]
+impl Family {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Family, self.0.id)
+    }
+
+    /// The local authority's case reference.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    async fn local_area(&self) -> &str {
+        &self.0.local_area
+    }
+
+    async fn need_level(&self, ctx: &Context<'_>) -> GqlResult<NeedLevel> {
+        Ok(NeedLevel::new(ctx, self.0.need_level)?)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Everyone in the household, in the order they were added.
+    async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<FamilyMember>> {
+        let members = loaders(ctx)?
+            .load_one(MembersOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(members.into_iter().map(FamilyMember).collect())
+    }
+
+    /// Every step up or down the need levels, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn need_level_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, NeedLevelChange>> {
+        let select = need_level_change::Entity::find()
+            .filter(need_level_change::Column::FamilyId.eq(self.0.id));
+        Ok(Page::new(first, after)?
+            .fetch(
+                &services(ctx)?.db,
+                select,
+                need_level_change::Column::Id,
+                |c| c.id,
+                |c| Ok(NeedLevelChange(c)),
+            )
+            .await?)
+    }
+}
+
+/// A person in the family's household.
+pub struct FamilyMember(pub(super) family_member::Model);
+
+impl FamilyMember {
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
+        let Some(model) = family_member::Entity::find_by_id(id)
+            .one(&services(ctx)?.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        authorize(
+            ctx,
+            Action::ReadFamily {
+                family_id: model.family_id,
+            },
+        )?;
+        Ok(Some(Self(model)))
+    }
+}
+
+#[Object]
+impl FamilyMember {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::FamilyMember, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn date_of_birth(&self) -> Date {
+        Date(self.0.date_of_birth)
+    }
+
+    async fn relation(&self) -> FamilyRelation {
+        self.0.relation.into()
+    }
+
+    /// Whether this person can sign in to the app.
+    async fn has_account(&self) -> bool {
+        self.0.account_id.is_some()
+    }
+
+    /// The address the app's invitations go to; for the hub and administrators.
+    async fn email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        authorize(
+            ctx,
+            Action::ReadMemberEmail {
+                family_id: self.0.family_id,
+            },
+        )?;
+        let Some(account_id) = self.0.account_id else {
+            return Ok(None);
+        };
+        let account = entities::account::Entity::find_by_id(account_id)
+            .one(&services(ctx)?.db)
+            .await?;
+        Ok(account.map(|a| a.email))
+    }
+
+    async fn family(&self, ctx: &Context<'_>) -> GqlResult<Family> {
+        Ok(Family::load(ctx, self.0.family_id)
+            .await?
+            .ok_or(AppError::NotFound)?)
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NeedLevelDirection {
+    /// The level set when the family record was opened.
+    Initial,
+    StepUp,
+    StepDown,
+}
+
+/// One decision to move a family up or down the need levels.
+pub struct NeedLevelChange(pub(super) need_level_change::Model);
+
+impl NeedLevelChange {
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
+        let Some(model) = need_level_change::Entity::find_by_id(id)
+            .one(&services(ctx)?.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        authorize(
+            ctx,
+            Action::ReadFamily {
+                family_id: model.family_id,
+            },
+        )?;
+        Ok(Some(Self(model)))
+    }
+}
+
+#[Object]
+impl NeedLevelChange {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::NeedLevelChange, self.0.id)
+    }
+
+    async fn from(&self, ctx: &Context<'_>) -> GqlResult<Option<NeedLevel>> {
+        Ok(self
+            .0
+            .from_level
+            .map(|l| NeedLevel::new(ctx, l))
+            .transpose()?)
+    }
+
+    async fn to(&self, ctx: &Context<'_>) -> GqlResult<NeedLevel> {
+        Ok(NeedLevel::new(ctx, self.0.to_level)?)
+    }
+
+    async fn direction(&self) -> NeedLevelDirection {
+        match self.0.from_level {
+            None => NeedLevelDirection::Initial,
+            Some(from) if from < self.0.to_level => NeedLevelDirection::StepUp,
+            Some(_) => NeedLevelDirection::StepDown,
+        }
+    }
+
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    /// Who decided; empty when an operator set it from the command line.
+    async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
+        let Some(id) = self.0.decided_by else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .load_one(PractitionerById(id))
+            .await?
+            .map(Practitioner))
+    }
+
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+}

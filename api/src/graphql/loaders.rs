@@ -1,0 +1,143 @@
+//! Batch loaders, one per request, so lists do not cost a query per row.
+//! A loader only fetches; callers have asked the policy module before they use one.
+use crate::error::AppError;
+use async_graphql::dataloader::{DataLoader, Loader};
+use entities::practitioner_role::Role;
+use entities::{family_member, organisation, practitioner, practitioner_role};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct Loaders {
+    db: DatabaseConnection,
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection) -> DataLoader<Self> {
+        DataLoader::new(Self { db }, tokio::spawn)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadError(pub Arc<sea_orm::DbErr>);
+
+impl From<sea_orm::DbErr> for LoadError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self(Arc::new(e))
+    }
+}
+
+impl From<Arc<LoadError>> for AppError {
+    fn from(e: Arc<LoadError>) -> Self {
+        AppError::Internal(anyhow::anyhow!("batch load failed: {}", e.0))
+    }
+}
+
+impl From<LoadError> for crate::error::GqlError {
+    fn from(e: LoadError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<LoadError> for AppError {
+    fn from(e: LoadError) -> Self {
+        AppError::Internal(anyhow::anyhow!("batch load failed: {}", e.0))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisationById(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PractitionerById(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RolesOf(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembersOf(pub Uuid);
+
+impl Loader<OrganisationById> for Loaders {
+    type Value = organisation::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OrganisationById],
+    ) -> Result<HashMap<OrganisationById, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|o| (OrganisationById(o.id), o))
+            .collect())
+    }
+}
+
+impl Loader<PractitionerById> for Loaders {
+    type Value = practitioner::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PractitionerById],
+    ) -> Result<HashMap<PractitionerById, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = practitioner::Entity::find()
+            .filter(practitioner::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| (PractitionerById(p.id), p))
+            .collect())
+    }
+}
+
+impl Loader<RolesOf> for Loaders {
+    type Value = Vec<Role>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[RolesOf]) -> Result<HashMap<RolesOf, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = practitioner_role::Entity::find()
+            .filter(practitioner_role::Column::PractitionerId.is_in(ids))
+            .all(&self.db)
+            .await?;
+        let mut roles: HashMap<RolesOf, Vec<Role>> = keys.iter().map(|k| (*k, vec![])).collect();
+        for row in rows {
+            roles
+                .entry(RolesOf(row.practitioner_id))
+                .or_default()
+                .push(row.role);
+        }
+        Ok(roles)
+    }
+}
+
+impl Loader<MembersOf> for Loaders {
+    type Value = Vec<family_member::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MembersOf],
+    ) -> Result<HashMap<MembersOf, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = family_member::Entity::find()
+            .filter(family_member::Column::FamilyId.is_in(ids))
+            .order_by_asc(family_member::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut members: HashMap<MembersOf, Self::Value> =
+            keys.iter().map(|k| (*k, vec![])).collect();
+        for row in rows {
+            members
+                .entry(MembersOf(row.family_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(members)
+    }
+}

@@ -1,0 +1,48 @@
+//! The Relay `Node` interface: any object fetched again by its global ID.
+use super::family::{Family, FamilyMember, NeedLevelChange};
+use super::ids::{self, Kind};
+use super::organisation::{Organisation, Practitioner};
+use super::{authorize, services};
+use crate::error::AppResult;
+use crate::policy::Action;
+use async_graphql::{Context, ID, Interface};
+use entities::{organisation, practitioner};
+use sea_orm::EntityTrait;
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "A global ID, opaque to clients."))]
+pub enum Node {
+    Organisation(Organisation),
+    Practitioner(Practitioner),
+    Family(Family),
+    FamilyMember(FamilyMember),
+    NeedLevelChange(NeedLevelChange),
+}
+
+/// Loads the object behind a global ID: `None` if there is none, an error if the viewer
+/// may not see it.
+pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
+    let (kind, uuid) = ids::decode_any(id)?;
+    let db = &services(ctx)?.db;
+    Ok(match kind {
+        Kind::Organisation => {
+            authorize(ctx, Action::ReadDirectory)?;
+            organisation::Entity::find_by_id(uuid)
+                .one(db)
+                .await?
+                .map(|o| Node::Organisation(Organisation(o)))
+        }
+        Kind::Practitioner => {
+            authorize(ctx, Action::ReadDirectory)?;
+            practitioner::Entity::find_by_id(uuid)
+                .one(db)
+                .await?
+                .map(|p| Node::Practitioner(Practitioner(p)))
+        }
+        Kind::Family => Family::load(ctx, uuid).await?.map(Node::Family),
+        Kind::FamilyMember => FamilyMember::load(ctx, uuid).await?.map(Node::FamilyMember),
+        Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
+            .await?
+            .map(Node::NeedLevelChange),
+    })
+}

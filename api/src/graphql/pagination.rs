@@ -1,0 +1,73 @@
+//! Forward cursor pagination over time-ordered UUIDs (v7), capped at [`MAX_PAGE`] per page.
+use crate::error::{AppError, AppResult};
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use uuid::Uuid;
+
+pub const MAX_PAGE: i32 = 100;
+pub const DEFAULT_PAGE: i32 = 20;
+
+pub type Cursor = OpaqueCursor<Uuid>;
+
+pub struct Page {
+    first: u64,
+    after: Option<Uuid>,
+}
+
+impl Page {
+    pub fn new(first: Option<i32>, after: Option<String>) -> AppResult<Self> {
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(0..=MAX_PAGE).contains(&first) {
+            return Err(AppError::BadUserInput(format!(
+                "You can ask for between 0 and {MAX_PAGE} items at a time; you asked for {first}."
+            )));
+        }
+        let after = after
+            .map(|c| {
+                Cursor::decode_cursor(&c).map(|c| c.0).map_err(|_| {
+                    AppError::BadUserInput(
+                        "That page cursor is not valid. Please start again from the first page."
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            first: first as u64,
+            after,
+        })
+    }
+
+    /// Fetches one page of `select`, ordered by `id_column`, and wraps it as a connection.
+    pub async fn fetch<E, C, N>(
+        self,
+        db: &impl ConnectionTrait,
+        select: Select<E>,
+        id_column: C,
+        id_of: impl Fn(&E::Model) -> Uuid,
+        to_node: impl Fn(E::Model) -> AppResult<N>,
+    ) -> AppResult<Connection<Cursor, N>>
+    where
+        E: EntityTrait,
+        C: ColumnTrait,
+        N: OutputType,
+    {
+        let mut select = select.order_by_asc(id_column);
+        if let Some(after) = self.after {
+            select = select.filter(id_column.gt(after));
+        }
+        let mut rows = select.limit(self.first + 1).all(db).await?;
+        let has_next = rows.len() as u64 > self.first;
+        rows.truncate(self.first as usize);
+        let mut connection = Connection::new(self.after.is_some(), has_next);
+        for row in rows {
+            connection
+                .edges
+                .push(Edge::new(OpaqueCursor(id_of(&row)), to_node(row)?));
+        }
+        Ok(connection)
+    }
+}

@@ -1,0 +1,111 @@
+use super::family::{Family, NeedLevel};
+use super::node::{self, Node};
+use super::organisation::Organisation;
+use super::pagination::{Cursor, MAX_PAGE, Page};
+use super::viewer::SignedIn;
+use super::{authorize, services, viewer};
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::policy::Action;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use entities::{family, organisation};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// When the current session ends; set by the HTTP layer for signed-in requests.
+#[derive(Clone, Copy)]
+pub struct SessionExpiry(pub chrono::DateTime<chrono::Utc>);
+
+#[derive(Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The signed-in person, or null when nobody is signed in.
+    async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<SignedIn>> {
+        let viewer = viewer(ctx)?;
+        if let Viewer::Anonymous = viewer {
+            return Ok(None);
+        }
+        let expiry = ctx
+            .data::<SessionExpiry>()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("session expiry missing")))?;
+        Ok(Some(SignedIn {
+            viewer: viewer.clone(),
+            session_expires_at: expiry.0,
+        }))
+    }
+
+    /// Fetches any object by its global ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        Ok(node::load(ctx, &id).await?)
+    }
+
+    /// Fetches up to 100 objects by their global IDs, in the order asked.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE as usize {
+            return Err(AppError::BadUserInput(format!(
+                "You can ask for at most {MAX_PAGE} IDs at a time."
+            ))
+            .into());
+        }
+        let mut nodes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            nodes.push(node::load(ctx, id).await?);
+        }
+        Ok(nodes)
+    }
+
+    /// Every family record, oldest first: the hub's view. Optionally only one local area.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn families(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        local_area: Option<String>,
+    ) -> GqlResult<Connection<Cursor, Family>> {
+        authorize(ctx, Action::ListFamilies)?;
+        let mut select = family::Entity::find();
+        if let Some(area) = local_area {
+            select = select.filter(family::Column::LocalArea.eq(area.trim()));
+        }
+        // Each row goes through the same read check as `node(id:)`.
+        Ok(Page::new(first, after)?
+            .fetch(
+                &services(ctx)?.db,
+                select,
+                family::Column::Id,
+                |f| f.id,
+                |f| Family::readable(ctx, f),
+            )
+            .await?)
+    }
+
+    /// Partner organisations, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, Organisation>> {
+        authorize(ctx, Action::ReadDirectory)?;
+        Ok(Page::new(first, after)?
+            .fetch(
+                &services(ctx)?.db,
+                organisation::Entity::find(),
+                organisation::Column::Id,
+                |o| o.id,
+                |o| Ok(Organisation(o)),
+            )
+            .await?)
+    }
+
+    /// The four need levels of the local threshold framework, with their local labels.
+    async fn need_levels(&self, ctx: &Context<'_>) -> GqlResult<Vec<NeedLevel>> {
+        Ok((1..=4)
+            .map(|level| NeedLevel::new(ctx, level))
+            .collect::<AppResult<_>>()?)
+    }
+}

@@ -1,0 +1,54 @@
+use super::family::FamilyMember;
+use super::organisation::Practitioner;
+use super::services;
+use crate::auth::Viewer;
+use crate::error::{AppError, GqlResult};
+use async_graphql::{Context, Object};
+use chrono::{DateTime, Utc};
+use entities::{account, family_member, practitioner};
+use sea_orm::EntityTrait;
+
+/// The signed-in person and their session.
+pub struct SignedIn {
+    pub viewer: Viewer,
+    pub session_expires_at: DateTime<Utc>,
+}
+
+#[Object(name = "Viewer")]
+impl SignedIn {
+    /// The email address this person signs in with.
+    async fn email(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let account_id = self.viewer.account_id().ok_or(AppError::Unauthenticated)?;
+        let account = account::Entity::find_by_id(account_id)
+            .one(&services(ctx)?.db)
+            .await?
+            .ok_or(AppError::SessionExpired)?;
+        Ok(account.email)
+    }
+
+    /// Set when the signed-in person is a practitioner.
+    async fn practitioner(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
+        let Viewer::Practitioner(p) = &self.viewer else {
+            return Ok(None);
+        };
+        let model = practitioner::Entity::find_by_id(p.practitioner_id)
+            .one(&services(ctx)?.db)
+            .await?;
+        Ok(model.map(Practitioner))
+    }
+
+    /// Set when the signed-in person is a member of a family.
+    async fn family_member(&self, ctx: &Context<'_>) -> GqlResult<Option<FamilyMember>> {
+        let Viewer::FamilyMember(m) = &self.viewer else {
+            return Ok(None);
+        };
+        let model = family_member::Entity::find_by_id(m.member_id)
+            .one(&services(ctx)?.db)
+            .await?;
+        Ok(model.map(FamilyMember))
+    }
+
+    async fn session_expires_at(&self) -> DateTime<Utc> {
+        self.session_expires_at
+    }
+}

@@ -1,0 +1,16 @@
+//! Family Plan API: the GraphQL service behind a family's Early Help plan.
+//!
+//! Layers: `graphql` translates requests, `domain` holds the rules over a transaction,
+//! `policy` decides who may do what, `auth` turns a bearer token into a [`auth::Viewer`].
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod policy;
+pub mod telemetry;
