@@ -353,14 +353,13 @@ async fn run_admin(
 
 /// Finds an organisation by its global ID or its exact name.
 async fn find_organisation(db: &DatabaseConnection, given: &str) -> anyhow::Result<uuid::Uuid> {
-    if let Ok(id) = ids::decode(&ID(given.to_owned()), Kind::Organisation) {
-        if entities::organisation::Entity::find_by_id(id)
+    if let Ok(id) = ids::decode(&ID(given.to_owned()), Kind::Organisation)
+        && entities::organisation::Entity::find_by_id(id)
             .one(db)
             .await?
             .is_some()
-        {
-            return Ok(id);
-        }
+    {
+        return Ok(id);
     }
     match organisations::find_by_name(db, given)
         .await

@@ -1,1 +1,276 @@
-pub fn x() {}
+//! Test harness: each test starts the real router on port 0 with its own fresh database,
+//! SQLite always and PostgreSQL when `FAMILY_PLAN_TEST_DATABASE_URL` is set, and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use api::app::AppState;
+use api::clock::Clock;
+use api::config::Settings;
+use clap::Parser;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub use serde_json;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server to create per-test databases on, when one is configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("FAMILY_PLAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Runs one test body against a fresh app on `backend`.
+/// Without a PostgreSQL URL the PostgreSQL run is skipped, except in CI, where it must run.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    if backend == Backend::Postgres && postgres_url().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set FAMILY_PLAN_TEST_DATABASE_URL so that tests run on PostgreSQL"
+        );
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    test(TestApp::spawn(backend).await).await;
+}
+
+/// Declares each listed `async fn name(app: TestApp)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run($crate::Backend::Sqlite, super::$name).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run($crate::Backend::Postgres, super::$name).await
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The server's clock; move it forward to test expiry.
+    pub clock: Clock,
+    pub settings: Settings,
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    dir: TempDir,
+    postgres_database: Option<(String, String)>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the app with settings adjusted by `configure` (e.g. production mode).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::defaults().unwrap();
+        settings.data_dir = dir.path().join("data");
+        let mut postgres_database = None;
+        settings.database_url = Some(match backend {
+            Backend::Sqlite => {
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
+            }
+            Backend::Postgres => {
+                let server = postgres_url().expect("FAMILY_PLAN_TEST_DATABASE_URL");
+                let name = format!("fp_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&server).await.unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                postgres_database = Some((server.clone(), name.clone()));
+                with_database_name(&server, &name)
+            }
+        });
+        configure(&mut settings);
+
+        let db = api::db::connect(&settings).await.unwrap();
+        api::db::migrate(&db).await.unwrap();
+        let clock = Clock::system();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(db.clone(), settings.clone(), clock.clone());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(api::app::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            clock,
+            settings,
+            db,
+            backend,
+            dir,
+            postgres_database,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Posts a GraphQL operation as `token`'s owner (or anonymously) and returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        response.json().await.unwrap()
+    }
+
+    /// Runs a `family-plan` command line against this app's database; returns what it printed.
+    pub async fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let url = self.settings.database_url.clone().unwrap();
+        let data_dir = self.settings.data_dir.display().to_string();
+        let mut argv = vec![
+            "family-plan",
+            "--database-url",
+            &url,
+            "--data-dir",
+            &data_dir,
+        ];
+        argv.extend_from_slice(args);
+        let cli = api::cli::Cli::try_parse_from(argv)?;
+        let mut out = Vec::new();
+        api::cli::run(cli, &mut out).await?;
+        Ok(String::from_utf8(out)?)
+    }
+
+    /// Mints a session for an existing account with the admin command; returns the token.
+    pub async fn token_for(&self, email: &str) -> String {
+        let out = self
+            .cli(&["admin", "token", "--email", email])
+            .await
+            .unwrap();
+        out.lines().next().unwrap().trim().to_owned()
+    }
+
+    /// Loads the demo data set and returns the admin command's output.
+    pub async fn load_demo(&self) {
+        self.cli(&["demo"]).await.unwrap();
+    }
+
+    pub fn temp_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some((server, name)) = self.postgres_database.take() {
+            let db = self.db.clone();
+            // Drop cannot await: clean up on a thread with its own small runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let _ = db.close().await;
+                    if let Ok(admin) = Database::connect(&server).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix = match base.rsplit_once('/') {
+        Some((prefix, _))
+            if prefix.contains("://") && prefix.len() > prefix.find("://").unwrap() + 3 =>
+        {
+            prefix
+        }
+        _ => base.trim_end_matches('/'),
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// The `extensions.code` of the first GraphQL error, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Demo accounts, as printed by `family-plan demo`.
+pub mod demo {
+    pub const HUB_WORKER: &str = "hub@wrenfield.example";
+    pub const MANAGER: &str = "manager@wrenfield.example";
+    pub const ADMIN: &str = "admin@wrenfield.example";
+    pub const SCHOOL_PRACTITIONER: &str = "pastoral@larkhill.example";
+    pub const MORGAN_PARENT: &str = "dana@family.example";
+    pub const MORGAN_YOUNG_PERSON: &str = "jordan@family.example";
+    pub const RAHMAN_PARENT: &str = "aisha@family.example";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database_name;
+
+    #[test]
+    fn database_name_is_replaced_in_postgres_urls() {
+        assert_eq!(
+            with_database_name("postgres://postgres@127.0.0.1:5432/test", "fp_1"),
+            "postgres://postgres@127.0.0.1:5432/fp_1"
+        );
+        assert_eq!(
+            with_database_name("postgres://u:p@h/test?sslmode=disable", "fp_1"),
+            "postgres://u:p@h/fp_1?sslmode=disable"
+        );
+        assert_eq!(
+            with_database_name("postgres://u@h:5432", "fp_1"),
+            "postgres://u@h:5432/fp_1"
+        );
+    }
+}

@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use entities::{account, family_member, practitioner, practitioner_role, session};
+use entities::{account, family_member, practitioner, session};
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
@@ -80,13 +80,7 @@ async fn viewer_for_account(
         .one(db)
         .await?
     {
-        let roles = practitioner_role::Entity::find()
-            .filter(practitioner_role::Column::PractitionerId.eq(p.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.role)
-            .collect();
+        let roles = crate::domain::practitioners::roles_of(db, p.id).await?;
         return Ok(Some(Viewer::Practitioner(PractitionerViewer {
             session_id,
             account_id,

@@ -119,10 +119,10 @@ pub async fn add_member(
         .email
         .filter(|e| !e.trim().is_empty())
         .map(|e| text::email("email", e, &mut errors));
-    if let Some(email) = &email {
-        if errors.is_empty() {
-            practitioners::ensure_email_free(db, email, "email", &mut errors).await?;
-        }
+    if let Some(email) = &email
+        && errors.is_empty()
+    {
+        practitioners::ensure_email_free(db, email, "email", &mut errors).await?;
     }
     if family::Entity::find_by_id(new.family_id)
         .one(db)

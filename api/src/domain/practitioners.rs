@@ -106,13 +106,16 @@ pub async fn create_account(
     Ok(account.id)
 }
 
+/// A practitioner's roles, in declaration order.
 pub async fn roles_of(db: &impl ConnectionTrait, practitioner_id: Uuid) -> AppResult<Vec<Role>> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    Ok(practitioner_role::Entity::find()
+    let mut roles: Vec<Role> = practitioner_role::Entity::find()
         .filter(practitioner_role::Column::PractitionerId.eq(practitioner_id))
         .all(db)
         .await?
         .into_iter()
         .map(|r| r.role)
-        .collect())
+        .collect();
+    roles.sort_by_key(|r| *r as u8);
+    Ok(roles)
 }
