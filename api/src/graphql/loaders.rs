@@ -112,6 +112,10 @@ impl Loader<RolesOf> for Loaders {
                 .or_default()
                 .push(row.role);
         }
+        // Declaration order: practitioner, hub worker, locality manager, admin.
+        roles
+            .values_mut()
+            .for_each(|r| r.sort_by_key(|role| *role as u8));
         Ok(roles)
     }
 }
