@@ -40,11 +40,15 @@ pub struct Services {
 
 pub fn build_schema(services: Option<Services>) -> AppSchema {
     let production = services.as_ref().is_some_and(|s| s.settings.production);
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_directives(10)
-        .limit_recursive_depth(32);
+    let mut builder = Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_directives(10)
+    .limit_recursive_depth(32);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

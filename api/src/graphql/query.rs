@@ -8,7 +8,7 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, MergedObject, Object};
 use entities::{family, organisation};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -16,11 +16,15 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 #[derive(Clone, Copy)]
 pub struct SessionExpiry(pub chrono::DateTime<chrono::Utc>);
 
+// The schema's `Query` type: one part per area, merged.
+#[derive(MergedObject, Default)]
+pub struct Query(RootQuery);
+
 #[derive(Default)]
-pub struct Query;
+pub struct RootQuery;
 
 #[Object]
-impl Query {
+impl RootQuery {
     /// The signed-in person, or null when nobody is signed in.
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<SignedIn>> {
         let viewer = viewer(ctx)?;

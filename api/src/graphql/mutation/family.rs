@@ -1,77 +1,17 @@
-//! Mutations: one `input` each, a payload with the result and `userErrors`.
-use super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
-use super::ids::{self, Kind};
-use super::organisation::{Organisation, OrganisationKind, Practitioner, PractitionerRole};
-use super::scalars::Date;
-use super::{authorize, services, viewer};
-use crate::auth::Viewer;
+//! Family records: opening one, adding members, stepping need levels up and down.
+use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
+use super::super::scalars::Date;
+use super::super::{authorize, services, viewer};
+use super::{acting_practitioner, split};
 use crate::db::begin_write;
-use crate::domain::{families, organisations, practitioners};
-use crate::error::{AppError, AppResult, GqlResult, UserError, UserErrorCode};
+use crate::domain::families;
+use crate::error::{GqlResult, UserError};
+use crate::graphql::ids::{self, Kind};
 use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use uuid::Uuid;
 
 #[derive(Default)]
-pub struct Mutation;
-
-/// Splits a domain result into what the payload shows: the value, or the user's errors.
-/// Anything else (permission, internal) stays a GraphQL error.
-fn split<T>(result: AppResult<T>) -> AppResult<(Option<T>, Vec<UserError>)> {
-    match result {
-        Ok(value) => Ok((Some(value), vec![])),
-        Err(AppError::Invalid(errors)) => Ok((None, errors)),
-        Err(other) => Err(other),
-    }
-}
-
-/// Reads an ID given in an input; a malformed one is the user's to fix.
-fn input_id(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
-    ids::decode(id, kind).map_err(|e| {
-        AppError::Invalid(vec![UserError::new(
-            &[field],
-            UserErrorCode::Invalid,
-            e.to_string(),
-        )])
-    })
-}
-
-fn acting_practitioner(viewer: &Viewer) -> AppResult<Uuid> {
-    match viewer {
-        Viewer::Practitioner(p) => Ok(p.practitioner_id),
-        Viewer::Anonymous => Err(AppError::Unauthenticated),
-        Viewer::FamilyMember(_) => Err(AppError::Forbidden),
-    }
-}
-
-#[derive(InputObject)]
-pub struct CreateOrganisationInput {
-    pub name: String,
-    pub kind: OrganisationKind,
-}
-
-#[derive(SimpleObject)]
-pub struct CreateOrganisationPayload {
-    pub organisation: Option<Organisation>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct CreatePractitionerInput {
-    pub name: String,
-    /// Work email address; the practitioner signs in with it.
-    pub email: String,
-    pub organisation: ID,
-    /// Defaults to PRACTITIONER.
-    #[graphql(default)]
-    pub roles: Vec<PractitionerRole>,
-}
-
-#[derive(SimpleObject)]
-pub struct CreatePractitionerPayload {
-    pub practitioner: Option<Practitioner>,
-    pub user_errors: Vec<UserError>,
-}
+pub struct FamilyMutation;
 
 #[derive(InputObject)]
 pub struct CreateFamilyInput {
@@ -126,60 +66,7 @@ fn level(value: i32) -> i16 {
 }
 
 #[Object]
-impl Mutation {
-    /// Adds a partner organisation. Administrators only.
-    async fn create_organisation(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateOrganisationInput,
-    ) -> GqlResult<CreateOrganisationPayload> {
-        authorize(ctx, Action::ManageOrganisations)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let (organisation, user_errors) = split(
-            organisations::create(&txn, &input.name, input.kind.into(), s.clock.now()).await,
-        )?;
-        txn.commit().await?;
-        Ok(CreateOrganisationPayload {
-            organisation: organisation.map(Organisation),
-            user_errors,
-        })
-    }
-
-    /// Adds a practitioner account to an organisation. Administrators only.
-    async fn create_practitioner(
-        &self,
-        ctx: &Context<'_>,
-        input: CreatePractitionerInput,
-    ) -> GqlResult<CreatePractitionerPayload> {
-        authorize(ctx, Action::ManagePractitioners)?;
-        let s = services(ctx)?;
-        let roles: Vec<_> = input.roles.iter().map(|r| (*r).into()).collect();
-        let txn = begin_write(&s.db).await?;
-        let result = async {
-            let organisation_id =
-                input_id(&input.organisation, Kind::Organisation, "organisation")?;
-            practitioners::create(
-                &txn,
-                practitioners::NewPractitioner {
-                    name: &input.name,
-                    email: &input.email,
-                    organisation_id,
-                    roles: &roles,
-                },
-                s.clock.now(),
-            )
-            .await
-        }
-        .await;
-        let (practitioner, user_errors) = split(result)?;
-        txn.commit().await?;
-        Ok(CreatePractitionerPayload {
-            practitioner: practitioner.map(Practitioner),
-            user_errors,
-        })
-    }
-
+impl FamilyMutation {
     /// Opens a family record. Hub workers and administrators.
     async fn create_family(
         &self,
