@@ -207,12 +207,22 @@ async fn graphql_handler(
             );
         }
     };
+    let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
-    let mut request = request.data(viewer).data(loaders);
+    let mut request = request
+        .data(viewer.clone())
+        .data(loaders)
+        .data(request_state.clone());
     if let Some(expiry) = expiry {
         request = request.data(crate::graphql::SessionExpiry(expiry));
     }
-    Json(state.schema.execute(request).await).into_response()
+    let response = state.schema.execute(request).await;
+    // Reads of family data are audited before the data leaves (DESIGN rule 6).
+    if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
+        tracing::error!(error = ?err, "could not write the audit trail; response withheld");
+        return http_error(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &err.to_string());
+    }
+    Json(response).into_response()
 }
 
 /// Resolves the `Authorization: Bearer` header. No header: anonymous. A bad token: refused.

@@ -13,6 +13,8 @@ pub enum AppError {
     SessionExpired,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    #[error("The family has not given consent for your organisation to see or change this. Ask the family, or their lead professional, about consent.")]
+    ConsentRequired,
     #[error("We could not find that. It may have been removed, or the link may be wrong.")]
     NotFound,
     #[error("{0}")]
@@ -28,6 +30,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::SessionExpired => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
+            Self::ConsentRequired => "CONSENT_REQUIRED",
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput(_) | Self::Invalid(_) => "BAD_USER_INPUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -119,6 +122,8 @@ pub enum UserErrorCode {
     Unchanged,
     /// Someone else changed the same thing first; look again and retry.
     Conflict,
+    /// The family's consent does not cover this.
+    ConsentRequired,
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub date_of_birth: Date,
     pub relation: MemberRelation,
+    /// A young person assessed (Gillick/Fraser) as able to consent for their own information.
+    pub competent_to_consent: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -145,6 +145,7 @@ pub async fn add_member(
         name: Set(name),
         date_of_birth: Set(new.date_of_birth),
         relation: Set(new.relation),
+        competent_to_consent: Set(false),
         created_at: Set(now),
     }
     .insert(db)

@@ -1,7 +1,11 @@
 //! The rules, as plain functions over a connection or transaction. No GraphQL types here:
 //! callers (resolvers, the command line, the demo loader) have already been authorised.
+pub mod audit;
+pub mod consent;
 pub mod demo;
 pub mod families;
 pub mod organisations;
 pub mod practitioners;
+pub mod safeguarding;
+pub mod team;
 pub mod text;

@@ -47,13 +47,13 @@ pub struct Family(family::Model);
 
 impl Family {
     /// Wraps a family record once the viewer is allowed to read it.
-    pub fn readable(ctx: &Context<'_>, model: family::Model) -> AppResult<Self> {
+    pub async fn readable(ctx: &Context<'_>, model: family::Model) -> AppResult<Self> {
         authorize(
             ctx,
             Action::ReadFamily {
                 family_id: model.id,
             },
-        )?;
+        ).await?;
         Ok(Self(model))
     }
 
@@ -62,7 +62,7 @@ impl Family {
             .one(&services(ctx)?.db)
             .await?
         {
-            Some(model) => Self::readable(ctx, model).map(Some),
+            Some(model) => Self::readable(ctx, model).await.map(Some),
             None => Ok(None),
         }
     }
@@ -116,7 +116,7 @@ impl Family {
                 select,
                 need_level_change::Column::Id,
                 |c| c.id,
-                |c| Ok(NeedLevelChange(c)),
+                NeedLevelChange,
             )
             .await?)
     }
@@ -138,7 +138,7 @@ impl FamilyMember {
             Action::ReadFamily {
                 family_id: model.family_id,
             },
-        )?;
+        ).await?;
         Ok(Some(Self(model)))
     }
 }
@@ -173,7 +173,7 @@ impl FamilyMember {
             Action::ReadMemberEmail {
                 family_id: self.0.family_id,
             },
-        )?;
+        ).await?;
         let Some(account_id) = self.0.account_id else {
             return Ok(None);
         };
@@ -214,7 +214,7 @@ impl NeedLevelChange {
             Action::ReadFamily {
                 family_id: model.family_id,
             },
-        )?;
+        ).await?;
         Ok(Some(Self(model)))
     }
 }

@@ -18,7 +18,11 @@ use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
+use crate::domain::audit;
+use crate::policy::{self, Access, Action, FamilyFacts};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 
 pub use loaders::Loaders;
 pub use query::SessionExpiry;
@@ -68,6 +72,51 @@ pub fn request_data(viewer: Viewer, services: &Services) -> (Viewer, DataLoader<
     (viewer, Loaders::new(services.db.clone()))
 }
 
+/// What one request learns and does: policy facts per family (read once, fresh each
+/// request) and the family data a practitioner read, for the audit trail.
+#[derive(Default)]
+pub struct RequestState {
+    facts: Mutex<HashMap<Uuid, FamilyFacts>>,
+    reads: Mutex<BTreeMap<Uuid, (BTreeSet<&'static str>, Option<Uuid>)>>,
+}
+
+impl RequestState {
+    fn note_read(&self, family_id: Uuid, what: &'static str, access: Access) {
+        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = reads.entry(family_id).or_default();
+        entry.0.insert(what);
+        if let Access::UnderOverride(id) = access {
+            entry.1 = Some(id);
+        }
+    }
+
+    /// Writes one audit entry per family read in this request. Called before the response
+    /// leaves: if the trail cannot be written, the data is not sent.
+    pub async fn write_reads(&self, services: &Services, viewer: &Viewer) -> AppResult<()> {
+        let reads = std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()));
+        let Some(actor) = audit::Actor::of(viewer) else {
+            return Ok(());
+        };
+        let whats: Vec<(Uuid, String, Option<Uuid>)> = reads
+            .into_iter()
+            .map(|(family_id, (what, override_id))| {
+                (family_id, what.into_iter().collect::<Vec<_>>().join(", "), override_id)
+            })
+            .collect();
+        let entries = whats
+            .iter()
+            .map(|(family_id, what, override_id)| audit::Entry {
+                family_id: *family_id,
+                actor,
+                kind: audit::Kind::Read,
+                what,
+                override_id: *override_id,
+            })
+            .collect();
+        audit::record_all(&services.db, entries, services.clock.now()).await
+    }
+}
+
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> AppResult<&'a Services> {
     ctx.data::<Services>()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("services missing: {}", e.message)))
@@ -83,7 +132,43 @@ pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a DataLoader<Loaders
         .map_err(|e| AppError::Internal(anyhow::anyhow!("loaders missing: {}", e.message)))
 }
 
-/// Asks the policy module; the one way resolvers check permissions.
-pub(crate) fn authorize(ctx: &Context<'_>, action: crate::policy::Action) -> AppResult<()> {
-    crate::policy::authorize(viewer(ctx)?, action)
+pub(crate) fn request_state<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestState> {
+    ctx.data::<Arc<RequestState>>()
+        .map(|s| s.as_ref())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("request state missing: {}", e.message)))
+}
+
+/// Asks the policy module; the one way resolvers check permissions. Facts about the family
+/// are read only when the viewer's role alone does not decide, and reads of family data by
+/// practitioners are noted for the audit trail.
+pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Access> {
+    let viewer = viewer(ctx)?;
+    let access = match policy::authorize(viewer, action, &FamilyFacts::NONE) {
+        Ok(access) => access,
+        Err(denied) => match (viewer, action.family_id()) {
+            (Viewer::Practitioner(_), Some(family_id)) => {
+                let facts = facts_for(ctx, viewer, family_id).await?;
+                policy::authorize(viewer, action, &facts)?
+            }
+            _ => return Err(denied),
+        },
+    };
+    if let (Viewer::Practitioner(_), Some(family_id), Some(what)) =
+        (viewer, action.family_id(), action.read_of())
+    {
+        request_state(ctx)?.note_read(family_id, what, access);
+    }
+    Ok(access)
+}
+
+async fn facts_for(ctx: &Context<'_>, viewer: &Viewer, family_id: Uuid) -> AppResult<FamilyFacts> {
+    let state = request_state(ctx)?;
+    let cached = state.facts.lock().unwrap_or_else(|e| e.into_inner()).get(&family_id).copied();
+    if let Some(facts) = cached {
+        return Ok(facts);
+    }
+    let s = services(ctx)?;
+    let facts = policy::load_facts(&s.db, viewer, family_id, s.clock.now()).await?;
+    state.facts.lock().unwrap_or_else(|e| e.into_inner()).insert(family_id, facts);
+    Ok(facts)
 }

@@ -26,14 +26,14 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
     let db = &services(ctx)?.db;
     Ok(match kind {
         Kind::Organisation => {
-            authorize(ctx, Action::ReadDirectory)?;
+            authorize(ctx, Action::ReadDirectory).await?;
             organisation::Entity::find_by_id(uuid)
                 .one(db)
                 .await?
                 .map(|o| Node::Organisation(Organisation(o)))
         }
         Kind::Practitioner => {
-            authorize(ctx, Action::ReadDirectory)?;
+            authorize(ctx, Action::ReadDirectory).await?;
             practitioner::Entity::find_by_id(uuid)
                 .one(db)
                 .await?

@@ -65,7 +65,7 @@ impl Organisation {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, Practitioner>> {
-        authorize(ctx, Action::ReadDirectory)?;
+        authorize(ctx, Action::ReadDirectory).await?;
         let select =
             practitioner::Entity::find().filter(practitioner::Column::OrganisationId.eq(self.0.id));
         Ok(Page::new(first, after)?
@@ -74,7 +74,7 @@ impl Organisation {
                 select,
                 practitioner::Column::Id,
                 |p| p.id,
-                |p| Ok(Practitioner(p)),
+                Practitioner,
             )
             .await?)
     }
@@ -100,7 +100,7 @@ impl Practitioner {
             Action::ReadPractitionerEmail {
                 practitioner_id: self.0.id,
             },
-        )?;
+        ).await?;
         let account = entities::account::Entity::find_by_id(self.0.account_id)
             .one(&services(ctx)?.db)
             .await?

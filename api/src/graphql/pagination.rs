@@ -41,19 +41,16 @@ impl Page {
         })
     }
 
-    /// Fetches one page of `select`, ordered by `id_column`, and wraps it as a connection.
-    pub async fn fetch<E, C, N>(
+    /// Fetches one page of `select`, ordered by `id_column`.
+    pub async fn rows<E, C>(
         self,
         db: &impl ConnectionTrait,
         select: Select<E>,
         id_column: C,
-        id_of: impl Fn(&E::Model) -> Uuid,
-        to_node: impl Fn(E::Model) -> AppResult<N>,
-    ) -> AppResult<Connection<Cursor, N>>
+    ) -> AppResult<Rows<E::Model>>
     where
         E: EntityTrait,
         C: ColumnTrait,
-        N: OutputType,
     {
         let mut select = select.order_by_asc(id_column);
         if let Some(after) = self.after {
@@ -62,12 +59,35 @@ impl Page {
         let mut rows = select.limit(self.first + 1).all(db).await?;
         let has_next = rows.len() as u64 > self.first;
         rows.truncate(self.first as usize);
-        let mut connection = Connection::new(self.after.is_some(), has_next);
-        for row in rows {
-            connection
-                .edges
-                .push(Edge::new(OpaqueCursor(id_of(&row)), to_node(row)?));
+        Ok(Rows { rows, has_previous: self.after.is_some(), has_next })
+    }
+
+    /// Fetches one page of `select`, ordered by `id_column`, and wraps it as a connection.
+    pub async fn fetch<E, C, N>(
+        self,
+        db: &impl ConnectionTrait,
+        select: Select<E>,
+        id_column: C,
+        id_of: impl Fn(&E::Model) -> Uuid,
+        to_node: impl Fn(E::Model) -> N,
+    ) -> AppResult<Connection<Cursor, N>>
+    where
+        E: EntityTrait,
+        C: ColumnTrait,
+        N: OutputType,
+    {
+        let page = self.rows(db, select, id_column).await?;
+        let mut connection = Connection::new(page.has_previous, page.has_next);
+        for row in page.rows {
+            connection.edges.push(Edge::new(OpaqueCursor(id_of(&row)), to_node(row)));
         }
         Ok(connection)
     }
+}
+
+/// One page of rows, before they become GraphQL nodes.
+pub struct Rows<M> {
+    pub rows: Vec<M>,
+    pub has_previous: bool,
+    pub has_next: bool,
 }

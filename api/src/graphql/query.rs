@@ -7,7 +7,7 @@ use super::{authorize, services, viewer};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, MergedObject, Object};
 use entities::{family, organisation};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -69,21 +69,21 @@ impl RootQuery {
         after: Option<String>,
         local_area: Option<String>,
     ) -> GqlResult<Connection<Cursor, Family>> {
-        authorize(ctx, Action::ListFamilies)?;
+        authorize(ctx, Action::ListFamilies).await?;
         let mut select = family::Entity::find();
         if let Some(area) = local_area {
             select = select.filter(family::Column::LocalArea.eq(area.trim()));
         }
-        // Each row goes through the same read check as `node(id:)`.
-        Ok(Page::new(first, after)?
-            .fetch(
-                &services(ctx)?.db,
-                select,
-                family::Column::Id,
-                |f| f.id,
-                |f| Family::readable(ctx, f),
-            )
-            .await?)
+        let page = Page::new(first, after)?
+            .rows(&services(ctx)?.db, select, family::Column::Id)
+            .await?;
+        // Each row goes through the same read check (and audit) as `node(id:)`.
+        let mut connection = Connection::new(page.has_previous, page.has_next);
+        for row in page.rows {
+            let cursor = OpaqueCursor(row.id);
+            connection.edges.push(Edge::new(cursor, Family::readable(ctx, row).await?));
+        }
+        Ok(connection)
     }
 
     /// Partner organisations, oldest first.
@@ -94,14 +94,14 @@ impl RootQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, Organisation>> {
-        authorize(ctx, Action::ReadDirectory)?;
+        authorize(ctx, Action::ReadDirectory).await?;
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,
                 organisation::Entity::find(),
                 organisation::Column::Id,
                 |o| o.id,
-                |o| Ok(Organisation(o)),
+                Organisation,
             )
             .await?)
     }

@@ -49,7 +49,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> GqlResult<CreateOrganisationPayload> {
-        authorize(ctx, Action::ManageOrganisations)?;
+        authorize(ctx, Action::ManageOrganisations).await?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
         let (organisation, user_errors) = split(
@@ -68,7 +68,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: CreatePractitionerInput,
     ) -> GqlResult<CreatePractitionerPayload> {
-        authorize(ctx, Action::ManagePractitioners)?;
+        authorize(ctx, Action::ManagePractitioners).await?;
         let s = services(ctx)?;
         let roles: Vec<_> = input.roles.iter().map(|r| (*r).into()).collect();
         let txn = begin_write(&s.db).await?;

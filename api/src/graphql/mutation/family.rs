@@ -73,7 +73,7 @@ impl FamilyMutation {
         ctx: &Context<'_>,
         input: CreateFamilyInput,
     ) -> GqlResult<CreateFamilyPayload> {
-        authorize(ctx, Action::CreateFamily)?;
+        authorize(ctx, Action::CreateFamily).await?;
         let s = services(ctx)?;
         let decided_by = acting_practitioner(viewer(ctx)?)?;
         let txn = begin_write(&s.db).await?;
@@ -85,7 +85,10 @@ impl FamilyMutation {
         };
         let (family, user_errors) = split(families::create(&txn, new, s.clock.now()).await)?;
         txn.commit().await?;
-        let family = family.map(|f| Family::readable(ctx, f)).transpose()?;
+        let family = match family {
+            Some(f) => Some(Family::readable(ctx, f).await?),
+            None => None,
+        };
         Ok(CreateFamilyPayload {
             family,
             user_errors,
@@ -99,7 +102,7 @@ impl FamilyMutation {
         input: AddFamilyMemberInput,
     ) -> GqlResult<AddFamilyMemberPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        authorize(ctx, Action::AddFamilyMember { family_id })?;
+        authorize(ctx, Action::AddFamilyMember { family_id }).await?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
         let new = families::NewMember {
@@ -124,7 +127,7 @@ impl FamilyMutation {
         input: ChangeNeedLevelInput,
     ) -> GqlResult<ChangeNeedLevelPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        authorize(ctx, Action::ChangeNeedLevel { family_id })?;
+        authorize(ctx, Action::ChangeNeedLevel { family_id }).await?;
         let decided_by = acting_practitioner(viewer(ctx)?)?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
@@ -141,7 +144,7 @@ impl FamilyMutation {
         txn.commit().await?;
         let (family, change) = match changed {
             Some((family, change)) => (
-                Some(Family::readable(ctx, family)?),
+                Some(Family::readable(ctx, family).await?),
                 Some(NeedLevelChange(change)),
             ),
             None => (None, None),

@@ -1,0 +1,96 @@
+//! Safeguarding override (DESIGN rule 2): where a child may be at risk of significant harm a
+//! practitioner proceeds without consent, for a limited time, with a reason, audited and
+//! reviewed by a locality manager.
+use super::audit::{self, Actor};
+use super::text;
+use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::policy::facts::{NOT_UPHELD, UPHELD};
+use chrono::{DateTime, Utc};
+use entities::safeguarding_override;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+pub async fn raise(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    reason: &str,
+    withhold_from_family: bool,
+    lasts: std::time::Duration,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<safeguarding_override::Model> {
+    let Some(practitioner_id) = actor.practitioner_id() else {
+        return Err(AppError::Forbidden);
+    };
+    let mut errors = vec![];
+    let reason = text::required("reason", "why a child may be at risk of significant harm", reason, 4000, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let lasts = chrono::Duration::from_std(lasts)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("override duration: {e}")))?;
+    let raised = safeguarding_override::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        practitioner_id: Set(practitioner_id),
+        reason: Set(reason),
+        withhold_from_family: Set(withhold_from_family),
+        created_at: Set(now),
+        expires_at: Set(now + lasts),
+        reviewed_at: Set(None),
+        reviewed_by_practitioner_id: Set(None),
+        review_outcome: Set(None),
+        review_notes: Set(None),
+        keep_hidden_after_review: Set(false),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        audit::Entry { family_id, actor, kind: audit::Kind::Override, what: "raised a safeguarding concern and used the safeguarding override", override_id: Some(raised.id) },
+        now,
+    )
+    .await?;
+    Ok(raised)
+}
+
+pub struct Review<'a> {
+    pub override_id: Uuid,
+    pub upheld: bool,
+    pub notes: &'a str,
+    /// Keep the override's entries hidden from the family after the review.
+    pub keep_hidden: bool,
+}
+
+pub async fn review(
+    db: &impl ConnectionTrait,
+    review: Review<'_>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<safeguarding_override::Model> {
+    let mut errors = vec![];
+    let notes = text::required("notes", "your review notes", review.notes, 4000, &mut errors);
+    let found = safeguarding_override::Entity::find_by_id(review.override_id).one(db).await?.ok_or(AppError::NotFound)?;
+    if found.reviewed_at.is_some() {
+        return Err(AppError::invalid(&["override"], UserErrorCode::Unchanged, "This override has already been reviewed."));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let family_id = found.family_id;
+    let mut active: safeguarding_override::ActiveModel = found.into();
+    active.reviewed_at = Set(Some(now));
+    active.reviewed_by_practitioner_id = Set(actor.practitioner_id());
+    active.review_outcome = Set(Some(if review.upheld { UPHELD } else { NOT_UPHELD }.to_owned()));
+    active.review_notes = Set(Some(notes));
+    active.keep_hidden_after_review = Set(review.keep_hidden);
+    let reviewed = active.update(db).await?;
+    let what = if review.upheld { "reviewed a safeguarding override and upheld it" } else { "reviewed a safeguarding override and ended it" };
+    audit::record(db, audit::Entry { family_id, actor, kind: audit::Kind::Override, what, override_id: Some(reviewed.id) }, now).await?;
+    Ok(reviewed)
+}
+
+/// Whether the family may see entries made under this override.
+pub fn visible_to_family(o: &safeguarding_override::Model) -> bool {
+    !o.withhold_from_family || (o.reviewed_at.is_some() && !o.keep_hidden_after_review)
+}
