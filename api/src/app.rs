@@ -220,7 +220,11 @@ async fn graphql_handler(
     // Reads of family data are audited before the data leaves (DESIGN rule 6).
     if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
         tracing::error!(error = ?err, "could not write the audit trail; response withheld");
-        return http_error(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &err.to_string());
+        return http_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err.code(),
+            &err.to_string(),
+        );
     }
     Json(response).into_response()
 }

@@ -3,6 +3,7 @@ use crate::app::{self, AppState};
 use crate::auth::session;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::domain::{demo, families, organisations, practitioners};
 use crate::error::AppError;
 use crate::graphql::ids::{self, Kind};
@@ -178,7 +179,9 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
         Command::Demo => {
             let db = open_database(&settings).await?;
             let clock = Clock::system();
-            let loaded = demo::load(&db, clock.now()).await.map_err(explain)?;
+            let txn = crate::db::begin_write(&db).await?;
+            let loaded = demo::load(&txn, clock.now()).await.map_err(explain)?;
+            txn.commit().await?;
             if loaded {
                 writeln!(out, "Demo data loaded. People who can sign in:")?;
             } else {
@@ -292,7 +295,9 @@ async fn run_admin(
                 need_level,
                 decided_by: None,
             };
-            let family = families::create(&txn, new, now).await.map_err(explain)?;
+            let family = families::create(&txn, new, Actor::Operator, now)
+                .await
+                .map_err(explain)?;
             txn.commit().await?;
             writeln!(
                 out,
@@ -320,7 +325,7 @@ async fn run_admin(
                 relation: relation.into(),
                 email: email.as_deref(),
             };
-            let member = families::add_member(&txn, new, now)
+            let member = families::add_member(&txn, new, Actor::Operator, now)
                 .await
                 .map_err(explain)?;
             txn.commit().await?;

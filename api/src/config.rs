@@ -58,6 +58,11 @@ pub struct Settings {
           value_parser = humantime::parse_duration)]
     pub session_lifetime: Duration,
 
+    /// How long a safeguarding override gives access without consent.
+    #[arg(long, env = "FAMILY_PLAN_SAFEGUARDING_OVERRIDE_DURATION", default_value = "72h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub safeguarding_override_duration: Duration,
+
     /// Labels of need levels 1 to 4 on the local threshold framework, separated by `;`.
     #[arg(long, env = "FAMILY_PLAN_NEED_LEVEL_LABELS", global = true,
           default_value = "Universal;Early help;Complex needs (child in need);Child protection",

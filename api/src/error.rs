@@ -13,7 +13,9 @@ pub enum AppError {
     SessionExpired,
     #[error("You do not have permission to do that.")]
     Forbidden,
-    #[error("The family has not given consent for your organisation to see or change this. Ask the family, or their lead professional, about consent.")]
+    #[error(
+        "The family has not given consent for your organisation to see or change this. Ask the family, or their lead professional, about consent."
+    )]
     ConsentRequired,
     #[error("We could not find that. It may have been removed, or the link may be wrong.")]
     NotFound,

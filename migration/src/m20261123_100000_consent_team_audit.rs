@@ -30,14 +30,40 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Consents::CreatedAt))
                 .col(timestamp_with_time_zone_null(Consents::WithdrawnAt))
                 .col(uuid_null(Consents::WithdrawnByMemberId))
-                .foreign_key(&mut fk(Consents::Table, Consents::FamilyId, Families::Table, Families::Id))
-                .foreign_key(&mut fk(Consents::Table, Consents::GivenByMemberId, FamilyMembers::Table, FamilyMembers::Id))
-                .foreign_key(&mut fk(Consents::Table, Consents::SubjectMemberId, FamilyMembers::Table, FamilyMembers::Id))
-                .foreign_key(&mut fk(Consents::Table, Consents::RecordedByPractitionerId, Practitioners::Table, Practitioners::Id))
+                .foreign_key(&mut fk(
+                    Consents::Table,
+                    Consents::FamilyId,
+                    Families::Table,
+                    Families::Id,
+                ))
+                .foreign_key(&mut fk(
+                    Consents::Table,
+                    Consents::GivenByMemberId,
+                    FamilyMembers::Table,
+                    FamilyMembers::Id,
+                ))
+                .foreign_key(&mut fk(
+                    Consents::Table,
+                    Consents::SubjectMemberId,
+                    FamilyMembers::Table,
+                    FamilyMembers::Id,
+                ))
+                .foreign_key(&mut fk(
+                    Consents::Table,
+                    Consents::RecordedByPractitionerId,
+                    Practitioners::Table,
+                    Practitioners::Id,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_consents_family", Consents::Table, &[Consents::FamilyId]).await?;
+        index(
+            m,
+            "ix_consents_family",
+            Consents::Table,
+            &[Consents::FamilyId],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -49,8 +75,18 @@ impl MigrationTrait for Migration {
                         .col(ConsentOrganisations::ConsentId)
                         .col(ConsentOrganisations::OrganisationId),
                 )
-                .foreign_key(&mut fk(ConsentOrganisations::Table, ConsentOrganisations::ConsentId, Consents::Table, Consents::Id))
-                .foreign_key(&mut fk(ConsentOrganisations::Table, ConsentOrganisations::OrganisationId, Organisations::Table, Organisations::Id))
+                .foreign_key(&mut fk(
+                    ConsentOrganisations::Table,
+                    ConsentOrganisations::ConsentId,
+                    Consents::Table,
+                    Consents::Id,
+                ))
+                .foreign_key(&mut fk(
+                    ConsentOrganisations::Table,
+                    ConsentOrganisations::OrganisationId,
+                    Organisations::Table,
+                    Organisations::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -66,8 +102,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(TeamMembers::LeftAt))
                 .col(uuid_null(TeamMembers::RemovedByPractitionerId))
                 .col(text_null(TeamMembers::LeavingReason))
-                .foreign_key(&mut fk(TeamMembers::Table, TeamMembers::FamilyId, Families::Table, Families::Id))
-                .foreign_key(&mut fk(TeamMembers::Table, TeamMembers::PractitionerId, Practitioners::Table, Practitioners::Id))
+                .foreign_key(&mut fk(
+                    TeamMembers::Table,
+                    TeamMembers::FamilyId,
+                    Families::Table,
+                    Families::Id,
+                ))
+                .foreign_key(&mut fk(
+                    TeamMembers::Table,
+                    TeamMembers::PractitionerId,
+                    Practitioners::Table,
+                    Practitioners::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -89,17 +135,35 @@ impl MigrationTrait for Migration {
                 .col(boolean(SafeguardingOverrides::WithholdFromFamily))
                 .col(timestamp_with_time_zone(SafeguardingOverrides::CreatedAt))
                 .col(timestamp_with_time_zone(SafeguardingOverrides::ExpiresAt))
-                .col(timestamp_with_time_zone_null(SafeguardingOverrides::ReviewedAt))
+                .col(timestamp_with_time_zone_null(
+                    SafeguardingOverrides::ReviewedAt,
+                ))
                 .col(uuid_null(SafeguardingOverrides::ReviewedByPractitionerId))
                 .col(string_len_null(SafeguardingOverrides::ReviewOutcome, 16))
                 .col(text_null(SafeguardingOverrides::ReviewNotes))
                 .col(boolean(SafeguardingOverrides::KeepHiddenAfterReview).default(false))
-                .foreign_key(&mut fk(SafeguardingOverrides::Table, SafeguardingOverrides::FamilyId, Families::Table, Families::Id))
-                .foreign_key(&mut fk(SafeguardingOverrides::Table, SafeguardingOverrides::PractitionerId, Practitioners::Table, Practitioners::Id))
+                .foreign_key(&mut fk(
+                    SafeguardingOverrides::Table,
+                    SafeguardingOverrides::FamilyId,
+                    Families::Table,
+                    Families::Id,
+                ))
+                .foreign_key(&mut fk(
+                    SafeguardingOverrides::Table,
+                    SafeguardingOverrides::PractitionerId,
+                    Practitioners::Table,
+                    Practitioners::Id,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_overrides_family", SafeguardingOverrides::Table, &[SafeguardingOverrides::FamilyId]).await?;
+        index(
+            m,
+            "ix_overrides_family",
+            SafeguardingOverrides::Table,
+            &[SafeguardingOverrides::FamilyId],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -114,11 +178,22 @@ impl MigrationTrait for Migration {
                 .col(text(AuditEntries::What))
                 .col(uuid_null(AuditEntries::OverrideId))
                 .col(timestamp_with_time_zone(AuditEntries::OccurredAt))
-                .foreign_key(&mut fk(AuditEntries::Table, AuditEntries::FamilyId, Families::Table, Families::Id))
+                .foreign_key(&mut fk(
+                    AuditEntries::Table,
+                    AuditEntries::FamilyId,
+                    Families::Table,
+                    Families::Id,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_audit_entries_family", AuditEntries::Table, &[AuditEntries::FamilyId, AuditEntries::Id]).await?;
+        index(
+            m,
+            "ix_audit_entries_family",
+            AuditEntries::Table,
+            &[AuditEntries::FamilyId, AuditEntries::Id],
+        )
+        .await?;
         Ok(())
     }
 

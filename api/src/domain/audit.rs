@@ -30,8 +30,16 @@ impl Kind {
 /// Whoever acts: a practitioner, a family member, or an operator at the command line.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor {
-    Practitioner { id: Uuid, organisation_id: Uuid, role: &'static str },
-    Member { id: Uuid },
+    Practitioner {
+        id: Uuid,
+        organisation_id: Uuid,
+        role: &'static str,
+        /// Set when acting under a safeguarding override rather than consent.
+        under_override: Option<Uuid>,
+    },
+    Member {
+        id: Uuid,
+    },
     Operator,
 }
 
@@ -43,8 +51,37 @@ impl Actor {
                 id: p.practitioner_id,
                 organisation_id: p.organisation_id,
                 role: role_label(&p.roles),
+                under_override: None,
             }),
             Viewer::FamilyMember(m) => Some(Actor::Member { id: m.member_id }),
+        }
+    }
+
+    /// The same actor, acting under `access` (a safeguarding override, or consent).
+    pub fn with_access(self, access: crate::policy::Access) -> Self {
+        match (self, access) {
+            (
+                Actor::Practitioner {
+                    id,
+                    organisation_id,
+                    role,
+                    ..
+                },
+                crate::policy::Access::UnderOverride(o),
+            ) => Actor::Practitioner {
+                id,
+                organisation_id,
+                role,
+                under_override: Some(o),
+            },
+            (actor, _) => actor,
+        }
+    }
+
+    fn override_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::Practitioner { under_override, .. } => *under_override,
+            _ => None,
         }
     }
 
@@ -74,12 +111,17 @@ pub struct Entry<'a> {
     pub actor: Actor,
     pub kind: Kind,
     pub what: &'a str,
-    pub override_id: Option<Uuid>,
 }
 
 fn model(entry: Entry<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
+    let override_id = entry.actor.override_id();
     let (practitioner, member, organisation, role) = match entry.actor {
-        Actor::Practitioner { id, organisation_id, role } => (Some(id), None, Some(organisation_id), role),
+        Actor::Practitioner {
+            id,
+            organisation_id,
+            role,
+            ..
+        } => (Some(id), None, Some(organisation_id), role),
         Actor::Member { id } => (None, Some(id), None, "family member"),
         Actor::Operator => (None, None, None, "operator"),
     };
@@ -92,18 +134,40 @@ fn model(entry: Entry<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
         actor_role: Set(role.to_owned()),
         kind: Set(entry.kind.as_str().to_owned()),
         what: Set(entry.what.to_owned()),
-        override_id: Set(entry.override_id),
+        override_id: Set(override_id),
         occurred_at: Set(now),
     }
 }
 
-pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>, now: DateTime<Utc>) -> AppResult<()> {
-    model(entry, now).insert(db).await?;
+/// Records one change, consent event or override, in the caller's transaction.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    actor: Actor,
+    kind: Kind,
+    what: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    model(
+        Entry {
+            family_id,
+            actor,
+            kind,
+            what,
+        },
+        now,
+    )
+    .insert(db)
+    .await?;
     Ok(())
 }
 
 /// Writes several entries in one statement (the reads of one request).
-pub async fn record_all(db: &impl ConnectionTrait, entries: Vec<Entry<'_>>, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn record_all(
+    db: &impl ConnectionTrait,
+    entries: Vec<Entry<'_>>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if entries.is_empty() {
         return Ok(());
     }

@@ -71,12 +71,20 @@ pub async fn give(
         .all(db)
         .await?;
     if found.len() != dedup(new.organisation_ids).len() {
-        errors.push(UserError::new(&["organisations"], UserErrorCode::NotFound, "We could not find one of those organisations."));
+        errors.push(UserError::new(
+            &["organisations"],
+            UserErrorCode::NotFound,
+            "We could not find one of those organisations.",
+        ));
     }
     if let Some(last_day) = new.expires_on
         && last_day < now.date_naive()
     {
-        errors.push(UserError::new(&["expiresOn"], UserErrorCode::OutOfRange, "The end date cannot be in the past."));
+        errors.push(UserError::new(
+            &["expiresOn"],
+            UserErrorCode::OutOfRange,
+            "The end date cannot be in the past.",
+        ));
     }
     let evidence = new
         .evidence
@@ -99,7 +107,11 @@ pub async fn give(
         subject_member_id: Set(new.for_own_information.then_some(giver.id)),
         scope: Set(new.scope),
         // In force to the end of the last day (UTC).
-        expires_at: Set(new.expires_on.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())),
+        expires_at: Set(new
+            .expires_on
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())),
         evidence: Set(evidence),
         recorded_by_practitioner_id: Set(new.recorded_by),
         created_at: Set(now),
@@ -109,16 +121,19 @@ pub async fn give(
     .insert(db)
     .await?;
     for organisation_id in dedup(new.organisation_ids) {
-        consent_organisation::ActiveModel { consent_id: Set(consent.id), organisation_id: Set(organisation_id) }
-            .insert(db)
-            .await?;
+        consent_organisation::ActiveModel {
+            consent_id: Set(consent.id),
+            organisation_id: Set(organisation_id),
+        }
+        .insert(db)
+        .await?;
     }
     let what = match (new.for_own_information, new.recorded_by) {
         (true, _) => "gave consent for their own information",
         (false, Some(_)) => "recorded consent given on paper",
         (false, None) => "gave consent for the family",
     };
-    audit::record(db, audit::Entry { family_id: new.family_id, actor, kind: audit::Kind::Consent, what, override_id: None }, now).await?;
+    audit::record(db, new.family_id, actor, audit::Kind::Consent, what, now).await?;
     Ok(consent)
 }
 
@@ -137,7 +152,10 @@ pub async fn withdraw(
     by: &family_member::Model,
     now: DateTime<Utc>,
 ) -> AppResult<consent::Model> {
-    let consent = consent::Entity::find_by_id(consent_id).one(db).await?.ok_or(AppError::NotFound)?;
+    let consent = consent::Entity::find_by_id(consent_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if consent.family_id != by.family_id {
         return Err(AppError::Forbidden);
     }
@@ -149,7 +167,11 @@ pub async fn withdraw(
         return Err(AppError::Forbidden);
     }
     if consent.withdrawn_at.is_some() {
-        return Err(AppError::invalid(&["consent"], UserErrorCode::Unchanged, "This consent has already been withdrawn."));
+        return Err(AppError::invalid(
+            &["consent"],
+            UserErrorCode::Unchanged,
+            "This consent has already been withdrawn.",
+        ));
     }
     let mut active: consent::ActiveModel = consent.into();
     active.withdrawn_at = Set(Some(now));
@@ -157,7 +179,10 @@ pub async fn withdraw(
     let consent = active.update(db).await?;
     audit::record(
         db,
-        audit::Entry { family_id: consent.family_id, actor: Actor::Member { id: by.id }, kind: audit::Kind::Consent, what: "withdrew consent", override_id: None },
+        consent.family_id,
+        Actor::Member { id: by.id },
+        audit::Kind::Consent,
+        "withdrew consent",
         now,
     )
     .await?;
@@ -172,9 +197,16 @@ pub async fn assess_competence(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<family_member::Model> {
-    let member = family_member::Entity::find_by_id(member_id).one(db).await?.ok_or(AppError::NotFound)?;
+    let member = family_member::Entity::find_by_id(member_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if member.relation != MemberRelation::Child {
-        return Err(AppError::invalid(&["member"], UserErrorCode::Invalid, "Only a child's competence to consent is assessed."));
+        return Err(AppError::invalid(
+            &["member"],
+            UserErrorCode::Invalid,
+            "Only a child's competence to consent is assessed.",
+        ));
     }
     let family_id = member.family_id;
     let mut active: family_member::ActiveModel = member.into();
@@ -185,7 +217,7 @@ pub async fn assess_competence(
     } else {
         "recorded that a young person cannot yet consent for themselves"
     };
-    audit::record(db, audit::Entry { family_id, actor, kind: audit::Kind::Change, what, override_id: None }, now).await?;
+    audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
     Ok(member)
 }
 

@@ -1,12 +1,15 @@
 //! A small fictional data set so that a newcomer can try the API at once.
 //! Every name, reference and address here is invented.
-use super::{families, organisations, practitioners};
-use crate::error::AppResult;
+use super::audit::Actor;
+use super::{consent, families, organisations, practitioners, team};
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::family_member::MemberRelation::{self, *};
+use entities::consent::ConsentScope;
+use entities::family_member::{self, MemberRelation};
 use entities::organisation::OrganisationKind;
 use entities::practitioner_role::Role;
 use sea_orm::ConnectionTrait;
+use uuid::Uuid;
 
 pub const COUNCIL: &str = "Wrenfield Council Early Help";
 pub const SCHOOL: &str = "Larkhill Academy";
@@ -32,7 +35,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         email: "pastoral@larkhill.example",
-        who: "Sam Whitlock, practitioner (school)",
+        who: "Sam Whitlock, practitioner (school), on the Morgans' team",
     },
     DemoAccount {
         email: "dana@family.example",
@@ -55,139 +58,153 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     }
     let council = organisations::create(db, COUNCIL, OrganisationKind::Council, now).await?;
     let school = organisations::create(db, SCHOOL, OrganisationKind::Education, now).await?;
-
-    let staff: [(&str, &str, uuid::Uuid, &[Role]); 4] = [
-        (
+    let staff = |name, email, organisation_id, roles| practitioners::NewPractitioner {
+        name,
+        email,
+        organisation_id,
+        roles,
+    };
+    let priya = practitioners::create(
+        db,
+        staff(
             "Priya Nair",
             "hub@wrenfield.example",
             council.id,
             &[Role::Practitioner, Role::HubWorker],
         ),
-        (
+        now,
+    )
+    .await?;
+    practitioners::create(
+        db,
+        staff(
             "Owen Clarke",
             "manager@wrenfield.example",
             council.id,
             &[Role::LocalityManager],
         ),
-        (
+        now,
+    )
+    .await?;
+    practitioners::create(
+        db,
+        staff(
             "Ruth Adeyemi",
             "admin@wrenfield.example",
             council.id,
             &[Role::Admin],
         ),
-        (
+        now,
+    )
+    .await?;
+    let sam = practitioners::create(
+        db,
+        staff(
             "Sam Whitlock",
             "pastoral@larkhill.example",
             school.id,
             &[Role::Practitioner],
         ),
-    ];
-    let mut hub_worker = None;
-    for (name, email, organisation_id, roles) in staff {
-        let p = practitioners::create(
-            db,
-            practitioners::NewPractitioner {
-                name,
-                email,
-                organisation_id,
-                roles,
-            },
-            now,
-        )
-        .await?;
-        hub_worker.get_or_insert(p.id);
-    }
-
-    let morgans = families::create(
-        db,
-        families::NewFamily {
-            reference: "EH-DEMO-001",
-            local_area: "Wrenfield North",
-            need_level: 3,
-            decided_by: hub_worker,
-        },
         now,
     )
     .await?;
-    add(
+    let hub = Actor::Practitioner {
+        id: priya.id,
+        organisation_id: council.id,
+        role: "hub worker",
+        under_override: None,
+    };
+    let teacher = Actor::Practitioner {
+        id: sam.id,
+        organisation_id: school.id,
+        role: "practitioner",
+        under_override: None,
+    };
+
+    // The Morgans: consent for the council and the school; the school is on the team.
+    let morgans = open(db, "EH-DEMO-001", "Wrenfield North", 3, hub, now).await?;
+    let dana = add(
         db,
-        morgans.id,
+        morgans,
         "Dana Morgan",
         (1988, 3, 14),
-        AdultWithParentalResponsibility,
+        MemberRelation::AdultWithParentalResponsibility,
         Some("dana@family.example"),
         now,
     )
     .await?;
-    add(
+    let jordan = add(
         db,
-        morgans.id,
+        morgans,
         "Jordan Morgan",
         (2012, 6, 2),
-        Child,
+        MemberRelation::Child,
         Some("jordan@family.example"),
         now,
     )
     .await?;
     add(
         db,
-        morgans.id,
+        morgans,
         "Ellie Morgan",
         (2019, 11, 30),
-        Child,
+        MemberRelation::Child,
         None,
         now,
     )
     .await?;
-    if let Some(hub) = hub_worker {
-        families::change_need_level(
-            db,
-            morgans.id,
-            2,
-            "Assessment shows needs can be met with early help; school and family agree.",
-            hub,
-            now,
-        )
-        .await?;
-    }
-
-    let rahmans = families::create(
+    let new = consent::NewConsent {
+        family_id: morgans,
+        giver: &dana,
+        for_own_information: false,
+        scope: ConsentScope::NamedOrganisations,
+        organisation_ids: &[council.id, school.id],
+        expires_on: None,
+        evidence: None,
+        recorded_by: None,
+    };
+    consent::give(db, new, Actor::Member { id: dana.id }, now).await?;
+    team::add(db, morgans, priya.id, hub, now).await?;
+    team::add(db, morgans, sam.id, hub, now).await?;
+    consent::assess_competence(db, jordan.id, true, teacher, now).await?;
+    families::change_need_level(
         db,
-        families::NewFamily {
-            reference: "EH-DEMO-002",
-            local_area: "Wrenfield South",
-            need_level: 2,
-            decided_by: hub_worker,
-        },
+        morgans,
+        2,
+        "Assessment shows needs can be met with early help; school and family agree.",
+        hub,
         now,
     )
     .await?;
+
+    // The Rahmans: just referred; no consent yet, so only the hub has their record.
+    let rahmans = open(db, "EH-DEMO-002", "Wrenfield South", 2, hub, now).await?;
     add(
         db,
-        rahmans.id,
+        rahmans,
         "Aisha Rahman",
         (1985, 8, 21),
-        AdultWithParentalResponsibility,
+        MemberRelation::AdultWithParentalResponsibility,
         Some("aisha@family.example"),
         now,
     )
     .await?;
     add(
         db,
-        rahmans.id,
+        rahmans,
         "Yusuf Rahman",
         (1983, 1, 9),
-        OtherAdult,
+        MemberRelation::OtherAdult,
         None,
         now,
     )
     .await?;
     add(
         db,
-        rahmans.id,
+        rahmans,
         "Zara Rahman",
         (2011, 4, 17),
-        Child,
+        MemberRelation::Child,
         None,
         now,
     )
@@ -195,28 +212,40 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     Ok(true)
 }
 
+async fn open(
+    db: &impl ConnectionTrait,
+    reference: &str,
+    local_area: &str,
+    need_level: i16,
+    hub: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let new = families::NewFamily {
+        reference,
+        local_area,
+        need_level,
+        decided_by: hub.practitioner_id(),
+    };
+    Ok(families::create(db, new, hub, now).await?.id)
+}
+
 async fn add(
     db: &impl ConnectionTrait,
-    family_id: uuid::Uuid,
+    family_id: Uuid,
     name: &str,
     (y, m, d): (i32, u32, u32),
     relation: MemberRelation,
     email: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<family_member::Model> {
     let date_of_birth = NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("bad demo date")))?;
-    families::add_member(
-        db,
-        families::NewMember {
-            family_id,
-            name,
-            date_of_birth,
-            relation,
-            email,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad demo date")))?;
+    let new = families::NewMember {
+        family_id,
+        name,
+        date_of_birth,
+        relation,
+        email,
+    };
+    families::add_member(db, new, Actor::Operator, now).await
 }

@@ -1,4 +1,5 @@
 //! Family records: opening one, its members, and steps up and down the need levels.
+use super::audit::{self, Actor};
 use super::{practitioners, text};
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,6 +33,7 @@ pub struct NewFamily<'a> {
 pub async fn create(
     db: &impl ConnectionTrait,
     new: NewFamily<'_>,
+    actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<family::Model> {
     let mut errors = vec![];
@@ -79,6 +81,15 @@ pub async fn create(
         now,
     )
     .await?;
+    audit::record(
+        db,
+        family.id,
+        actor,
+        audit::Kind::Change,
+        "opened the family record",
+        now,
+    )
+    .await?;
     Ok(family)
 }
 
@@ -104,6 +115,7 @@ pub struct NewMember<'a> {
 pub async fn add_member(
     db: &impl ConnectionTrait,
     new: NewMember<'_>,
+    actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<family_member::Model> {
     let mut errors = vec![];
@@ -138,7 +150,7 @@ pub async fn add_member(
         Some(email) => Some(practitioners::create_account(db, &email, now).await?),
         None => None,
     };
-    Ok(family_member::ActiveModel {
+    let member = family_member::ActiveModel {
         id: Set(Uuid::now_v7()),
         family_id: Set(new.family_id),
         account_id: Set(account_id),
@@ -149,7 +161,17 @@ pub async fn add_member(
         created_at: Set(now),
     }
     .insert(db)
-    .await?)
+    .await?;
+    audit::record(
+        db,
+        new.family_id,
+        actor,
+        audit::Kind::Change,
+        "added a family member",
+        now,
+    )
+    .await?;
+    Ok(member)
 }
 
 /// Steps a family up or down the threshold framework, recording who decided and why.
@@ -159,9 +181,10 @@ pub async fn change_need_level(
     family_id: Uuid,
     to_level: i16,
     reason: &str,
-    decided_by: Uuid,
+    actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<(family::Model, need_level_change::Model)> {
+    let decided_by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
     let mut errors = vec![];
     check_level(to_level, "level", &mut errors);
     let reason = text::required(
@@ -210,6 +233,12 @@ pub async fn change_need_level(
         now,
     )
     .await?;
+    let what = if to_level > family.need_level {
+        "stepped the need level up"
+    } else {
+        "stepped the need level down"
+    };
+    audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
     let family = family::Model {
         need_level: to_level,
         ..family

@@ -23,7 +23,13 @@ pub async fn raise(
         return Err(AppError::Forbidden);
     };
     let mut errors = vec![];
-    let reason = text::required("reason", "why a child may be at risk of significant harm", reason, 4000, &mut errors);
+    let reason = text::required(
+        "reason",
+        "why a child may be at risk of significant harm",
+        reason,
+        4000,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -47,7 +53,10 @@ pub async fn raise(
     .await?;
     audit::record(
         db,
-        audit::Entry { family_id, actor, kind: audit::Kind::Override, what: "raised a safeguarding concern and used the safeguarding override", override_id: Some(raised.id) },
+        family_id,
+        actor.with_access(crate::policy::Access::UnderOverride(raised.id)),
+        audit::Kind::Override,
+        "raised a safeguarding concern and used the safeguarding override",
         now,
     )
     .await?;
@@ -69,10 +78,23 @@ pub async fn review(
     now: DateTime<Utc>,
 ) -> AppResult<safeguarding_override::Model> {
     let mut errors = vec![];
-    let notes = text::required("notes", "your review notes", review.notes, 4000, &mut errors);
-    let found = safeguarding_override::Entity::find_by_id(review.override_id).one(db).await?.ok_or(AppError::NotFound)?;
+    let notes = text::required(
+        "notes",
+        "your review notes",
+        review.notes,
+        4000,
+        &mut errors,
+    );
+    let found = safeguarding_override::Entity::find_by_id(review.override_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if found.reviewed_at.is_some() {
-        return Err(AppError::invalid(&["override"], UserErrorCode::Unchanged, "This override has already been reviewed."));
+        return Err(AppError::invalid(
+            &["override"],
+            UserErrorCode::Unchanged,
+            "This override has already been reviewed.",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -81,12 +103,26 @@ pub async fn review(
     let mut active: safeguarding_override::ActiveModel = found.into();
     active.reviewed_at = Set(Some(now));
     active.reviewed_by_practitioner_id = Set(actor.practitioner_id());
-    active.review_outcome = Set(Some(if review.upheld { UPHELD } else { NOT_UPHELD }.to_owned()));
+    active.review_outcome = Set(Some(
+        if review.upheld { UPHELD } else { NOT_UPHELD }.to_owned(),
+    ));
     active.review_notes = Set(Some(notes));
     active.keep_hidden_after_review = Set(review.keep_hidden);
     let reviewed = active.update(db).await?;
-    let what = if review.upheld { "reviewed a safeguarding override and upheld it" } else { "reviewed a safeguarding override and ended it" };
-    audit::record(db, audit::Entry { family_id, actor, kind: audit::Kind::Override, what, override_id: Some(reviewed.id) }, now).await?;
+    let what = if review.upheld {
+        "reviewed a safeguarding override and upheld it"
+    } else {
+        "reviewed a safeguarding override and ended it"
+    };
+    audit::record(
+        db,
+        family_id,
+        actor.with_access(crate::policy::Access::UnderOverride(reviewed.id)),
+        audit::Kind::Override,
+        what,
+        now,
+    )
+    .await?;
     Ok(reviewed)
 }
 

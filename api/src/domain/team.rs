@@ -32,7 +32,13 @@ pub async fn add(
     let practitioner = practitioner::Entity::find_by_id(practitioner_id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::invalid(&["practitioner"], UserErrorCode::NotFound, "We could not find that practitioner."))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["practitioner"],
+                UserErrorCode::NotFound,
+                "We could not find that practitioner.",
+            )
+        })?;
     if !consent_covers(db, family_id, practitioner.organisation_id, now).await? {
         return Err(AppError::invalid(
             &["practitioner"],
@@ -40,8 +46,15 @@ pub async fn add(
             "The family's consent does not cover this practitioner's organisation, so they cannot join the team.",
         ));
     }
-    if current_membership(db, family_id, practitioner_id).await?.is_some() {
-        return Err(AppError::invalid(&["practitioner"], UserErrorCode::Taken, "This practitioner is already on the family's team."));
+    if current_membership(db, family_id, practitioner_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            &["practitioner"],
+            UserErrorCode::Taken,
+            "This practitioner is already on the family's team.",
+        ));
     }
     let member = team_member::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -55,7 +68,15 @@ pub async fn add(
     }
     .insert(db)
     .await?;
-    audit::record(db, audit::Entry { family_id, actor, kind: audit::Kind::Change, what: "added a practitioner to the team", override_id: None }, now).await?;
+    audit::record(
+        db,
+        family_id,
+        actor,
+        audit::Kind::Change,
+        "added a practitioner to the team",
+        now,
+    )
+    .await?;
     Ok(member)
 }
 
@@ -75,14 +96,28 @@ pub async fn end(
     }
     let membership = current_membership(db, family_id, practitioner_id)
         .await?
-        .ok_or_else(|| AppError::invalid(&["practitioner"], UserErrorCode::NotFound, "This practitioner is not on the family's team."))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["practitioner"],
+                UserErrorCode::NotFound,
+                "This practitioner is not on the family's team.",
+            )
+        })?;
     let leaving_self = actor.practitioner_id() == Some(practitioner_id);
     let mut active: team_member::ActiveModel = membership.into();
     active.left_at = Set(Some(now));
     active.leaving_reason = Set(reason);
-    active.removed_by_practitioner_id = Set(if leaving_self { None } else { actor.practitioner_id() });
+    active.removed_by_practitioner_id = Set(if leaving_self {
+        None
+    } else {
+        actor.practitioner_id()
+    });
     let membership = active.update(db).await?;
-    let what = if leaving_self { "left the team" } else { "removed a practitioner from the team" };
-    audit::record(db, audit::Entry { family_id, actor, kind: audit::Kind::Change, what, override_id: None }, now).await?;
+    let what = if leaving_self {
+        "left the team"
+    } else {
+        "removed a practitioner from the team"
+    };
+    audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
     Ok(membership)
 }

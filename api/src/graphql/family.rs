@@ -1,17 +1,22 @@
 //! Family records, their members and need-level history.
 //! A `Family` is only ever built after the policy module said the viewer may read it.
+use super::consent::{AccessLogEntry, Consent, TeamMembership};
 use super::ids::{self, Kind};
 use super::loaders::{MembersOf, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
-use super::{authorize, loaders, services};
+use super::{authorize, loaders, services, viewer};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{family, family_member, need_level_change};
+use entities::{
+    audit_entry, consent, family, family_member, need_level_change, safeguarding_override,
+    team_member,
+};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -53,7 +58,8 @@ impl Family {
             Action::ReadFamily {
                 family_id: model.id,
             },
-        ).await?;
+        )
+        .await?;
         Ok(Self(model))
     }
 
@@ -100,6 +106,123 @@ impl Family {
         Ok(members.into_iter().map(FamilyMember).collect())
     }
 
+    /// Consents given, current and past, newest first. Never rewritten: a withdrawal shows
+    /// as WITHDRAWN.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, Consent>> {
+        authorize(
+            ctx,
+            Action::ReadConsents {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let select = consent::Entity::find().filter(consent::Column::FamilyId.eq(self.0.id));
+        Ok(Page::new(first, after)?
+            .newest_first()
+            .fetch(
+                &services(ctx)?.db,
+                select,
+                consent::Column::Id,
+                |c| c.id,
+                Consent,
+            )
+            .await?)
+    }
+
+    /// The team around the family, in the order they joined; past members too if asked.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] include_past: bool,
+    ) -> GqlResult<Connection<Cursor, TeamMembership>> {
+        authorize(
+            ctx,
+            Action::ReadTeam {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let mut select =
+            team_member::Entity::find().filter(team_member::Column::FamilyId.eq(self.0.id));
+        if !include_past {
+            select = select.filter(team_member::Column::LeftAt.is_null());
+        }
+        Ok(Page::new(first, after)?
+            .fetch(
+                &services(ctx)?.db,
+                select,
+                team_member::Column::Id,
+                |m| m.id,
+                TeamMembership,
+            )
+            .await?)
+    }
+
+    /// Who read or changed the family's information, and when, newest first. The family does
+    /// not see entries of a safeguarding override withheld from them until it is reviewed.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn access_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, AccessLogEntry>> {
+        authorize(
+            ctx,
+            Action::ReadAccessLog {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let full = crate::policy::authorize(
+            viewer(ctx)?,
+            Action::ReadFullAccessLog {
+                family_id: self.0.id,
+            },
+            &crate::policy::FamilyFacts::NONE,
+        )
+        .is_ok();
+        let db = &services(ctx)?.db;
+        let mut select =
+            audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(self.0.id));
+        if !full {
+            let hidden: Vec<uuid::Uuid> = safeguarding_override::Entity::find()
+                .filter(safeguarding_override::Column::FamilyId.eq(self.0.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .filter(|o| !crate::domain::safeguarding::visible_to_family(o))
+                .map(|o| o.id)
+                .collect();
+            if !hidden.is_empty() {
+                select = select.filter(
+                    Condition::any()
+                        .add(audit_entry::Column::OverrideId.is_null())
+                        .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
+                );
+            }
+        }
+        Ok(Page::new(first, after)?
+            .newest_first()
+            .fetch(
+                db,
+                select,
+                audit_entry::Column::Id,
+                |e| e.id,
+                AccessLogEntry,
+            )
+            .await?)
+    }
+
     /// Every step up or down the need levels, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn need_level_history(
@@ -138,7 +261,8 @@ impl FamilyMember {
             Action::ReadFamily {
                 family_id: model.family_id,
             },
-        ).await?;
+        )
+        .await?;
         Ok(Some(Self(model)))
     }
 }
@@ -161,6 +285,11 @@ impl FamilyMember {
         self.0.relation.into()
     }
 
+    /// A young person assessed as able to consent for their own information.
+    async fn competent_to_consent(&self) -> bool {
+        self.0.competent_to_consent
+    }
+
     /// Whether this person can sign in to the app.
     async fn has_account(&self) -> bool {
         self.0.account_id.is_some()
@@ -173,7 +302,8 @@ impl FamilyMember {
             Action::ReadMemberEmail {
                 family_id: self.0.family_id,
             },
-        ).await?;
+        )
+        .await?;
         let Some(account_id) = self.0.account_id else {
             return Ok(None);
         };
@@ -214,7 +344,8 @@ impl NeedLevelChange {
             Action::ReadFamily {
                 family_id: model.family_id,
             },
-        ).await?;
+        )
+        .await?;
         Ok(Some(Self(model)))
     }
 }

@@ -12,15 +12,19 @@ pub enum Kind {
     Family,
     FamilyMember,
     NeedLevelChange,
+    Consent,
+    SafeguardingOverride,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 7] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
         Kind::FamilyMember,
         Kind::NeedLevelChange,
+        Kind::Consent,
+        Kind::SafeguardingOverride,
     ];
 
     fn name(self) -> &'static str {
@@ -30,6 +34,8 @@ impl Kind {
             Kind::Family => "Family",
             Kind::FamilyMember => "FamilyMember",
             Kind::NeedLevelChange => "NeedLevelChange",
+            Kind::Consent => "Consent",
+            Kind::SafeguardingOverride => "SafeguardingOverride",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The GraphQL layer: it translates requests into domain calls and answers back.
 //! Rules live in `domain`, permissions in `policy`.
+mod consent;
 mod family;
 pub mod ids;
 mod loaders;
@@ -14,12 +15,12 @@ mod viewer;
 use crate::auth::Viewer;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::audit;
 use crate::error::{AppError, AppResult};
+use crate::policy::{self, Access, Action, FamilyFacts};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
-use crate::domain::audit;
-use crate::policy::{self, Access, Action, FamilyFacts};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -77,16 +78,23 @@ pub fn request_data(viewer: Viewer, services: &Services) -> (Viewer, DataLoader<
 #[derive(Default)]
 pub struct RequestState {
     facts: Mutex<HashMap<Uuid, FamilyFacts>>,
-    reads: Mutex<BTreeMap<Uuid, (BTreeSet<&'static str>, Option<Uuid>)>>,
+    reads: Mutex<BTreeMap<Uuid, FamilyReads>>,
+}
+
+/// What one request read of one family, and whether under a safeguarding override.
+#[derive(Default)]
+struct FamilyReads {
+    what: BTreeSet<&'static str>,
+    override_id: Option<Uuid>,
 }
 
 impl RequestState {
     fn note_read(&self, family_id: Uuid, what: &'static str, access: Access) {
         let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         let entry = reads.entry(family_id).or_default();
-        entry.0.insert(what);
+        entry.what.insert(what);
         if let Access::UnderOverride(id) = access {
-            entry.1 = Some(id);
+            entry.override_id = Some(id);
         }
     }
 
@@ -99,18 +107,21 @@ impl RequestState {
         };
         let whats: Vec<(Uuid, String, Option<Uuid>)> = reads
             .into_iter()
-            .map(|(family_id, (what, override_id))| {
-                (family_id, what.into_iter().collect::<Vec<_>>().join(", "), override_id)
+            .map(|(family_id, read)| {
+                let what = read.what.into_iter().collect::<Vec<_>>().join(", ");
+                (family_id, what, read.override_id)
             })
             .collect();
         let entries = whats
             .iter()
             .map(|(family_id, what, override_id)| audit::Entry {
                 family_id: *family_id,
-                actor,
+                actor: match override_id {
+                    Some(id) => actor.with_access(Access::UnderOverride(*id)),
+                    None => actor,
+                },
                 kind: audit::Kind::Read,
                 what,
-                override_id: *override_id,
             })
             .collect();
         audit::record_all(&services.db, entries, services.clock.now()).await
@@ -163,12 +174,21 @@ pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Ac
 
 async fn facts_for(ctx: &Context<'_>, viewer: &Viewer, family_id: Uuid) -> AppResult<FamilyFacts> {
     let state = request_state(ctx)?;
-    let cached = state.facts.lock().unwrap_or_else(|e| e.into_inner()).get(&family_id).copied();
+    let cached = state
+        .facts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&family_id)
+        .copied();
     if let Some(facts) = cached {
         return Ok(facts);
     }
     let s = services(ctx)?;
     let facts = policy::load_facts(&s.db, viewer, family_id, s.clock.now()).await?;
-    state.facts.lock().unwrap_or_else(|e| e.into_inner()).insert(family_id, facts);
+    state
+        .facts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(family_id, facts);
     Ok(facts)
 }

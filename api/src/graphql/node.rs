@@ -1,12 +1,14 @@
 //! The Relay `Node` interface: any object fetched again by its global ID.
+use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::ids::{self, Kind};
 use super::organisation::{Organisation, Practitioner};
 use super::{authorize, services};
+use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::policy::Action;
 use async_graphql::{Context, ID, Interface};
-use entities::{organisation, practitioner};
+use entities::{consent, organisation, practitioner, safeguarding_override};
 use sea_orm::EntityTrait;
 
 #[derive(Interface)]
@@ -17,6 +19,8 @@ pub enum Node {
     Family(Family),
     FamilyMember(FamilyMember),
     NeedLevelChange(NeedLevelChange),
+    Consent(Consent),
+    SafeguardingOverride(SafeguardingOverride),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -44,5 +48,31 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
             .await?
             .map(Node::NeedLevelChange),
+        Kind::Consent => match consent::Entity::find_by_id(uuid).one(db).await? {
+            Some(c) => {
+                authorize(
+                    ctx,
+                    Action::ReadConsents {
+                        family_id: c.family_id,
+                    },
+                )
+                .await?;
+                Some(Node::Consent(Consent(c)))
+            }
+            None => None,
+        },
+        Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
+            .one(db)
+            .await?
+        {
+            Some(o) => {
+                let raised_it = matches!(super::viewer(ctx)?, Viewer::Practitioner(p) if p.practitioner_id == o.practitioner_id);
+                if !raised_it {
+                    authorize(ctx, Action::ReviewSafeguardingOverrides).await?;
+                }
+                Some(Node::SafeguardingOverride(SafeguardingOverride(o)))
+            }
+            None => None,
+        },
     })
 }

@@ -100,7 +100,8 @@ impl Practitioner {
             Action::ReadPractitionerEmail {
                 practitioner_id: self.0.id,
             },
-        ).await?;
+        )
+        .await?;
         let account = entities::account::Entity::find_by_id(self.0.account_id)
             .one(&services(ctx)?.db)
             .await?

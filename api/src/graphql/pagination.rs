@@ -15,6 +15,7 @@ pub type Cursor = OpaqueCursor<Uuid>;
 pub struct Page {
     first: u64,
     after: Option<Uuid>,
+    newest_first: bool,
 }
 
 impl Page {
@@ -38,7 +39,16 @@ impl Page {
         Ok(Self {
             first: first as u64,
             after,
+            newest_first: false,
         })
+    }
+
+    /// Pages from the newest row back (for logs).
+    pub fn newest_first(self) -> Self {
+        Self {
+            newest_first: true,
+            ..self
+        }
     }
 
     /// Fetches one page of `select`, ordered by `id_column`.
@@ -52,14 +62,26 @@ impl Page {
         E: EntityTrait,
         C: ColumnTrait,
     {
-        let mut select = select.order_by_asc(id_column);
+        let mut select = if self.newest_first {
+            select.order_by_desc(id_column)
+        } else {
+            select.order_by_asc(id_column)
+        };
         if let Some(after) = self.after {
-            select = select.filter(id_column.gt(after));
+            select = select.filter(if self.newest_first {
+                id_column.lt(after)
+            } else {
+                id_column.gt(after)
+            });
         }
         let mut rows = select.limit(self.first + 1).all(db).await?;
         let has_next = rows.len() as u64 > self.first;
         rows.truncate(self.first as usize);
-        Ok(Rows { rows, has_previous: self.after.is_some(), has_next })
+        Ok(Rows {
+            rows,
+            has_previous: self.after.is_some(),
+            has_next,
+        })
     }
 
     /// Fetches one page of `select`, ordered by `id_column`, and wraps it as a connection.
@@ -79,7 +101,9 @@ impl Page {
         let page = self.rows(db, select, id_column).await?;
         let mut connection = Connection::new(page.has_previous, page.has_next);
         for row in page.rows {
-            connection.edges.push(Edge::new(OpaqueCursor(id_of(&row)), to_node(row)));
+            connection
+                .edges
+                .push(Edge::new(OpaqueCursor(id_of(&row)), to_node(row)));
         }
         Ok(connection)
     }

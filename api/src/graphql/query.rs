@@ -1,3 +1,4 @@
+use super::consent::SafeguardingOverride;
 use super::family::{Family, NeedLevel};
 use super::node::{self, Node};
 use super::organisation::Organisation;
@@ -9,7 +10,7 @@ use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, MergedObject, Object};
-use entities::{family, organisation};
+use entities::{family, organisation, safeguarding_override};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// When the current session ends; set by the HTTP layer for signed-in requests.
@@ -18,7 +19,7 @@ pub struct SessionExpiry(pub chrono::DateTime<chrono::Utc>);
 
 // The schema's `Query` type: one part per area, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(RootQuery);
+pub struct Query(RootQuery, SafeguardingQuery);
 
 #[derive(Default)]
 pub struct RootQuery;
@@ -81,7 +82,9 @@ impl RootQuery {
         let mut connection = Connection::new(page.has_previous, page.has_next);
         for row in page.rows {
             let cursor = OpaqueCursor(row.id);
-            connection.edges.push(Edge::new(cursor, Family::readable(ctx, row).await?));
+            connection
+                .edges
+                .push(Edge::new(cursor, Family::readable(ctx, row).await?));
         }
         Ok(connection)
     }
@@ -111,5 +114,33 @@ impl RootQuery {
         Ok((1..=4)
             .map(|level| NeedLevel::new(ctx, level))
             .collect::<AppResult<_>>()?)
+    }
+}
+
+#[derive(Default)]
+pub struct SafeguardingQuery;
+
+#[Object]
+impl SafeguardingQuery {
+    /// Safeguarding overrides waiting for a manager's review, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn safeguarding_review_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, SafeguardingOverride>> {
+        authorize(ctx, Action::ReviewSafeguardingOverrides).await?;
+        let select = safeguarding_override::Entity::find()
+            .filter(safeguarding_override::Column::ReviewedAt.is_null());
+        Ok(Page::new(first, after)?
+            .fetch(
+                &services(ctx)?.db,
+                select,
+                safeguarding_override::Column::Id,
+                |o| o.id,
+                SafeguardingOverride,
+            )
+            .await?)
     }
 }

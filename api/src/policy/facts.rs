@@ -21,7 +21,11 @@ pub struct FamilyFacts {
 
 impl FamilyFacts {
     /// For actions that concern no family, and for viewers who are not practitioners.
-    pub const NONE: FamilyFacts = FamilyFacts { on_team: false, consent_covers_organisation: false, override_id: None };
+    pub const NONE: FamilyFacts = FamilyFacts {
+        on_team: false,
+        consent_covers_organisation: false,
+        override_id: None,
+    };
 }
 
 pub async fn load_facts(
@@ -42,7 +46,11 @@ pub async fn load_facts(
         .is_some();
     let consent_covers_organisation = consent_covers(db, family_id, p.organisation_id, now).await?;
     let override_id = live_override(db, family_id, p.practitioner_id, now).await?;
-    Ok(FamilyFacts { on_team, consent_covers_organisation, override_id })
+    Ok(FamilyFacts {
+        on_team,
+        consent_covers_organisation,
+        override_id,
+    })
 }
 
 /// Consents for the family's information (not a young person's own) that are in force now.

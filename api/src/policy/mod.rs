@@ -78,8 +78,13 @@ impl Action {
             | RaiseSafeguardingConcern { family_id }
             | ReadAccessLog { family_id }
             | ReadFullAccessLog { family_id } => Some(family_id),
-            ListFamilies | CreateFamily | ManageOrganisations | ManagePractitioners
-            | ReadDirectory | ReadPractitionerEmail { .. } | ReviewSafeguardingOverrides => None,
+            ListFamilies
+            | CreateFamily
+            | ManageOrganisations
+            | ManagePractitioners
+            | ReadDirectory
+            | ReadPractitionerEmail { .. }
+            | ReviewSafeguardingOverrides => None,
         }
     }
 }
@@ -116,23 +121,45 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
         Viewer::FamilyMember(m) => {
             let own = family == Some(m.family_id);
             let allowed = match action {
-                ReadFamily { .. } | ReadConsents { .. } | ReadTeam { .. } | ReadAccessLog { .. } => own,
+                ReadFamily { .. }
+                | ReadConsents { .. }
+                | ReadTeam { .. }
+                | ReadAccessLog { .. } => own,
                 ManageOwnConsent { .. } => own,
                 ReadDirectory => true,
                 AddFamilyMember { .. }
-                | ListFamilies | CreateFamily | ChangeNeedLevel { .. } | ReadMemberEmail { .. }
-                | ManageOrganisations | ManagePractitioners | ReadPractitionerEmail { .. }
-                | RecordPaperConsent { .. } | AssessCompetence { .. } | ManageTeam { .. }
-                | LeaveTeam { .. } | RaiseSafeguardingConcern { .. }
-                | ReviewSafeguardingOverrides | ReadFullAccessLog { .. } => false,
+                | ListFamilies
+                | CreateFamily
+                | ChangeNeedLevel { .. }
+                | ReadMemberEmail { .. }
+                | ManageOrganisations
+                | ManagePractitioners
+                | ReadPractitionerEmail { .. }
+                | RecordPaperConsent { .. }
+                | AssessCompetence { .. }
+                | ManageTeam { .. }
+                | LeaveTeam { .. }
+                | RaiseSafeguardingConcern { .. }
+                | ReviewSafeguardingOverrides
+                | ReadFullAccessLog { .. } => false,
             };
-            if allowed { Ok(Access::Granted) } else { Err(AppError::Forbidden) }
+            if allowed {
+                Ok(Access::Granted)
+            } else {
+                Err(AppError::Forbidden)
+            }
         }
         Viewer::Practitioner(p) => {
             let hub = p.has_role(Role::HubWorker);
             let manager = p.has_role(Role::LocalityManager);
             let frontline = p.has_role(Role::Practitioner) || hub;
-            let granted = |ok: bool| if ok { Ok(Access::Granted) } else { Err(AppError::Forbidden) };
+            let granted = |ok: bool| {
+                if ok {
+                    Ok(Access::Granted)
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            };
             match action {
                 ReadDirectory | ReadPractitionerEmail { .. } => granted(true),
                 ManageOrganisations | ManagePractitioners => granted(p.has_role(Role::Admin)),
@@ -146,9 +173,18 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 RaiseSafeguardingConcern { .. } => granted(frontline),
                 LeaveTeam { .. } => granted(facts.on_team),
                 // A practitioner who obtained consent on paper records it, even before joining.
-                RecordPaperConsent { .. } => granted(hub || facts.on_team || facts.override_id.is_some()),
-                ReadFamily { .. } | ReadConsents { .. } | ReadTeam { .. } | AddFamilyMember { .. } => {
-                    if hub { Ok(Access::Granted) } else { consent_gate(facts) }
+                RecordPaperConsent { .. } => {
+                    granted(hub || facts.on_team || facts.override_id.is_some())
+                }
+                ReadFamily { .. }
+                | ReadConsents { .. }
+                | ReadTeam { .. }
+                | AddFamilyMember { .. } => {
+                    if hub {
+                        Ok(Access::Granted)
+                    } else {
+                        consent_gate(facts)
+                    }
                 }
                 AssessCompetence { .. } => consent_gate(facts),
             }
@@ -158,10 +194,148 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
 
 /// DESIGN rules 1 and 2: team membership and consent, or the practitioner's own override.
 fn consent_gate(facts: &FamilyFacts) -> AppResult<Access> {
-    match (facts.on_team, facts.consent_covers_organisation, facts.override_id) {
+    match (
+        facts.on_team,
+        facts.consent_covers_organisation,
+        facts.override_id,
+    ) {
         (true, true, _) => Ok(Access::Granted),
         (_, _, Some(id)) => Ok(Access::UnderOverride(id)),
         (true, false, None) => Err(AppError::ConsentRequired),
         (false, _, None) => Err(AppError::Forbidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules as a pure function. The same matrix, over HTTP against a real database and
+    //! every GraphQL operation, is in `tests/tests/access_matrix.rs`.
+    use super::*;
+    use crate::auth::{FamilyMemberViewer, PractitionerViewer};
+    use entities::family_member::MemberRelation;
+
+    const FAMILY: Uuid = Uuid::from_u128(1);
+    const OTHER: Uuid = Uuid::from_u128(2);
+
+    fn practitioner(roles: &[Role]) -> Viewer {
+        Viewer::Practitioner(PractitionerViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            practitioner_id: OTHER,
+            organisation_id: OTHER,
+            roles: roles.to_vec(),
+        })
+    }
+
+    fn member(family_id: Uuid, relation: MemberRelation) -> Viewer {
+        Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: OTHER,
+            family_id,
+            relation,
+        })
+    }
+
+    fn facts(on_team: bool, consent: bool, override_id: Option<Uuid>) -> FamilyFacts {
+        FamilyFacts {
+            on_team,
+            consent_covers_organisation: consent,
+            override_id,
+        }
+    }
+
+    fn code(result: AppResult<Access>) -> &'static str {
+        match result {
+            Ok(Access::Granted) => "ok",
+            Ok(Access::UnderOverride(_)) => "override",
+            Err(e) => e.code(),
+        }
+    }
+
+    #[test]
+    fn consent_and_team_gate_practitioners() {
+        let read = Action::ReadFamily { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(false, true, None))),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(false, false, None))),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(false, false, Some(OTHER)))),
+            "override"
+        );
+        assert_eq!(
+            code(authorize(
+                &Viewer::Anonymous,
+                read,
+                &facts(true, true, None)
+            )),
+            "UNAUTHENTICATED"
+        );
+    }
+
+    #[test]
+    fn families_reach_their_own_family_only() {
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        for action in [
+            Action::ReadFamily { family_id: FAMILY },
+            Action::ReadConsents { family_id: FAMILY },
+            Action::ReadAccessLog { family_id: FAMILY },
+            Action::ManageOwnConsent { family_id: FAMILY },
+        ] {
+            assert_eq!(
+                code(authorize(&parent, action, &FamilyFacts::NONE)),
+                "ok",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(authorize(&stranger, action, &FamilyFacts::NONE)),
+                "FORBIDDEN",
+                "{action:?}"
+            );
+        }
+        let full = Action::ReadFullAccessLog { family_id: FAMILY };
+        assert_eq!(
+            code(authorize(&parent, full, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn administrators_and_managers_do_not_read_families() {
+        let read = Action::ReadFamily { family_id: FAMILY };
+        for roles in [&[Role::Admin][..], &[Role::LocalityManager][..]] {
+            let viewer = practitioner(roles);
+            assert_eq!(
+                code(authorize(&viewer, read, &facts(false, true, None))),
+                "FORBIDDEN"
+            );
+        }
+        let manager = practitioner(&[Role::LocalityManager]);
+        let review = Action::ReviewSafeguardingOverrides;
+        assert_eq!(code(authorize(&manager, review, &FamilyFacts::NONE)), "ok");
+    }
+
+    #[test]
+    fn every_action_names_its_family_and_what_it_reads() {
+        let read = Action::ReadTeam { family_id: FAMILY };
+        assert_eq!(read.family_id(), Some(FAMILY));
+        assert_eq!(read.read_of(), Some("team"));
+        assert_eq!(Action::ManageTeam { family_id: FAMILY }.read_of(), None);
+        assert_eq!(Action::ListFamilies.family_id(), None);
     }
 }

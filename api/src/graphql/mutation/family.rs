@@ -2,7 +2,7 @@
 use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
 use super::super::scalars::Date;
 use super::super::{authorize, services, viewer};
-use super::{acting_practitioner, split};
+use super::{actor, split};
 use crate::db::begin_write;
 use crate::domain::families;
 use crate::error::{GqlResult, UserError};
@@ -73,17 +73,17 @@ impl FamilyMutation {
         ctx: &Context<'_>,
         input: CreateFamilyInput,
     ) -> GqlResult<CreateFamilyPayload> {
-        authorize(ctx, Action::CreateFamily).await?;
+        let access = authorize(ctx, Action::CreateFamily).await?;
         let s = services(ctx)?;
-        let decided_by = acting_practitioner(viewer(ctx)?)?;
+        let actor = actor(viewer(ctx)?, access)?;
         let txn = begin_write(&s.db).await?;
         let new = families::NewFamily {
             reference: &input.reference,
             local_area: &input.local_area,
             need_level: level(input.need_level),
-            decided_by: Some(decided_by),
+            decided_by: actor.practitioner_id(),
         };
-        let (family, user_errors) = split(families::create(&txn, new, s.clock.now()).await)?;
+        let (family, user_errors) = split(families::create(&txn, new, actor, s.clock.now()).await)?;
         txn.commit().await?;
         let family = match family {
             Some(f) => Some(Family::readable(ctx, f).await?),
@@ -102,7 +102,8 @@ impl FamilyMutation {
         input: AddFamilyMemberInput,
     ) -> GqlResult<AddFamilyMemberPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        authorize(ctx, Action::AddFamilyMember { family_id }).await?;
+        let access = authorize(ctx, Action::AddFamilyMember { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
         let new = families::NewMember {
@@ -112,7 +113,8 @@ impl FamilyMutation {
             relation: input.relation.into(),
             email: input.email.as_deref(),
         };
-        let (member, user_errors) = split(families::add_member(&txn, new, s.clock.now()).await)?;
+        let (member, user_errors) =
+            split(families::add_member(&txn, new, actor, s.clock.now()).await)?;
         txn.commit().await?;
         Ok(AddFamilyMemberPayload {
             member: member.map(FamilyMember),
@@ -127,8 +129,8 @@ impl FamilyMutation {
         input: ChangeNeedLevelInput,
     ) -> GqlResult<ChangeNeedLevelPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        authorize(ctx, Action::ChangeNeedLevel { family_id }).await?;
-        let decided_by = acting_practitioner(viewer(ctx)?)?;
+        let access = authorize(ctx, Action::ChangeNeedLevel { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
         let result = families::change_need_level(
@@ -136,7 +138,7 @@ impl FamilyMutation {
             family_id,
             level(input.level),
             &input.reason,
-            decided_by,
+            actor,
             s.clock.now(),
         )
         .await;

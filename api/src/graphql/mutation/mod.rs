@@ -1,16 +1,27 @@
 //! Mutations: one `input` each, a payload with the result and `userErrors`.
 //! One module per area, merged into the schema's `Mutation` type.
+mod consent;
 mod directory;
 mod family;
+mod safeguarding;
+mod team;
 
 use super::ids::{self, Kind};
 use crate::auth::Viewer;
+use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
+use crate::policy::Access;
 use async_graphql::{ID, MergedObject};
 use uuid::Uuid;
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(directory::DirectoryMutation, family::FamilyMutation);
+pub struct Mutation(
+    directory::DirectoryMutation,
+    family::FamilyMutation,
+    consent::ConsentMutation,
+    team::TeamMutation,
+    safeguarding::SafeguardingMutation,
+);
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
 /// Anything else (permission, internal) stays a GraphQL error.
@@ -33,10 +44,14 @@ pub(super) fn input_id(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
     })
 }
 
-pub(super) fn acting_practitioner(viewer: &Viewer) -> AppResult<Uuid> {
-    match viewer {
-        Viewer::Practitioner(p) => Ok(p.practitioner_id),
-        Viewer::Anonymous => Err(AppError::Unauthenticated),
-        Viewer::FamilyMember(_) => Err(AppError::Forbidden),
-    }
+/// Who is acting, and under what access, for the audit trail.
+pub(super) fn actor(viewer: &Viewer, access: Access) -> AppResult<Actor> {
+    Actor::of(viewer)
+        .map(|a| a.with_access(access))
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Reads a list of IDs given in an input.
+pub(super) fn input_ids(given: &[ID], kind: Kind, field: &str) -> AppResult<Vec<Uuid>> {
+    given.iter().map(|id| input_id(id, kind, field)).collect()
 }

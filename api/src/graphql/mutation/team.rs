@@ -1,0 +1,133 @@
+//! The team around the family.
+use super::super::consent::TeamMembership;
+use super::super::{authorize, services, viewer};
+use super::{actor, input_id, split};
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::domain::team;
+use crate::error::{AppError, GqlResult, UserError};
+use crate::graphql::ids::{self, Kind};
+use crate::policy::Action;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+#[derive(Default)]
+pub struct TeamMutation;
+
+#[derive(InputObject)]
+pub struct AddTeamMemberInput {
+    pub family: ID,
+    pub practitioner: ID,
+}
+
+#[derive(InputObject)]
+pub struct RemoveTeamMemberInput {
+    pub family: ID,
+    pub practitioner: ID,
+    /// Why; the family and the team read it.
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct LeaveTeamInput {
+    pub family: ID,
+    pub reason: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct TeamMembershipPayload {
+    pub membership: Option<TeamMembership>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[Object]
+impl TeamMutation {
+    /// Adds a practitioner to the family's team. Their organisation must be covered by the
+    /// family's consent.
+    async fn add_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddTeamMemberInput,
+    ) -> GqlResult<TeamMembershipPayload> {
+        let family_id = ids::decode(&input.family, Kind::Family)?;
+        let access = authorize(ctx, Action::ManageTeam { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
+        let s = services(ctx)?;
+        let txn = begin_write(&s.db).await?;
+        let result = async {
+            let practitioner_id =
+                input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
+            team::add(&txn, family_id, practitioner_id, actor, s.clock.now()).await
+        }
+        .await;
+        let (membership, user_errors) = split(result)?;
+        txn.commit().await?;
+        Ok(TeamMembershipPayload {
+            membership: membership.map(TeamMembership),
+            user_errors,
+        })
+    }
+
+    /// Removes a practitioner from the family's team, with the reason.
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveTeamMemberInput,
+    ) -> GqlResult<TeamMembershipPayload> {
+        let family_id = ids::decode(&input.family, Kind::Family)?;
+        let access = authorize(ctx, Action::ManageTeam { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
+        let s = services(ctx)?;
+        let txn = begin_write(&s.db).await?;
+        let result = async {
+            let practitioner_id =
+                input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
+            team::end(
+                &txn,
+                family_id,
+                practitioner_id,
+                Some(&input.reason),
+                actor,
+                s.clock.now(),
+            )
+            .await
+        }
+        .await;
+        let (membership, user_errors) = split(result)?;
+        txn.commit().await?;
+        Ok(TeamMembershipPayload {
+            membership: membership.map(TeamMembership),
+            user_errors,
+        })
+    }
+
+    /// The signed-in practitioner leaves the family's team.
+    async fn leave_team(
+        &self,
+        ctx: &Context<'_>,
+        input: LeaveTeamInput,
+    ) -> GqlResult<TeamMembershipPayload> {
+        let family_id = ids::decode(&input.family, Kind::Family)?;
+        let access = authorize(ctx, Action::LeaveTeam { family_id }).await?;
+        let Viewer::Practitioner(me) = viewer(ctx)? else {
+            return Err(AppError::Forbidden.into());
+        };
+        let actor = actor(viewer(ctx)?, access)?;
+        let s = services(ctx)?;
+        let txn = begin_write(&s.db).await?;
+        let result = team::end(
+            &txn,
+            family_id,
+            me.practitioner_id,
+            input.reason.as_deref(),
+            actor,
+            s.clock.now(),
+        )
+        .await;
+        let (membership, user_errors) = split(result)?;
+        txn.commit().await?;
+        Ok(TeamMembershipPayload {
+            membership: membership.map(TeamMembership),
+            user_errors,
+        })
+    }
+}
