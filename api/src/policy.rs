@@ -30,6 +30,11 @@ pub enum Action {
     ReadDirectory,
     /// Read a practitioner's work email address.
     ReadPractitionerEmail { practitioner_id: Uuid },
+    /// Invite a person to sign in (sends an enrolment link). `family_id` is set for family
+    /// members, so that the family's lead professional can be allowed once that role exists.
+    InvitePerson { family_id: Option<Uuid> },
+    /// Add, rename and remove one's own passkeys; sign out.
+    ManageOwnSignIn,
 }
 
 pub fn authorize(viewer: &Viewer, action: Action) -> AppResult<()> {
@@ -57,11 +62,14 @@ fn allowed(viewer: &Viewer, action: Action) -> bool {
                 ReadDirectory => true,
                 // Work contact details are shared among partner agencies.
                 ReadPractitionerEmail { .. } => true,
+                // Lead professionals will also invite their family's members (later issue).
+                InvitePerson { .. } => front_door,
+                ManageOwnSignIn => true,
             }
         }
         Viewer::FamilyMember(m) => match action {
             ReadFamily { family_id } => family_id == m.family_id,
-            ReadDirectory => true,
+            ReadDirectory | ManageOwnSignIn => true,
             ListFamilies
             | CreateFamily
             | AddFamilyMember { .. }
@@ -69,7 +77,8 @@ fn allowed(viewer: &Viewer, action: Action) -> bool {
             | ReadMemberEmail { .. }
             | ManageOrganisations
             | ManagePractitioners
-            | ReadPractitionerEmail { .. } => false,
+            | ReadPractitionerEmail { .. }
+            | InvitePerson { .. } => false,
         },
     }
 }
@@ -124,6 +133,8 @@ mod tests {
             ManagePractitioners => [false, false, false, false, false, false, true],
             ReadDirectory => [false, true, true, true, true, true, true],
             ReadPractitionerEmail { .. } => [false, false, false, true, true, true, true],
+            InvitePerson { .. } => [false, false, false, false, true, false, true],
+            ManageOwnSignIn => [false, true, true, true, true, true, true],
         }
     }
 
@@ -153,6 +164,11 @@ mod tests {
             ReadPractitionerEmail {
                 practitioner_id: SOMEONE,
             },
+            InvitePerson {
+                family_id: Some(OWN_FAMILY),
+            },
+            InvitePerson { family_id: None },
+            ManageOwnSignIn,
         ]
     }
 

@@ -3,8 +3,13 @@
 pub mod account;
 pub mod family;
 pub mod family_member;
+pub mod invitation;
 pub mod need_level_change;
 pub mod organisation;
+pub mod outbox_message;
+pub mod passkey;
+pub mod passkey_ceremony;
 pub mod practitioner;
 pub mod practitioner_role;
+pub mod rate_limit;
 pub mod session;

@@ -6,6 +6,7 @@ mod loaders;
 mod mutation;
 mod node;
 mod organisation;
+mod passkey;
 pub mod pagination;
 pub(crate) mod query;
 mod scalars;

@@ -1,5 +1,6 @@
 //! Mutations: one `input` each, a payload with the result and `userErrors`.
 //! One module per area, merged into the schema's `Mutation` type.
+mod auth;
 mod directory;
 mod family;
 
@@ -10,7 +11,11 @@ use async_graphql::{ID, MergedObject};
 use uuid::Uuid;
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(directory::DirectoryMutation, family::FamilyMutation);
+pub struct Mutation(
+    directory::DirectoryMutation,
+    family::FamilyMutation,
+    auth::AuthMutation,
+);
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
 /// Anything else (permission, internal) stays a GraphQL error.
