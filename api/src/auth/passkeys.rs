@@ -184,7 +184,13 @@ pub async fn start_registration(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    limit_starts(db, settings, client, Some(&account.id.to_string()), now).await?;
+    rate_limit::hit(
+        db,
+        &format!("account:{}", account.email),
+        settings.sign_in_limit_per_account,
+        now,
+    )
+    .await?;
     let existing = passkeys_of(db, account.id).await?;
     if existing.len() as u64 >= MAX_PASSKEYS {
         return Err(invalid(

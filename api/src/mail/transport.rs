@@ -53,9 +53,14 @@ fn build(from: &Mailbox, message: &outbox_message::Model) -> anyhow::Result<Mess
         .recipient
         .parse()
         .map_err(|e| anyhow!("the recipient address is not valid: {e}"))?;
-    // Plain ASCII texts go as 7bit so that links stay whole; anything else is encoded.
-    let body = Body::new_with_encoding(message.body.clone(), ContentTransferEncoding::SevenBit)
-        .unwrap_or_else(|raw| Body::new(raw));
+    // Plain ASCII texts go as 7bit (lines up to RFC 5322's 998 characters) so that long links
+    // stay whole and clickable; anything else is encoded by lettre.
+    let body = if is_plain_7bit(&message.body) {
+        let crlf = message.body.replace("\r\n", "\n").replace('\n', "\r\n");
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit)
+    } else {
+        Body::new(message.body.clone())
+    };
     Ok(Message::builder()
         .from(from.clone())
         .to(to)
@@ -63,4 +68,9 @@ fn build(from: &Mailbox, message: &outbox_message::Model) -> anyhow::Result<Mess
         .message_id(Some(format!("<{}@family-plan>", message.id)))
         .header(ContentType::TEXT_PLAIN)
         .body(body)?)
+}
+
+fn is_plain_7bit(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii() && b != 0)
+        && text.lines().all(|line| line.len() <= 998 && !line.contains('\r'))
 }
