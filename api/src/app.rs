@@ -242,7 +242,11 @@ async fn graphql_handler(
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.
-fn client_address(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> ClientAddress {
+fn client_address(
+    state: &AppState,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> ClientAddress {
     let forwarded = state
         .services
         .settings
@@ -280,13 +284,12 @@ async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AppError::Unauthenticated)?;
-    let (viewer, session) =
-        session::resolve(
-            &state.services.db,
-            token,
-            state.services.clock.now(),
-            state.services.settings.session_idle_timeout,
-        )
-        .await?;
+    let (viewer, session) = session::resolve(
+        &state.services.db,
+        token,
+        state.services.clock.now(),
+        state.services.settings.session_idle_timeout,
+    )
+    .await?;
     Ok((viewer, Some(session.expires_at)))
 }

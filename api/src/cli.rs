@@ -343,15 +343,10 @@ async fn run_admin(
                 .map_err(explain)?
                 .ok_or_else(|| anyhow!("nobody signs in with {email:?}"))?;
             let txn = crate::db::begin_write(db).await?;
-            let sent = crate::auth::invitations::invite(
-                &txn,
-                &account,
-                None,
-                &settings.public_url,
-                now,
-            )
-            .await
-            .map_err(explain)?;
+            let sent =
+                crate::auth::invitations::invite(&txn, &account, None, &settings.public_url, now)
+                    .await
+                    .map_err(explain)?;
             txn.commit().await?;
             writeln!(out, "{}", sent.link)?;
             writeln!(

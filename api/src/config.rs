@@ -74,8 +74,13 @@ pub struct Settings {
 
     /// Origins allowed to use passkeys, separated by `,`: web origins under the relying party id
     /// and mobile app origins (e.g. `android:apk-key-hash:…`).
-    #[arg(long, env = "FAMILY_PLAN_WEBAUTHN_ORIGINS", default_value = "http://localhost:8080",
-          value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_WEBAUTHN_ORIGINS",
+        default_value = "http://localhost:8080",
+        value_delimiter = ',',
+        global = true
+    )]
     pub webauthn_origins: Vec<url::Url>,
 
     /// Passkey ceremony starts allowed per client address in 15 minutes.
@@ -205,8 +210,9 @@ impl Settings {
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");
         }
-        crate::auth::passkeys::webauthn(self)
-            .map_err(|e| anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}"))?;
+        crate::auth::passkeys::webauthn(self).map_err(|e| {
+            anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}")
+        })?;
         if let Err(e) = self.mail_from.parse::<lettre::message::Mailbox>() {
             bail!("FAMILY_PLAN_MAIL_FROM is not an email address: {e}");
         }

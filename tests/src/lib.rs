@@ -47,6 +47,23 @@ where
     test(TestApp::spawn(backend).await).await;
 }
 
+/// Like [`run`], with settings adjusted by `configure` (e.g. no email worker).
+pub async fn run_with<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Settings), test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    if backend == Backend::Postgres && postgres_url().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set FAMILY_PLAN_TEST_DATABASE_URL so that tests run on PostgreSQL"
+        );
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    test(TestApp::spawn_with(backend, configure).await).await;
+}
+
 /// Declares each listed `async fn name(app: TestApp)` as a test on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! db_tests {
@@ -183,7 +200,10 @@ impl TestApp {
                 .outbox_files()
                 .into_iter()
                 .map(|(_, content)| content)
-                .filter(|c| c.lines().any(|l| l.eq_ignore_ascii_case(&format!("To: {to}"))))
+                .filter(|c| {
+                    c.lines()
+                        .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
+                })
                 .collect();
             if let Some(email) = found.get(n - 1) {
                 return email.clone();

@@ -133,7 +133,10 @@ pub async fn finish_sign_in(app: &TestApp, ceremony_id: &Value, assertion: &Valu
 
 /// The invitation token in an email's link.
 pub fn invitation_token(email: &str) -> String {
-    let start = email.find("/invitation?token=").expect("an invitation link") + 18;
+    let start = email
+        .find("/invitation?token=")
+        .expect("an invitation link")
+        + 18;
     email[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

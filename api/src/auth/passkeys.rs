@@ -22,9 +22,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication,
-    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Webauthn,
-    WebauthnBuilder, WebauthnError,
+    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 /// How long a started ceremony can be finished.
@@ -42,9 +41,7 @@ const INVITATION_GONE: &str =
 /// The relying party from the settings: its id and every allowed origin.
 pub fn webauthn(settings: &Settings) -> Result<Webauthn, WebauthnError> {
     let mut origins = settings.webauthn_origins.iter();
-    let first = origins
-        .next()
-        .ok_or(WebauthnError::Configuration)?;
+    let first = origins.next().ok_or(WebauthnError::Configuration)?;
     let mut builder = WebauthnBuilder::new(&settings.webauthn_rp_id, first)?
         .rp_name("Family Plan")
         .timeout(std::time::Duration::from_secs(5 * 60));
@@ -175,7 +172,9 @@ pub async fn start_registration(
         Registrant::Invitation(token) => {
             let invitation = invitations::find_usable(db, token, now)
                 .await?
-                .ok_or_else(|| invalid("invitationToken", UserErrorCode::Invalid, INVITATION_GONE))?;
+                .ok_or_else(|| {
+                    invalid("invitationToken", UserErrorCode::Invalid, INVITATION_GONE)
+                })?;
             (invitation.account_id, Some(invitation.id))
         }
         Registrant::Account(id) => (id, None),
@@ -252,7 +251,13 @@ pub async fn finish_registration(
     now: DateTime<Utc>,
 ) -> AppResult<Registered> {
     let mut errors = vec![];
-    let name = text::required("name", "a name for this passkey", name, NAME_CHARS, &mut errors);
+    let name = text::required(
+        "name",
+        "a name for this passkey",
+        name,
+        NAME_CHARS,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -287,7 +292,11 @@ pub async fn finish_registration(
     if let Some(invitation_id) = ceremony.invitation_id
         && !invitations::use_up(&txn, invitation_id, now).await?
     {
-        return Err(invalid("ceremonyId", UserErrorCode::Invalid, INVITATION_GONE));
+        return Err(invalid(
+            "ceremonyId",
+            UserErrorCode::Invalid,
+            INVITATION_GONE,
+        ));
     }
     let row = passkey::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -302,8 +311,14 @@ pub async fn finish_registration(
     }
     .insert(&txn)
     .await?;
-    let session =
-        session::mint_with(&txn, account_id, Some(row.id), now, settings.session_lifetime).await?;
+    let session = session::mint_with(
+        &txn,
+        account_id,
+        Some(row.id),
+        now,
+        settings.session_lifetime,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(passkey = %row.id, "passkey registered");
     Ok(Registered {
@@ -423,7 +438,10 @@ pub async fn finish_sign_in(
     // Only from the counter this sign-in was checked against: two sign-ins racing with one
     // credential cannot both pass.
     let updated = passkey::Entity::update_many()
-        .col_expr(passkey::Column::Credential, sea_orm::sea_query::Expr::value(to_json(&stored)?))
+        .col_expr(
+            passkey::Column::Credential,
+            sea_orm::sea_query::Expr::value(to_json(&stored)?),
+        )
         .col_expr(
             passkey::Column::SignCount,
             sea_orm::sea_query::Expr::value(i64::from(result.counter())),
@@ -432,7 +450,10 @@ pub async fn finish_sign_in(
             passkey::Column::BackupState,
             sea_orm::sea_query::Expr::value(result.backup_state()),
         )
-        .col_expr(passkey::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            passkey::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
         .filter(passkey::Column::Id.eq(row.id))
         .filter(passkey::Column::SignCount.eq(row.sign_count))
         .exec(&txn)
@@ -440,15 +461,23 @@ pub async fn finish_sign_in(
     if updated.rows_affected != 1 {
         return Err(failed());
     }
-    let session =
-        session::mint_with(&txn, row.account_id, Some(row.id), now, settings.session_lifetime)
-            .await?;
+    let session = session::mint_with(
+        &txn,
+        row.account_id,
+        Some(row.id),
+        now,
+        settings.session_lifetime,
+    )
+    .await?;
     txn.commit().await?;
     Ok(session)
 }
 
 /// A person's passkeys, oldest first.
-pub async fn passkeys_of(db: &impl ConnectionTrait, account_id: Uuid) -> AppResult<Vec<passkey::Model>> {
+pub async fn passkeys_of(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> AppResult<Vec<passkey::Model>> {
     Ok(passkey::Entity::find()
         .filter(passkey::Column::AccountId.eq(account_id))
         .order_by_asc(passkey::Column::CreatedAt)
@@ -466,7 +495,13 @@ async fn own_passkey(
         .one(db)
         .await?
         .filter(|p| p.account_id == account_id)
-        .ok_or_else(|| invalid("passkey", UserErrorCode::NotFound, "We could not find that passkey."))
+        .ok_or_else(|| {
+            invalid(
+                "passkey",
+                UserErrorCode::NotFound,
+                "We could not find that passkey.",
+            )
+        })
 }
 
 pub async fn rename(
@@ -476,7 +511,13 @@ pub async fn rename(
     name: &str,
 ) -> AppResult<passkey::Model> {
     let mut errors: Vec<UserError> = vec![];
-    let name = text::required("name", "a name for this passkey", name, NAME_CHARS, &mut errors);
+    let name = text::required(
+        "name",
+        "a name for this passkey",
+        name,
+        NAME_CHARS,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }

@@ -37,7 +37,10 @@ pub async fn hit(
     .exec_with_returning(db)
     .await?;
     if i64::from(counted.hits) > i64::from(limit) {
-        tracing::warn!(key = key.split(':').next().unwrap_or("-"), "sign-in attempts rate-limited");
+        tracing::warn!(
+            key = key.split(':').next().unwrap_or("-"),
+            "sign-in attempts rate-limited"
+        );
         return Err(AppError::RateLimited);
     }
     Ok(())

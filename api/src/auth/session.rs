@@ -101,7 +101,11 @@ fn s_last_seen(session: &session::Model) -> DateTime<Utc> {
 }
 
 /// Ends one session (signing out).
-pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid, now: DateTime<Utc>) -> AppResult<u64> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     revoke_where(db, session::Column::Id.eq(session_id), now).await
 }
 

@@ -28,7 +28,11 @@ impl Transport {
 
     /// Delivers one message. The message id doubles as the `Message-ID` header and the file
     /// name, so a message delivered twice after a crash can be recognised as the same one.
-    pub async fn send(&self, from: &Mailbox, message: &outbox_message::Model) -> anyhow::Result<()> {
+    pub async fn send(
+        &self,
+        from: &Mailbox,
+        message: &outbox_message::Model,
+    ) -> anyhow::Result<()> {
         let email = build(from, message)?;
         match self {
             Self::Files(dir) => {
@@ -72,5 +76,7 @@ fn build(from: &Mailbox, message: &outbox_message::Model) -> anyhow::Result<Mess
 
 fn is_plain_7bit(text: &str) -> bool {
     text.bytes().all(|b| b.is_ascii() && b != 0)
-        && text.lines().all(|line| line.len() <= 998 && !line.contains('\r'))
+        && text
+            .lines()
+            .all(|line| line.len() <= 998 && !line.contains('\r'))
 }

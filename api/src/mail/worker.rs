@@ -102,7 +102,10 @@ impl Worker {
             .add(Column::SentAt.is_null());
         let update = outbox_message::Entity::update_many()
             .col_expr(Column::ClaimedBy, Expr::value(Option::<Uuid>::None))
-            .col_expr(Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .filter(mine);
         match result {
             Ok(()) => {

@@ -213,9 +213,14 @@ impl AuthMutation {
             .await?
             .ok_or(AppError::NotFound)?;
         let txn = begin_write(&s.db).await?;
-        let sent =
-            invitations::invite(&txn, &account, invited_by, &s.settings.public_url, s.clock.now())
-                .await?;
+        let sent = invitations::invite(
+            &txn,
+            &account,
+            invited_by,
+            &s.settings.public_url,
+            s.clock.now(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(InvitePersonPayload {
             invitation: Some(Invitation {
