@@ -12,6 +12,8 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
+    // The child is killed and waited for in `Drop`, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
     pub async fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
