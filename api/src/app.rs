@@ -1,18 +1,19 @@
 //! The HTTP side: router, GraphQL handler, health checks, request ids, shutdown.
-use crate::auth::{Viewer, session};
+use crate::auth::{ClientAddress, Viewer, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema, Services};
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -67,9 +68,32 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The email worker runs beside the server on every replica, and stops with it.
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let services = &state.services;
+    if services.settings.mail_worker {
+        match crate::mail::worker::Worker::new(
+            services.db.clone(),
+            &services.settings,
+            services.clock.clone(),
+        ) {
+            Ok(worker) => {
+                let interval = services.settings.mail_poll_interval;
+                tokio::spawn(worker.run(interval, async {
+                    let _ = worker_stopped.await;
+                }));
+            }
+            Err(err) => tracing::error!(error = %err, "email worker not started"),
+        }
+    }
+    let served = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    let _ = stop_worker.send(());
+    served
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -154,6 +178,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 async fn graphql_handler(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -209,10 +234,12 @@ async fn graphql_handler(
     };
     let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
+    let client = client_address(&state, peer.map(|p| p.0.0), &headers);
     let mut request = request
         .data(viewer.clone())
         .data(loaders)
-        .data(request_state.clone());
+        .data(request_state.clone())
+        .data(client);
     if let Some(expiry) = expiry {
         request = request.data(crate::graphql::SessionExpiry(expiry));
     }
@@ -227,6 +254,34 @@ async fn graphql_handler(
         );
     }
     Json(response).into_response()
+}
+
+/// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.
+fn client_address(
+    state: &AppState,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> ClientAddress {
+    let forwarded = state
+        .services
+        .settings
+        .trust_forwarded_for
+        .then(|| {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| !v.is_empty())
+                .map(str::to_owned)
+        })
+        .flatten();
+    ClientAddress(
+        forwarded
+            .or_else(|| peer.map(|p| p.ip().to_string()))
+            .unwrap_or_else(|| "unknown".to_owned()),
+    )
 }
 
 /// Resolves the `Authorization: Bearer` header. No header: anonymous. A bad token: refused.
@@ -244,7 +299,12 @@ async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AppError::Unauthenticated)?;
-    let (viewer, session) =
-        session::resolve(&state.services.db, token, state.services.clock.now()).await?;
+    let (viewer, session) = session::resolve(
+        &state.services.db,
+        token,
+        state.services.clock.now(),
+        state.services.settings.session_idle_timeout,
+    )
+    .await?;
     Ok((viewer, Some(session.expires_at)))
 }

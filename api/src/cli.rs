@@ -93,6 +93,11 @@ pub enum Admin {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Invite a person to sign in: emails them a single-use link (valid 7 days) and prints it.
+    Invite {
+        #[arg(long)]
+        email: String,
+    },
     /// Mint a session token for an existing account, for trying the API.
     Token {
         #[arg(long)]
@@ -335,6 +340,25 @@ async fn run_admin(
                 member.name,
                 family.reference,
                 ids::encode(Kind::FamilyMember, member.id).as_str()
+            )?;
+        }
+        Admin::Invite { email } => {
+            let account = session::account_by_email(db, &email)
+                .await
+                .map_err(explain)?
+                .ok_or_else(|| anyhow!("nobody signs in with {email:?}"))?;
+            let txn = crate::db::begin_write(db).await?;
+            let sent =
+                crate::auth::invitations::invite(&txn, &account, None, &settings.public_url, now)
+                    .await
+                    .map_err(explain)?;
+            txn.commit().await?;
+            writeln!(out, "{}", sent.link)?;
+            writeln!(
+                out,
+                "Invitation emailed to {}; it works once and expires at {}.",
+                account.email,
+                sent.invitation.expires_at.to_rfc3339()
             )?;
         }
         Admin::Token { email } => {

@@ -63,6 +63,70 @@ pub struct Settings {
           value_parser = humantime::parse_duration)]
     pub safeguarding_override_duration: Duration,
 
+    /// A session also ends after this long without a request, e.g. `2h`.
+    #[arg(long, env = "FAMILY_PLAN_SESSION_IDLE_TIMEOUT", default_value = "2h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub session_idle_timeout: Duration,
+
+    /// WebAuthn relying party id: the domain that passkeys belong to.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_WEBAUTHN_RP_ID",
+        default_value = "localhost",
+        global = true
+    )]
+    pub webauthn_rp_id: String,
+
+    /// Origins allowed to use passkeys, separated by `,`: web origins under the relying party id
+    /// and mobile app origins (e.g. `android:apk-key-hash:…`).
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_WEBAUTHN_ORIGINS",
+        default_value = "http://localhost:8080",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webauthn_origins: Vec<url::Url>,
+
+    /// Passkey ceremony starts allowed per client address in 15 minutes.
+    #[arg(long, env = "FAMILY_PLAN_SIGN_IN_LIMIT_PER_ADDRESS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_limit_per_address: u32,
+
+    /// Passkey ceremony starts allowed per account (or email address typed) in 15 minutes.
+    #[arg(long, env = "FAMILY_PLAN_SIGN_IN_LIMIT_PER_ACCOUNT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_limit_per_account: u32,
+
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a trusted proxy).
+    #[arg(long, env = "FAMILY_PLAN_TRUST_FORWARDED_FOR", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub trust_forwarded_for: bool,
+
+    /// SMTP relay for outgoing email, e.g. `smtps://user:pass@smtp.example.org` or
+    /// `smtp://relay:25?tls=required`. Unset: email is written to files in `<data dir>/outbox`.
+    #[arg(long, env = "FAMILY_PLAN_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing email.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_MAIL_FROM",
+        default_value = "Family Plan <no-reply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// How often the email worker looks for messages to deliver, e.g. `5s`.
+    #[arg(long, env = "FAMILY_PLAN_MAIL_POLL_INTERVAL", default_value = "5s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub mail_poll_interval: Duration,
+
+    /// Run the email worker in this process (every replica may run one).
+    #[arg(long, env = "FAMILY_PLAN_MAIL_WORKER", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub mail_worker: bool,
+
     /// Labels of need levels 1 to 4 on the local threshold framework, separated by `;`.
     #[arg(long, env = "FAMILY_PLAN_NEED_LEVEL_LABELS", global = true,
           default_value = "Universal;Early help;Complex needs (child in need);Child protection",
@@ -144,6 +208,18 @@ impl Settings {
         }
         if self.session_lifetime.is_zero() {
             bail!("FAMILY_PLAN_SESSION_LIFETIME must be longer than zero");
+        }
+        if self.session_idle_timeout.is_zero() {
+            bail!("FAMILY_PLAN_SESSION_IDLE_TIMEOUT must be longer than zero");
+        }
+        if self.mail_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");
+        }
+        crate::auth::passkeys::webauthn(self).map_err(|e| {
+            anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}")
+        })?;
+        if let Err(e) = self.mail_from.parse::<lettre::message::Mailbox>() {
+            bail!("FAMILY_PLAN_MAIL_FROM is not an email address: {e}");
         }
         Ok(())
     }

@@ -21,6 +21,8 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadUserInput(String),
+    #[error("There have been too many attempts. Please wait a few minutes and try again.")]
+    RateLimited,
     #[error("Please check the details you entered.")]
     Invalid(Vec<UserError>),
     #[error("Something went wrong on our side. Please try again in a moment.")]
@@ -35,6 +37,7 @@ impl AppError {
             Self::ConsentRequired => "CONSENT_REQUIRED",
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput(_) | Self::Invalid(_) => "BAD_USER_INPUT",
+            Self::RateLimited => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -14,5 +14,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod mail;
 pub mod policy;
 pub mod telemetry;

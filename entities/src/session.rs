@@ -12,6 +12,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The last request made with it, for the idle timeout (None: not used since created).
+    pub last_seen_at: Option<DateTimeUtc>,
+    /// The passkey it was signed in with; removing that passkey ends the session.
+    pub passkey_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

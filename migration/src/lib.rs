@@ -2,6 +2,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_core;
+mod m20261123_000002_passkeys_and_outbox;
 mod m20261123_100000_consent_team_audit;
 
 pub struct Migrator;
@@ -11,6 +12,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261123_000001_create_core::Migration),
+            Box::new(m20261123_000002_passkeys_and_outbox::Migration),
             Box::new(m20261123_100000_consent_team_audit::Migration),
         ]
     }

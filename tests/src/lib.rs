@@ -13,6 +13,9 @@ use tokio::sync::oneshot;
 
 pub use serde_json;
 
+pub mod passkeys;
+pub mod smtp;
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -42,6 +45,23 @@ where
         return;
     }
     test(TestApp::spawn(backend).await).await;
+}
+
+/// Like [`run`], with settings adjusted by `configure` (e.g. no email worker).
+pub async fn run_with<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Settings), test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    if backend == Backend::Postgres && postgres_url().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set FAMILY_PLAN_TEST_DATABASE_URL so that tests run on PostgreSQL"
+        );
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    test(TestApp::spawn_with(backend, configure).await).await;
 }
 
 /// Declares each listed `async fn name(app: TestApp)` as a test on SQLite and on PostgreSQL.
@@ -109,18 +129,14 @@ impl TestApp {
                 with_database_name(&server, &name)
             }
         });
+        // Tests read delivered email: look for it often.
+        settings.mail_poll_interval = std::time::Duration::from_millis(100);
         configure(&mut settings);
 
         let db = api::db::connect(&settings).await.unwrap();
         api::db::migrate(&db).await.unwrap();
         let clock = Clock::system();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db.clone(), settings.clone(), clock.clone());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(api::app::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let (address, shutdown) = start_server(&db, &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -134,6 +150,86 @@ impl TestApp {
         }
     }
 
+    /// Starts a second server (a replica) on this app's database, with its own data folder
+    /// (so its own outbox files) and its own clock, adjusted by `configure`.
+    pub async fn spawn_replica(&self, configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = self.settings.clone();
+        settings.data_dir = dir.path().join("data");
+        configure(&mut settings);
+        let db = api::db::connect(&settings).await.unwrap();
+        let clock = Clock::system();
+        let (address, shutdown) = start_server(&db, &settings, &clock).await;
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            clock,
+            settings,
+            db,
+            backend: self.backend,
+            dir,
+            postgres_database: None,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    /// The email files delivered so far by this server's worker: (file name, content).
+    pub fn outbox_files(&self) -> Vec<(String, String)> {
+        let dir = self.settings.data_dir.join("outbox");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return vec![];
+        };
+        let mut files: Vec<(String, String)> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Waits (up to 10 s) for the `n`th email to `to` to be delivered as a file; returns it.
+    pub async fn email_to(&self, to: &str, n: usize) -> String {
+        for _ in 0..200 {
+            let found: Vec<String> = self
+                .outbox_files()
+                .into_iter()
+                .map(|(_, content)| content)
+                .filter(|c| {
+                    c.lines()
+                        .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
+                })
+                .collect();
+            if let Some(email) = found.get(n - 1) {
+                return email.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no email number {n} to {to} was delivered");
+    }
+}
+
+async fn start_server(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &Clock,
+) -> (String, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(db.clone(), settings.clone(), clock.clone());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(api::app::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (address, shutdown)
+}
+
+impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -93,7 +93,62 @@ fn help_documents_every_environment_variable() {
         "FAMILY_PLAN_PRODUCTION",
         "FAMILY_PLAN_SESSION_LIFETIME",
         "FAMILY_PLAN_PUBLIC_URL",
+        "FAMILY_PLAN_SESSION_IDLE_TIMEOUT",
+        "FAMILY_PLAN_WEBAUTHN_RP_ID",
+        "FAMILY_PLAN_WEBAUTHN_ORIGINS",
+        "FAMILY_PLAN_SMTP_URL",
+        "FAMILY_PLAN_MAIL_FROM",
     ] {
         assert!(help.contains(var), "--help lacks {var}");
     }
+}
+
+#[test]
+fn passkeys_and_email_work_on_localhost_with_no_configuration() {
+    let settings = parse(&[]).unwrap().settings;
+    assert_eq!(settings.webauthn_rp_id, "localhost");
+    let origins: Vec<String> = settings
+        .webauthn_origins
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(origins, ["http://localhost:8080/"]);
+    assert_eq!(
+        settings.session_idle_timeout,
+        std::time::Duration::from_secs(2 * 3600)
+    );
+    assert!(
+        settings.smtp_url.is_none(),
+        "email goes to files by default"
+    );
+    assert!(settings.mail_worker);
+    settings.validate().unwrap();
+}
+
+#[test]
+fn several_origins_including_mobile_apps_are_allowed() {
+    let settings = parse(&[
+        "--webauthn-rp-id",
+        "familyplan.example",
+        "--webauthn-origins",
+        "https://app.familyplan.example,android:apk-key-hash:abc123",
+    ])
+    .unwrap()
+    .settings;
+    assert_eq!(settings.webauthn_origins.len(), 2);
+    settings.validate().unwrap();
+}
+
+#[test]
+fn unusable_sign_in_and_email_settings_stop_the_start() {
+    let err = parse(&["--webauthn-origins", "not a url"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--webauthn-origins"), "{err}");
+    let settings = parse(&["--mail-from", "nobody"]).unwrap().settings;
+    let err = settings.validate().unwrap_err().to_string();
+    assert!(err.contains("FAMILY_PLAN_MAIL_FROM"), "{err}");
+    let settings = parse(&["--session-idle-timeout", "0s"]).unwrap().settings;
+    let err = settings.validate().unwrap_err().to_string();
+    assert!(err.contains("FAMILY_PLAN_SESSION_IDLE_TIMEOUT"), "{err}");
 }

@@ -1,5 +1,12 @@
 //! Who is asking: bearer sessions resolved into a [`Viewer`].
+pub mod invitations;
+pub mod passkeys;
+pub mod rate_limit;
 pub mod session;
 mod viewer;
 
 pub use viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
+
+/// The address a request came from, for rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entities::{account, family_member, practitioner, session};
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -22,7 +23,8 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn random_token() -> String {
+/// 256 random bits, base64url: for session tokens and invitation links.
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -31,6 +33,17 @@ fn random_token() -> String {
 pub async fn mint(
     db: &impl ConnectionTrait,
     account_id: Uuid,
+    now: DateTime<Utc>,
+    lifetime: std::time::Duration,
+) -> AppResult<NewSession> {
+    mint_with(db, account_id, None, now, lifetime).await
+}
+
+/// Mints a session for a sign-in with `passkey_id`; removing that passkey ends it.
+pub async fn mint_with(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    passkey_id: Option<Uuid>,
     now: DateTime<Utc>,
     lifetime: std::time::Duration,
 ) -> AppResult<NewSession> {
@@ -45,6 +58,8 @@ pub async fn mint(
         created_at: Set(now),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
+        last_seen_at: Set(Some(now)),
+        passkey_id: Set(passkey_id),
     }
     .insert(db)
     .await?;
@@ -52,22 +67,79 @@ pub async fn mint(
 }
 
 /// Finds the live session for a token and the person it belongs to.
-/// A token that is unknown, expired or revoked is refused, never treated as anonymous.
+/// A token that is unknown, expired (absolute or idle) or revoked is refused, never treated as
+/// anonymous. Use moves the idle deadline on (written at most once a minute).
 pub async fn resolve(
     db: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
+    idle_timeout: std::time::Duration,
 ) -> AppResult<(Viewer, session::Model)> {
+    let idle = chrono::Duration::from_std(idle_timeout).unwrap_or(chrono::Duration::MAX);
     let session = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(db)
         .await?
         .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
+        .filter(|s| s.last_seen_at.unwrap_or(s.created_at) + idle > now)
         .ok_or(AppError::SessionExpired)?;
+    if s_last_seen(&session) + chrono::Duration::minutes(1) <= now {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(Some(now)))
+            .filter(session::Column::Id.eq(session.id))
+            .exec(db)
+            .await?;
+    }
     let viewer = viewer_for_account(db, session.account_id, session.id)
         .await?
         .ok_or(AppError::SessionExpired)?;
     Ok((viewer, session))
+}
+
+fn s_last_seen(session: &session::Model) -> DateTime<Utc> {
+    session.last_seen_at.unwrap_or(session.created_at)
+}
+
+/// Ends one session (signing out).
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    revoke_where(db, session::Column::Id.eq(session_id), now).await
+}
+
+/// Ends every session of an account (signing out everywhere).
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    revoke_where(db, session::Column::AccountId.eq(account_id), now).await
+}
+
+/// Ends every session signed in with a passkey (when it is removed).
+pub async fn revoke_for_passkey(
+    db: &impl ConnectionTrait,
+    passkey_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    revoke_where(db, session::Column::PasskeyId.eq(passkey_id), now).await
+}
+
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    which: sea_orm::sea_query::SimpleExpr,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(which)
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 async fn viewer_for_account(

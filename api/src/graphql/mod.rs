@@ -8,6 +8,7 @@ mod mutation;
 mod node;
 mod organisation;
 pub mod pagination;
+mod passkey;
 pub(crate) mod query;
 mod scalars;
 mod viewer;

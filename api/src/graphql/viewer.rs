@@ -1,5 +1,6 @@
 use super::family::FamilyMember;
 use super::organisation::Practitioner;
+use super::passkey::Passkey;
 use super::services;
 use crate::auth::Viewer;
 use crate::error::{AppError, GqlResult};
@@ -46,6 +47,13 @@ impl SignedIn {
             .one(&services(ctx)?.db)
             .await?;
         Ok(model.map(FamilyMember))
+    }
+
+    /// The passkeys this person signs in with, oldest first (at most 10).
+    async fn passkeys(&self, ctx: &Context<'_>) -> GqlResult<Vec<Passkey>> {
+        let account_id = self.viewer.account_id().ok_or(AppError::Unauthenticated)?;
+        let rows = crate::auth::passkeys::passkeys_of(&services(ctx)?.db, account_id).await?;
+        Ok(rows.into_iter().map(Passkey).collect())
     }
 
     async fn session_expires_at(&self) -> DateTime<Utc> {

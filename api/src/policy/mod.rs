@@ -36,6 +36,11 @@ pub enum Action {
     ReadDirectory,
     /// Read a practitioner's work email address.
     ReadPractitionerEmail { practitioner_id: Uuid },
+    /// Invite a person to sign in (sends an enrolment link). `family_id` is set for family
+    /// members, so that the family's lead professional can be allowed once that role exists.
+    InvitePerson { family_id: Option<Uuid> },
+    /// Add, rename and remove one's own passkeys; sign out.
+    ManageOwnSignIn,
     /// Read the family's consents, current and past.
     ReadConsents { family_id: Uuid },
     /// Give or withdraw consent in the app, as a member of the family.
@@ -84,7 +89,9 @@ impl Action {
             | ManagePractitioners
             | ReadDirectory
             | ReadPractitionerEmail { .. }
-            | ReviewSafeguardingOverrides => None,
+            | ReviewSafeguardingOverrides
+            | InvitePerson { .. }
+            | ManageOwnSignIn => None,
         }
     }
 }
@@ -126,8 +133,9 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 | ReadTeam { .. }
                 | ReadAccessLog { .. } => own,
                 ManageOwnConsent { .. } => own,
-                ReadDirectory => true,
-                AddFamilyMember { .. }
+                ReadDirectory | ManageOwnSignIn => true,
+                InvitePerson { .. }
+                | AddFamilyMember { .. }
                 | ListFamilies
                 | CreateFamily
                 | ChangeNeedLevel { .. }
@@ -161,7 +169,9 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 }
             };
             match action {
-                ReadDirectory | ReadPractitionerEmail { .. } => granted(true),
+                ReadDirectory | ReadPractitionerEmail { .. } | ManageOwnSignIn => granted(true),
+                // The lead professional will also invite their family's members (later issue).
+                InvitePerson { .. } => granted(hub || p.has_role(Role::Admin)),
                 ManageOrganisations | ManagePractitioners => granted(p.has_role(Role::Admin)),
                 ReviewSafeguardingOverrides => granted(manager),
                 ReadFullAccessLog { .. } => granted(manager),

@@ -1,5 +1,6 @@
 //! Mutations: one `input` each, a payload with the result and `userErrors`.
 //! One module per area, merged into the schema's `Mutation` type.
+mod auth;
 mod consent;
 mod directory;
 mod family;
@@ -21,6 +22,7 @@ pub struct Mutation(
     consent::ConsentMutation,
     team::TeamMutation,
     safeguarding::SafeguardingMutation,
+    auth::AuthMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.

@@ -1,0 +1,21 @@
+//! The texts of every email. Rule: say what needs the reader's attention and link to the app;
+//! never a name, a family's details or anything about their plan.
+use super::Email;
+
+/// An invitation to set up a passkey and sign in.
+pub fn invitation(link: &str, valid_days: i64) -> Email {
+    Email {
+        subject: "You are invited to Family Plan".to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             You have been invited to sign in to Family Plan.\r\n\
+             Open this link on your phone to set up a passkey and sign in:\r\n\
+             \r\n\
+             {link}\r\n\
+             \r\n\
+             The link works once and stops working after {valid_days} days.\r\n\
+             If you were not expecting this email, you can ignore it.\r\n"
+        ),
+    }
+}
