@@ -15,7 +15,13 @@ const VIEWER: &str = "{ viewer { email sessionExpiresAt practitioner { name role
 
 async fn minted_token_signs_in_as_that_person(app: TestApp) {
     app.load_demo().await;
-    let token = app.token_for(demo::HUB_WORKER).await;
+    // The command an operator runs: the token is the first line it prints.
+    let printed = app
+        .cli(&["admin", "token", "--email", demo::HUB_WORKER])
+        .await
+        .unwrap();
+    let token = printed.lines().next().unwrap().trim().to_owned();
+    assert!(printed.contains("Authorization: Bearer"), "{printed}");
     let body = app.gql(Some(&token), VIEWER, json!({})).await;
     let viewer = &body["data"]["viewer"];
     assert_eq!(viewer["email"], demo::HUB_WORKER, "{body}");
@@ -28,7 +34,11 @@ async fn minted_token_signs_in_as_that_person(app: TestApp) {
     assert!(viewer["familyMember"].is_null());
 
     // The email is matched whatever its case.
-    let token = app.token_for("  Dana@Family.Example ").await;
+    let printed = app
+        .cli(&["admin", "token", "--email", "  Dana@Family.Example "])
+        .await
+        .unwrap();
+    let token = printed.lines().next().unwrap().trim().to_owned();
     let body = app.gql(Some(&token), VIEWER, json!({})).await;
     let viewer = &body["data"]["viewer"];
     assert_eq!(viewer["familyMember"]["name"], "Dana Morgan", "{body}");

@@ -10,15 +10,30 @@ use entities::safeguarding_override;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
+pub struct Concern<'a> {
+    pub family_id: Uuid,
+    pub reason: &'a str,
+    pub withhold_from_family: bool,
+    /// How long the override gives access.
+    pub lasts: std::time::Duration,
+    /// Where locality managers review it, for their email.
+    pub review_link: &'a str,
+}
+
+/// Raises the override and, in the same transaction, emails every locality manager.
 pub async fn raise(
     db: &impl ConnectionTrait,
-    family_id: Uuid,
-    reason: &str,
-    withhold_from_family: bool,
-    lasts: std::time::Duration,
+    concern: Concern<'_>,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<safeguarding_override::Model> {
+    let Concern {
+        family_id,
+        reason,
+        withhold_from_family,
+        lasts,
+        review_link,
+    } = concern;
     let Some(practitioner_id) = actor.practitioner_id() else {
         return Err(AppError::Forbidden);
     };
@@ -60,7 +75,38 @@ pub async fn raise(
         now,
     )
     .await?;
+    let email = crate::mail::messages::safeguarding_review_needed(review_link);
+    for address in locality_manager_emails(db).await? {
+        crate::mail::enqueue(db, &address, &email, now).await?;
+    }
     Ok(raised)
+}
+
+async fn locality_manager_emails(db: &impl ConnectionTrait) -> AppResult<Vec<String>> {
+    use entities::practitioner_role::Role;
+    use entities::{account, practitioner, practitioner_role};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let managers: Vec<Uuid> = practitioner_role::Entity::find()
+        .filter(practitioner_role::Column::Role.eq(Role::LocalityManager))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.practitioner_id)
+        .collect();
+    let accounts: Vec<Uuid> = practitioner::Entity::find()
+        .filter(practitioner::Column::Id.is_in(managers))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.account_id)
+        .collect();
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(accounts))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.email)
+        .collect())
 }
 
 pub struct Review<'a> {

@@ -142,7 +142,7 @@ impl Family {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        #[graphql(default = false)] include_past: bool,
+        include_past: Option<bool>,
     ) -> GqlResult<Connection<Cursor, TeamMembership>> {
         authorize(
             ctx,
@@ -153,7 +153,7 @@ impl Family {
         .await?;
         let mut select =
             team_member::Entity::find().filter(team_member::Column::FamilyId.eq(self.0.id));
-        if !include_past {
+        if !include_past.unwrap_or(false) {
             select = select.filter(team_member::Column::LeftAt.is_null());
         }
         Ok(Page::new(first, after)?
@@ -176,51 +176,7 @@ impl Family {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, AccessLogEntry>> {
-        authorize(
-            ctx,
-            Action::ReadAccessLog {
-                family_id: self.0.id,
-            },
-        )
-        .await?;
-        let full = crate::policy::authorize(
-            viewer(ctx)?,
-            Action::ReadFullAccessLog {
-                family_id: self.0.id,
-            },
-            &crate::policy::FamilyFacts::NONE,
-        )
-        .is_ok();
-        let db = &services(ctx)?.db;
-        let mut select =
-            audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(self.0.id));
-        if !full {
-            let hidden: Vec<uuid::Uuid> = safeguarding_override::Entity::find()
-                .filter(safeguarding_override::Column::FamilyId.eq(self.0.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .filter(|o| !crate::domain::safeguarding::visible_to_family(o))
-                .map(|o| o.id)
-                .collect();
-            if !hidden.is_empty() {
-                select = select.filter(
-                    Condition::any()
-                        .add(audit_entry::Column::OverrideId.is_null())
-                        .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
-                );
-            }
-        }
-        Ok(Page::new(first, after)?
-            .newest_first()
-            .fetch(
-                db,
-                select,
-                audit_entry::Column::Id,
-                |e| e.id,
-                AccessLogEntry,
-            )
-            .await?)
+        Ok(access_log(ctx, self.0.id, first, after).await?)
     }
 
     /// Every step up or down the need levels, oldest first.
@@ -394,4 +350,51 @@ impl NeedLevelChange {
     async fn decided_at(&self) -> DateTime<Utc> {
         self.0.decided_at
     }
+}
+
+/// A family's access log as the viewer may see it: in full for locality managers, without
+/// withheld override entries for the family.
+pub async fn access_log(
+    ctx: &Context<'_>,
+    family_id: uuid::Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Connection<Cursor, AccessLogEntry>> {
+    authorize(ctx, Action::ReadAccessLog { family_id }).await?;
+    let full = crate::policy::authorize(
+        viewer(ctx)?,
+        Action::ReadFullAccessLog { family_id },
+        &crate::policy::FamilyFacts::NONE,
+    )
+    .is_ok();
+    let db = &services(ctx)?.db;
+    let mut select =
+        audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(family_id));
+    if !full {
+        let hidden: Vec<uuid::Uuid> = safeguarding_override::Entity::find()
+            .filter(safeguarding_override::Column::FamilyId.eq(family_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|o| !crate::domain::safeguarding::visible_to_family(o))
+            .map(|o| o.id)
+            .collect();
+        if !hidden.is_empty() {
+            select = select.filter(
+                Condition::any()
+                    .add(audit_entry::Column::OverrideId.is_null())
+                    .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
+            );
+        }
+    }
+    Page::new(first, after)?
+        .newest_first()
+        .fetch(
+            db,
+            select,
+            audit_entry::Column::Id,
+            |e| e.id,
+            AccessLogEntry,
+        )
+        .await
 }

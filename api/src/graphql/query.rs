@@ -1,4 +1,4 @@
-use super::consent::SafeguardingOverride;
+use super::consent::{AccessLogEntry, SafeguardingOverride};
 use super::family::{Family, NeedLevel};
 use super::node::{self, Node};
 use super::organisation::Organisation;
@@ -122,6 +122,20 @@ pub struct SafeguardingQuery;
 
 #[Object]
 impl SafeguardingQuery {
+    /// A family's access log, for locality managers who review the family's trail without
+    /// reading its record. Families read theirs through `Family.accessLog`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn family_access_log(
+        &self,
+        ctx: &Context<'_>,
+        family: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, AccessLogEntry>> {
+        let family_id = super::ids::decode(&family, super::ids::Kind::Family)?;
+        Ok(super::family::access_log(ctx, family_id, first, after).await?)
+    }
+
     /// Safeguarding overrides waiting for a manager's review, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn safeguarding_review_queue(

@@ -19,3 +19,18 @@ pub fn invitation(link: &str, valid_days: i64) -> Email {
         ),
     }
 }
+
+/// To locality managers: a safeguarding override waits for their review.
+pub fn safeguarding_review_needed(link: &str) -> Email {
+    Email {
+        subject: "A safeguarding override needs your review".to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             A practitioner has used the safeguarding override to see a family's information\r\n\
+             without consent. Please review it in Family Plan:\r\n\
+             \r\n\
+             {link}\r\n"
+        ),
+    }
+}

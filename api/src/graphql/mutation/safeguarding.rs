@@ -56,17 +56,18 @@ impl SafeguardingMutation {
         let actor = actor(viewer(ctx)?, access)?;
         let s = services(ctx)?;
         let txn = begin_write(&s.db).await?;
-        let lasts = s.settings.safeguarding_override_duration;
-        let result = safeguarding::raise(
-            &txn,
+        let review_link = format!(
+            "{}/safeguarding/reviews",
+            s.settings.public_url.trim_end_matches('/')
+        );
+        let concern = safeguarding::Concern {
             family_id,
-            &input.reason,
-            input.withhold_from_family,
-            lasts,
-            actor,
-            s.clock.now(),
-        )
-        .await;
+            reason: &input.reason,
+            withhold_from_family: input.withhold_from_family,
+            lasts: s.settings.safeguarding_override_duration,
+            review_link: &review_link,
+        };
+        let result = safeguarding::raise(&txn, concern, actor, s.clock.now()).await;
         let (raised, user_errors) = split(result)?;
         txn.commit().await?;
         Ok(SafeguardingOverridePayload {
