@@ -183,7 +183,7 @@ fn outcome(row: &Row, body: &Value) -> String {
         let user_errors = data
             .get(field)
             .and_then(|payload| payload["userErrors"].as_array());
-        if !user_errors.is_some_and(|e| !e.is_empty()) {
+        if user_errors.is_none_or(|e| e.is_empty()) {
             return "ok, and it changed something".to_owned();
         }
     }
@@ -795,4 +795,70 @@ fn rows(ids: &Ids) -> Vec<Row> {
             signed_in,
         ),
     ]
+}
+
+/// The completeness check itself: it reads the fields from the SDL, and it notices a missing
+/// row and a row for an operation the schema does not have.
+mod completeness {
+    use super::*;
+
+    fn dummy_ids() -> Ids {
+        let id = || "x".to_owned();
+        Ids {
+            morgans: id(),
+            dana: id(),
+            ellie: id(),
+            sam: id(),
+            housing_org: id(),
+            withdrawn_consent: id(),
+            override_id: id(),
+        }
+    }
+
+    #[test]
+    fn fields_are_read_from_the_sdl_without_their_descriptions() {
+        let sdl = api::graphql::sdl();
+        let mutations = sdl_fields(&sdl, "type Mutation {");
+        assert!(mutations.contains(&"createOrganisation".to_owned()));
+        assert!(mutations.contains(&"signOut".to_owned()));
+        assert!(mutations.contains(&"removePasskey".to_owned()));
+        let queries = sdl_fields(&sdl, "type Query {");
+        assert!(queries.contains(&"viewer".to_owned()));
+        assert!(queries.contains(&"safeguardingReviewQueue".to_owned()));
+        let family = sdl_fields(&sdl, "type Family implements Node {");
+        assert!(family.contains(&"needLevelHistory".to_owned()));
+        for field in mutations.iter().chain(&queries).chain(&family) {
+            assert!(
+                !field.is_empty() && field.chars().all(char::is_alphanumeric),
+                "{field:?} is not a field name"
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_has_a_row() {
+        check_completeness(&rows(&dummy_ids()));
+    }
+
+    #[test]
+    #[should_panic(expected = "operations without a row: [\"Mutation.leaveTeam\"]")]
+    fn an_operation_without_a_row_fails() {
+        let mut rows = rows(&dummy_ids());
+        rows.retain(|r| r.operation != "Mutation.leaveTeam");
+        check_completeness(&rows);
+    }
+
+    #[test]
+    #[should_panic(expected = "rows for operations not in the schema: [\"Mutation.closePlan\"]")]
+    fn a_row_for_an_operation_not_in_the_schema_fails() {
+        let mut rows = rows(&dummy_ids());
+        rows.push(row(
+            "Mutation.closePlan",
+            "mutation { closePlan }",
+            json!({}),
+            Run::Plain,
+            [OK; 12],
+        ));
+        check_completeness(&rows);
+    }
 }
