@@ -1,0 +1,864 @@
+//! Issue 4: the whole access matrix in one test. Every operation of the schema (each field of
+//! `Mutation` and `Query`, and the guarded fields of `Family`) × every kind of viewer →
+//! allowed, or the exact `extensions.code` of the error.
+//!
+//! One data set serves every cell: mutations use inputs that pass authorisation but fail
+//! validation (authorisation is checked first), so an allowed cell is "no GraphQL error, and
+//! the payload's `userErrors` say what to fix" and nothing changes. Adding an operation to the
+//! schema without adding its row here fails the test; so does a row for an operation that is
+//! no longer in the schema. On failure the whole matrix is printed, every mismatch marked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use family_plan_tests::{TestApp, db_tests, demo};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+db_tests!(every_operation_allows_or_refuses_every_kind_of_viewer);
+
+/// The columns: each kind of viewer, in the order of the expectations below.
+const VIEWERS: [&str; 12] = [
+    "anonymous",
+    "adult of this family",
+    "adult of another family",
+    "young person",
+    "on team, with consent",
+    "on team, consent withdrawn",
+    "org not covered, not on team",
+    "org covered, not on team",
+    "hub worker, not on team",
+    "locality manager",
+    "admin",
+    "override holder",
+];
+
+const HOUSING_WORKER: &str = "housing@wrenfield.example";
+const POLICE_OFFICER: &str = "officer@wrenfield-police.example";
+const VOLUNTARY_WORKER: &str = "youth@wrenfield-voluntary.example";
+const SECOND_SCHOOL_PRACTITIONER: &str = "senco@larkhill.example";
+const SECOND_HUB_WORKER: &str = "hub2@wrenfield.example";
+
+/// The signed-in viewer of each column (`None`: anonymous).
+const ACCOUNTS: [Option<&str>; 12] = [
+    None,
+    Some(demo::MORGAN_PARENT),
+    Some(demo::RAHMAN_PARENT),
+    Some(demo::MORGAN_YOUNG_PERSON),
+    Some(demo::SCHOOL_PRACTITIONER),
+    Some(HOUSING_WORKER),
+    Some(VOLUNTARY_WORKER),
+    Some(SECOND_SCHOOL_PRACTITIONER),
+    Some(SECOND_HUB_WORKER),
+    Some(demo::MANAGER),
+    Some(demo::ADMIN),
+    Some(POLICE_OFFICER),
+];
+
+const OK: &str = "ok";
+const UN: &str = "UNAUTHENTICATED";
+const FB: &str = "FORBIDDEN";
+const CR: &str = "CONSENT_REQUIRED";
+
+/// Fields of `Family` that anyone who may read the family reads with it: covered by the
+/// `node(id:)` row for the family, which asks for all of them.
+const PLAIN_FAMILY_FIELDS: [&str; 6] = [
+    "id",
+    "reference",
+    "localArea",
+    "needLevel",
+    "createdAt",
+    "members",
+];
+
+/// How a row's cells are run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// With the viewer's session.
+    Plain,
+    /// The payload has `userErrors`: an allowed cell must have some (the input is meant to be
+    /// refused by validation), or else the operation changed something.
+    ExpectUserErrors,
+    /// The operation ends sessions: each cell uses a fresh one.
+    FreshSession,
+}
+
+struct Row {
+    /// `Mutation.<field>`, `Query.<field>` or `Family.<field>`.
+    operation: &'static str,
+    /// Tells rows of one operation apart, e.g. `node(id:) of a Family`.
+    label: String,
+    query: String,
+    variables: Value,
+    run: Run,
+    expected: [&'static str; 12],
+}
+
+fn row(
+    operation: &'static str,
+    query: &str,
+    variables: Value,
+    run: Run,
+    expected: [&'static str; 12],
+) -> Row {
+    Row {
+        operation,
+        label: operation.to_owned(),
+        query: query.to_owned(),
+        variables,
+        run,
+        expected,
+    }
+}
+
+/// IDs of the set-up's objects that the rows target.
+struct Ids {
+    morgans: String,
+    dana: String,
+    ellie: String,
+    sam: String,
+    housing_org: String,
+    withdrawn_consent: String,
+    override_id: String,
+}
+
+async fn every_operation_allows_or_refuses_every_kind_of_viewer(app: TestApp) {
+    let ids = set_up(&app).await;
+    let rows = rows(&ids);
+    check_completeness(&rows);
+
+    let mut tokens = mint_tokens(&app).await;
+    let mut outcomes: Vec<[String; 12]> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut cells: [String; 12] = Default::default();
+        for (column, cell) in cells.iter_mut().enumerate() {
+            let token = match (row.run, ACCOUNTS[column]) {
+                (Run::FreshSession, Some(email)) => Some(app.token_for(email).await),
+                _ => tokens[column].clone(),
+            };
+            let body = app
+                .gql(token.as_deref(), &row.query, row.variables.clone())
+                .await;
+            *cell = outcome(row, &body);
+        }
+        if row.run == Run::FreshSession {
+            // `signOutEverywhere` ended the viewers' other sessions too.
+            tokens = mint_tokens(&app).await;
+        }
+        outcomes.push(cells);
+    }
+
+    let mismatches: usize = rows
+        .iter()
+        .zip(&outcomes)
+        .map(|(row, got)| {
+            row.expected
+                .iter()
+                .zip(got)
+                .filter(|(e, g)| **e != g.as_str())
+                .count()
+        })
+        .sum();
+    if mismatches > 0 {
+        panic!(
+            "{mismatches} cell(s) of the access matrix differ from the rules \
+             (cells marked `expected => got`):\n{}",
+            table(&rows, &outcomes)
+        );
+    }
+}
+
+/// What one cell did: `ok`, the error's code, or a description of anything unexpected.
+fn outcome(row: &Row, body: &Value) -> String {
+    if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
+        return errors[0]["extensions"]["code"].as_str().map_or_else(
+            || format!("no code: {}", errors[0]["message"]),
+            str::to_owned,
+        );
+    }
+    let Some(data) = body["data"].as_object() else {
+        return format!("no data: {body}");
+    };
+    if row.run == Run::ExpectUserErrors {
+        let field = row.operation.rsplit('.').next().unwrap_or_default();
+        let user_errors = data
+            .get(field)
+            .and_then(|payload| payload["userErrors"].as_array());
+        if user_errors.is_none_or(|e| e.is_empty()) {
+            return "ok, and it changed something".to_owned();
+        }
+    }
+    OK.to_owned()
+}
+
+/// The matrix as a table: a row per operation, a column per viewer.
+fn table(rows: &[Row], outcomes: &[[String; 12]]) -> String {
+    let mut out = String::new();
+    let width = rows.iter().map(|r| r.label.len()).max().unwrap_or(0);
+    for (i, viewer) in VIEWERS.iter().enumerate() {
+        writeln!(out, "  [{i:>2}] {viewer}").unwrap();
+    }
+    let short = |code: &str| match code {
+        OK => "ok".to_owned(),
+        UN => "UNAUTH".to_owned(),
+        FB => "FORBID".to_owned(),
+        CR => "CONSENT".to_owned(),
+        other => other.to_owned(),
+    };
+    write!(out, "{:width$}", "").unwrap();
+    for i in 0..VIEWERS.len() {
+        write!(out, " | {:^9}", format!("[{i}]")).unwrap();
+    }
+    writeln!(out).unwrap();
+    for (row, got) in rows.iter().zip(outcomes) {
+        write!(out, "{:width$}", row.label).unwrap();
+        for (expected, got) in row.expected.iter().zip(got) {
+            let cell = if *expected == got.as_str() {
+                short(expected)
+            } else {
+                format!("{} => {}", short(expected), short(got))
+            };
+            write!(out, " | {cell:^9}").unwrap();
+        }
+        writeln!(out).unwrap();
+    }
+    out
+}
+
+/// The field names of `type <name> ...{` in the SDL.
+fn sdl_fields(sdl: &str, type_line: &str) -> Vec<String> {
+    let mut lines = sdl.lines().skip_while(|l| l.trim() != type_line);
+    assert!(
+        lines.next().is_some(),
+        "`{type_line}` is not in the schema's SDL"
+    );
+    let mut fields = vec![];
+    let mut in_description = false;
+    for line in lines {
+        let line = line.trim();
+        if line == "}" {
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("\"\"\"") {
+            if !(rest.len() >= 3 && rest.ends_with("\"\"\"")) {
+                in_description = !in_description;
+            }
+            continue;
+        }
+        if in_description || line.is_empty() {
+            continue;
+        }
+        let end = line.find(['(', ':']).unwrap_or(line.len());
+        fields.push(line[..end].trim().to_owned());
+    }
+    fields
+}
+
+/// Every operation has a row, and every row an operation.
+fn check_completeness(rows: &[Row]) {
+    let sdl = api::graphql::sdl();
+    let covered: BTreeSet<&str> = rows.iter().map(|r| r.operation).collect();
+    let mut operations = BTreeSet::new();
+    let mut missing = vec![];
+    for (type_name, type_line) in [
+        ("Mutation", "type Mutation {"),
+        ("Query", "type Query {"),
+        ("Family", "type Family implements Node {"),
+    ] {
+        let fields = sdl_fields(&sdl, type_line);
+        assert!(!fields.is_empty(), "no fields found for `{type_line}`");
+        for field in fields {
+            let operation = format!("{type_name}.{field}");
+            let plain = type_name == "Family" && PLAIN_FAMILY_FIELDS.contains(&field.as_str());
+            if !plain && !covered.contains(operation.as_str()) {
+                missing.push(operation.clone());
+            }
+            operations.insert(operation);
+        }
+    }
+    // Guarded fields of other types, reached through a `Family` field, may have rows too.
+    for field in sdl_fields(&sdl, "type FamilyMember implements Node {") {
+        operations.insert(format!("FamilyMember.{field}"));
+    }
+    let stale: Vec<&str> = covered
+        .iter()
+        .copied()
+        .filter(|op| !operations.contains(*op))
+        .collect();
+    for plain in PLAIN_FAMILY_FIELDS {
+        assert!(
+            operations.contains(format!("Family.{plain}").as_str()),
+            "`Family.{plain}` is listed as a plain field but is no longer in the schema"
+        );
+    }
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "the access matrix must have a row for every operation and no other:\n  \
+         operations without a row: {missing:?}\n  rows for operations not in the schema: {stale:?}"
+    );
+}
+
+async fn mint_tokens(app: &TestApp) -> [Option<String>; 12] {
+    let mut tokens: [Option<String>; 12] = Default::default();
+    for (token, account) in tokens.iter_mut().zip(ACCOUNTS) {
+        if let Some(email) = account {
+            *token = Some(app.token_for(email).await);
+        }
+    }
+    tokens
+}
+
+async fn cli(app: &TestApp, args: &[&str]) {
+    app.cli(args)
+        .await
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+}
+
+/// Asserts a GraphQL answer has no errors, and the payload at `field` no user errors.
+fn ok<'a>(body: &'a Value, field: &str) -> &'a Value {
+    assert!(body.get("errors").is_none(), "{body}");
+    let payload = &body["data"][field];
+    if let Some(user_errors) = payload.get("userErrors") {
+        assert_eq!(user_errors, &json!([]), "{body}");
+    }
+    payload
+}
+
+async fn set_up(app: &TestApp) -> Ids {
+    app.load_demo().await;
+    for (name, kind) in [
+        ("Wrenfield Housing", "housing"),
+        ("Wrenfield Police", "police"),
+        ("Wrenfield Voluntary Action", "voluntary"),
+    ] {
+        cli(
+            app,
+            &[
+                "admin",
+                "create-organisation",
+                "--name",
+                name,
+                "--kind",
+                kind,
+            ],
+        )
+        .await;
+    }
+    for (name, email, organisation, role) in [
+        (
+            "Hal Osei",
+            HOUSING_WORKER,
+            "Wrenfield Housing",
+            "practitioner",
+        ),
+        (
+            "PC Jo Marsh",
+            POLICE_OFFICER,
+            "Wrenfield Police",
+            "practitioner",
+        ),
+        (
+            "Val Kerr",
+            VOLUNTARY_WORKER,
+            "Wrenfield Voluntary Action",
+            "practitioner",
+        ),
+        (
+            "Sol Brandt",
+            SECOND_SCHOOL_PRACTITIONER,
+            demo_org_school(),
+            "practitioner",
+        ),
+        (
+            "Kit Dunne",
+            SECOND_HUB_WORKER,
+            demo_org_council(),
+            "hub-worker",
+        ),
+    ] {
+        cli(
+            app,
+            &[
+                "admin",
+                "create-practitioner",
+                "--name",
+                name,
+                "--email",
+                email,
+                "--organisation",
+                organisation,
+                "--role",
+                role,
+            ],
+        )
+        .await;
+    }
+
+    const ME: &str = "{ viewer { practitioner { id organisation { id } } familyMember { id family { id members { id name } } } } }";
+    let dana_token = app.token_for(demo::MORGAN_PARENT).await;
+    let me = app.gql(Some(&dana_token), ME, json!({})).await;
+    let member = &ok(&me, "viewer")["familyMember"];
+    let dana = member["id"].as_str().unwrap().to_owned();
+    let morgans = member["family"]["id"].as_str().unwrap().to_owned();
+    let ellie = member["family"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Ellie Morgan")
+        .expect("Ellie is in the demo family")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let practitioner = |body: &Value| {
+        let p = &ok(body, "viewer")["practitioner"];
+        (
+            p["id"].as_str().unwrap().to_owned(),
+            p["organisation"]["id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let sam_token = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let (sam, _) = practitioner(&app.gql(Some(&sam_token), ME, json!({})).await);
+    let housing_token = app.token_for(HOUSING_WORKER).await;
+    let (housing_worker, housing_org) =
+        practitioner(&app.gql(Some(&housing_token), ME, json!({})).await);
+
+    // Dana shares with Housing; the hub adds the housing worker; Dana withdraws.
+    let given = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { consent { id } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "scope": "NAMED_ORGANISATIONS", "organisations": [housing_org] } }),
+        )
+        .await;
+    let consent = ok(&given, "giveConsent")["consent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hub_token = app.token_for(demo::HUB_WORKER).await;
+    let added = app
+        .gql(
+            Some(&hub_token),
+            "mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { membership { current } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "practitioner": housing_worker } }),
+        )
+        .await;
+    assert_eq!(ok(&added, "addTeamMember")["membership"]["current"], true);
+    let withdrawn = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { field message } } }",
+            json!({ "input": { "consent": consent } }),
+        )
+        .await;
+    assert_eq!(
+        ok(&withdrawn, "withdrawConsent")["consent"]["status"],
+        "WITHDRAWN"
+    );
+
+    // The police officer, neither on the team nor covered, raises a concern.
+    let police_token = app.token_for(POLICE_OFFICER).await;
+    let raised = app
+        .gql(
+            Some(&police_token),
+            "mutation($input: RaiseSafeguardingConcernInput!) { raiseSafeguardingConcern(input: $input) { override { id active } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "reason": "Officers attended a domestic incident at the family home last night." } }),
+        )
+        .await;
+    let raised = &ok(&raised, "raiseSafeguardingConcern")["override"];
+    assert_eq!(raised["active"], true);
+
+    Ids {
+        morgans,
+        dana,
+        ellie,
+        sam,
+        housing_org,
+        withdrawn_consent: consent,
+        override_id: raised["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+fn demo_org_school() -> &'static str {
+    api::domain::demo::SCHOOL
+}
+
+fn demo_org_council() -> &'static str {
+    api::domain::demo::COUNCIL
+}
+
+/// The matrix. Columns, in order: anonymous, adult of this family, adult of another family,
+/// young person, on team with consent, on team after withdrawal, organisation not covered and
+/// not on team, organisation covered but not on team, hub worker not on team, locality
+/// manager, admin, override holder.
+fn rows(ids: &Ids) -> Vec<Row> {
+    use Run::{ExpectUserErrors as Invalid, FreshSession, Plain};
+    let family = json!({ "id": ids.morgans });
+    // Reading the family record: family members of this family, practitioners on the team
+    // with consent, the hub, and the holder of an override.
+    let read_family = [UN, OK, FB, OK, OK, CR, FB, FB, OK, FB, FB, OK];
+    let admin_only = [UN, FB, FB, FB, FB, FB, FB, FB, FB, FB, OK, FB];
+    let hub_only = [UN, FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, FB];
+    let manager_only = [UN, FB, FB, FB, FB, FB, FB, FB, FB, OK, FB, FB];
+    let anyone = [OK; 12];
+    let signed_in = [UN, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK];
+
+    vec![
+        // Query
+        row(
+            "Query.viewer",
+            "{ viewer { email } }",
+            json!({}),
+            Plain,
+            anyone,
+        ),
+        Row {
+            label: "Query.node (a Family)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on Family { reference localArea needLevel { level label } createdAt members { id name dateOfBirth relation competentToConsent hasAccount } } } }",
+                family.clone(),
+                Plain,
+                read_family,
+            )
+        },
+        Row {
+            label: "Query.node (a FamilyMember)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on FamilyMember { name relation } } }",
+                json!({ "id": ids.dana }),
+                Plain,
+                read_family,
+            )
+        },
+        Row {
+            label: "Query.node (a Consent)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on Consent { status scope } } }",
+                json!({ "id": ids.withdrawn_consent }),
+                Plain,
+                read_family,
+            )
+        },
+        Row {
+            label: "Query.node (a SafeguardingOverride)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on SafeguardingOverride { familyReference reason active } } }",
+                json!({ "id": ids.override_id }),
+                Plain,
+                [UN, FB, FB, FB, FB, FB, FB, FB, FB, OK, FB, OK],
+            )
+        },
+        row(
+            "Query.nodes",
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Family { reference } } }",
+            json!({ "ids": [ids.morgans] }),
+            Plain,
+            read_family,
+        ),
+        row(
+            "Query.families",
+            "{ families(first: 5) { edges { node { id reference } } } }",
+            json!({}),
+            Plain,
+            hub_only,
+        ),
+        row(
+            "Query.organisations",
+            "{ organisations(first: 5) { edges { node { id name kind } } } }",
+            json!({}),
+            Plain,
+            signed_in,
+        ),
+        row(
+            "Query.needLevels",
+            "{ needLevels { level label } }",
+            json!({}),
+            Plain,
+            anyone,
+        ),
+        row(
+            "Query.safeguardingReviewQueue",
+            "{ safeguardingReviewQueue(first: 5) { edges { node { id familyReference } } } }",
+            json!({}),
+            Plain,
+            manager_only,
+        ),
+        // The guarded fields of Family, reached through `node(id:)`.
+        Row {
+            label: "Family.members { email }".to_owned(),
+            ..row(
+                "FamilyMember.email",
+                "query($id: ID!) { node(id: $id) { ... on Family { members { name email } } } }",
+                family.clone(),
+                Plain,
+                // The hub's, to invite them; not the family's own nor the team's.
+                [UN, FB, FB, FB, FB, CR, FB, FB, OK, FB, FB, FB],
+            )
+        },
+        row(
+            "Family.consents",
+            "query($id: ID!) { node(id: $id) { ... on Family { consents(first: 5) { edges { node { id status } } } } } }",
+            family.clone(),
+            Plain,
+            read_family,
+        ),
+        row(
+            "Family.team",
+            "query($id: ID!) { node(id: $id) { ... on Family { team(first: 5, includePast: true) { edges { node { current practitioner { name } } } } } } }",
+            family.clone(),
+            Plain,
+            read_family,
+        ),
+        row(
+            "Family.accessLog",
+            "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 5) { edges { node { kind what } } } } } }",
+            family.clone(),
+            Plain,
+            // The family and the locality manager (the full trail); not the team.
+            [UN, OK, FB, OK, FB, CR, FB, FB, FB, OK, FB, FB],
+        ),
+        row(
+            "Family.needLevelHistory",
+            "query($id: ID!) { node(id: $id) { ... on Family { needLevelHistory(first: 5) { edges { node { direction reason } } } } } }",
+            family.clone(),
+            Plain,
+            read_family,
+        ),
+        // Mutation
+        row(
+            "Mutation.createOrganisation",
+            "mutation { createOrganisation(input: { name: \"  \", kind: HOUSING }) { organisation { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            admin_only,
+        ),
+        row(
+            "Mutation.createPractitioner",
+            "mutation($org: ID!) { createPractitioner(input: { name: \" \", email: \"not an email\", organisation: $org }) { practitioner { id } userErrors { field code } } }",
+            json!({ "org": ids.housing_org }),
+            Invalid,
+            admin_only,
+        ),
+        row(
+            "Mutation.createFamily",
+            "mutation { createFamily(input: { reference: \" \", localArea: \" \", needLevel: 9 }) { family { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.addFamilyMember",
+            "mutation($id: ID!) { addFamilyMember(input: { family: $id, name: \" \", dateOfBirth: \"2020-01-01\", relation: CHILD }) { member { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            // The hub; practitioners who may change the family's information.
+            [UN, FB, FB, FB, OK, CR, FB, FB, OK, FB, FB, OK],
+        ),
+        row(
+            "Mutation.changeNeedLevel",
+            "mutation($id: ID!) { changeNeedLevel(input: { family: $id, level: 3, reason: \" \" }) { change { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.giveConsent",
+            "mutation($id: ID!) { giveConsent(input: { family: $id, scope: NAMED_ORGANISATIONS, organisations: [] }) { consent { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            [UN, OK, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
+            "Mutation.recordPaperConsent",
+            "mutation($id: ID!, $by: ID!) { recordPaperConsent(input: { family: $id, givenBy: $by, scope: NAMED_ORGANISATIONS, organisations: [], evidence: \" \" }) { consent { id } userErrors { field code } } }",
+            json!({ "id": ids.morgans, "by": ids.dana }),
+            Invalid,
+            // The hub, anyone on the team (consent or not), an override holder.
+            [UN, FB, FB, FB, OK, OK, FB, FB, OK, FB, FB, OK],
+        ),
+        row(
+            "Mutation.withdrawConsent",
+            "mutation($consent: ID!) { withdrawConsent(input: { consent: $consent }) { consent { id } userErrors { field code } } }",
+            json!({ "consent": ids.withdrawn_consent }),
+            Invalid,
+            // A young person withdraws only their own consent, not the family's.
+            [UN, OK, FB, FB, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
+            "Mutation.recordCompetenceAssessment",
+            "mutation($member: ID!) { recordCompetenceAssessment(input: { member: $member, competentToConsent: true }) { member { id } userErrors { field code } } }",
+            json!({ "member": ids.dana }),
+            Invalid,
+            [UN, FB, FB, FB, OK, CR, FB, FB, FB, FB, FB, OK],
+        ),
+        row(
+            "Mutation.addTeamMember",
+            "mutation($id: ID!, $sam: ID!) { addTeamMember(input: { family: $id, practitioner: $sam }) { membership { current } userErrors { field code } } }",
+            json!({ "id": ids.morgans, "sam": ids.sam }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.removeTeamMember",
+            "mutation($id: ID!, $sam: ID!) { removeTeamMember(input: { family: $id, practitioner: $sam, reason: \" \" }) { membership { current } userErrors { field code } } }",
+            json!({ "id": ids.morgans, "sam": ids.sam }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.leaveTeam",
+            "mutation($id: ID!) { leaveTeam(input: { family: $id, reason: \" \" }) { membership { current } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            [UN, FB, FB, FB, OK, OK, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
+            "Mutation.raiseSafeguardingConcern",
+            "mutation($id: ID!) { raiseSafeguardingConcern(input: { family: $id, reason: \" \" }) { override { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            // Any practitioner (rule 2), on the team or not; not managers or admins.
+            [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK],
+        ),
+        row(
+            "Mutation.reviewSafeguardingOverride",
+            "mutation($o: ID!) { reviewSafeguardingOverride(input: { override: $o, outcome: UPHELD, notes: \" \" }) { override { id } userErrors { field code } } }",
+            json!({ "o": ids.override_id }),
+            Invalid,
+            manager_only,
+        ),
+        row(
+            "Mutation.invitePerson",
+            // Ellie has no email address, so cannot be invited.
+            "mutation($p: ID!) { invitePerson(input: { person: $p }) { invitation { expiresAt } userErrors { field code } } }",
+            json!({ "p": ids.ellie }),
+            Invalid,
+            [UN, FB, FB, FB, FB, FB, FB, FB, OK, FB, OK, FB],
+        ),
+        row(
+            "Mutation.startPasskeyRegistration",
+            "mutation { startPasskeyRegistration(input: { invitationToken: \"not-a-real-invitation\" }) { ceremony { ceremonyId } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            anyone,
+        ),
+        row(
+            "Mutation.finishPasskeyRegistration",
+            "mutation { finishPasskeyRegistration(input: { ceremonyId: \"00000000-0000-7000-8000-000000000000\", credential: {}, name: \"My phone\" }) { session { expiresAt } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            anyone,
+        ),
+        row(
+            "Mutation.startPasskeySignIn",
+            // No email: the device offers its passkeys; anyone may start.
+            "mutation { startPasskeySignIn(input: {}) { ceremony { ceremonyId } userErrors { field code } } }",
+            json!({}),
+            Plain,
+            anyone,
+        ),
+        row(
+            "Mutation.finishPasskeySignIn",
+            "mutation { finishPasskeySignIn(input: { ceremonyId: \"00000000-0000-7000-8000-000000000000\", credential: {} }) { session { expiresAt } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            anyone,
+        ),
+        row(
+            "Mutation.signOut",
+            "mutation { signOut { endedSessions } }",
+            json!({}),
+            FreshSession,
+            signed_in,
+        ),
+        row(
+            "Mutation.signOutEverywhere",
+            "mutation { signOutEverywhere { endedSessions } }",
+            json!({}),
+            FreshSession,
+            signed_in,
+        ),
+        row(
+            "Mutation.renamePasskey",
+            "mutation { renamePasskey(input: { passkey: \"00000000-0000-7000-8000-000000000000\", name: \"x\" }) { passkey { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
+        row(
+            "Mutation.removePasskey",
+            "mutation { removePasskey(input: { passkey: \"00000000-0000-7000-8000-000000000000\" }) { removedPasskeyId userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
+    ]
+}
+
+/// The completeness check itself: it reads the fields from the SDL, and it notices a missing
+/// row and a row for an operation the schema does not have.
+mod completeness {
+    use super::*;
+
+    fn dummy_ids() -> Ids {
+        let id = || "x".to_owned();
+        Ids {
+            morgans: id(),
+            dana: id(),
+            ellie: id(),
+            sam: id(),
+            housing_org: id(),
+            withdrawn_consent: id(),
+            override_id: id(),
+        }
+    }
+
+    #[test]
+    fn fields_are_read_from_the_sdl_without_their_descriptions() {
+        let sdl = api::graphql::sdl();
+        let mutations = sdl_fields(&sdl, "type Mutation {");
+        assert!(mutations.contains(&"createOrganisation".to_owned()));
+        assert!(mutations.contains(&"signOut".to_owned()));
+        assert!(mutations.contains(&"removePasskey".to_owned()));
+        let queries = sdl_fields(&sdl, "type Query {");
+        assert!(queries.contains(&"viewer".to_owned()));
+        assert!(queries.contains(&"safeguardingReviewQueue".to_owned()));
+        let family = sdl_fields(&sdl, "type Family implements Node {");
+        assert!(family.contains(&"needLevelHistory".to_owned()));
+        for field in mutations.iter().chain(&queries).chain(&family) {
+            assert!(
+                !field.is_empty() && field.chars().all(char::is_alphanumeric),
+                "{field:?} is not a field name"
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_has_a_row() {
+        check_completeness(&rows(&dummy_ids()));
+    }
+
+    #[test]
+    #[should_panic(expected = "operations without a row: [\"Mutation.leaveTeam\"]")]
+    fn an_operation_without_a_row_fails() {
+        let mut rows = rows(&dummy_ids());
+        rows.retain(|r| r.operation != "Mutation.leaveTeam");
+        check_completeness(&rows);
+    }
+
+    #[test]
+    #[should_panic(expected = "rows for operations not in the schema: [\"Mutation.closePlan\"]")]
+    fn a_row_for_an_operation_not_in_the_schema_fails() {
+        let mut rows = rows(&dummy_ids());
+        rows.push(row(
+            "Mutation.closePlan",
+            "mutation { closePlan }",
+            json!({}),
+            Run::Plain,
+            [OK; 12],
+        ));
+        check_completeness(&rows);
+    }
+}
