@@ -585,6 +585,14 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Plain,
             manager_only,
         ),
+        row(
+            "Query.familyAccessLog",
+            "query($id: ID!) { familyAccessLog(family: $id, first: 5) { edges { node { kind what } } } }",
+            family.clone(),
+            Plain,
+            // The family, and the locality manager (the full trail, without the record).
+            [UN, OK, FB, OK, FB, FB, FB, FB, FB, OK, FB, FB],
+        ),
         // The guarded fields of Family, reached through `node(id:)`.
         Row {
             label: "Family.members { email }".to_owned(),
@@ -616,8 +624,9 @@ fn rows(ids: &Ids) -> Vec<Row> {
             "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 5) { edges { node { kind what } } } } } }",
             family.clone(),
             Plain,
-            // The family and the locality manager (the full trail); not the team.
-            [UN, OK, FB, OK, FB, CR, FB, FB, FB, OK, FB, FB],
+            // The family; not the team. The locality manager reads the trail through
+            // `familyAccessLog`, since they may not read the family record itself.
+            [UN, OK, FB, OK, FB, CR, FB, FB, FB, FB, FB, FB],
         ),
         row(
             "Family.needLevelHistory",

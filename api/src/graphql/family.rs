@@ -251,7 +251,7 @@ impl FamilyMember {
         self.0.account_id.is_some()
     }
 
-    /// The address the app's invitations go to; for the hub and administrators.
+    /// The address the app's invitations go to; for hub workers.
     async fn email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         authorize(
             ctx,

@@ -169,6 +169,10 @@ impl ConsentMutation {
         input: WithdrawConsentInput,
     ) -> GqlResult<ConsentPayload> {
         let consent_id = ids::decode(&input.consent, Kind::Consent)?;
+        // Anonymous callers learn nothing, not even whether the ID exists.
+        if matches!(viewer(ctx)?, Viewer::Anonymous) {
+            return Err(AppError::Unauthenticated.into());
+        }
         let s = services(ctx)?;
         let found = entities::consent::Entity::find_by_id(consent_id)
             .one(&s.db)
@@ -202,6 +206,10 @@ impl ConsentMutation {
         input: RecordCompetenceAssessmentInput,
     ) -> GqlResult<RecordCompetenceAssessmentPayload> {
         let member_id = ids::decode(&input.member, Kind::FamilyMember)?;
+        // Anonymous callers learn nothing, not even whether the ID exists.
+        if matches!(viewer(ctx)?, Viewer::Anonymous) {
+            return Err(AppError::Unauthenticated.into());
+        }
         let s = services(ctx)?;
         let found = member_model(&s.db, member_id).await?;
         let access = authorize(

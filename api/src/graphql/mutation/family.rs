@@ -67,7 +67,7 @@ fn level(value: i32) -> i16 {
 
 #[Object]
 impl FamilyMutation {
-    /// Opens a family record. Hub workers and administrators.
+    /// Opens a family record. Hub workers.
     async fn create_family(
         &self,
         ctx: &Context<'_>,
@@ -95,7 +95,7 @@ impl FamilyMutation {
         })
     }
 
-    /// Adds a person to a family record. Hub workers and administrators.
+    /// Adds a person to a family record. Hub workers, and practitioners on the team with consent.
     async fn add_family_member(
         &self,
         ctx: &Context<'_>,
