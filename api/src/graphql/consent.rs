@@ -2,15 +2,14 @@
 //! Each object here is built only after the policy module allowed reading its family's data.
 use super::family::FamilyMember;
 use super::ids::{self, Kind};
-use super::loaders::{OrganisationById, PractitionerById};
+use super::loaders::{MemberById, OrganisationById, PractitionerById};
 use super::organisation::{Organisation, Practitioner};
 use super::{loaders, services};
 use crate::error::{AppError, GqlResult};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{
-    audit_entry, consent, family_member, organisation, practitioner, safeguarding_override,
-    team_member,
+    audit_entry, consent, organisation, practitioner, safeguarding_override, team_member,
 };
 use sea_orm::EntityTrait;
 
@@ -31,8 +30,8 @@ pub enum ConsentStatus {
 }
 
 async fn member(ctx: &Context<'_>, id: uuid::Uuid) -> GqlResult<Option<FamilyMember>> {
-    Ok(family_member::Entity::find_by_id(id)
-        .one(&services(ctx)?.db)
+    Ok(loaders(ctx)?
+        .load_one(MemberById(id))
         .await?
         .map(FamilyMember))
 }
@@ -299,7 +298,6 @@ impl AccessLogEntry {
     }
 
     async fn actor(&self, ctx: &Context<'_>) -> GqlResult<AccessLogActor> {
-        let db = &services(ctx)?.db;
         let mut name = None;
         let mut organisation = None;
         if let Some(id) = self.0.actor_practitioner_id {
@@ -315,8 +313,8 @@ impl AccessLogEntry {
                 .map(|o| o.name);
         }
         if let Some(id) = self.0.actor_member_id {
-            name = family_member::Entity::find_by_id(id)
-                .one(db)
+            name = loaders(ctx)?
+                .load_one(MemberById(id))
                 .await?
                 .map(|m| m.name);
         }

@@ -54,6 +54,25 @@ pub struct PractitionerById(pub Uuid);
 pub struct RolesOf(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MembersOf(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemberById(pub Uuid);
+
+impl Loader<MemberById> for Loaders {
+    type Value = family_member::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MemberById],
+    ) -> Result<HashMap<MemberById, Self::Value>, Self::Error> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = family_member::Entity::find()
+            .filter(family_member::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|m| (MemberById(m.id), m)).collect())
+    }
+}
 
 impl Loader<OrganisationById> for Loaders {
     type Value = organisation::Model;
