@@ -129,6 +129,10 @@ pub enum UserErrorCode {
     Conflict,
     /// The family's consent does not cover this.
     ConsentRequired,
+    /// The plan changed since the version the change was based on; nothing was changed.
+    StaleVersion,
+    /// The thing is not in a state that allows this (for example, a closed plan).
+    NotAllowedNow,
 }
 
 pub type AppResult<T> = Result<T, AppError>;

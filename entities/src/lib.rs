@@ -1,6 +1,8 @@
 //! sea-orm entities: the tables, nothing else. GraphQL types live in `api`.
 
 pub mod account;
+pub mod assessment;
+pub mod assessment_section;
 pub mod audit_entry;
 pub mod consent;
 pub mod consent_organisation;
@@ -10,10 +12,17 @@ pub mod invitation;
 pub mod need_level_change;
 pub mod organisation;
 pub mod outbox_message;
+pub mod outcome;
+pub mod outcome_member;
+pub mod outcome_note;
 pub mod passkey;
 pub mod passkey_ceremony;
+pub mod plan;
+pub mod plan_action;
+pub mod plan_change;
 pub mod practitioner;
 pub mod practitioner_role;
+pub mod progress_rating;
 pub mod rate_limit;
 pub mod safeguarding_override;
 pub mod session;

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_core;
 mod m20261123_000002_passkeys_and_outbox;
 mod m20261123_100000_consent_team_audit;
+mod m20261123_200000_family_plan;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_core::Migration),
             Box::new(m20261123_000002_passkeys_and_outbox::Migration),
             Box::new(m20261123_100000_consent_team_audit::Migration),
+            Box::new(m20261123_200000_family_plan::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod consent;
 pub mod demo;
 pub mod families;
 pub mod organisations;
+pub mod plans;
 pub mod practitioners;
 pub mod safeguarding;
 pub mod team;

@@ -1,6 +1,7 @@
 //! What the policy needs to know about a practitioner and a family, read fresh on each
 //! request so that a withdrawal or an expiry takes effect on the very next one.
 use crate::auth::Viewer;
+use crate::domain::plans;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entities::consent::ConsentScope;
@@ -17,6 +18,8 @@ pub struct FamilyFacts {
     pub consent_covers_organisation: bool,
     /// The practitioner's own live safeguarding override for this family.
     pub override_id: Option<Uuid>,
+    /// The practitioner is the lead professional of the family's current plan.
+    pub lead_professional: bool,
 }
 
 impl FamilyFacts {
@@ -25,6 +28,7 @@ impl FamilyFacts {
         on_team: false,
         consent_covers_organisation: false,
         override_id: None,
+        lead_professional: false,
     };
 }
 
@@ -46,10 +50,14 @@ pub async fn load_facts(
         .is_some();
     let consent_covers_organisation = consent_covers(db, family_id, p.organisation_id, now).await?;
     let override_id = live_override(db, family_id, p.practitioner_id, now).await?;
+    let lead_professional = plans::current(db, family_id)
+        .await?
+        .is_some_and(|plan| plan.lead_professional_id == Some(p.practitioner_id));
     Ok(FamilyFacts {
         on_team,
         consent_covers_organisation,
         override_id,
+        lead_professional,
     })
 }
 

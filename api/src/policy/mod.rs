@@ -11,6 +11,7 @@ pub use facts::{FamilyFacts, load_facts};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
+use entities::family_member::MemberRelation;
 use entities::practitioner_role::Role;
 use uuid::Uuid;
 
@@ -63,6 +64,33 @@ pub enum Action {
     ReadAccessLog { family_id: Uuid },
     /// Read the full trail, withheld override entries included.
     ReadFullAccessLog { family_id: Uuid },
+    /// Read the family's plan: outcomes, notes, progress, actions and their history. Young
+    /// people see the outcomes about them or the whole family ([`may_see_outcome`]).
+    ReadPlan { family_id: Uuid },
+    /// Read the assessment: the family's own section.
+    ReadAssessment { family_id: Uuid },
+    /// Read the organisations' sections of the assessment (not for young people: agencies
+    /// write about the adults too).
+    ReadAgencySections { family_id: Uuid },
+    /// Start a plan (draft) or open an assessment for the family.
+    StartPlanOrAssessment { family_id: Uuid },
+    /// Write the family's own section of the assessment, in their words.
+    WriteFamilySection { family_id: Uuid },
+    /// Write one's organisation's section of the assessment.
+    WriteAgencySection { family_id: Uuid },
+    /// The family's own decisions about outcomes: write, amend, choose, decline, withdraw,
+    /// reorder (DESIGN rule 3). `for_viewer`: the outcome is (or will be) about the viewer.
+    ShapeOutcome { family_id: Uuid, for_viewer: bool },
+    /// Work towards an outcome: rate progress, add and complete actions.
+    WorkOnOutcome { family_id: Uuid, for_viewer: bool },
+    /// Record that an outcome was achieved or not.
+    SettleOutcome { family_id: Uuid, for_viewer: bool },
+    /// A practitioner's contribution beside the family's words: propose an outcome, add a note.
+    AdviseOnPlan { family_id: Uuid },
+    /// Co-ordinate the plan: finalise the assessment, set the review date, close the plan.
+    LeadPlan { family_id: Uuid },
+    /// See the plans one leads, with their overdue actions.
+    ReadOwnCaseload,
 }
 
 impl Action {
@@ -82,8 +110,20 @@ impl Action {
             | LeaveTeam { family_id }
             | RaiseSafeguardingConcern { family_id }
             | ReadAccessLog { family_id }
-            | ReadFullAccessLog { family_id } => Some(family_id),
-            ListFamilies
+            | ReadFullAccessLog { family_id }
+            | ReadPlan { family_id }
+            | ReadAssessment { family_id }
+            | ReadAgencySections { family_id }
+            | StartPlanOrAssessment { family_id }
+            | WriteFamilySection { family_id }
+            | WriteAgencySection { family_id }
+            | ShapeOutcome { family_id, .. }
+            | WorkOnOutcome { family_id, .. }
+            | SettleOutcome { family_id, .. }
+            | AdviseOnPlan { family_id }
+            | LeadPlan { family_id } => Some(family_id),
+            ReadOwnCaseload
+            | ListFamilies
             | CreateFamily
             | ManageOrganisations
             | ManagePractitioners
@@ -106,6 +146,8 @@ impl Action {
             ReadConsents { .. } => Some("consents"),
             ReadTeam { .. } => Some("team"),
             ReadAccessLog { .. } | ReadFullAccessLog { .. } => Some("access log"),
+            ReadPlan { .. } => Some("plan"),
+            ReadAssessment { .. } | ReadAgencySections { .. } => Some("assessment"),
             _ => None,
         }
     }
@@ -127,7 +169,18 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
         Viewer::Anonymous => Err(AppError::Unauthenticated),
         Viewer::FamilyMember(m) => {
             let own = family == Some(m.family_id);
+            let adult = m.relation != MemberRelation::Child;
             let allowed = match action {
+                ReadPlan { .. } | ReadAssessment { .. } | WriteFamilySection { .. } => own,
+                ReadAgencySections { .. } | StartPlanOrAssessment { .. } => own && adult,
+                // A young person has their say on the outcomes about them; the adults on all.
+                ShapeOutcome { for_viewer, .. }
+                | WorkOnOutcome { for_viewer, .. }
+                | SettleOutcome { for_viewer, .. } => own && (adult || for_viewer),
+                AdviseOnPlan { .. }
+                | WriteAgencySection { .. }
+                | LeadPlan { .. }
+                | ReadOwnCaseload => false,
                 ReadFamily { .. }
                 | ReadConsents { .. }
                 | ReadTeam { .. }
@@ -197,8 +250,42 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                     }
                 }
                 AssessCompetence { .. } => consent_gate(facts),
+                ReadPlan { .. } | ReadAssessment { .. } | ReadAgencySections { .. } => {
+                    consent_gate(facts)
+                }
+                // The family's own words and choices are theirs alone (DESIGN rule 3).
+                ShapeOutcome { .. } | WriteFamilySection { .. } => granted(false),
+                StartPlanOrAssessment { .. }
+                | WriteAgencySection { .. }
+                | WorkOnOutcome { .. }
+                | AdviseOnPlan { .. } => {
+                    if frontline {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
+                LeadPlan { .. } | SettleOutcome { .. } => {
+                    if facts.lead_professional {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
+                ReadOwnCaseload => granted(frontline),
             }
         }
+    }
+}
+
+/// Whether `viewer`, already allowed to read the plan, sees an outcome for `for_members`
+/// (empty: the whole family). Young people see the outcomes about them or the whole family.
+pub fn may_see_outcome(viewer: &Viewer, for_members: &[Uuid]) -> bool {
+    match viewer {
+        Viewer::FamilyMember(m) if m.relation == MemberRelation::Child => {
+            for_members.is_empty() || for_members.contains(&m.member_id)
+        }
+        _ => true,
     }
 }
 
@@ -222,7 +309,6 @@ mod tests {
     //! every GraphQL operation, is in `tests/tests/access_matrix.rs`.
     use super::*;
     use crate::auth::{FamilyMemberViewer, PractitionerViewer};
-    use entities::family_member::MemberRelation;
 
     const FAMILY: Uuid = Uuid::from_u128(1);
     const OTHER: Uuid = Uuid::from_u128(2);
@@ -252,6 +338,7 @@ mod tests {
             on_team,
             consent_covers_organisation: consent,
             override_id,
+            lead_professional: false,
         }
     }
 

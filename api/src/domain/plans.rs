@@ -1,0 +1,253 @@
+//! The family's plan: at most one current plan (draft or active) per family, and a version
+//! that every change to the plan or anything in it moves on (DESIGN rule 4).
+//!
+//! Every change goes through [`advance`] first (which refuses a stale version and, on
+//! PostgreSQL, holds the plan's row until commit so concurrent writers queue) and is
+//! recorded through [`record_change`], which keeps the history and the audit trail.
+use super::audit::{self, Actor};
+use crate::error::{AppError, AppResult, UserErrorCode};
+use chrono::{DateTime, Utc};
+use entities::plan::{self, PlanStatus};
+use entities::plan_change::{self, ChangeSide};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+/// The family's plan in draft or active, if there is one.
+pub async fn current(db: &impl ConnectionTrait, family_id: Uuid) -> AppResult<Option<plan::Model>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::FamilyId.eq(family_id))
+        .filter(plan::Column::Status.ne(PlanStatus::Closed))
+        .one(db)
+        .await?)
+}
+
+/// The family's plans, newest first (closed ones included).
+pub async fn all_for_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+) -> AppResult<Vec<plan::Model>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::FamilyId.eq(family_id))
+        .order_by_desc(plan::Column::CreatedAt)
+        .order_by_desc(plan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, plan_id: Uuid) -> AppResult<plan::Model> {
+    plan::Entity::find_by_id(plan_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["plan"],
+                UserErrorCode::NotFound,
+                "We could not find that plan.",
+            )
+        })
+}
+
+pub fn stale() -> AppError {
+    AppError::invalid(
+        &["expectedVersion"],
+        UserErrorCode::StaleVersion,
+        "Someone changed this plan since you last looked at it, so nothing was changed. Here is the plan as it is now: please check it and try again.",
+    )
+}
+
+fn closed() -> AppError {
+    AppError::invalid(
+        &["plan"],
+        UserErrorCode::NotAllowedNow,
+        "This plan is closed, so it cannot be changed.",
+    )
+}
+
+/// Moves the plan on from `expected` to the next version, or refuses: a stale version
+/// changes nothing. Call it first in the change's transaction.
+pub async fn advance(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    expected: i32,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    let moved = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Version,
+            Expr::col(plan::Column::Version).add(1),
+        )
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now))
+        .filter(plan::Column::Id.eq(plan_id))
+        .filter(plan::Column::Version.eq(expected))
+        .filter(plan::Column::Status.ne(PlanStatus::Closed))
+        .exec(db)
+        .await?;
+    let plan = find(db, plan_id).await?;
+    if moved.rows_affected == 1 {
+        Ok(plan)
+    } else if plan.status == PlanStatus::Closed {
+        Err(closed())
+    } else {
+        Err(stale())
+    }
+}
+
+/// Moves the plan on whatever its version, for changes that were not made from a view of
+/// the plan (a lead professional accepting, say).
+pub async fn advance_unconditionally(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    let plan = find(db, plan_id).await?;
+    advance(db, plan_id, plan.version, now).await
+}
+
+/// What a change was about, for the history.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject {
+    pub outcome_id: Option<Uuid>,
+    pub action_id: Option<Uuid>,
+}
+
+impl Subject {
+    pub const PLAN: Subject = Subject {
+        outcome_id: None,
+        action_id: None,
+    };
+
+    pub fn outcome(outcome_id: Uuid) -> Self {
+        Subject {
+            outcome_id: Some(outcome_id),
+            action_id: None,
+        }
+    }
+
+    pub fn action(outcome_id: Uuid, action_id: Uuid) -> Self {
+        Subject {
+            outcome_id: Some(outcome_id),
+            action_id: Some(action_id),
+        }
+    }
+}
+
+/// Records a change to `plan` (already advanced): the item's history and the family's
+/// audit trail, in the change's own transaction.
+pub async fn record_change(
+    db: &impl ConnectionTrait,
+    plan: &plan::Model,
+    actor: Actor,
+    subject: Subject,
+    what: &str,
+    detail: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<plan_change::Model> {
+    let (member, practitioner, side) = match actor {
+        Actor::Practitioner { id, .. } => (None, Some(id), ChangeSide::Practitioner),
+        Actor::Member { id } => (Some(id), None, ChangeSide::Family),
+        Actor::Operator => (None, None, ChangeSide::Operator),
+    };
+    let change = plan_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        plan_id: Set(plan.id),
+        family_id: Set(plan.family_id),
+        outcome_id: Set(subject.outcome_id),
+        action_id: Set(subject.action_id),
+        by_member_id: Set(member),
+        by_practitioner_id: Set(practitioner),
+        by_side: Set(side),
+        what: Set(what.to_owned()),
+        detail: Set(detail),
+        plan_version: Set(plan.version),
+        at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        plan.family_id,
+        actor,
+        audit::Kind::Change,
+        &format!("plan: {what}"),
+        now,
+    )
+    .await?;
+    Ok(change)
+}
+
+/// Makes `practitioner_id` the plan's lead professional (they accepted the family's
+/// nomination); a draft plan becomes active, as a plan is active only with a lead.
+pub async fn set_lead_professional(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    practitioner_id: Uuid,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    let plan = advance_unconditionally(db, plan_id, now).await?;
+    let activating = plan.status == PlanStatus::Draft;
+    let mut active: plan::ActiveModel = plan.into();
+    active.lead_professional_id = Set(Some(practitioner_id));
+    if activating {
+        active.status = Set(PlanStatus::Active);
+        active.activated_at = Set(Some(now));
+    }
+    let plan = active.update(db).await?;
+    let what = if activating {
+        "a lead professional accepted; the plan is active"
+    } else {
+        "the lead professional changed"
+    };
+    record_change(db, &plan, actor, Subject::PLAN, what, None, now).await?;
+    Ok(plan)
+}
+
+/// Closes the plan (the lead professional, from the plan as they see it at `expected`).
+pub async fn close(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    expected: i32,
+    summary: &str,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    let mut errors = vec![];
+    let summary = super::text::required(
+        "summary",
+        "a short summary of how things ended",
+        summary,
+        4000,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let plan = advance(db, plan_id, expected, now).await?;
+    if plan.status != PlanStatus::Active {
+        return Err(AppError::invalid(
+            &["plan"],
+            UserErrorCode::NotAllowedNow,
+            "Only an active plan can be closed.",
+        ));
+    }
+    let mut active: plan::ActiveModel = plan.into();
+    active.status = Set(PlanStatus::Closed);
+    active.closed_at = Set(Some(now));
+    active.closing_summary = Set(Some(summary));
+    let plan = active.update(db).await?;
+    record_change(
+        db,
+        &plan,
+        actor,
+        Subject::PLAN,
+        "closed the plan",
+        None,
+        now,
+    )
+    .await?;
+    Ok(plan)
+}
