@@ -12,7 +12,10 @@ use crate::auth::Viewer;
 use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use crate::policy::Access;
-use async_graphql::{ID, MergedObject};
+use super::services;
+use crate::db::begin_write;
+use async_graphql::{Context, ID, MergedObject};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 #[derive(MergedObject, Default)]
@@ -32,6 +35,25 @@ pub(super) fn split<T>(result: AppResult<T>) -> AppResult<(Option<T>, Vec<UserEr
         Ok(value) => Ok((Some(value), vec![])),
         Err(AppError::Invalid(errors)) => Ok((None, errors)),
         Err(other) => Err(other),
+    }
+}
+
+/// Runs `change` in one write transaction: committed when it succeeds, rolled back when it
+/// fails (user errors included), so a refused change leaves nothing behind.
+pub(super) async fn write<T>(
+    ctx: &Context<'_>,
+    change: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<(Option<T>, Vec<UserError>)> {
+    let txn = begin_write(&services(ctx)?.db).await?;
+    match change(&txn).await {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok((Some(value), vec![]))
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            split(Err(error))
+        }
     }
 }
 

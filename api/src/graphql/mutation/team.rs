@@ -1,7 +1,7 @@
 //! The team around the family.
 use super::super::consent::TeamMembership;
 use super::super::{authorize, services, viewer};
-use super::{actor, input_id, split};
+use super::{actor, input_id, split, write};
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::team;
@@ -51,16 +51,13 @@ impl TeamMutation {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let access = authorize(ctx, Action::ManageTeam { family_id }).await?;
         let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let result = async {
+        let now = services(ctx)?.clock.now();
+        let (membership, user_errors) = write(ctx, async |txn| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
-            team::add(&txn, family_id, practitioner_id, actor, s.clock.now()).await
-        }
-        .await;
-        let (membership, user_errors) = split(result)?;
-        txn.commit().await?;
+            team::add(txn, family_id, practitioner_id, actor, now).await
+        })
+        .await?;
         Ok(TeamMembershipPayload {
             membership: membership.map(TeamMembership),
             user_errors,
