@@ -1,5 +1,6 @@
 //! Settings: command-line flags or `FAMILY_PLAN_…` environment variables, with defaults that
 //! run with no configuration at all (SQLite in `./data`, email written to files).
+use crate::domain::framework::OutcomeFramework;
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, ValueEnum};
 use std::net::SocketAddr;
@@ -132,6 +133,12 @@ pub struct Settings {
           default_value = "Universal;Early help;Complex needs (child in need);Child protection",
           value_parser = NeedLevelLabels::parse)]
     pub need_level_labels: NeedLevelLabels,
+
+    /// The outcome framework: empty for the Supporting Families headline outcomes, or the
+    /// path of a JSON file with `version` and `areas` (`code`, `label`).
+    #[arg(long, env = "FAMILY_PLAN_OUTCOME_FRAMEWORK", global = true, default_value = "",
+          hide_default_value = true, value_parser = OutcomeFramework::parse)]
+    pub outcome_framework: OutcomeFramework,
 
     /// Log filter, e.g. `info` or `family_plan=debug`.
     #[arg(long, env = "FAMILY_PLAN_LOG", default_value = "info", global = true)]

@@ -85,6 +85,15 @@ impl Actor {
         }
     }
 
+    /// (family member, practitioner) ids, for "who" columns.
+    pub fn ids(&self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Actor::Practitioner { id, .. } => (None, Some(*id)),
+            Actor::Member { id } => (Some(*id), None),
+            Actor::Operator => (None, None),
+        }
+    }
+
     pub fn practitioner_id(&self) -> Option<Uuid> {
         match self {
             Actor::Practitioner { id, .. } => Some(*id),

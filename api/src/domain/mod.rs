@@ -1,10 +1,14 @@
 //! The rules, as plain functions over a connection or transaction. No GraphQL types here:
 //! callers (resolvers, the command line, the demo loader) have already been authorised.
+pub mod actions;
+pub mod assessment;
 pub mod audit;
 pub mod consent;
 pub mod demo;
 pub mod families;
+pub mod framework;
 pub mod organisations;
+pub mod outcomes;
 pub mod plans;
 pub mod practitioners;
 pub mod safeguarding;

@@ -251,3 +251,82 @@ pub async fn close(
     .await?;
     Ok(plan)
 }
+
+/// A family adult or a practitioner starts the family's plan, as a draft.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    if current(db, family_id).await?.is_some() {
+        return Err(AppError::invalid(
+            &["family"],
+            UserErrorCode::Taken,
+            "This family already has a plan in progress.",
+        ));
+    }
+    let (member, practitioner) = actor.ids();
+    let plan = plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        status: Set(PlanStatus::Draft),
+        version: Set(1),
+        review_date: Set(None),
+        lead_professional_id: Set(None),
+        created_at: Set(now),
+        created_by_member_id: Set(member),
+        created_by_practitioner_id: Set(practitioner),
+        activated_at: Set(None),
+        closed_at: Set(None),
+        closing_summary: Set(None),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    // Two people starting a plan at once: the partial unique index lets one in.
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::invalid(
+            &["family"],
+            UserErrorCode::Taken,
+            "This family already has a plan in progress.",
+        ),
+        _ => e.into(),
+    })?;
+    record_change(
+        db,
+        &plan,
+        actor,
+        Subject::PLAN,
+        "started the plan",
+        None,
+        now,
+    )
+    .await?;
+    Ok(plan)
+}
+
+/// The lead professional sets when the plan will next be reviewed.
+pub async fn set_review_date(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    expected: i32,
+    date: chrono::NaiveDate,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<plan::Model> {
+    if date < now.date_naive() {
+        return Err(AppError::invalid(
+            &["reviewDate"],
+            UserErrorCode::OutOfRange,
+            "Please pick a review date from today on.",
+        ));
+    }
+    let plan = advance(db, plan_id, expected, now).await?;
+    let mut active: plan::ActiveModel = plan.into();
+    active.review_date = Set(Some(date));
+    let plan = active.update(db).await?;
+    let what = format!("set the review date to {}", date.format("%-d %B %Y"));
+    record_change(db, &plan, actor, Subject::PLAN, &what, None, now).await?;
+    Ok(plan)
+}

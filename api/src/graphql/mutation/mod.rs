@@ -8,12 +8,12 @@ mod safeguarding;
 mod team;
 
 use super::ids::{self, Kind};
+use super::services;
 use crate::auth::Viewer;
+use crate::db::begin_write;
 use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use crate::policy::Access;
-use super::services;
-use crate::db::begin_write;
 use async_graphql::{Context, ID, MergedObject};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
