@@ -86,6 +86,29 @@ pub async fn serve(
             Err(err) => tracing::error!(error = %err, "email worker not started"),
         }
     }
+    // The follow-up scheduler, likewise on every replica (claims are exclusive).
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    if services.settings.follow_up_scheduler {
+        match services.settings.follow_up_timing() {
+            Ok(timing) => {
+                let link = format!(
+                    "{}/follow-up",
+                    services.settings.public_url.trim_end_matches('/')
+                );
+                tokio::spawn(crate::domain::follow_ups::run_scheduler(
+                    services.db.clone(),
+                    services.clock.clone(),
+                    timing,
+                    link,
+                    services.settings.follow_up_poll_interval,
+                    async {
+                        let _ = scheduler_stopped.await;
+                    },
+                ));
+            }
+            Err(err) => tracing::error!(error = %err, "follow-up scheduler not started"),
+        }
+    }
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -93,6 +116,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_worker.send(());
+    let _ = stop_scheduler.send(());
     served
 }
 

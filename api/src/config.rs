@@ -128,6 +128,32 @@ pub struct Settings {
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub mail_worker: bool,
 
+    /// How long after a plan closes the family's follow-up falls due, e.g. `182days` (six
+    /// months, counted in days so that every follow-up waits the same time).
+    #[arg(long, env = "FAMILY_PLAN_FOLLOW_UP_AFTER", default_value = "182days", global = true,
+          value_parser = humantime::parse_duration)]
+    pub follow_up_after: Duration,
+
+    /// How long after the follow-up invitation an unanswered one is reminded, e.g. `14days`.
+    #[arg(long, env = "FAMILY_PLAN_FOLLOW_UP_REMINDER_AFTER", default_value = "14days", global = true,
+          value_parser = humantime::parse_duration)]
+    pub follow_up_reminder_after: Duration,
+
+    /// How long after the reminder an unanswered follow-up closes, e.g. `14days`.
+    #[arg(long, env = "FAMILY_PLAN_FOLLOW_UP_EXPIRE_AFTER", default_value = "14days", global = true,
+          value_parser = humantime::parse_duration)]
+    pub follow_up_expire_after: Duration,
+
+    /// How often the follow-up scheduler looks for follow-ups to move on, e.g. `1m`.
+    #[arg(long, env = "FAMILY_PLAN_FOLLOW_UP_POLL_INTERVAL", default_value = "1m", global = true,
+          value_parser = humantime::parse_duration)]
+    pub follow_up_poll_interval: Duration,
+
+    /// Run the follow-up scheduler in this process (every replica may run one).
+    #[arg(long, env = "FAMILY_PLAN_FOLLOW_UP_SCHEDULER", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub follow_up_scheduler: bool,
+
     /// Labels of need levels 1 to 4 on the local threshold framework, separated by `;`.
     #[arg(long, env = "FAMILY_PLAN_NEED_LEVEL_LABELS", global = true,
           default_value = "Universal;Early help;Complex needs (child in need);Child protection",
@@ -222,6 +248,10 @@ impl Settings {
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");
         }
+        if self.follow_up_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_FOLLOW_UP_POLL_INTERVAL must be longer than zero");
+        }
+        self.follow_up_timing()?;
         crate::auth::passkeys::webauthn(self).map_err(|e| {
             anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}")
         })?;
@@ -229,6 +259,27 @@ impl Settings {
             bail!("FAMILY_PLAN_MAIL_FROM is not an email address: {e}");
         }
         Ok(())
+    }
+
+    /// When follow-ups fall due, are reminded and close.
+    pub fn follow_up_timing(&self) -> anyhow::Result<crate::domain::follow_ups::Timing> {
+        let convert = |value: Duration, name: &str| {
+            chrono::Duration::from_std(value)
+                .ok()
+                .filter(|d| *d > chrono::Duration::zero() && *d < chrono::Duration::days(36_500))
+                .with_context(|| format!("{name} must be longer than zero and under 100 years"))
+        };
+        Ok(crate::domain::follow_ups::Timing {
+            due_after: convert(self.follow_up_after, "FAMILY_PLAN_FOLLOW_UP_AFTER")?,
+            remind_after: convert(
+                self.follow_up_reminder_after,
+                "FAMILY_PLAN_FOLLOW_UP_REMINDER_AFTER",
+            )?,
+            expire_after: convert(
+                self.follow_up_expire_after,
+                "FAMILY_PLAN_FOLLOW_UP_EXPIRE_AFTER",
+            )?,
+        })
     }
 
     /// Settings with every default, for tests and for exporting the schema.

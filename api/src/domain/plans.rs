@@ -249,6 +249,7 @@ pub async fn close(
         now,
     )
     .await?;
+    super::follow_ups::schedule_for_closed_plan(db, &plan, now).await?;
     Ok(plan)
 }
 

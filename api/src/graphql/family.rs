@@ -179,6 +179,31 @@ impl Family {
         Ok(access_log(ctx, self.0.id, first, after).await?)
     }
 
+    /// Feedback from the family and the team, newest first. Family members do not see a
+    /// young person's private feedback (unless it is their own), anonymous feedback or
+    /// practitioners' feedback; the team sees it all, anonymous feedback without the name.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, super::feedback::Feedback>> {
+        Ok(super::feedback::family_feedback(ctx, self.0.id, first, after).await?)
+    }
+
+    /// What the family's young people want their worker to know, newest first. Private ones
+    /// are read by the team and the young person who wrote them, not by the rest of the family.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn young_peoples_views(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, super::feedback::YoungPersonView>> {
+        Ok(super::feedback::family_views(ctx, self.0.id, first, after).await?)
+    }
+
     /// Every step up or down the need levels, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn need_level_history(

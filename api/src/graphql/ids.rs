@@ -14,10 +14,16 @@ pub enum Kind {
     NeedLevelChange,
     Consent,
     SafeguardingOverride,
+    Plan,
+    /// Meetings come with issue 6; feedback about a meeting names one already.
+    Meeting,
+    Feedback,
+    YoungPersonView,
+    FollowUp,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 12] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -25,6 +31,11 @@ impl Kind {
         Kind::NeedLevelChange,
         Kind::Consent,
         Kind::SafeguardingOverride,
+        Kind::Plan,
+        Kind::Meeting,
+        Kind::Feedback,
+        Kind::YoungPersonView,
+        Kind::FollowUp,
     ];
 
     fn name(self) -> &'static str {
@@ -36,6 +47,11 @@ impl Kind {
             Kind::NeedLevelChange => "NeedLevelChange",
             Kind::Consent => "Consent",
             Kind::SafeguardingOverride => "SafeguardingOverride",
+            Kind::Plan => "Plan",
+            Kind::Meeting => "Meeting",
+            Kind::Feedback => "Feedback",
+            Kind::YoungPersonView => "YoungPersonView",
+            Kind::FollowUp => "FollowUp",
         }
     }
 }

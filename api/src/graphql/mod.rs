@@ -2,6 +2,7 @@
 //! Rules live in `domain`, permissions in `policy`.
 mod consent;
 mod family;
+mod feedback;
 pub mod ids;
 mod loaders;
 mod mutation;

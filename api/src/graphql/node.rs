@@ -1,6 +1,7 @@
 //! The Relay `Node` interface: any object fetched again by its global ID.
 use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
+use super::feedback::{Feedback, FollowUp, YoungPersonView};
 use super::ids::{self, Kind};
 use super::organisation::{Organisation, Practitioner};
 use super::{authorize, services};
@@ -21,6 +22,9 @@ pub enum Node {
     NeedLevelChange(NeedLevelChange),
     Consent(Consent),
     SafeguardingOverride(SafeguardingOverride),
+    Feedback(Feedback),
+    YoungPersonView(YoungPersonView),
+    FollowUp(FollowUp),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -74,5 +78,16 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             }
             None => None,
         },
+        Kind::Feedback => super::feedback::load_feedback(ctx, uuid)
+            .await?
+            .map(Node::Feedback),
+        Kind::YoungPersonView => super::feedback::load_view(ctx, uuid)
+            .await?
+            .map(Node::YoungPersonView),
+        Kind::FollowUp => super::feedback::load_follow_up(ctx, uuid)
+            .await?
+            .map(Node::FollowUp),
+        // Plans and meetings become nodes with their GraphQL types (issues 5 and 6).
+        Kind::Plan | Kind::Meeting => None,
     })
 }

@@ -34,3 +34,51 @@ pub fn safeguarding_review_needed(link: &str) -> Email {
         ),
     }
 }
+
+/// To a lead professional: a young person they work with has sent a view to read.
+pub fn young_person_view_to_read(link: &str) -> Email {
+    Email {
+        subject: "There is something new for you to read".to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             A young person you work with has sent you something to read in Family Plan:\r\n\
+             \r\n\
+             {link}\r\n"
+        ),
+    }
+}
+
+/// Six months after a plan closed: an invitation to say how things are.
+pub fn follow_up_invitation(link: &str) -> Email {
+    Email {
+        subject: "How are things now?".to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             We would like to hear how things are for you now. There are three short\r\n\
+             questions for you in Family Plan:\r\n\
+             \r\n\
+             {link}\r\n\
+             \r\n\
+             Answering is up to you.\r\n"
+        ),
+    }
+}
+
+/// Two weeks on, when the follow-up is still unanswered.
+pub fn follow_up_reminder(link: &str) -> Email {
+    Email {
+        subject: "A reminder: how are things now?".to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             A little while ago we asked how things are for you now. If you would like to tell\r\n\
+             us, the three short questions are still in Family Plan:\r\n\
+             \r\n\
+             {link}\r\n\
+             \r\n\
+             Answering is up to you.\r\n"
+        ),
+    }
+}

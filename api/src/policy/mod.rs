@@ -91,6 +91,21 @@ pub enum Action {
     LeadPlan { family_id: Uuid },
     /// See the plans one leads, with their overdue actions.
     ReadOwnCaseload,
+    /// Read the family's feedback and young people's views. Which items each viewer sees
+    /// within them is [`may_see_voice`] (DESIGN rule 5).
+    ReadVoice { family_id: Uuid },
+    /// Give feedback about the family's plan, a meeting or the service.
+    GiveFeedback { family_id: Uuid },
+    /// Send "what I want my worker to know": young people of the family.
+    ShareView { family_id: Uuid },
+    /// Answer one's own six-month follow-up. `for_viewer`: the follow-up is the viewer's.
+    AnswerFollowUp { family_id: Uuid, for_viewer: bool },
+    /// See one's own follow-ups (family members).
+    ReadOwnFollowUps,
+    /// Read the questionnaires (questions and their codes).
+    ReadQuestionnaires,
+    /// Evaluation reports over an area and a period: figures only, no names.
+    ReadEvaluationReports,
 }
 
 impl Action {
@@ -121,7 +136,12 @@ impl Action {
             | WorkOnOutcome { family_id, .. }
             | SettleOutcome { family_id, .. }
             | AdviseOnPlan { family_id }
-            | LeadPlan { family_id } => Some(family_id),
+            | LeadPlan { family_id }
+            | ReadVoice { family_id }
+            | GiveFeedback { family_id }
+            | ShareView { family_id }
+            | AnswerFollowUp { family_id, .. } => Some(family_id),
+            ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload
             | ListFamilies
             | CreateFamily
@@ -148,6 +168,7 @@ impl Action {
             ReadAccessLog { .. } | ReadFullAccessLog { .. } => Some("access log"),
             ReadPlan { .. } => Some("plan"),
             ReadAssessment { .. } | ReadAgencySections { .. } => Some("assessment"),
+            ReadVoice { .. } => Some("feedback and views"),
             _ => None,
         }
     }
@@ -186,6 +207,11 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 | ReadTeam { .. }
                 | ReadAccessLog { .. } => own,
                 ManageOwnConsent { .. } => own,
+                ReadVoice { .. } | GiveFeedback { .. } => own,
+                ShareView { .. } => own && !adult,
+                AnswerFollowUp { for_viewer, .. } => own && for_viewer,
+                ReadOwnFollowUps | ReadQuestionnaires => true,
+                ReadEvaluationReports => false,
                 ReadDirectory | ManageOwnSignIn => true,
                 InvitePerson { .. }
                 | AddFamilyMember { .. }
@@ -273,6 +299,18 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                     }
                 }
                 ReadOwnCaseload => granted(frontline),
+                // The team reads every item, young people's private ones included (rule 5).
+                ReadVoice { .. } => consent_gate(facts),
+                GiveFeedback { .. } => {
+                    if frontline {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
+                ShareView { .. } | AnswerFollowUp { .. } | ReadOwnFollowUps => granted(false),
+                ReadQuestionnaires => granted(true),
+                ReadEvaluationReports => granted(manager),
             }
         }
     }
@@ -286,6 +324,57 @@ pub fn may_see_outcome(viewer: &Viewer, for_members: &[Uuid]) -> bool {
             for_members.is_empty() || for_members.contains(&m.member_id)
         }
         _ => true,
+    }
+}
+
+/// Who gave an item of feedback or a view, as far as the policy needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoiceItem {
+    /// The family member who gave it; `None` for practitioners and for anonymous items.
+    pub by_member: Option<Uuid>,
+    pub by_practitioner: bool,
+    pub anonymous: bool,
+    /// A young person's item kept from the rest of the family.
+    pub private: bool,
+}
+
+/// What of the family's feedback and views a viewer, already allowed [`Action::ReadVoice`],
+/// sees. DESIGN rule 5: a young person's private items are for the team and themselves,
+/// never for other family members. Anonymous items are the team's (without the name) and
+/// the evaluation's: no family member sees them, since we no longer know whose they are and
+/// showing them to the family could tell the others who wrote them. Practitioners' own
+/// feedback about the service is for the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoiceScope {
+    /// Everything (the team around the family).
+    Everything,
+    /// The family's own items, not anonymous, not private unless by `member_id`.
+    SharedWithFamily {
+        member_id: Uuid,
+    },
+    Nothing,
+}
+
+pub fn voice_scope(viewer: &Viewer) -> VoiceScope {
+    match viewer {
+        Viewer::Practitioner(_) => VoiceScope::Everything,
+        Viewer::FamilyMember(m) => VoiceScope::SharedWithFamily {
+            member_id: m.member_id,
+        },
+        Viewer::Anonymous => VoiceScope::Nothing,
+    }
+}
+
+/// Whether `viewer` sees `item` (the same rule as [`voice_scope`], for one item).
+pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
+    match voice_scope(viewer) {
+        VoiceScope::Everything => true,
+        VoiceScope::SharedWithFamily { member_id } => {
+            !item.anonymous
+                && !item.by_practitioner
+                && (!item.private || item.by_member == Some(member_id))
+        }
+        VoiceScope::Nothing => false,
     }
 }
 
@@ -425,6 +514,74 @@ mod tests {
         let manager = practitioner(&[Role::LocalityManager]);
         let review = Action::ReviewSafeguardingOverrides;
         assert_eq!(code(authorize(&manager, review, &FamilyFacts::NONE)), "ok");
+    }
+
+    #[test]
+    fn young_peoples_private_views_are_for_the_team_and_themselves() {
+        let young_person = OTHER;
+        let private = VoiceItem {
+            by_member: Some(young_person),
+            by_practitioner: false,
+            anonymous: false,
+            private: true,
+        };
+        let shared = VoiceItem {
+            private: false,
+            ..private
+        };
+        let anonymous = VoiceItem {
+            by_member: None,
+            anonymous: true,
+            ..shared
+        };
+        let parent = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: Uuid::from_u128(3),
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+        });
+        let author = member(FAMILY, MemberRelation::Child);
+        let worker = practitioner(&[Role::Practitioner]);
+        assert!(!may_see_voice(&parent, private));
+        assert!(may_see_voice(&parent, shared));
+        assert!(!may_see_voice(&parent, anonymous));
+        assert!(may_see_voice(&author, private));
+        assert!(may_see_voice(&worker, private));
+        assert!(may_see_voice(&worker, anonymous));
+        // The team reads them only through the consent gate.
+        let read = Action::ReadVoice { family_id: FAMILY };
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        let share = Action::ShareView { family_id: FAMILY };
+        assert_eq!(code(authorize(&author, share, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(&parent, share, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn evaluation_reports_are_for_locality_managers() {
+        let reports = Action::ReadEvaluationReports;
+        let manager = practitioner(&[Role::LocalityManager]);
+        assert_eq!(code(authorize(&manager, reports, &FamilyFacts::NONE)), "ok");
+        for viewer in [
+            practitioner(&[Role::Practitioner, Role::HubWorker]),
+            practitioner(&[Role::Admin]),
+            member(FAMILY, MemberRelation::AdultWithParentalResponsibility),
+        ] {
+            assert_eq!(
+                code(authorize(&viewer, reports, &FamilyFacts::NONE)),
+                "FORBIDDEN"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod auth;
 mod consent;
 mod directory;
 mod family;
+mod feedback;
 mod safeguarding;
 mod team;
 
@@ -26,6 +27,7 @@ pub struct Mutation(
     team::TeamMutation,
     safeguarding::SafeguardingMutation,
     auth::AuthMutation,
+    feedback::FeedbackMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.

@@ -1,0 +1,73 @@
+//! Young people's views: "what I want my worker to know", in their own words, private to the
+//! team by default (DESIGN rule 5). The family's lead professional is emailed that there is
+//! something to read — no words, no names in the email (rule 8). Like feedback, a view is the
+//! young person's own voice and is not written to the family's access log.
+use super::{plans, text};
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, Utc};
+use entities::family_member::{self, MemberRelation};
+use entities::{account, practitioner, young_person_view};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+/// Longest view, in characters: a short message.
+pub const MAX_WORDS: usize = 2000;
+
+pub async fn share(
+    db: &impl ConnectionTrait,
+    young_person: &family_member::Model,
+    words: &str,
+    private: bool,
+    link: &str,
+    now: DateTime<Utc>,
+) -> AppResult<young_person_view::Model> {
+    if young_person.relation != MemberRelation::Child {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = vec![];
+    let words = text::required(
+        "words",
+        "what you want your worker to know",
+        words,
+        MAX_WORDS,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let view = young_person_view::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(young_person.family_id),
+        member_id: Set(young_person.id),
+        words: Set(words),
+        private: Set(private),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    if let Some(address) = lead_professional_email(db, young_person.family_id).await? {
+        let email = crate::mail::messages::young_person_view_to_read(link);
+        crate::mail::enqueue(db, &address, &email, now).await?;
+    }
+    Ok(view)
+}
+
+/// The work address of the lead professional of the family's current plan, if there is one.
+async fn lead_professional_email(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+) -> AppResult<Option<String>> {
+    let Some(lead) = plans::current(db, family_id)
+        .await?
+        .and_then(|p| p.lead_professional_id)
+    else {
+        return Ok(None);
+    };
+    let Some(worker) = practitioner::Entity::find_by_id(lead).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(account::Entity::find_by_id(worker.account_id)
+        .one(db)
+        .await?
+        .map(|a| a.email))
+}
