@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route(
+            "/reports/evaluation.csv",
+            get(crate::reports_csv::evaluation_csv),
+        )
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -181,7 +185,7 @@ async fn graphiql(State(state): State<AppState>) -> Response {
 }
 
 /// A response shaped like a GraphQL error, for problems found before execution.
-fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
     let mut response = (status, body).into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -309,7 +313,7 @@ fn client_address(
 }
 
 /// Resolves the `Authorization: Bearer` header. No header: anonymous. A bad token: refused.
-async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(Viewer, Option<chrono::DateTime<chrono::Utc>>), AppError> {

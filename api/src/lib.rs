@@ -16,4 +16,5 @@ pub mod error;
 pub mod graphql;
 pub mod mail;
 pub mod policy;
+pub mod reports_csv;
 pub mod telemetry;

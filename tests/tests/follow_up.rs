@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 const INVITATION: &str = "How are things now?";
 const REMINDER: &str = "A reminder: how are things now?";
-const MINE: &str = "{ myFollowUps { id status open questionnaire { questions { code answerKind } } } }";
+const MINE: &str =
+    "{ myFollowUps { id status open questionnaire { questions { code answerKind } } } }";
 const ANSWER: &str = "mutation($input: FollowUpInput!) { followUp(input: $input) { followUp { status answeredAt } feedback { about giverSide answers { question score yes } } userErrors { field code message } } }";
 
 fn quick(settings: &mut Settings) {
@@ -25,12 +26,22 @@ fn quick(settings: &mut Settings) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_follow_up_goes_out_once_and_is_reminded_once() {
-    run_with(Backend::Sqlite, quick, follow_up_goes_out_once_and_is_reminded_once).await;
+    run_with(
+        Backend::Sqlite,
+        quick,
+        follow_up_goes_out_once_and_is_reminded_once,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_follow_up_goes_out_once_and_is_reminded_once() {
-    run_with(Backend::Postgres, quick, follow_up_goes_out_once_and_is_reminded_once).await;
+    run_with(
+        Backend::Postgres,
+        quick,
+        follow_up_goes_out_once_and_is_reminded_once,
+    )
+    .await;
 }
 
 /// Emails queued with `subject`, per recipient.
@@ -80,7 +91,9 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         .unwrap()
         .family_id;
     let now = app.clock.now();
-    let plan = plans::start(&app.db, morgans, Actor::Operator, now).await.unwrap();
+    let plan = plans::start(&app.db, morgans, Actor::Operator, now)
+        .await
+        .unwrap();
     let sam = api::auth::session::account_by_email(&app.db, demo::SCHOOL_PRACTITIONER)
         .await
         .unwrap()
@@ -95,9 +108,16 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         .await
         .unwrap();
     let txn = api::db::begin_write(&app.db).await.unwrap();
-    plans::close(&txn, plan.id, plan.version, "Things are calmer at home and school.", Actor::Operator, now)
-        .await
-        .unwrap();
+    plans::close(
+        &txn,
+        plan.id,
+        plan.version,
+        "Things are calmer at home and school.",
+        Actor::Operator,
+        now,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
 
     // Nothing before six months.
@@ -136,7 +156,10 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
     let follow_up = &mine["data"]["myFollowUps"][0];
     assert_eq!(follow_up["status"], "REMINDED", "{mine}");
     assert_eq!(follow_up["open"], true);
-    assert_eq!(follow_up["questionnaire"]["questions"][1]["answerKind"], "YES_NO");
+    assert_eq!(
+        follow_up["questionnaire"]["questions"][1]["answerKind"],
+        "YES_NO"
+    );
     // Jordan cannot answer Dana's.
     let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
     let input = json!({ "input": { "followUp": follow_up["id"], "answers": [
@@ -158,13 +181,22 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         ])
     );
     let again = app.gql(Some(&dana), ANSWER, input).await;
-    assert_eq!(again["data"]["followUp"]["userErrors"][0]["code"], "NOT_ALLOWED_NOW", "{again}");
+    assert_eq!(
+        again["data"]["followUp"]["userErrors"][0]["code"], "NOT_ALLOWED_NOW",
+        "{again}"
+    );
 
     // Two weeks after the reminder, Jordan's unanswered one closes; nothing more is sent.
     advance(&[&app, &replica], Duration::days(14) + Duration::minutes(1));
     let closed = async {
         for _ in 0..100 {
-            let body = app.gql(Some(&app.token_for(demo::MORGAN_YOUNG_PERSON).await), MINE, json!({})).await;
+            let body = app
+                .gql(
+                    Some(&app.token_for(demo::MORGAN_YOUNG_PERSON).await),
+                    MINE,
+                    json!({}),
+                )
+                .await;
             if body["data"]["myFollowUps"][0]["status"] == "EXPIRED" {
                 return true;
             }
@@ -173,9 +205,14 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         false
     };
     assert!(closed.await, "Jordan's follow-up should have expired");
-    let dana_now = app.gql(Some(&app.token_for(demo::MORGAN_PARENT).await), MINE, json!({})).await;
+    let dana_now = app
+        .gql(
+            Some(&app.token_for(demo::MORGAN_PARENT).await),
+            MINE,
+            json!({}),
+        )
+        .await;
     assert_eq!(dana_now["data"]["myFollowUps"][0]["status"], "ANSWERED");
     assert_eq!(settle(&app, INVITATION, 2).await, once);
     assert_eq!(settle(&app, REMINDER, 2).await, once);
 }
-

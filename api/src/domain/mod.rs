@@ -13,6 +13,7 @@ pub mod organisations;
 pub mod outcomes;
 pub mod plans;
 pub mod practitioners;
+pub mod reports;
 pub mod safeguarding;
 pub mod team;
 pub mod text;

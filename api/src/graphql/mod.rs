@@ -11,7 +11,8 @@ mod organisation;
 pub mod pagination;
 mod passkey;
 pub(crate) mod query;
-mod scalars;
+pub mod report;
+pub mod scalars;
 mod viewer;
 
 use crate::auth::Viewer;

@@ -1,0 +1,208 @@
+//! `GET /reports/evaluation.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&localArea=…`: the evaluation
+//! report as CSV for a spreadsheet, with the same bearer-token sign-in and the same policy
+//! decision as `Query.evaluationReport`. Suppressed counts read "<5".
+use crate::app::{AppState, authenticate, http_error};
+use crate::config::NeedLevelLabels;
+use crate::domain::reports::{self, Count, Report, Share};
+use crate::error::AppError;
+use crate::graphql::scalars::Date;
+use crate::policy::{self, Action, FamilyFacts};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Params {
+    from: Option<String>,
+    to: Option<String>,
+    local_area: Option<String>,
+}
+
+pub async fn evaluation_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
+    let viewer = match authenticate(&state, &headers).await {
+        Ok((viewer, _)) => viewer,
+        Err(err) => return refusal(err),
+    };
+    if let Err(err) = policy::authorize(&viewer, Action::ReadEvaluationReports, &FamilyFacts::NONE)
+    {
+        return refusal(err);
+    }
+    let (Some(from), Some(to)) = (date(params.from), date(params.to)) else {
+        return refusal(AppError::BadUserInput(
+            "Please give the period as from=YYYY-MM-DD&to=YYYY-MM-DD.".into(),
+        ));
+    };
+    let scope = match crate::graphql::report::scope(from, to, params.local_area) {
+        Ok(scope) => scope,
+        Err(err) => return refusal(err),
+    };
+    let report = match reports::evaluation(&state.services.db, &scope).await {
+        Ok(report) => report,
+        Err(err) => return refusal(err),
+    };
+    let body = csv(&report, &state.services.settings.need_level_labels);
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"evaluation.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn date(value: Option<String>) -> Option<Date> {
+    NaiveDate::parse_from_str(value?.trim(), "%Y-%m-%d")
+        .ok()
+        .map(Date)
+}
+
+fn refusal(err: AppError) -> Response {
+    let status = match err {
+        AppError::Unauthenticated | AppError::SessionExpired => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::ConsentRequired => StatusCode::FORBIDDEN,
+        AppError::BadUserInput(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    http_error(status, err.code(), &err.to_string())
+}
+
+/// One row per figure: `measure,breakdown,value,base,percent`.
+pub fn csv(report: &Report, labels: &NeedLevelLabels) -> String {
+    let mut out = String::from("measure,breakdown,value,base,percent\r\n");
+    let mut count = |measure: &str, breakdown: &str, c: Count| {
+        row(&mut out, [measure, breakdown, &c.display(), "", ""]);
+    };
+    count("requests_for_support", "", report.requests_for_support);
+    count(
+        "families_got_early_help",
+        "",
+        report.families_got_early_help,
+    );
+    for (i, c) in report.open_plans_by_need_level.iter().enumerate() {
+        let level = i as i16 + 1;
+        count(
+            "open_plans_at_period_end",
+            &format!("level {level}: {}", labels.label(level)),
+            *c,
+        );
+    }
+    count("open_plans_at_period_end", "total", report.open_plans_total);
+    let median = report
+        .median_days_to_lead_professional
+        .map_or(String::new(), |d| format!("{d:.1}"));
+    row(
+        &mut out,
+        [
+            "median_days_plan_start_to_lead_professional",
+            "",
+            &median,
+            &report.plans_activated.display(),
+            "",
+        ],
+    );
+    for area in &report.outcome_areas {
+        row(
+            &mut out,
+            [
+                "outcomes_chosen",
+                &area.label,
+                &area.chosen.display(),
+                "",
+                "",
+            ],
+        );
+        share(&mut out, "outcomes_achieved", &area.label, area.achieved);
+    }
+    for q in &report.questions {
+        share(
+            &mut out,
+            "feedback_4_or_5_family_adults",
+            &q.text,
+            q.families,
+        );
+        share(
+            &mut out,
+            "feedback_4_or_5_young_people",
+            &q.text,
+            q.young_people,
+        );
+    }
+    share(
+        &mut out,
+        "follow_up_response_rate",
+        "",
+        report.follow_up_responses,
+    );
+    share(
+        &mut out,
+        "follow_up_stayed_better",
+        "",
+        report.follow_up_stayed_better,
+    );
+    share(
+        &mut out,
+        "stepped_up_within_six_months_of_closing",
+        "",
+        report.stepped_up,
+    );
+    out
+}
+
+fn share(out: &mut String, measure: &str, breakdown: &str, s: Share) {
+    let percent = s.percent.map_or(String::new(), |p| format!("{p:.1}"));
+    row(
+        out,
+        [
+            measure,
+            breakdown,
+            &s.count.display(),
+            &s.base.display(),
+            &percent,
+        ],
+    );
+}
+
+fn row<const N: usize>(out: &mut String, cells: [&str; N]) {
+    let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// Quotes a field when needed, and keeps a spreadsheet from reading text as a formula.
+fn field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_are_quoted_and_never_formulas() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a, b"), "\"a, b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}
