@@ -119,6 +119,7 @@ struct Ids {
     housing_org: String,
     withdrawn_consent: String,
     override_id: String,
+    no_follow_up: String,
 }
 
 async fn every_operation_allows_or_refuses_every_kind_of_viewer(app: TestApp) {
@@ -474,6 +475,11 @@ async fn set_up(app: &TestApp) -> Ids {
         housing_org,
         withdrawn_consent: consent,
         override_id: raised["id"].as_str().unwrap().to_owned(),
+        no_follow_up: api::graphql::ids::encode(
+            api::graphql::ids::Kind::FollowUp,
+            uuid::Uuid::nil(),
+        )
+        .to_string(),
     }
 }
 
@@ -500,6 +506,9 @@ fn rows(ids: &Ids) -> Vec<Row> {
     let manager_only = [UN, FB, FB, FB, FB, FB, FB, FB, FB, OK, FB, FB];
     let anyone = [OK; 12];
     let signed_in = [UN, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK];
+    // Feedback and views: the family's members and the team through the consent gate (what
+    // each sees within them is tested in `feedback.rs`).
+    let voice = [UN, OK, FB, OK, OK, CR, FB, FB, FB, FB, FB, OK];
 
     vec![
         // Query
@@ -593,6 +602,28 @@ fn rows(ids: &Ids) -> Vec<Row> {
             // The family, and the locality manager (the full trail, without the record).
             [UN, OK, FB, OK, FB, FB, FB, FB, FB, OK, FB, FB],
         ),
+        row(
+            "Query.questionnaire",
+            "{ questionnaire(kind: EXPERIENCE) { version questions { code text } } }",
+            json!({}),
+            Plain,
+            signed_in,
+        ),
+        row(
+            "Query.myFollowUps",
+            "{ myFollowUps { id status } }",
+            json!({}),
+            Plain,
+            // Family members' own.
+            [UN, OK, OK, OK, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
+            "Query.evaluationReport",
+            "{ evaluationReport(from: \"2025-01-01\", to: \"2025-12-31\") { requestsForSupport { display } } }",
+            json!({}),
+            Plain,
+            manager_only,
+        ),
         // The guarded fields of Family, reached through `node(id:)`.
         Row {
             label: "Family.members { email }".to_owned(),
@@ -634,6 +665,20 @@ fn rows(ids: &Ids) -> Vec<Row> {
             family.clone(),
             Plain,
             read_family,
+        ),
+        row(
+            "Family.feedback",
+            "query($id: ID!) { node(id: $id) { ... on Family { feedback(first: 5) { edges { node { id anonymous } } } } } }",
+            family.clone(),
+            Plain,
+            voice,
+        ),
+        row(
+            "Family.youngPeoplesViews",
+            "query($id: ID!) { node(id: $id) { ... on Family { youngPeoplesViews(first: 5) { edges { node { id private } } } } } }",
+            family.clone(),
+            Plain,
+            voice,
         ),
         // Mutation
         row(
@@ -747,6 +792,30 @@ fn rows(ids: &Ids) -> Vec<Row> {
             [UN, FB, FB, FB, FB, FB, FB, FB, OK, FB, OK, FB],
         ),
         row(
+            "Mutation.giveFeedback",
+            "mutation($id: ID!) { giveFeedback(input: { family: $id, about: SERVICE, answers: [] }) { feedback { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            // The family's own members and the team (frontline practitioners through consent).
+            voice,
+        ),
+        row(
+            "Mutation.shareView",
+            "mutation { shareView(input: { words: \"  \" }) { view { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            // Young people only.
+            [UN, FB, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
+            "Mutation.followUp",
+            // No follow-up with this ID: family members are told so; others are refused first.
+            "mutation($f: ID!) { followUp(input: { followUp: $f }) { followUp { id } userErrors { field code } } }",
+            json!({ "f": ids.no_follow_up }),
+            Invalid,
+            [UN, OK, OK, OK, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
+        row(
             "Mutation.startPasskeyRegistration",
             "mutation { startPasskeyRegistration(input: { invitationToken: \"not-a-real-invitation\" }) { ceremony { ceremonyId } userErrors { field code } } }",
             json!({}),
@@ -821,6 +890,7 @@ mod completeness {
             housing_org: id(),
             withdrawn_consent: id(),
             override_id: id(),
+            no_follow_up: id(),
         }
     }
 

@@ -267,13 +267,13 @@ fn open_plans(
     let total = Count::new(counts.iter().sum());
     let mut cells = counts.map(Count::new);
     // One suppressed cell beside a shown total could be worked out: hide the next smallest.
-    if !total.suppressed && cells.iter().filter(|c| c.suppressed).count() == 1 {
-        if let Some(next) = (0..4)
+    if !total.suppressed
+        && cells.iter().filter(|c| c.suppressed).count() == 1
+        && let Some(next) = (0..4)
             .filter(|i| !cells[*i].suppressed)
             .min_by_key(|i| (counts[*i], *i))
-        {
-            cells[next].suppressed = true;
-        }
+    {
+        cells[next].suppressed = true;
     }
     (cells, total)
 }

@@ -2,6 +2,7 @@
 use super::super::feedback::{self as types, Feedback, FeedbackSubject, FollowUp, YoungPersonView};
 use super::super::{authorize, services, viewer};
 use super::{actor, input_id, write};
+
 use crate::auth::Viewer;
 use crate::domain::feedback::{self, Answer, NewFeedback};
 use crate::domain::{follow_ups, views};
@@ -203,10 +204,20 @@ impl FeedbackMutation {
         ctx: &Context<'_>,
         input: FollowUpInput,
     ) -> GqlResult<FollowUpPayload> {
+        // Follow-ups are family members' own; then only the person it is for answers it.
+        authorize(ctx, Action::ReadOwnFollowUps).await?;
         let follow_up_id = ids::decode(&input.follow_up, Kind::FollowUp)?;
-        let found = types::load_follow_up(ctx, follow_up_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let Some(found) = types::load_follow_up(ctx, follow_up_id).await? else {
+            return Ok(FollowUpPayload {
+                follow_up: None,
+                feedback: None,
+                user_errors: vec![UserError::new(
+                    &["followUp"],
+                    UserErrorCode::NotFound,
+                    "We could not find those questions. The link may be wrong.",
+                )],
+            });
+        };
         let viewer = viewer(ctx)?;
         let access = authorize(
             ctx,
