@@ -14,10 +14,13 @@ pub enum Kind {
     NeedLevelChange,
     Consent,
     SafeguardingOverride,
+    Plan,
+    Outcome,
+    PlanAction,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 10] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -25,6 +28,9 @@ impl Kind {
         Kind::NeedLevelChange,
         Kind::Consent,
         Kind::SafeguardingOverride,
+        Kind::Plan,
+        Kind::Outcome,
+        Kind::PlanAction,
     ];
 
     fn name(self) -> &'static str {
@@ -36,6 +42,9 @@ impl Kind {
             Kind::NeedLevelChange => "NeedLevelChange",
             Kind::Consent => "Consent",
             Kind::SafeguardingOverride => "SafeguardingOverride",
+            Kind::Plan => "Plan",
+            Kind::Outcome => "Outcome",
+            Kind::PlanAction => "PlanAction",
         }
     }
 }

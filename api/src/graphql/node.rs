@@ -3,6 +3,7 @@ use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::ids::{self, Kind};
 use super::organisation::{Organisation, Practitioner};
+use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -21,6 +22,9 @@ pub enum Node {
     NeedLevelChange(NeedLevelChange),
     Consent(Consent),
     SafeguardingOverride(SafeguardingOverride),
+    Plan(Plan),
+    Outcome(Outcome),
+    PlanAction(PlanAction),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -44,6 +48,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
                 .map(|p| Node::Practitioner(Practitioner(p)))
         }
         Kind::Family => Family::load(ctx, uuid).await?.map(Node::Family),
+        Kind::Plan => Plan::load(ctx, uuid).await?.map(Node::Plan),
+        Kind::Outcome => Outcome::load(ctx, uuid).await?.map(Node::Outcome),
+        Kind::PlanAction => PlanAction::load(ctx, uuid).await?.map(Node::PlanAction),
         Kind::FamilyMember => FamilyMember::load(ctx, uuid).await?.map(Node::FamilyMember),
         Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
             .await?
