@@ -191,6 +191,7 @@ async fn plan_target(ctx: &Context<'_>, id: &ID) -> AppResult<entities::plan::Mo
 }
 
 async fn plan_by_id(ctx: &Context<'_>, plan_id: Uuid) -> AppResult<entities::plan::Model> {
+    signed_in(ctx)?;
     entities::plan::Entity::find_by_id(plan_id)
         .one(&services(ctx)?.db)
         .await?
@@ -206,6 +207,7 @@ struct OutcomeTarget {
 }
 
 async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> {
+    signed_in(ctx)?;
     let id = ids::decode(id, Kind::Outcome)?;
     let db = &services(ctx)?.db;
     let outcome = outcomes::find(db, id).await?;
@@ -216,6 +218,14 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
         plan_id: outcome.plan_id,
         for_viewer: is_viewer_among(viewer(ctx)?, &members),
     })
+}
+
+/// Anonymous callers learn nothing, not even whether an ID exists.
+fn signed_in(ctx: &Context<'_>) -> AppResult<()> {
+    match viewer(ctx)? {
+        Viewer::Anonymous => Err(AppError::Unauthenticated),
+        _ => Ok(()),
+    }
 }
 
 fn is_viewer_among(viewer: &Viewer, members: &[Uuid]) -> bool {
@@ -675,6 +685,7 @@ impl PlanMutation {
         ctx: &Context<'_>,
         input: MarkActionDoneInput,
     ) -> GqlResult<PlanActionPayload> {
+        signed_in(ctx)?;
         let action_id = ids::decode(&input.action, Kind::PlanAction)?;
         let action = actions::find(&services(ctx)?.db, action_id).await?;
         let target = outcome_target(ctx, &ids::encode(Kind::Outcome, action.outcome_id)).await?;
