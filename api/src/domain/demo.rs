@@ -394,9 +394,11 @@ async fn morgans_plan(
         db,
         school_run.id,
         version,
-        "Book Jordan into breakfast club",
-        actions::Assignee::Practitioner(m.sam),
-        Some(now.date_naive() + chrono::Duration::days(7)),
+        actions::NewAction {
+            description: "Book Jordan into breakfast club",
+            assignee: actions::Assignee::Practitioner(m.sam),
+            due_date: Some(now.date_naive() + chrono::Duration::days(7)),
+        },
         teacher,
         now,
     )
@@ -408,9 +410,11 @@ async fn morgans_plan(
         db,
         rent.id,
         version,
-        "Call the council about a repayment plan",
-        actions::Assignee::Member(m.dana),
-        Some(now.date_naive() + chrono::Duration::days(14)),
+        actions::NewAction {
+            description: "Call the council about a repayment plan",
+            assignee: actions::Assignee::Member(m.dana),
+            due_date: Some(now.date_naive() + chrono::Duration::days(14)),
+        },
         dana,
         now,
     )
@@ -420,9 +424,11 @@ async fn morgans_plan(
         db,
         quiet.id,
         version,
-        "Ask Mr Whitlock about the library at break",
-        actions::Assignee::Member(m.jordan),
-        None,
+        actions::NewAction {
+            description: "Ask Mr Whitlock about the library at break",
+            assignee: actions::Assignee::Member(m.jordan),
+            due_date: None,
+        },
         jordan,
         now,
     )

@@ -6,7 +6,7 @@ use super::super::plan::{Outcome, Plan, PlanAction};
 use super::super::{authorize, services, viewer};
 use super::{actor, input_ids, write};
 use crate::auth::Viewer;
-use crate::domain::actions::{self, Assignee};
+use crate::domain::actions::{self, Assignee, NewAction};
 use crate::domain::outcomes::{self, Amendment, Move, NewOutcome};
 use crate::domain::plans;
 use crate::error::{AppError, AppResult, GqlResult, UserError, UserErrorCode};
@@ -656,17 +656,12 @@ impl PlanMutation {
                     ));
                 }
             };
-            actions::add(
-                txn,
-                target.id,
-                input.expected_version,
-                &input.description,
+            let new = NewAction {
+                description: &input.description,
                 assignee,
-                input.due_date.map(|d| d.0),
-                actor,
-                now,
-            )
-            .await
+                due_date: input.due_date.map(|d| d.0),
+            };
+            actions::add(txn, target.id, input.expected_version, new, actor, now).await
         })
         .await?;
         Ok(PlanActionPayload {
