@@ -91,22 +91,8 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         .unwrap()
         .family_id;
     let now = app.clock.now();
-    let plan = plans::start(&app.db, morgans, Actor::Operator, now)
-        .await
-        .unwrap();
-    let sam = api::auth::session::account_by_email(&app.db, demo::SCHOOL_PRACTITIONER)
-        .await
-        .unwrap()
-        .unwrap();
-    let sam = entities::practitioner::Entity::find()
-        .filter(entities::practitioner::Column::AccountId.eq(sam.id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let plan = plans::set_lead_professional(&app.db, plan.id, sam.id, Actor::Operator, now)
-        .await
-        .unwrap();
+    // The demo family's active plan; its lead professional closes it.
+    let plan = plans::current(&app.db, morgans).await.unwrap().unwrap();
     let txn = api::db::begin_write(&app.db).await.unwrap();
     plans::close(
         &txn,

@@ -15,6 +15,8 @@ pub enum Kind {
     Consent,
     SafeguardingOverride,
     Plan,
+    Outcome,
+    PlanAction,
     /// Meetings come with issue 6; feedback about a meeting names one already.
     Meeting,
     Feedback,
@@ -23,7 +25,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 12] = [
+    const ALL: [Kind; 14] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -32,6 +34,8 @@ impl Kind {
         Kind::Consent,
         Kind::SafeguardingOverride,
         Kind::Plan,
+        Kind::Outcome,
+        Kind::PlanAction,
         Kind::Meeting,
         Kind::Feedback,
         Kind::YoungPersonView,
@@ -48,6 +52,8 @@ impl Kind {
             Kind::Consent => "Consent",
             Kind::SafeguardingOverride => "SafeguardingOverride",
             Kind::Plan => "Plan",
+            Kind::Outcome => "Outcome",
+            Kind::PlanAction => "PlanAction",
             Kind::Meeting => "Meeting",
             Kind::Feedback => "Feedback",
             Kind::YoungPersonView => "YoungPersonView",

@@ -1,5 +1,6 @@
 //! The GraphQL layer: it translates requests into domain calls and answers back.
 //! Rules live in `domain`, permissions in `policy`.
+mod assessment;
 mod consent;
 mod family;
 mod feedback;
@@ -10,6 +11,7 @@ mod node;
 mod organisation;
 pub mod pagination;
 mod passkey;
+mod plan;
 pub(crate) mod query;
 pub mod report;
 pub mod scalars;

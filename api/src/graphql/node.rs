@@ -4,6 +4,7 @@ use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::feedback::{Feedback, FollowUp, YoungPersonView};
 use super::ids::{self, Kind};
 use super::organisation::{Organisation, Practitioner};
+use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -22,6 +23,9 @@ pub enum Node {
     NeedLevelChange(NeedLevelChange),
     Consent(Consent),
     SafeguardingOverride(SafeguardingOverride),
+    Plan(Plan),
+    Outcome(Outcome),
+    PlanAction(PlanAction),
     Feedback(Feedback),
     YoungPersonView(YoungPersonView),
     FollowUp(FollowUp),
@@ -48,6 +52,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
                 .map(|p| Node::Practitioner(Practitioner(p)))
         }
         Kind::Family => Family::load(ctx, uuid).await?.map(Node::Family),
+        Kind::Plan => Plan::load(ctx, uuid).await?.map(Node::Plan),
+        Kind::Outcome => Outcome::load(ctx, uuid).await?.map(Node::Outcome),
+        Kind::PlanAction => PlanAction::load(ctx, uuid).await?.map(Node::PlanAction),
         Kind::FamilyMember => FamilyMember::load(ctx, uuid).await?.map(Node::FamilyMember),
         Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
             .await?
@@ -87,7 +94,7 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         Kind::FollowUp => super::feedback::load_follow_up(ctx, uuid)
             .await?
             .map(Node::FollowUp),
-        // Plans and meetings become nodes with their GraphQL types (issues 5 and 6).
-        Kind::Plan | Kind::Meeting => None,
+        // Meetings become nodes with their GraphQL type (issue 6).
+        Kind::Meeting => None,
     })
 }

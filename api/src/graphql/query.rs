@@ -22,6 +22,7 @@ pub struct SessionExpiry(pub chrono::DateTime<chrono::Utc>);
 pub struct Query(
     RootQuery,
     SafeguardingQuery,
+    super::plan::PlanQuery,
     super::feedback::VoiceQuery,
     super::report::ReportQuery,
 );

@@ -1,10 +1,12 @@
 //! Mutations: one `input` each, a payload with the result and `userErrors`.
 //! One module per area, merged into the schema's `Mutation` type.
+mod assessment;
 mod auth;
 mod consent;
 mod directory;
 mod family;
 mod feedback;
+mod plan;
 mod safeguarding;
 mod team;
 
@@ -26,6 +28,8 @@ pub struct Mutation(
     consent::ConsentMutation,
     team::TeamMutation,
     safeguarding::SafeguardingMutation,
+    assessment::AssessmentMutation,
+    plan::PlanMutation,
     auth::AuthMutation,
     feedback::FeedbackMutation,
 );
