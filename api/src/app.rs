@@ -34,6 +34,7 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             clock,
+            hub: crate::domain::notify::Hub::default(),
         };
         let schema = graphql::build_schema(Some(services.clone()));
         Self { schema, services }
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -86,6 +88,8 @@ pub async fn serve(
             Err(err) => tracing::error!(error = %err, "email worker not started"),
         }
     }
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(());
+    crate::live::start_jobs(services, jobs_stopped);
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -93,6 +97,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_worker.send(());
+    let _ = stop_jobs.send(());
     served
 }
 
@@ -285,7 +290,7 @@ fn client_address(
 }
 
 /// Resolves the `Authorization: Bearer` header. No header: anonymous. A bad token: refused.
-async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(Viewer, Option<chrono::DateTime<chrono::Utc>>), AppError> {

@@ -14,10 +14,14 @@ pub enum Kind {
     NeedLevelChange,
     Consent,
     SafeguardingOverride,
+    Plan,
+    LeadNomination,
+    Meeting,
+    MeetingView,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 11] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -25,6 +29,10 @@ impl Kind {
         Kind::NeedLevelChange,
         Kind::Consent,
         Kind::SafeguardingOverride,
+        Kind::Plan,
+        Kind::LeadNomination,
+        Kind::Meeting,
+        Kind::MeetingView,
     ];
 
     fn name(self) -> &'static str {
@@ -36,6 +44,10 @@ impl Kind {
             Kind::NeedLevelChange => "NeedLevelChange",
             Kind::Consent => "Consent",
             Kind::SafeguardingOverride => "SafeguardingOverride",
+            Kind::Plan => "Plan",
+            Kind::LeadNomination => "LeadNomination",
+            Kind::Meeting => "Meeting",
+            Kind::MeetingView => "MeetingView",
         }
     }
 }

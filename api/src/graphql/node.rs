@@ -2,6 +2,8 @@
 use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::ids::{self, Kind};
+use super::lead::LeadNomination;
+use super::meeting::Meeting;
 use super::organisation::{Organisation, Practitioner};
 use super::{authorize, services};
 use crate::auth::Viewer;
@@ -21,6 +23,8 @@ pub enum Node {
     NeedLevelChange(NeedLevelChange),
     Consent(Consent),
     SafeguardingOverride(SafeguardingOverride),
+    LeadNomination(LeadNomination),
+    Meeting(Meeting),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -61,6 +65,12 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             }
             None => None,
         },
+        Kind::LeadNomination => LeadNomination::load(ctx, uuid)
+            .await?
+            .map(Node::LeadNomination),
+        Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
+        // Plans and views are reached through their family and meeting.
+        Kind::Plan | Kind::MeetingView => None,
         Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
             .one(db)
             .await?

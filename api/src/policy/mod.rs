@@ -91,6 +91,26 @@ pub enum Action {
     LeadPlan { family_id: Uuid },
     /// See the plans one leads, with their overdue actions.
     ReadOwnCaseload,
+    /// Nominate the family's lead professional (a family adult).
+    NominateLead { family_id: Uuid },
+    /// Read the family's lead professional nominations, declines and their reasons.
+    ReadLeadNominations { family_id: Uuid },
+    /// Accept or decline a nomination. `is_nominee`: the viewer is the one nominated; to
+    /// accept, the family's consent must cover their organisation.
+    AnswerLeadNomination {
+        family_id: Uuid,
+        is_nominee: bool,
+        accepting: bool,
+    },
+    /// See the nominations one has been sent.
+    ReadOwnNominations,
+    /// A locality manager's follow-up: see declines and missed deadlines, challenge a
+    /// decline, or ask another practitioner.
+    FollowUpLeadNominations,
+    /// Schedule and record Team Around the Family meetings and reviews.
+    RecordMeeting { family_id: Uuid },
+    /// Give one's own views for a meeting, beforehand (a family member).
+    GiveMeetingView { family_id: Uuid },
 }
 
 impl Action {
@@ -121,8 +141,16 @@ impl Action {
             | WorkOnOutcome { family_id, .. }
             | SettleOutcome { family_id, .. }
             | AdviseOnPlan { family_id }
-            | LeadPlan { family_id } => Some(family_id),
+            | LeadPlan { family_id }
+            | NominateLead { family_id }
+            | ReadLeadNominations { family_id }
+            | AnswerLeadNomination { family_id, .. }
+            | RecordMeeting { family_id }
+            | GiveMeetingView { family_id } => Some(family_id),
+            InvitePerson { family_id } => family_id,
             ReadOwnCaseload
+            | ReadOwnNominations
+            | FollowUpLeadNominations
             | ListFamilies
             | CreateFamily
             | ManageOrganisations
@@ -130,7 +158,6 @@ impl Action {
             | ReadDirectory
             | ReadPractitionerEmail { .. }
             | ReviewSafeguardingOverrides
-            | InvitePerson { .. }
             | ManageOwnSignIn => None,
         }
     }
@@ -148,6 +175,7 @@ impl Action {
             ReadAccessLog { .. } | ReadFullAccessLog { .. } => Some("access log"),
             ReadPlan { .. } => Some("plan"),
             ReadAssessment { .. } | ReadAgencySections { .. } => Some("assessment"),
+            ReadLeadNominations { .. } => Some("lead professional nominations"),
             _ => None,
         }
     }
@@ -186,6 +214,13 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 | ReadTeam { .. }
                 | ReadAccessLog { .. } => own,
                 ManageOwnConsent { .. } => own,
+                // The family chooses its lead professional (the adults).
+                NominateLead { .. } => own && adult,
+                ReadLeadNominations { .. } | GiveMeetingView { .. } => own,
+                AnswerLeadNomination { .. }
+                | ReadOwnNominations
+                | FollowUpLeadNominations
+                | RecordMeeting { .. } => false,
                 ReadDirectory | ManageOwnSignIn => true,
                 InvitePerson { .. }
                 | AddFamilyMember { .. }
@@ -223,15 +258,63 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
             };
             match action {
                 ReadDirectory | ReadPractitionerEmail { .. } | ManageOwnSignIn => granted(true),
-                // The lead professional will also invite their family's members (later issue).
-                InvitePerson { .. } => granted(hub || p.has_role(Role::Admin)),
+                // The lead professional also invites their family's members.
+                InvitePerson { family_id } => {
+                    if hub || p.has_role(Role::Admin) {
+                        Ok(Access::Granted)
+                    } else if family_id.is_some() && facts.lead_professional {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
                 ManageOrganisations | ManagePractitioners => granted(p.has_role(Role::Admin)),
                 ReviewSafeguardingOverrides => granted(manager),
                 ReadFullAccessLog { .. } => granted(manager),
                 ReadAccessLog { .. } => granted(manager),
                 // The front door: the hub screens, opens records and assigns the first team.
                 ListFamilies | CreateFamily => granted(hub),
-                ChangeNeedLevel { .. } | ReadMemberEmail { .. } | ManageTeam { .. } => granted(hub),
+                ReadMemberEmail { .. } => granted(hub),
+                // The lead professional co-ordinates: the team and the need level.
+                ChangeNeedLevel { .. } | ManageTeam { .. } => {
+                    if hub {
+                        Ok(Access::Granted)
+                    } else if facts.lead_professional {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
+                NominateLead { .. } | GiveMeetingView { .. } => granted(false),
+                // The family and the locality manager read declines; so does the team.
+                ReadLeadNominations { .. } => {
+                    if manager {
+                        Ok(Access::Granted)
+                    } else {
+                        consent_gate(facts)
+                    }
+                }
+                // Only the nominee answers; anyone may say no, but taking the lead needs
+                // the family's consent for their organisation.
+                AnswerLeadNomination {
+                    is_nominee,
+                    accepting,
+                    ..
+                } => match (is_nominee, accepting) {
+                    (false, _) => granted(false),
+                    (true, false) => granted(true),
+                    (true, true) if facts.consent_covers_organisation => granted(true),
+                    (true, true) => Err(AppError::ConsentRequired),
+                },
+                ReadOwnNominations => granted(frontline),
+                FollowUpLeadNominations => granted(manager),
+                RecordMeeting { .. } => {
+                    if frontline {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
                 ManageOwnConsent { .. } => granted(false),
                 RaiseSafeguardingConcern { .. } => granted(frontline),
                 LeaveTeam { .. } => granted(facts.on_team),
@@ -286,6 +369,17 @@ pub fn may_see_outcome(viewer: &Viewer, for_members: &[Uuid]) -> bool {
             for_members.is_empty() || for_members.contains(&m.member_id)
         }
         _ => true,
+    }
+}
+
+/// Whether `viewer`, already allowed to read the family's meetings, reads a view that
+/// `author` gave. DESIGN rule 5: a young person's private view is for the team (and
+/// themselves), not for other family members.
+pub fn may_see_meeting_view(viewer: &Viewer, author: Uuid, private: bool) -> bool {
+    match viewer {
+        Viewer::FamilyMember(m) => !private || m.member_id == author,
+        Viewer::Practitioner(_) => true,
+        Viewer::Anonymous => false,
     }
 }
 
