@@ -110,7 +110,8 @@ impl Executor for SubscriptionsOnly {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         if subscriptions_only(&request) {
-            self.0.execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            self.0
+                .execute_stream_with_session_data(request, session_data.unwrap_or_default())
                 .boxed()
         } else {
             stream::once(async { refused() }).boxed()

@@ -108,7 +108,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_meetings_family", Meetings::Table, &[Meetings::FamilyId]).await?;
+        index(
+            m,
+            "ix_meetings_family",
+            Meetings::Table,
+            &[Meetings::FamilyId],
+        )
+        .await?;
 
         m.create_table(
             Table::create()

@@ -15,6 +15,7 @@ pub use serde_json;
 
 pub mod passkeys;
 pub mod smtp;
+pub mod stories;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -29,16 +29,25 @@ pub fn is_overdue(action: &plan_action::Model, today: NaiveDate) -> bool {
     action.done_at.is_none() && action.due_date.is_some_and(|due| due < today)
 }
 
+pub struct NewAction<'a> {
+    pub description: &'a str,
+    pub assignee: Assignee,
+    pub due_date: Option<NaiveDate>,
+}
+
 pub async fn add(
     db: &impl ConnectionTrait,
     outcome_id: Uuid,
     expected: i32,
-    description: &str,
-    assignee: Assignee,
-    due_date: Option<NaiveDate>,
+    new: NewAction<'_>,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> AppResult<plan_action::Model> {
+    let NewAction {
+        description,
+        assignee,
+        due_date,
+    } = new;
     let mut errors = vec![];
     let description = text::required(
         "description",

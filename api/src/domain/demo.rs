@@ -167,6 +167,24 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     team::add(db, morgans, priya.id, hub, now).await?;
     team::add(db, morgans, sam.id, hub, now).await?;
     consent::assess_competence(db, jordan.id, true, teacher, now).await?;
+
+    morgans_plan(
+        db,
+        Morgans {
+            family_id: morgans,
+            dana: dana.id,
+            jordan: jordan.id,
+            priya: priya.id,
+            sam: sam.id,
+            school: school.id,
+        },
+        hub,
+        teacher,
+        now,
+    )
+    .await?;
+    // Rule 7: the step down to early help comes once the assessment is open and the lead
+    // professional has accepted (both in the plan above).
     families::change_need_level(
         db,
         morgans,
@@ -248,4 +266,176 @@ async fn add(
         email,
     };
     families::add_member(db, new, Actor::Operator, now).await
+}
+
+struct Morgans {
+    family_id: Uuid,
+    dana: Uuid,
+    jordan: Uuid,
+    priya: Uuid,
+    sam: Uuid,
+    school: Uuid,
+}
+
+/// The Morgans' story told once and their plan: outcomes in their words, one for Jordan, a
+/// school proposal they declined, ratings from both sides, a note, actions.
+async fn morgans_plan(
+    db: &impl ConnectionTrait,
+    m: Morgans,
+    hub: Actor,
+    teacher: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use super::assessment::{self, Section, SectionText};
+    use super::outcomes::{self, Move, NewOutcome};
+    use super::{actions, plans};
+    let dana = Actor::Member { id: m.dana };
+    let jordan = Actor::Member { id: m.jordan };
+    let framework = super::framework::OutcomeFramework::default();
+
+    assessment::open(db, m.family_id, dana, now).await?;
+    let family_story = SectionText {
+        going_well: "We love each other and the kids are doing well at football.",
+        worries: "Mornings are chaos since my shifts changed; Jordan is late for school a lot.",
+        needs_to_change: "Getting out of the door on time, and some help with the rent arrears.",
+    };
+    assessment::write_section(db, m.family_id, Section::Family, 0, family_story, dana, now).await?;
+    let school_view = SectionText {
+        going_well: "Jordan is well liked and does well in PE and art.",
+        worries: "Attendance is 86% this term, mostly late marks before registration.",
+        needs_to_change: "A calmer start to the day; Jordan wants a quiet space at break.",
+    };
+    let school = Section::Organisation(m.school);
+    assessment::write_section(db, m.family_id, school, 0, school_view, teacher, now).await?;
+
+    let plan = plans::start(db, m.family_id, dana, now).await?;
+    let mut version = plan.version;
+    let mut add = async |words: &str, area: &str, for_members: &[Uuid], actor: Actor| {
+        let new = NewOutcome {
+            words,
+            area_code: area,
+            for_members,
+            target_date: None,
+        };
+        let outcome = outcomes::add(db, &framework, plan.id, version, new, actor, now).await?;
+        version += 1;
+        AppResult::Ok(outcome)
+    };
+    let school_run = add(
+        "We get out of the door by 8 so Jordan is in class on time",
+        "EDUCATION",
+        &[],
+        dana,
+    )
+    .await?;
+    let rent = add(
+        "We pay off the rent arrears and stop worrying about letters",
+        "FINANCIAL_STABILITY",
+        &[],
+        dana,
+    )
+    .await?;
+    let quiet = add(
+        "I have somewhere quiet to go at break when it gets too much",
+        "HEALTH",
+        &[m.jordan],
+        jordan,
+    )
+    .await?;
+    let proposal = add(
+        "Parenting course to help with routines",
+        "RELATIONSHIPS",
+        &[],
+        teacher,
+    )
+    .await?;
+    outcomes::move_to(
+        db,
+        proposal.id,
+        version,
+        Move::Decline,
+        Some("We did one last year; what we need is the mornings sorted, not a course."),
+        dana,
+        now,
+    )
+    .await?;
+    version += 1;
+    outcomes::rate(
+        db,
+        school_run.id,
+        version,
+        4,
+        Some("Better on the days I am not on earlies."),
+        dana,
+        now,
+    )
+    .await?;
+    version += 1;
+    outcomes::rate(
+        db,
+        school_run.id,
+        version,
+        7,
+        Some("Late marks down to two a week."),
+        teacher,
+        now,
+    )
+    .await?;
+    version += 1;
+    outcomes::add_note(
+        db,
+        school_run.id,
+        version,
+        "Breakfast club has a free place from Monday if Jordan wants it.",
+        teacher,
+        now,
+    )
+    .await?;
+    version += 1;
+    let club = actions::add(
+        db,
+        school_run.id,
+        version,
+        actions::NewAction {
+            description: "Book Jordan into breakfast club",
+            assignee: actions::Assignee::Practitioner(m.sam),
+            due_date: Some(now.date_naive() + chrono::Duration::days(7)),
+        },
+        teacher,
+        now,
+    )
+    .await?;
+    version += 1;
+    actions::set_done(db, club.id, version, true, teacher, now).await?;
+    version += 1;
+    actions::add(
+        db,
+        rent.id,
+        version,
+        actions::NewAction {
+            description: "Call the council about a repayment plan",
+            assignee: actions::Assignee::Member(m.dana),
+            due_date: Some(now.date_naive() + chrono::Duration::days(14)),
+        },
+        dana,
+        now,
+    )
+    .await?;
+    version += 1;
+    actions::add(
+        db,
+        quiet.id,
+        version,
+        actions::NewAction {
+            description: "Ask Mr Whitlock about the library at break",
+            assignee: actions::Assignee::Member(m.jordan),
+            due_date: None,
+        },
+        jordan,
+        now,
+    )
+    .await?;
+    // Priya accepted the Morgans' nomination: the plan is active with her as lead.
+    plans::set_lead_professional(db, plan.id, m.priya, hub, now).await?;
+    Ok(())
 }

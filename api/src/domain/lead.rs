@@ -16,9 +16,7 @@ use entities::lead_nomination::{self, NominationStatus};
 use entities::practitioner_role::Role;
 use entities::{plan, practitioner};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 /// `start` moved on by `days` working days, Monday to Friday. Bank holidays are not known
@@ -186,7 +184,10 @@ async fn close_open_questions(
         .exec(db)
         .await?;
     lead_nomination::Entity::update_many()
-        .col_expr(lead_nomination::Column::FollowedUpAt, Expr::value(Some(now)))
+        .col_expr(
+            lead_nomination::Column::FollowedUpAt,
+            Expr::value(Some(now)),
+        )
         .filter(lead_nomination::Column::PlanId.eq(plan_id))
         .filter(lead_nomination::Column::FollowedUpAt.is_null())
         .filter(

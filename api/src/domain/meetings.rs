@@ -151,7 +151,14 @@ pub async fn give_view(
             .await?
         }
     };
-    change(db, meeting.plan_id, actor, "gave their views for a meeting", now).await?;
+    change(
+        db,
+        meeting.plan_id,
+        actor,
+        "gave their views for a meeting",
+        now,
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -192,7 +199,10 @@ pub async fn record(
             "This meeting has already been recorded.",
         ));
     }
-    if record.next_review_date.is_some_and(|d| d <= meeting.held_on) {
+    if record
+        .next_review_date
+        .is_some_and(|d| d <= meeting.held_on)
+    {
         errors.push(UserError::new(
             &["nextReviewDate"],
             UserErrorCode::OutOfRange,
@@ -226,7 +236,14 @@ pub async fn record(
     active.recorded_by_practitioner_id = Set(Some(by));
     active.recorded_at = Set(Some(now));
     let meeting = active.update(db).await?;
-    let plan = change(db, plan_id, actor, &format!("recorded {}", kind_label(kind)), now).await?;
+    let plan = change(
+        db,
+        plan_id,
+        actor,
+        &format!("recorded {}", kind_label(kind)),
+        now,
+    )
+    .await?;
     if let Some(date) = record.next_review_date {
         plans::set_review_date(db, plan.id, plan.version, date, actor, now).await?;
     }

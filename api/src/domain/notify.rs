@@ -19,8 +19,8 @@ use entities::plan_change::{self, ChangeSide};
 use entities::practitioner_role::Role;
 use entities::{account, change_digest, family_member, plan, practitioner, practitioner_role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
+    Statement,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -132,7 +132,8 @@ pub async fn plan_changed(
     if let Some(link) = app_link("/plan") {
         match change.by_side {
             ChangeSide::Practitioner => {
-                if let Some(at) = schedule_digest(db, plan.family_id, Audience::Family, now).await? {
+                if let Some(at) = schedule_digest(db, plan.family_id, Audience::Family, now).await?
+                {
                     let email = crate::mail::messages::plan_changed_by_practitioner(&link);
                     for to in family_adult_emails(db, plan.family_id).await? {
                         crate::mail::enqueue_at(db, &to, &email, now, at).await?;
@@ -141,7 +142,8 @@ pub async fn plan_changed(
             }
             ChangeSide::Family => {
                 if let Some(lead) = plan.lead_professional_id
-                    && let Some(at) = schedule_digest(db, plan.family_id, Audience::Lead, now).await?
+                    && let Some(at) =
+                        schedule_digest(db, plan.family_id, Audience::Lead, now).await?
                     && let Some(to) = practitioner_email(db, lead).await?
                 {
                     let email = crate::mail::messages::plan_changed_by_family(&link);
@@ -207,6 +209,7 @@ async fn schedule_digest(
     audience: Audience,
     now: DateTime<Utc>,
 ) -> AppResult<Option<DateTime<Utc>>> {
+    let now = stored(now);
     let found = change_digest::Entity::find_by_id((family_id, audience.key().to_owned()))
         .one(db)
         .await?;
@@ -227,6 +230,7 @@ pub async fn told(
     audience: Audience,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let now = stored(now);
     let found = change_digest::Entity::find_by_id((family_id, audience.key().to_owned()))
         .one(db)
         .await?;
@@ -234,6 +238,13 @@ pub async fn told(
         Some(d) if d.last_scheduled_at >= now => Ok(()),
         found => save_digest(db, family_id, audience, found.is_some(), now).await,
     }
+}
+
+/// `at` as the database keeps it (PostgreSQL to the microsecond), so that comparing with
+/// a stored time means what it says.
+fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6)
 }
 
 async fn save_digest(
@@ -276,7 +287,10 @@ pub async fn practitioner_email(
     db: &impl ConnectionTrait,
     practitioner_id: Uuid,
 ) -> AppResult<Option<String>> {
-    let Some(p) = practitioner::Entity::find_by_id(practitioner_id).one(db).await? else {
+    let Some(p) = practitioner::Entity::find_by_id(practitioner_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(emails_of(db, vec![p.account_id]).await?.into_iter().next())
@@ -316,11 +330,7 @@ async fn emails_of(db: &impl ConnectionTrait, accounts: Vec<Uuid>) -> AppResult<
 /// On PostgreSQL: passes every replica's committed plan events to this process's hub until
 /// `shutdown`. Notifications sent while the listener is reconnecting are lost; apps refetch
 /// the plan when they reconnect, so a missed event costs a refresh, never a wrong view.
-pub async fn listen(
-    db: sea_orm::DatabaseConnection,
-    hub: Hub,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn listen(db: sea_orm::DatabaseConnection, hub: Hub, shutdown: impl Future<Output = ()>) {
     use sea_orm::sqlx::postgres::PgListener;
     tokio::pin!(shutdown);
     loop {

@@ -66,9 +66,9 @@ pub async fn add(
     );
     let area = area(framework, new.area_code, &mut errors);
     check_target_date(new.target_date, now, &mut errors);
-    if !errors.is_empty() {
+    let (Some(area), true) = (area, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
-    }
+    };
     let plan = plans::advance(db, plan_id, expected, now).await?;
     check_members(db, plan.family_id, new.for_members).await?;
     let last = outcome::Entity::find()
@@ -83,7 +83,6 @@ pub async fn add(
     } else {
         OutcomeStatus::Proposed
     };
-    let area = area.expect("checked above");
     let created = outcome::ActiveModel {
         id: Set(Uuid::now_v7()),
         plan_id: Set(plan.id),
@@ -339,10 +338,9 @@ pub async fn reorder(
     }
     let mut reordered = Vec::with_capacity(outcomes.len());
     for (index, id) in ordered.iter().enumerate() {
-        let outcome = outcomes
-            .iter()
-            .find(|o| o.id == *id)
-            .expect("checked above");
+        let Some(outcome) = outcomes.iter().find(|o| o.id == *id) else {
+            continue;
+        };
         let position = i32::try_from(index + 1).unwrap_or(i32::MAX);
         if outcome.position == position {
             reordered.push(outcome.clone());

@@ -1,12 +1,15 @@
 //! Family records, their members and need-level history.
 //! A `Family` is only ever built after the policy module said the viewer may read it.
+use super::assessment::Assessment;
 use super::consent::{AccessLogEntry, Consent, TeamMembership};
 use super::ids::{self, Kind};
 use super::loaders::{MembersOf, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
+use super::plan::Plan;
 use super::scalars::Date;
 use super::{authorize, loaders, services, viewer};
+use crate::domain::{assessment, plans};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
 use async_graphql::connection::Connection;
@@ -179,6 +182,49 @@ impl Family {
         Ok(access_log(ctx, self.0.id, first, after).await?)
     }
 
+    /// The family's latest assessment, open or finalised.
+    async fn assessment(&self, ctx: &Context<'_>) -> GqlResult<Option<Assessment>> {
+        authorize(
+            ctx,
+            Action::ReadAssessment {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let db = &services(ctx)?.db;
+        Ok(assessment::latest(db, self.0.id).await?.map(Assessment))
+    }
+
+    /// The plan in progress (draft or active), if there is one.
+    async fn plan(&self, ctx: &Context<'_>) -> GqlResult<Option<Plan>> {
+        authorize(
+            ctx,
+            Action::ReadPlan {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let db = &services(ctx)?.db;
+        Ok(plans::current(db, self.0.id).await?.map(Plan))
+    }
+
+    /// Every plan the family has had, the newest first, closed ones included.
+    async fn plans(&self, ctx: &Context<'_>) -> GqlResult<Vec<Plan>> {
+        authorize(
+            ctx,
+            Action::ReadPlan {
+                family_id: self.0.id,
+            },
+        )
+        .await?;
+        let db = &services(ctx)?.db;
+        Ok(plans::all_for_family(db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Plan)
+            .collect())
+    }
+
     /// The family's lead professional nominations and their answers, newest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn lead_nominations(
@@ -224,7 +270,7 @@ impl Family {
 }
 
 /// A person in the family's household.
-pub struct FamilyMember(pub(super) family_member::Model);
+pub struct FamilyMember(pub family_member::Model);
 
 impl FamilyMember {
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {

@@ -15,13 +15,15 @@ pub enum Kind {
     Consent,
     SafeguardingOverride,
     Plan,
+    Outcome,
+    PlanAction,
     LeadNomination,
     Meeting,
     MeetingView,
 }
 
 impl Kind {
-    const ALL: [Kind; 11] = [
+    const ALL: [Kind; 13] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -30,6 +32,8 @@ impl Kind {
         Kind::Consent,
         Kind::SafeguardingOverride,
         Kind::Plan,
+        Kind::Outcome,
+        Kind::PlanAction,
         Kind::LeadNomination,
         Kind::Meeting,
         Kind::MeetingView,
@@ -45,6 +49,8 @@ impl Kind {
             Kind::Consent => "Consent",
             Kind::SafeguardingOverride => "SafeguardingOverride",
             Kind::Plan => "Plan",
+            Kind::Outcome => "Outcome",
+            Kind::PlanAction => "PlanAction",
             Kind::LeadNomination => "LeadNomination",
             Kind::Meeting => "Meeting",
             Kind::MeetingView => "MeetingView",

@@ -155,8 +155,8 @@ pub async fn of_family(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, LeadNomination>> {
     authorize(ctx, Action::ReadLeadNominations { family_id }).await?;
-    let select = lead_nomination::Entity::find()
-        .filter(lead_nomination::Column::FamilyId.eq(family_id));
+    let select =
+        lead_nomination::Entity::find().filter(lead_nomination::Column::FamilyId.eq(family_id));
     Page::new(first, after)?
         .newest_first()
         .fetch(

@@ -3,7 +3,10 @@
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
-use entities::{family_member, organisation, practitioner, practitioner_role};
+use entities::{
+    family_member, organisation, outcome_member, outcome_note, plan_action, practitioner,
+    practitioner_role, progress_rating,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -162,5 +165,99 @@ impl Loader<MembersOf> for Loaders {
                 .push(row);
         }
         Ok(members)
+    }
+}
+
+/// The members an outcome is for (sorted; empty for the whole family).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OutcomeMembersOf(pub Uuid);
+/// Practitioners' notes on an outcome, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NotesOf(pub Uuid);
+/// Progress ratings of an outcome, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RatingsOf(pub Uuid);
+/// Actions under an outcome, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ActionsOf(pub Uuid);
+
+/// Groups rows under the keys asked for; every key gets a list, empty if nothing matched.
+fn group<K: Copy + Eq + std::hash::Hash, M>(
+    keys: &[K],
+    rows: Vec<M>,
+    key_of: impl Fn(&M) -> K,
+) -> HashMap<K, Vec<M>> {
+    let mut grouped: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, vec![])).collect();
+    for row in rows {
+        grouped.entry(key_of(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+impl Loader<OutcomeMembersOf> for Loaders {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[OutcomeMembersOf],
+    ) -> Result<HashMap<OutcomeMembersOf, Self::Value>, Self::Error> {
+        let rows = outcome_member::Entity::find()
+            .filter(outcome_member::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(outcome_member::Column::MemberId)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |r| OutcomeMembersOf(r.outcome_id))
+            .into_iter()
+            .map(|(k, rows)| (k, rows.into_iter().map(|r| r.member_id).collect()))
+            .collect())
+    }
+}
+
+impl Loader<NotesOf> for Loaders {
+    type Value = Vec<outcome_note::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[NotesOf]) -> Result<HashMap<NotesOf, Self::Value>, Self::Error> {
+        let rows = outcome_note::Entity::find()
+            .filter(outcome_note::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(outcome_note::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |r| NotesOf(r.outcome_id)))
+    }
+}
+
+impl Loader<RatingsOf> for Loaders {
+    type Value = Vec<progress_rating::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[RatingsOf],
+    ) -> Result<HashMap<RatingsOf, Self::Value>, Self::Error> {
+        let rows = progress_rating::Entity::find()
+            .filter(progress_rating::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(progress_rating::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |r| RatingsOf(r.outcome_id)))
+    }
+}
+
+impl Loader<ActionsOf> for Loaders {
+    type Value = Vec<plan_action::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ActionsOf],
+    ) -> Result<HashMap<ActionsOf, Self::Value>, Self::Error> {
+        let rows = plan_action::Entity::find()
+            .filter(plan_action::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(plan_action::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group(keys, rows, |r| ActionsOf(r.outcome_id)))
     }
 }

@@ -91,7 +91,12 @@ impl Meeting {
     /// The family members who came.
     async fn attending_members(&self, ctx: &Context<'_>) -> GqlResult<Vec<FamilyMember>> {
         let mut people = vec![];
-        for id in self.attendees(ctx).await?.into_iter().filter_map(|a| a.member_id) {
+        for id in self
+            .attendees(ctx)
+            .await?
+            .into_iter()
+            .filter_map(|a| a.member_id)
+        {
             if let Some(m) = loaders(ctx)?.load_one(MemberById(id)).await? {
                 people.push(FamilyMember(m));
             }

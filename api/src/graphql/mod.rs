@@ -1,5 +1,6 @@
 //! The GraphQL layer: it translates requests into domain calls and answers back.
 //! Rules live in `domain`, permissions in `policy`.
+mod assessment;
 mod consent;
 mod family;
 pub mod ids;
@@ -11,6 +12,7 @@ mod node;
 mod organisation;
 pub mod pagination;
 mod passkey;
+mod plan;
 pub(crate) mod query;
 mod scalars;
 mod subscription;

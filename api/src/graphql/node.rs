@@ -5,6 +5,7 @@ use super::ids::{self, Kind};
 use super::lead::LeadNomination;
 use super::meeting::Meeting;
 use super::organisation::{Organisation, Practitioner};
+use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -23,6 +24,9 @@ pub enum Node {
     NeedLevelChange(NeedLevelChange),
     Consent(Consent),
     SafeguardingOverride(SafeguardingOverride),
+    Plan(Plan),
+    Outcome(Outcome),
+    PlanAction(PlanAction),
     LeadNomination(LeadNomination),
     Meeting(Meeting),
 }
@@ -48,6 +52,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
                 .map(|p| Node::Practitioner(Practitioner(p)))
         }
         Kind::Family => Family::load(ctx, uuid).await?.map(Node::Family),
+        Kind::Plan => Plan::load(ctx, uuid).await?.map(Node::Plan),
+        Kind::Outcome => Outcome::load(ctx, uuid).await?.map(Node::Outcome),
+        Kind::PlanAction => PlanAction::load(ctx, uuid).await?.map(Node::PlanAction),
         Kind::FamilyMember => FamilyMember::load(ctx, uuid).await?.map(Node::FamilyMember),
         Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
             .await?
@@ -69,8 +76,8 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             .await?
             .map(Node::LeadNomination),
         Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
-        // Plans and views are reached through their family and meeting.
-        Kind::Plan | Kind::MeetingView => None,
+        // Views are reached through their meeting.
+        Kind::MeetingView => None,
         Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
             .one(db)
             .await?

@@ -19,7 +19,12 @@ pub struct SessionExpiry(pub chrono::DateTime<chrono::Utc>);
 
 // The schema's `Query` type: one part per area, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(RootQuery, SafeguardingQuery, super::lead::LeadQuery);
+pub struct Query(
+    RootQuery,
+    SafeguardingQuery,
+    super::plan::PlanQuery,
+    super::lead::LeadQuery,
+);
 
 #[derive(Default)]
 pub struct RootQuery;

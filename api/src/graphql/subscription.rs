@@ -79,7 +79,9 @@ impl Subscription {
         // Listen first, so that no change between the check and the listening is missed.
         let receiver = s.hub.subscribe();
         let access = may_read(&s, &viewer, family_id).await?;
-        if let Some(actor) = Actor::of(&viewer).filter(|_| matches!(viewer, Viewer::Practitioner(_))) {
+        if let Some(actor) =
+            Actor::of(&viewer).filter(|_| matches!(viewer, Viewer::Practitioner(_)))
+        {
             audit::record(
                 &s.db,
                 family_id,

@@ -50,9 +50,7 @@ pub struct LeadNominationPayload {
 }
 
 impl LeadNominationPayload {
-    fn from(
-        (nomination, user_errors): (Option<lead_nomination::Model>, Vec<UserError>),
-    ) -> Self {
+    fn from((nomination, user_errors): (Option<lead_nomination::Model>, Vec<UserError>)) -> Self {
         Self {
             nomination: nomination.map(LeadNomination),
             user_errors,
@@ -90,7 +88,8 @@ impl LeadMutation {
         let now = s.clock.now();
         let days = s.settings.lead_answer_working_days;
         let result = write(ctx, async |txn| {
-            let practitioner_id = input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
+            let practitioner_id =
+                input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
             let new = lead::Nomination {
                 family_id,
                 practitioner_id,

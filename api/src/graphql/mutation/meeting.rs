@@ -58,7 +58,10 @@ pub struct GiveMeetingViewPayload {
 }
 
 /// The family of the meeting an input names.
-async fn family_of(ctx: &Context<'_>, id: &ID) -> crate::error::AppResult<entities::meeting::Model> {
+async fn family_of(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> crate::error::AppResult<entities::meeting::Model> {
     let id = input_id(id, Kind::Meeting, "meeting")?;
     meetings::find(&services(ctx)?.db, id).await
 }
@@ -76,8 +79,15 @@ impl MeetingMutation {
         let actor = actor(viewer(ctx)?, access)?;
         let now = services(ctx)?.clock.now();
         let (meeting, user_errors) = write(ctx, async |txn| {
-            meetings::schedule(txn, family_id, input.kind.into(), input.held_on.0, actor, now)
-                .await
+            meetings::schedule(
+                txn,
+                family_id,
+                input.kind.into(),
+                input.held_on.0,
+                actor,
+                now,
+            )
+            .await
         })
         .await?;
         Ok(MeetingPayload {
@@ -115,8 +125,10 @@ impl MeetingMutation {
             words: &input.words,
             private: input.private,
         };
-        let (view, user_errors) =
-            write(ctx, async |txn| meetings::give_view(txn, view, actor, now).await).await?;
+        let (view, user_errors) = write(ctx, async |txn| {
+            meetings::give_view(txn, view, actor, now).await
+        })
+        .await?;
         Ok(GiveMeetingViewPayload {
             view: view.map(MeetingView),
             user_errors,
@@ -143,7 +155,11 @@ impl MeetingMutation {
         let actor = actor(viewer(ctx)?, access)?;
         let now = services(ctx)?.clock.now();
         let (recorded, user_errors) = write(ctx, async |txn| {
-            let members = input_ids(&input.attending_members, Kind::FamilyMember, "attendingMembers")?;
+            let members = input_ids(
+                &input.attending_members,
+                Kind::FamilyMember,
+                "attendingMembers",
+            )?;
             let practitioners = input_ids(
                 &input.attending_practitioners,
                 Kind::Practitioner,

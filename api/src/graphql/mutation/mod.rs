@@ -1,11 +1,13 @@
 //! Mutations: one `input` each, a payload with the result and `userErrors`.
 //! One module per area, merged into the schema's `Mutation` type.
+mod assessment;
 mod auth;
 mod consent;
 mod directory;
 mod family;
 mod lead;
 mod meeting;
+mod plan;
 mod safeguarding;
 mod team;
 
@@ -28,6 +30,8 @@ pub struct Mutation(
     consent::ConsentMutation,
     team::TeamMutation,
     safeguarding::SafeguardingMutation,
+    assessment::AssessmentMutation,
+    plan::PlanMutation,
     auth::AuthMutation,
     lead::LeadMutation,
     meeting::MeetingMutation,

@@ -1,0 +1,208 @@
+//! The Early Help Assessment as the app shows it: the family's section in their words and
+//! one section per organisation, each with its earlier versions. Built only after the
+//! policy module allowed reading the family's assessment.
+use super::loaders::OrganisationById;
+use super::organisation::Organisation;
+use super::plan::{Person, person};
+use super::{authorize, loaders, services};
+use crate::error::GqlResult;
+use crate::policy::Action;
+use async_graphql::{Context, Enum, Object};
+use chrono::{DateTime, Utc};
+use entities::assessment_section::FAMILY_SECTION;
+use entities::{assessment, assessment_section};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entities::assessment::AssessmentStatus")]
+pub enum AssessmentStatus {
+    /// Agencies and the family are still adding to it.
+    Open,
+    /// The lead professional closed it to additions.
+    Finalised,
+}
+
+pub struct Assessment(pub assessment::Model);
+
+impl Assessment {
+    /// Every version of every section, oldest first.
+    async fn versions(&self, ctx: &Context<'_>) -> GqlResult<Vec<assessment_section::Model>> {
+        Ok(assessment_section::Entity::find()
+            .filter(assessment_section::Column::AssessmentId.eq(self.0.id))
+            .order_by_asc(assessment_section::Column::SectionKey)
+            .order_by_asc(assessment_section::Column::Version)
+            .all(&services(ctx)?.db)
+            .await?)
+    }
+}
+
+/// Groups versions into sections, latest version first within each.
+fn sections(versions: Vec<assessment_section::Model>) -> Vec<AssessmentSection> {
+    let mut sections: Vec<AssessmentSection> = vec![];
+    for version in versions {
+        match sections
+            .iter_mut()
+            .find(|s| s.latest.section_key == version.section_key)
+        {
+            Some(section) => {
+                let older = std::mem::replace(&mut section.latest, version);
+                section.earlier.insert(0, older);
+            }
+            None => sections.push(AssessmentSection {
+                latest: version,
+                earlier: vec![],
+            }),
+        }
+    }
+    sections
+}
+
+#[Object]
+impl Assessment {
+    async fn status(&self) -> AssessmentStatus {
+        self.0.status.into()
+    }
+
+    async fn opened_at(&self) -> DateTime<Utc> {
+        self.0.opened_at
+    }
+
+    async fn opened_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+        person(
+            ctx,
+            self.0.opened_by_member_id,
+            self.0.opened_by_practitioner_id,
+        )
+        .await
+    }
+
+    async fn finalised_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finalised_at
+    }
+
+    async fn finalised_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+        person(ctx, None, self.0.finalised_by_practitioner_id).await
+    }
+
+    /// The family's own section, in their words; empty until someone in the family writes it.
+    async fn family_section(&self, ctx: &Context<'_>) -> GqlResult<Option<AssessmentSection>> {
+        Ok(sections(self.versions(ctx).await?)
+            .into_iter()
+            .find(|s| s.latest.section_key == FAMILY_SECTION))
+    }
+
+    /// One section per organisation that contributed, in the order they first wrote.
+    /// Not shown to young people: agencies write about the adults too.
+    async fn organisation_sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<AssessmentSection>> {
+        authorize(
+            ctx,
+            Action::ReadAgencySections {
+                family_id: self.0.family_id,
+            },
+        )
+        .await?;
+        let mut sections: Vec<_> = sections(self.versions(ctx).await?)
+            .into_iter()
+            .filter(|s| s.latest.section_key != FAMILY_SECTION)
+            .collect();
+        sections.sort_by_key(|s| s.earlier.last().unwrap_or(&s.latest).written_at);
+        Ok(sections)
+    }
+}
+
+/// One section of the assessment: its latest version, and the versions before it.
+pub struct AssessmentSection {
+    latest: assessment_section::Model,
+    /// Newest first.
+    earlier: Vec<assessment_section::Model>,
+}
+
+#[Object]
+impl AssessmentSection {
+    /// The organisation that wrote it; empty for the family's own section.
+    async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        let Some(id) = self.latest.organisation_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .load_one(OrganisationById(id))
+            .await?
+            .map(Organisation))
+    }
+
+    /// Give it back as `expectedVersion` when writing the section again.
+    async fn version(&self) -> i32 {
+        self.latest.version
+    }
+
+    async fn going_well(&self) -> &str {
+        &self.latest.going_well
+    }
+
+    async fn worries(&self) -> &str {
+        &self.latest.worries
+    }
+
+    async fn needs_to_change(&self) -> &str {
+        &self.latest.needs_to_change
+    }
+
+    async fn written_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+        version_author(ctx, &self.latest).await
+    }
+
+    async fn written_at(&self) -> DateTime<Utc> {
+        self.latest.written_at
+    }
+
+    /// Earlier versions, newest first: nothing written is lost.
+    async fn earlier_versions(&self) -> Vec<AssessmentSectionVersion> {
+        self.earlier
+            .iter()
+            .cloned()
+            .map(AssessmentSectionVersion)
+            .collect()
+    }
+}
+
+async fn version_author(
+    ctx: &Context<'_>,
+    version: &assessment_section::Model,
+) -> GqlResult<Option<Person>> {
+    person(
+        ctx,
+        version.written_by_member_id,
+        version.written_by_practitioner_id,
+    )
+    .await
+}
+
+/// An earlier version of a section, as it was written.
+pub struct AssessmentSectionVersion(assessment_section::Model);
+
+#[Object]
+impl AssessmentSectionVersion {
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn going_well(&self) -> &str {
+        &self.0.going_well
+    }
+
+    async fn worries(&self) -> &str {
+        &self.0.worries
+    }
+
+    async fn needs_to_change(&self) -> &str {
+        &self.0.needs_to_change
+    }
+
+    async fn written_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+        version_author(ctx, &self.0).await
+    }
+
+    async fn written_at(&self) -> DateTime<Utc> {
+        self.0.written_at
+    }
+}
