@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 pub use serde_json;
 
+pub mod live;
 pub mod passkeys;
 pub mod smtp;
 pub mod stories;
