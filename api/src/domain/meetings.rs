@@ -12,6 +12,9 @@ use entities::{meeting_attendee, meeting_view, practitioner};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+/// How far back a meeting held earlier may still be added.
+const MAX_DAYS_BACK: i64 = 366;
+
 pub async fn find(db: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<meeting::Model> {
     meeting::Entity::find_by_id(meeting_id)
         .one(db)
@@ -55,6 +58,13 @@ pub async fn schedule(
     now: DateTime<Utc>,
 ) -> AppResult<meeting::Model> {
     let by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
+    if held_on < now.date_naive() - chrono::Duration::days(MAX_DAYS_BACK) {
+        return Err(AppError::invalid(
+            &["heldOn"],
+            UserErrorCode::OutOfRange,
+            "Meetings can be added for dates up to a year ago.",
+        ));
+    }
     let plan = plans::current(db, family_id).await?.ok_or_else(|| {
         AppError::invalid(
             &["family"],
