@@ -406,3 +406,28 @@ pub fn waiting_for_follow_up() -> sea_orm::Condition {
                 ),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::working_days_after;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn deadlines_skip_weekends() {
+        let at = |d: u32, h: u32| {
+            Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        // Monday 2 March 2026, 10:00 + 5 working days: the next Monday.
+        assert_eq!(working_days_after(at(2, 10), 5), at(9, 10));
+        // Friday + 1: Monday.
+        assert_eq!(working_days_after(at(6, 10), 1), at(9, 10));
+        // Saturday + 5: Friday.
+        assert_eq!(working_days_after(at(7, 10), 5), at(13, 10));
+        // Sunday + 5: Friday (five days: the shortest wait).
+        assert_eq!(working_days_after(at(8, 10), 5), at(13, 10));
+        // Wednesday + 5: next Wednesday.
+        assert_eq!(working_days_after(at(4, 9), 5), at(11, 9));
+    }
+}

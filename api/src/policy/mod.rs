@@ -529,4 +529,184 @@ mod tests {
         assert_eq!(Action::ManageTeam { family_id: FAMILY }.read_of(), None);
         assert_eq!(Action::ListFamilies.family_id(), None);
     }
+
+    fn lead(on_team: bool, consent: bool) -> FamilyFacts {
+        FamilyFacts {
+            lead_professional: true,
+            ..facts(on_team, consent, None)
+        }
+    }
+
+    #[test]
+    fn the_lead_professional_co_ordinates_with_consent() {
+        let worker = practitioner(&[Role::Practitioner]);
+        for action in [
+            Action::ChangeNeedLevel { family_id: FAMILY },
+            Action::ManageTeam { family_id: FAMILY },
+            Action::InvitePerson {
+                family_id: Some(FAMILY),
+            },
+        ] {
+            assert_eq!(
+                code(authorize(&worker, action, &lead(true, true))),
+                "ok",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(authorize(&worker, action, &lead(true, false))),
+                "CONSENT_REQUIRED",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(authorize(&worker, action, &facts(true, true, None))),
+                "FORBIDDEN",
+                "{action:?}: not the lead"
+            );
+        }
+        // Inviting someone who is not of a family stays with the hub and administrators.
+        let invite = Action::InvitePerson { family_id: None };
+        assert_eq!(
+            code(authorize(&worker, invite, &lead(true, true))),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn the_family_adults_nominate_and_only_the_nominee_answers() {
+        let nominate = Action::NominateLead { family_id: FAMILY };
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(code(authorize(&parent, nominate, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(&young, nominate, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        let hub = practitioner(&[Role::HubWorker]);
+        assert_eq!(
+            code(authorize(&hub, nominate, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+
+        let worker = practitioner(&[Role::Practitioner]);
+        let answer = |is_nominee, accepting| Action::AnswerLeadNomination {
+            family_id: FAMILY,
+            is_nominee,
+            accepting,
+        };
+        // Saying no needs nothing; taking the lead needs consent for one's organisation.
+        assert_eq!(
+            code(authorize(&worker, answer(true, false), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(true, true),
+                &facts(false, true, None)
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(true, true),
+                &facts(true, false, None)
+            )),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(false, false),
+                &facts(true, true, None)
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&parent, answer(true, true), &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn managers_read_declines_and_follow_them_up() {
+        let manager = practitioner(&[Role::LocalityManager]);
+        let read = Action::ReadLeadNominations { family_id: FAMILY };
+        assert_eq!(code(authorize(&manager, read, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(
+                &manager,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "ok"
+        );
+        let worker = practitioner(&[Role::Practitioner]);
+        assert_eq!(
+            code(authorize(
+                &worker,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        assert_eq!(
+            code(authorize(&stranger, read, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn a_young_persons_private_view_is_for_the_team_and_themselves() {
+        let author = OTHER; // `member()` viewers have member id OTHER.
+        let young = member(FAMILY, MemberRelation::Child);
+        let parent = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: FAMILY,
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+        });
+        let worker = practitioner(&[Role::Practitioner]);
+        assert!(may_see_meeting_view(&young, author, true));
+        assert!(may_see_meeting_view(&worker, author, true));
+        assert!(!may_see_meeting_view(&parent, author, true));
+        assert!(may_see_meeting_view(&parent, author, false));
+        assert!(!may_see_meeting_view(&Viewer::Anonymous, author, false));
+    }
+
+    #[test]
+    fn meetings_are_recorded_by_the_team_and_views_given_by_the_family() {
+        let record = Action::RecordMeeting { family_id: FAMILY };
+        let view = Action::GiveMeetingView { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(
+            code(authorize(&worker, record, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&worker, record, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(authorize(&young, record, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(code(authorize(&young, view, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(&worker, view, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        let manager = practitioner(&[Role::LocalityManager]);
+        assert_eq!(
+            code(authorize(&manager, record, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+    }
 }
