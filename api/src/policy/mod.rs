@@ -522,6 +522,83 @@ mod tests {
     }
 
     #[test]
+    fn the_familys_words_are_the_familys() {
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let young = member(FAMILY, MemberRelation::Child);
+        let worker = practitioner(&[Role::Practitioner]);
+        let shape = |for_viewer| Action::ShapeOutcome {
+            family_id: FAMILY,
+            for_viewer,
+        };
+        assert_eq!(
+            code(authorize(&parent, shape(false), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&young, shape(true), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&young, shape(false), &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        // Consent lets a practitioner read and contribute, never rewrite the family's words.
+        assert_eq!(
+            code(authorize(&worker, shape(false), &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        let advise = Action::AdviseOnPlan { family_id: FAMILY };
+        assert_eq!(
+            code(authorize(&worker, advise, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&worker, advise, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+    }
+
+    #[test]
+    fn only_the_lead_professional_leads_the_plan_and_still_needs_consent() {
+        let lead = Action::LeadPlan { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        let mut as_lead = facts(true, true, None);
+        as_lead.lead_professional = true;
+        assert_eq!(code(authorize(&worker, lead, &as_lead)), "ok");
+        assert_eq!(
+            code(authorize(&worker, lead, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        as_lead.consent_covers_organisation = false;
+        assert_eq!(code(authorize(&worker, lead, &as_lead)), "CONSENT_REQUIRED");
+        let hub = practitioner(&[Role::HubWorker]);
+        assert_eq!(
+            code(authorize(&hub, lead, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn young_people_see_the_outcomes_about_them() {
+        let young = member(FAMILY, MemberRelation::Child);
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let sibling = Uuid::from_u128(3);
+        assert!(may_see_outcome(&young, &[]));
+        assert!(may_see_outcome(&young, &[OTHER]));
+        assert!(!may_see_outcome(&young, &[sibling]));
+        assert!(may_see_outcome(&parent, &[sibling]));
+        let agency_sections = Action::ReadAgencySections { family_id: FAMILY };
+        assert_eq!(
+            code(authorize(&young, agency_sections, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&parent, agency_sections, &FamilyFacts::NONE)),
+            "ok"
+        );
+    }
+
+    #[test]
     fn every_action_names_its_family_and_what_it_reads() {
         let read = Action::ReadTeam { family_id: FAMILY };
         assert_eq!(read.family_id(), Some(FAMILY));
