@@ -34,6 +34,7 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             clock,
+            hub: crate::domain::notify::Hub::default(),
         };
         let schema = graphql::build_schema(Some(services.clone()));
         Self { schema, services }
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
             "/reports/evaluation.csv",
             get(crate::reports_csv::evaluation_csv),
         )
+        .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -113,6 +115,8 @@ pub async fn serve(
             Err(err) => tracing::error!(error = %err, "follow-up scheduler not started"),
         }
     }
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(());
+    crate::live::start_jobs(services, jobs_stopped);
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -121,6 +125,7 @@ pub async fn serve(
     .await;
     let _ = stop_worker.send(());
     let _ = stop_scheduler.send(());
+    let _ = stop_jobs.send(());
     served
 }
 

@@ -154,6 +154,17 @@ pub struct Settings {
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub follow_up_scheduler: bool,
 
+    /// Working days (Monday to Friday) a practitioner has to answer a lead professional
+    /// nomination before the locality managers are alerted.
+    #[arg(long, env = "FAMILY_PLAN_LEAD_ANSWER_WORKING_DAYS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub lead_answer_working_days: u32,
+
+    /// How often each replica looks for lead professional nominations past their deadline.
+    #[arg(long, env = "FAMILY_PLAN_LEAD_DEADLINE_POLL_INTERVAL", default_value = "1m", global = true,
+          value_parser = humantime::parse_duration)]
+    pub lead_deadline_poll_interval: Duration,
+
     /// Labels of need levels 1 to 4 on the local threshold framework, separated by `;`.
     #[arg(long, env = "FAMILY_PLAN_NEED_LEVEL_LABELS", global = true,
           default_value = "Universal;Early help;Complex needs (child in need);Child protection",
@@ -244,6 +255,9 @@ impl Settings {
         }
         if self.session_idle_timeout.is_zero() {
             bail!("FAMILY_PLAN_SESSION_IDLE_TIMEOUT must be longer than zero");
+        }
+        if self.lead_deadline_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_LEAD_DEADLINE_POLL_INTERVAL must be longer than zero");
         }
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");

@@ -5,6 +5,7 @@ mod m20261123_000001_create_core;
 mod m20261123_000002_passkeys_and_outbox;
 mod m20261123_100000_consent_team_audit;
 mod m20261123_200000_family_plan;
+mod m20261123_300000_lead_meetings;
 pub mod m20261123_400000_voice_evaluation;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_passkeys_and_outbox::Migration),
             Box::new(m20261123_100000_consent_team_audit::Migration),
             Box::new(m20261123_200000_family_plan::Migration),
+            Box::new(m20261123_300000_lead_meetings::Migration),
             Box::new(m20261123_400000_voice_evaluation::Migration),
         ]
     }

@@ -13,8 +13,10 @@ use tokio::sync::oneshot;
 
 pub use serde_json;
 
+pub mod live;
 pub mod passkeys;
 pub mod smtp;
+pub mod stories;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Backend {

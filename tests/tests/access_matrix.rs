@@ -123,6 +123,8 @@ struct Ids {
     plan: String,
     outcome: String,
     action: String,
+    meeting: String,
+    declined_nomination: String,
 }
 
 async fn every_operation_allows_or_refuses_every_kind_of_viewer(app: TestApp) {
@@ -488,6 +490,42 @@ async fn set_up(app: &TestApp) -> Ids {
     let action = first["actions"][0]["id"].as_str().unwrap().to_owned();
     let plan = plan["id"].as_str().unwrap().to_owned();
 
+    // Priya (the Morgans' lead) schedules a review; Dana asks Sam to lead, Sam declines.
+    let priya_token = app.token_for(demo::HUB_WORKER).await;
+    let scheduled = app
+        .gql(
+            Some(&priya_token),
+            "mutation($id: ID!, $on: Date!) { scheduleMeeting(input: { family: $id, kind: REVIEW, heldOn: $on }) { meeting { id } userErrors { field message } } }",
+            json!({ "id": morgans, "on": (app.clock.now() + chrono::Duration::days(30)).date_naive().to_string() }),
+        )
+        .await;
+    let meeting = ok(&scheduled, "scheduleMeeting")["meeting"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nominated = app
+        .gql(
+            Some(&dana_token),
+            "mutation($id: ID!, $sam: ID!) { nominateLeadProfessional(input: { family: $id, practitioner: $sam }) { nomination { id } userErrors { field message } } }",
+            json!({ "id": morgans, "sam": sam }),
+        )
+        .await;
+    let declined_nomination = ok(&nominated, "nominateLeadProfessional")["nomination"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let declined = app
+        .gql(
+            Some(&sam_token),
+            "mutation($n: ID!) { declineLeadNomination(input: { nomination: $n, reason: \"Priya leads well already.\" }) { nomination { status } userErrors { field message } } }",
+            json!({ "n": declined_nomination }),
+        )
+        .await;
+    assert_eq!(
+        ok(&declined, "declineLeadNomination")["nomination"]["status"],
+        "DECLINED"
+    );
+
     Ids {
         morgans,
         dana,
@@ -504,6 +542,8 @@ async fn set_up(app: &TestApp) -> Ids {
         plan,
         outcome,
         action,
+        meeting,
+        declined_nomination,
     }
 }
 
@@ -545,6 +585,10 @@ fn rows(ids: &Ids) -> Vec<Row> {
     let work = [UN, OK, FB, FB, OK, CR, FB, FB, FB, FB, FB, OK];
     // The lead professional only (the demo's lead, Priya, is not one of the columns).
     let lead_only = [UN, FB, FB, FB, FB, FB, FB, FB, FB, FB, FB, FB];
+    // Only the practitioner nominated (Sam) answers a nomination.
+    let nominee_only = [UN, FB, FB, FB, OK, FB, FB, FB, FB, FB, FB, FB];
+    // The family, the team with consent, locality managers, an override holder.
+    let nominations = [UN, OK, FB, OK, OK, CR, FB, FB, FB, OK, FB, OK];
     let plan = json!({ "plan": ids.plan });
     let outcome = json!({ "outcome": ids.outcome });
 
@@ -740,6 +784,55 @@ fn rows(ids: &Ids) -> Vec<Row> {
             family.clone(),
             Plain,
             read_plan,
+        ),
+        row(
+            "Family.leadNominations",
+            "query($id: ID!) { node(id: $id) { ... on Family { leadNominations(first: 5) { edges { node { status declineReason practitioner { name } } } } } } }",
+            family.clone(),
+            Plain,
+            read_plan,
+        ),
+        row(
+            "Family.meetings",
+            "query($id: ID!) { node(id: $id) { ... on Family { meetings(first: 5) { edges { node { kind heldOn views { words } } } } } } }",
+            family.clone(),
+            Plain,
+            read_plan,
+        ),
+        Row {
+            label: "Query.node (a LeadNomination)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on LeadNomination { status declineReason familyReference } } }",
+                json!({ "id": ids.declined_nomination }),
+                Plain,
+                nominations,
+            )
+        },
+        Row {
+            label: "Query.node (a Meeting)".to_owned(),
+            ..row(
+                "Query.node",
+                "query($id: ID!) { node(id: $id) { id ... on Meeting { kind views { words } } } }",
+                json!({ "id": ids.meeting }),
+                Plain,
+                read_plan,
+            )
+        },
+        row(
+            "Query.myLeadNominations",
+            "{ myLeadNominations(first: 5, includeAnswered: true) { edges { node { id status } } } }",
+            json!({}),
+            Plain,
+            // Practitioners who work with families (their own nominations only).
+            [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK],
+        ),
+        row(
+            "Query.leadNominationsToFollowUp",
+            "{ leadNominationsToFollowUp(first: 5) { edges { node { id declineReason } } } }",
+            json!({}),
+            Plain,
+            manager_only,
         ),
         row(
             "Family.plans",
@@ -966,6 +1059,58 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Invalid,
             hub_only,
         ),
+        // Issue 6: the lead professional, meetings.
+        row(
+            "Mutation.nominateLeadProfessional",
+            // A family ID where a practitioner's is expected.
+            "mutation($id: ID!) { nominateLeadProfessional(input: { family: $id, practitioner: $id }) { nomination { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            family_adults,
+        ),
+        row(
+            "Mutation.acceptLeadNomination",
+            // Sam declined it already.
+            "mutation($n: ID!) { acceptLeadNomination(input: { nomination: $n }) { nomination { id } userErrors { field code } } }",
+            json!({ "n": ids.declined_nomination }),
+            Invalid,
+            nominee_only,
+        ),
+        row(
+            "Mutation.declineLeadNomination",
+            "mutation($n: ID!) { declineLeadNomination(input: { nomination: $n, reason: \" \" }) { nomination { id } userErrors { field code } } }",
+            json!({ "n": ids.declined_nomination }),
+            Invalid,
+            nominee_only,
+        ),
+        row(
+            "Mutation.followUpLeadNomination",
+            "mutation($n: ID!) { followUpLeadNomination(input: { nomination: $n, note: \" \" }) { nomination { id } userErrors { field code } } }",
+            json!({ "n": ids.declined_nomination }),
+            Invalid,
+            manager_only,
+        ),
+        row(
+            "Mutation.scheduleMeeting",
+            "mutation($id: ID!) { scheduleMeeting(input: { family: $id, kind: REVIEW, heldOn: \"2000-01-01\" }) { meeting { id } userErrors { field code } } }",
+            family.clone(),
+            Invalid,
+            contribute,
+        ),
+        row(
+            "Mutation.recordMeeting",
+            "mutation($m: ID!) { recordMeeting(input: { meeting: $m, summary: \" \" }) { meeting { id } userErrors { field code } } }",
+            json!({ "m": ids.meeting }),
+            Invalid,
+            contribute,
+        ),
+        row(
+            "Mutation.giveMeetingView",
+            "mutation($m: ID!) { giveMeetingView(input: { meeting: $m, words: \" \" }) { view { id } userErrors { field code } } }",
+            json!({ "m": ids.meeting }),
+            Invalid,
+            family_members,
+        ),
         row(
             "Mutation.giveConsent",
             "mutation($id: ID!) { giveConsent(input: { family: $id, scope: NAMED_ORGANISATIONS, organisations: [] }) { consent { id } userErrors { field code } } }",
@@ -1143,6 +1288,8 @@ mod completeness {
             plan: id(),
             outcome: id(),
             action: id(),
+            meeting: id(),
+            declined_nomination: id(),
         }
     }
 

@@ -167,15 +167,6 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     team::add(db, morgans, priya.id, hub, now).await?;
     team::add(db, morgans, sam.id, hub, now).await?;
     consent::assess_competence(db, jordan.id, true, teacher, now).await?;
-    families::change_need_level(
-        db,
-        morgans,
-        2,
-        "Assessment shows needs can be met with early help; school and family agree.",
-        hub,
-        now,
-    )
-    .await?;
 
     morgans_plan(
         db,
@@ -189,6 +180,17 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         },
         hub,
         teacher,
+        now,
+    )
+    .await?;
+    // Rule 7: the step down to early help comes once the assessment is open and the lead
+    // professional has accepted (both in the plan above).
+    families::change_need_level(
+        db,
+        morgans,
+        2,
+        "Assessment shows needs can be met with early help; school and family agree.",
+        hub,
         now,
     )
     .await?;

@@ -208,6 +208,7 @@ pub async fn change_need_level(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    super::need_level::check_step_down(db, family_id, family.need_level, to_level).await?;
     // Compare-and-set on the level read above, so two simultaneous decisions cannot both
     // record a step from the same level.
     let updated = family::Entity::update_many()

@@ -255,15 +255,16 @@ async fn check_subject(
     Ok(())
 }
 
-/// Whether `meeting_id` is one of the family's meetings. Meetings are recorded from issue 6
-/// on, in a table this branch does not have: until it is merged any id is accepted, and this
-/// becomes one lookup (`meeting::Entity::find_by_id(..)` and a family check).
+/// Whether `meeting_id` is one of the family's meetings.
 async fn meeting_of_family(
-    _db: &impl ConnectionTrait,
-    _family_id: Uuid,
-    _meeting_id: Uuid,
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    meeting_id: Uuid,
 ) -> AppResult<bool> {
-    Ok(true)
+    Ok(entities::meeting::Entity::find_by_id(meeting_id)
+        .one(db)
+        .await?
+        .is_some_and(|m| m.family_id == family_id))
 }
 
 fn not_found() -> UserError {

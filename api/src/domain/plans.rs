@@ -176,6 +176,7 @@ pub async fn record_change(
         now,
     )
     .await?;
+    super::notify::plan_changed(db, plan, &change, now).await?;
     Ok(change)
 }
 

@@ -250,6 +250,28 @@ impl Family {
         Ok(super::feedback::family_views(ctx, self.0.id, first, after).await?)
     }
 
+    /// The family's lead professional nominations and their answers, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn lead_nominations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, super::lead::LeadNomination>> {
+        Ok(super::lead::of_family(ctx, self.0.id, first, after).await?)
+    }
+
+    /// Team Around the Family meetings and reviews, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, super::meeting::Meeting>> {
+        Ok(super::meeting::of_family(ctx, self.0.id, first, after).await?)
+    }
+
     /// Every step up or down the need levels, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn need_level_history(

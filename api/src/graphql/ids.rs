@@ -22,10 +22,12 @@ pub enum Kind {
     Feedback,
     YoungPersonView,
     FollowUp,
+    LeadNomination,
+    MeetingView,
 }
 
 impl Kind {
-    const ALL: [Kind; 14] = [
+    const ALL: [Kind; 16] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -40,6 +42,8 @@ impl Kind {
         Kind::Feedback,
         Kind::YoungPersonView,
         Kind::FollowUp,
+        Kind::LeadNomination,
+        Kind::MeetingView,
     ];
 
     fn name(self) -> &'static str {
@@ -58,6 +62,8 @@ impl Kind {
             Kind::Feedback => "Feedback",
             Kind::YoungPersonView => "YoungPersonView",
             Kind::FollowUp => "FollowUp",
+            Kind::LeadNomination => "LeadNomination",
+            Kind::MeetingView => "MeetingView",
         }
     }
 }

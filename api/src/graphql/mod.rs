@@ -5,7 +5,9 @@ mod consent;
 mod family;
 mod feedback;
 pub mod ids;
+mod lead;
 mod loaders;
+mod meeting;
 mod mutation;
 mod node;
 mod organisation;
@@ -15,6 +17,7 @@ mod plan;
 pub(crate) mod query;
 pub mod report;
 pub mod scalars;
+mod subscription;
 mod viewer;
 
 use crate::auth::Viewer;
@@ -24,7 +27,7 @@ use crate::domain::audit;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Access, Action, FamilyFacts};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -33,7 +36,7 @@ use uuid::Uuid;
 pub use loaders::Loaders;
 pub use query::SessionExpiry;
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// Deepest nesting of fields a query may have.
 pub const MAX_DEPTH: usize = 12;
@@ -46,6 +49,8 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub clock: Clock,
+    /// This process's live plan events, for subscriptions.
+    pub hub: crate::domain::notify::Hub,
 }
 
 pub fn build_schema(services: Option<Services>) -> AppSchema {
@@ -53,7 +58,7 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

@@ -3,6 +3,8 @@ use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::feedback::{Feedback, FollowUp, YoungPersonView};
 use super::ids::{self, Kind};
+use super::lead::LeadNomination;
+use super::meeting::Meeting;
 use super::organisation::{Organisation, Practitioner};
 use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
@@ -29,6 +31,8 @@ pub enum Node {
     Feedback(Feedback),
     YoungPersonView(YoungPersonView),
     FollowUp(FollowUp),
+    LeadNomination(LeadNomination),
+    Meeting(Meeting),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -72,6 +76,12 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             }
             None => None,
         },
+        Kind::LeadNomination => LeadNomination::load(ctx, uuid)
+            .await?
+            .map(Node::LeadNomination),
+        Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
+        // Views are reached through their meeting.
+        Kind::MeetingView => None,
         Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
             .one(db)
             .await?
@@ -94,7 +104,5 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         Kind::FollowUp => super::feedback::load_follow_up(ctx, uuid)
             .await?
             .map(Node::FollowUp),
-        // Meetings become nodes with their GraphQL type (issue 6).
-        Kind::Meeting => None,
     })
 }

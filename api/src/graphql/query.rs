@@ -25,6 +25,7 @@ pub struct Query(
     super::plan::PlanQuery,
     super::feedback::VoiceQuery,
     super::report::ReportQuery,
+    super::lead::LeadQuery,
 );
 
 #[derive(Default)]

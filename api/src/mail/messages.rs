@@ -35,6 +35,67 @@ pub fn safeguarding_review_needed(link: &str) -> Email {
     }
 }
 
+/// One email shape for the notifications below: a line saying what needs attention, then
+/// the link. Nothing about who or which family.
+fn attention(subject: &str, line: &str, link: &str) -> Email {
+    Email {
+        subject: subject.to_owned(),
+        body: format!(
+            "Hello,\r\n\
+             \r\n\
+             {line}\r\n\
+             Please open Family Plan to see it:\r\n\
+             \r\n\
+             {link}\r\n"
+        ),
+    }
+}
+
+/// To a practitioner: a family has asked them to be its lead professional.
+pub fn lead_nomination_received(link: &str) -> Email {
+    attention(
+        "You have been asked to be a lead professional",
+        "A family has asked you to be their lead professional and is waiting for your answer.",
+        link,
+    )
+}
+
+/// To the family adults: the practitioner they nominated has answered.
+pub fn lead_nomination_answered(link: &str) -> Email {
+    attention(
+        "Your lead professional nomination has an answer",
+        "The practitioner you asked to be your lead professional has answered.",
+        link,
+    )
+}
+
+/// To locality managers: a nomination was not answered in time.
+pub fn lead_nomination_overdue(link: &str) -> Email {
+    attention(
+        "A lead professional nomination needs your attention",
+        "A family's lead professional nomination has not been answered in time.",
+        link,
+    )
+}
+
+/// To the family adults: a practitioner changed their plan (at most one an hour).
+pub fn plan_changed_by_practitioner(link: &str) -> Email {
+    attention(
+        "Your family plan has changed",
+        "Someone working with your family has made changes to your plan.",
+        link,
+    )
+}
+
+/// To the lead professional: the family changed their plan (at most one an hour).
+pub fn plan_changed_by_family(link: &str) -> Email {
+    attention(
+        "A family you lead has changed their plan",
+        "A family you are lead professional for has made changes to their plan.",
+        link,
+    )
+}
+
 /// To a lead professional: a young person they work with has sent a view to read.
 pub fn young_person_view_to_read(link: &str) -> Email {
     Email {

@@ -29,6 +29,17 @@ pub async fn enqueue(
     email: &Email,
     now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
+    enqueue_at(txn, to, email, now, now).await
+}
+
+/// Queues `email` for `to`, to be delivered from `deliver_at` (a digest held back).
+pub async fn enqueue_at(
+    txn: &impl ConnectionTrait,
+    to: &str,
+    email: &Email,
+    now: DateTime<Utc>,
+    deliver_at: DateTime<Utc>,
+) -> AppResult<Uuid> {
     let id = Uuid::now_v7();
     outbox_message::ActiveModel {
         id: Set(id),
@@ -37,7 +48,7 @@ pub async fn enqueue(
         body: Set(email.body.clone()),
         created_at: Set(now),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(deliver_at),
         claimed_by: Set(None),
         claimed_until: Set(None),
         sent_at: Set(None),

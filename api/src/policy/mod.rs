@@ -106,6 +106,26 @@ pub enum Action {
     ReadQuestionnaires,
     /// Evaluation reports over an area and a period: figures only, no names.
     ReadEvaluationReports,
+    /// Nominate the family's lead professional (a family adult).
+    NominateLead { family_id: Uuid },
+    /// Read the family's lead professional nominations, declines and their reasons.
+    ReadLeadNominations { family_id: Uuid },
+    /// Accept or decline a nomination. `is_nominee`: the viewer is the one nominated; to
+    /// accept, the family's consent must cover their organisation.
+    AnswerLeadNomination {
+        family_id: Uuid,
+        is_nominee: bool,
+        accepting: bool,
+    },
+    /// See the nominations one has been sent.
+    ReadOwnNominations,
+    /// A locality manager's follow-up: see declines and missed deadlines, challenge a
+    /// decline, or ask another practitioner.
+    FollowUpLeadNominations,
+    /// Schedule and record Team Around the Family meetings and reviews.
+    RecordMeeting { family_id: Uuid },
+    /// Give one's own views for a meeting, beforehand (a family member).
+    GiveMeetingView { family_id: Uuid },
 }
 
 impl Action {
@@ -140,9 +160,17 @@ impl Action {
             | ReadVoice { family_id }
             | GiveFeedback { family_id }
             | ShareView { family_id }
-            | AnswerFollowUp { family_id, .. } => Some(family_id),
+            | AnswerFollowUp { family_id, .. }
+            | NominateLead { family_id }
+            | ReadLeadNominations { family_id }
+            | AnswerLeadNomination { family_id, .. }
+            | RecordMeeting { family_id }
+            | GiveMeetingView { family_id } => Some(family_id),
+            InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload
+            | ReadOwnNominations
+            | FollowUpLeadNominations
             | ListFamilies
             | CreateFamily
             | ManageOrganisations
@@ -150,7 +178,6 @@ impl Action {
             | ReadDirectory
             | ReadPractitionerEmail { .. }
             | ReviewSafeguardingOverrides
-            | InvitePerson { .. }
             | ManageOwnSignIn => None,
         }
     }
@@ -169,6 +196,7 @@ impl Action {
             ReadPlan { .. } => Some("plan"),
             ReadAssessment { .. } | ReadAgencySections { .. } => Some("assessment"),
             ReadVoice { .. } => Some("feedback and views"),
+            ReadLeadNominations { .. } => Some("lead professional nominations"),
             _ => None,
         }
     }
@@ -212,6 +240,13 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
                 AnswerFollowUp { for_viewer, .. } => own && for_viewer,
                 ReadOwnFollowUps | ReadQuestionnaires => true,
                 ReadEvaluationReports => false,
+                // The family chooses its lead professional (the adults).
+                NominateLead { .. } => own && adult,
+                ReadLeadNominations { .. } | GiveMeetingView { .. } => own,
+                AnswerLeadNomination { .. }
+                | ReadOwnNominations
+                | FollowUpLeadNominations
+                | RecordMeeting { .. } => false,
                 ReadDirectory | ManageOwnSignIn => true,
                 InvitePerson { .. }
                 | AddFamilyMember { .. }
@@ -249,15 +284,63 @@ pub fn authorize(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppRes
             };
             match action {
                 ReadDirectory | ReadPractitionerEmail { .. } | ManageOwnSignIn => granted(true),
-                // The lead professional will also invite their family's members (later issue).
-                InvitePerson { .. } => granted(hub || p.has_role(Role::Admin)),
+                // The lead professional also invites their family's members.
+                InvitePerson { family_id } => {
+                    if hub || p.has_role(Role::Admin) {
+                        Ok(Access::Granted)
+                    } else if family_id.is_some() && facts.lead_professional {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
                 ManageOrganisations | ManagePractitioners => granted(p.has_role(Role::Admin)),
                 ReviewSafeguardingOverrides => granted(manager),
                 ReadFullAccessLog { .. } => granted(manager),
                 ReadAccessLog { .. } => granted(manager),
                 // The front door: the hub screens, opens records and assigns the first team.
                 ListFamilies | CreateFamily => granted(hub),
-                ChangeNeedLevel { .. } | ReadMemberEmail { .. } | ManageTeam { .. } => granted(hub),
+                ReadMemberEmail { .. } => granted(hub),
+                // The lead professional co-ordinates: the team and the need level.
+                ChangeNeedLevel { .. } | ManageTeam { .. } => {
+                    if hub {
+                        Ok(Access::Granted)
+                    } else if facts.lead_professional {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
+                NominateLead { .. } | GiveMeetingView { .. } => granted(false),
+                // The family and the locality manager read declines; so does the team.
+                ReadLeadNominations { .. } => {
+                    if manager {
+                        Ok(Access::Granted)
+                    } else {
+                        consent_gate(facts)
+                    }
+                }
+                // Only the nominee answers; anyone may say no, but taking the lead needs
+                // the family's consent for their organisation.
+                AnswerLeadNomination {
+                    is_nominee,
+                    accepting,
+                    ..
+                } => match (is_nominee, accepting) {
+                    (false, _) => granted(false),
+                    (true, false) => granted(true),
+                    (true, true) if facts.consent_covers_organisation => granted(true),
+                    (true, true) => Err(AppError::ConsentRequired),
+                },
+                ReadOwnNominations => granted(frontline),
+                FollowUpLeadNominations => granted(manager),
+                RecordMeeting { .. } => {
+                    if frontline {
+                        consent_gate(facts)
+                    } else {
+                        granted(false)
+                    }
+                }
                 ManageOwnConsent { .. } => granted(false),
                 RaiseSafeguardingConcern { .. } => granted(frontline),
                 LeaveTeam { .. } => granted(facts.on_team),
@@ -375,6 +458,17 @@ pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
                 && (!item.private || item.by_member == Some(member_id))
         }
         VoiceScope::Nothing => false,
+    }
+}
+
+/// Whether `viewer`, already allowed to read the family's meetings, reads a view that
+/// `author` gave. DESIGN rule 5: a young person's private view is for the team (and
+/// themselves), not for other family members.
+pub fn may_see_meeting_view(viewer: &Viewer, author: Uuid, private: bool) -> bool {
+    match viewer {
+        Viewer::FamilyMember(m) => !private || m.member_id == author,
+        Viewer::Practitioner(_) => true,
+        Viewer::Anonymous => false,
     }
 }
 
@@ -668,5 +762,185 @@ mod tests {
         assert_eq!(read.read_of(), Some("team"));
         assert_eq!(Action::ManageTeam { family_id: FAMILY }.read_of(), None);
         assert_eq!(Action::ListFamilies.family_id(), None);
+    }
+
+    fn lead(on_team: bool, consent: bool) -> FamilyFacts {
+        FamilyFacts {
+            lead_professional: true,
+            ..facts(on_team, consent, None)
+        }
+    }
+
+    #[test]
+    fn the_lead_professional_co_ordinates_with_consent() {
+        let worker = practitioner(&[Role::Practitioner]);
+        for action in [
+            Action::ChangeNeedLevel { family_id: FAMILY },
+            Action::ManageTeam { family_id: FAMILY },
+            Action::InvitePerson {
+                family_id: Some(FAMILY),
+            },
+        ] {
+            assert_eq!(
+                code(authorize(&worker, action, &lead(true, true))),
+                "ok",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(authorize(&worker, action, &lead(true, false))),
+                "CONSENT_REQUIRED",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(authorize(&worker, action, &facts(true, true, None))),
+                "FORBIDDEN",
+                "{action:?}: not the lead"
+            );
+        }
+        // Inviting someone who is not of a family stays with the hub and administrators.
+        let invite = Action::InvitePerson { family_id: None };
+        assert_eq!(
+            code(authorize(&worker, invite, &lead(true, true))),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn the_family_adults_nominate_and_only_the_nominee_answers() {
+        let nominate = Action::NominateLead { family_id: FAMILY };
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(code(authorize(&parent, nominate, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(&young, nominate, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        let hub = practitioner(&[Role::HubWorker]);
+        assert_eq!(
+            code(authorize(&hub, nominate, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+
+        let worker = practitioner(&[Role::Practitioner]);
+        let answer = |is_nominee, accepting| Action::AnswerLeadNomination {
+            family_id: FAMILY,
+            is_nominee,
+            accepting,
+        };
+        // Saying no needs nothing; taking the lead needs consent for one's organisation.
+        assert_eq!(
+            code(authorize(&worker, answer(true, false), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(true, true),
+                &facts(false, true, None)
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(true, true),
+                &facts(true, false, None)
+            )),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(authorize(
+                &worker,
+                answer(false, false),
+                &facts(true, true, None)
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&parent, answer(true, true), &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn managers_read_declines_and_follow_them_up() {
+        let manager = practitioner(&[Role::LocalityManager]);
+        let read = Action::ReadLeadNominations { family_id: FAMILY };
+        assert_eq!(code(authorize(&manager, read, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(
+                &manager,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "ok"
+        );
+        let worker = practitioner(&[Role::Practitioner]);
+        assert_eq!(
+            code(authorize(
+                &worker,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(authorize(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        assert_eq!(
+            code(authorize(&stranger, read, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn a_young_persons_private_view_is_for_the_team_and_themselves() {
+        let author = OTHER; // `member()` viewers have member id OTHER.
+        let young = member(FAMILY, MemberRelation::Child);
+        let parent = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: FAMILY,
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+        });
+        let worker = practitioner(&[Role::Practitioner]);
+        assert!(may_see_meeting_view(&young, author, true));
+        assert!(may_see_meeting_view(&worker, author, true));
+        assert!(!may_see_meeting_view(&parent, author, true));
+        assert!(may_see_meeting_view(&parent, author, false));
+        assert!(!may_see_meeting_view(&Viewer::Anonymous, author, false));
+    }
+
+    #[test]
+    fn meetings_are_recorded_by_the_team_and_views_given_by_the_family() {
+        let record = Action::RecordMeeting { family_id: FAMILY };
+        let view = Action::GiveMeetingView { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(
+            code(authorize(&worker, record, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(authorize(&worker, record, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(authorize(&young, record, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(code(authorize(&young, view, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(authorize(&worker, view, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        let manager = practitioner(&[Role::LocalityManager]);
+        assert_eq!(
+            code(authorize(&manager, record, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
     }
 }

@@ -6,6 +6,8 @@ mod consent;
 mod directory;
 mod family;
 mod feedback;
+mod lead;
+mod meeting;
 mod plan;
 mod safeguarding;
 mod team;
@@ -15,6 +17,7 @@ use super::services;
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::audit::Actor;
+use crate::domain::notify::ChangeScope;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use crate::policy::Access;
 use async_graphql::{Context, ID, MergedObject};
@@ -32,6 +35,8 @@ pub struct Mutation(
     plan::PlanMutation,
     auth::AuthMutation,
     feedback::FeedbackMutation,
+    lead::LeadMutation,
+    meeting::MeetingMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
@@ -45,15 +50,19 @@ pub(super) fn split<T>(result: AppResult<T>) -> AppResult<(Option<T>, Vec<UserEr
 }
 
 /// Runs `change` in one write transaction: committed when it succeeds, rolled back when it
-/// fails (user errors included), so a refused change leaves nothing behind.
+/// fails (user errors included), so a refused change leaves nothing behind. Live events of
+/// the change are published once it has committed (`domain::notify`).
 pub(super) async fn write<T>(
     ctx: &Context<'_>,
     change: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<(Option<T>, Vec<UserError>)> {
-    let txn = begin_write(&services(ctx)?.db).await?;
-    match change(&txn).await {
+    let s = services(ctx)?;
+    let scope = ChangeScope::new(&s.settings.public_url);
+    let txn = begin_write(&s.db).await?;
+    match scope.run(change(&txn)).await {
         Ok(value) => {
             txn.commit().await?;
+            scope.committed(&s.hub);
             Ok((Some(value), vec![]))
         }
         Err(error) => {

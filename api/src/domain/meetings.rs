@@ -1,0 +1,307 @@
+//! Team Around the Family meetings and reviews: scheduled by the team, the family's views
+//! given beforehand in their own words, then recorded (who came, summary, decisions, the
+//! next review date). A young person may keep their view private (DESIGN rule 5): who reads
+//! it is decided by `policy::may_see_meeting_view`.
+use super::audit::Actor;
+use super::{plans, text};
+use crate::error::{AppError, AppResult, UserError, UserErrorCode};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::family_member::{self, MemberRelation};
+use entities::meeting::{self, MeetingKind};
+use entities::{meeting_attendee, meeting_view, practitioner};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+/// How far back a meeting held earlier may still be added.
+const MAX_DAYS_BACK: i64 = 366;
+
+pub async fn find(db: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<meeting::Model> {
+    meeting::Entity::find_by_id(meeting_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["meeting"],
+                UserErrorCode::NotFound,
+                "We could not find that meeting.",
+            )
+        })
+}
+
+/// Records a step on the family's current plan (history, audit, live event, digests).
+async fn change(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    actor: Actor,
+    what: &str,
+    now: DateTime<Utc>,
+) -> AppResult<entities::plan::Model> {
+    let plan = plans::advance_unconditionally(db, plan_id, now).await?;
+    plans::record_change(db, &plan, actor, plans::Subject::PLAN, what, None, now).await?;
+    Ok(plan)
+}
+
+fn kind_label(kind: MeetingKind) -> &'static str {
+    match kind {
+        MeetingKind::TeamAroundTheFamily => "a Team Around the Family meeting",
+        MeetingKind::Review => "a review meeting",
+    }
+}
+
+/// A practitioner on the team schedules a meeting of the family's current plan.
+pub async fn schedule(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    kind: MeetingKind,
+    held_on: NaiveDate,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<meeting::Model> {
+    let by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
+    if held_on < now.date_naive() - chrono::Duration::days(MAX_DAYS_BACK) {
+        return Err(AppError::invalid(
+            &["heldOn"],
+            UserErrorCode::OutOfRange,
+            "Meetings can be added for dates up to a year ago.",
+        ));
+    }
+    let plan = plans::current(db, family_id).await?.ok_or_else(|| {
+        AppError::invalid(
+            &["family"],
+            UserErrorCode::NotAllowedNow,
+            "The family needs a plan before the team can meet about it.",
+        )
+    })?;
+    let meeting = meeting::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id),
+        plan_id: Set(plan.id),
+        kind: Set(kind),
+        held_on: Set(held_on),
+        scheduled_by_practitioner_id: Set(by),
+        created_at: Set(now),
+        summary: Set(None),
+        decisions: Set(None),
+        next_review_date: Set(None),
+        recorded_by_practitioner_id: Set(None),
+        recorded_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    let what = format!(
+        "scheduled {} for {}",
+        kind_label(kind),
+        held_on.format("%-d %B %Y")
+    );
+    change(db, plan.id, actor, &what, now).await?;
+    Ok(meeting)
+}
+
+/// Who gives a view: the family member themselves.
+pub struct Viewpoint<'a> {
+    pub meeting_id: Uuid,
+    pub member_id: Uuid,
+    pub relation: MemberRelation,
+    pub words: &'a str,
+    /// Only a young person may keep their view from the rest of the family.
+    pub private: bool,
+}
+
+/// A family member gives (or rewrites) their views before the meeting.
+pub async fn give_view(
+    db: &impl ConnectionTrait,
+    view: Viewpoint<'_>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<meeting_view::Model> {
+    let mut errors = vec![];
+    let words = text::required("words", "your views", view.words, 4000, &mut errors);
+    if view.private && view.relation != MemberRelation::Child {
+        errors.push(UserError::new(
+            &["private"],
+            UserErrorCode::Invalid,
+            "Views are private only for young people; the whole family reads an adult's views.",
+        ));
+    }
+    let meeting = find(db, view.meeting_id).await?;
+    if meeting.recorded_at.is_some() {
+        return Err(AppError::invalid(
+            &["meeting"],
+            UserErrorCode::NotAllowedNow,
+            "This meeting has already taken place, so views can no longer be added.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let existing = meeting_view::Entity::find()
+        .filter(meeting_view::Column::MeetingId.eq(meeting.id))
+        .filter(meeting_view::Column::MemberId.eq(view.member_id))
+        .one(db)
+        .await?;
+    let saved = match existing {
+        Some(found) => {
+            let mut active: meeting_view::ActiveModel = found.into();
+            active.words = Set(words);
+            active.private = Set(view.private);
+            active.given_at = Set(now);
+            active.update(db).await?
+        }
+        None => {
+            meeting_view::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                meeting_id: Set(meeting.id),
+                family_id: Set(meeting.family_id),
+                member_id: Set(view.member_id),
+                words: Set(words),
+                private: Set(view.private),
+                given_at: Set(now),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    change(
+        db,
+        meeting.plan_id,
+        actor,
+        "gave their views for a meeting",
+        now,
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// What happened at a meeting.
+pub struct Record<'a> {
+    pub meeting_id: Uuid,
+    pub members: &'a [Uuid],
+    pub practitioners: &'a [Uuid],
+    pub summary: &'a str,
+    pub decisions: &'a str,
+    /// Also becomes the plan's review date.
+    pub next_review_date: Option<NaiveDate>,
+}
+
+/// Records a meeting once it was held.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    record: Record<'_>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> AppResult<meeting::Model> {
+    let by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
+    let mut errors = vec![];
+    let summary = text::required("summary", "a summary", record.summary, 8000, &mut errors);
+    let decisions = record.decisions.trim().to_owned();
+    if decisions.chars().count() > 8000 {
+        errors.push(UserError::new(
+            &["decisions"],
+            UserErrorCode::TooLong,
+            "Please keep the decisions to 8000 characters or fewer.",
+        ));
+    }
+    let meeting = find(db, record.meeting_id).await?;
+    if meeting.recorded_at.is_some() {
+        return Err(AppError::invalid(
+            &["meeting"],
+            UserErrorCode::NotAllowedNow,
+            "This meeting has already been recorded.",
+        ));
+    }
+    if record
+        .next_review_date
+        .is_some_and(|d| d <= meeting.held_on)
+    {
+        errors.push(UserError::new(
+            &["nextReviewDate"],
+            UserErrorCode::OutOfRange,
+            "The next review must come after the meeting.",
+        ));
+    }
+    check_attendees(db, &meeting, &record, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let rows = record
+        .members
+        .iter()
+        .map(|m| (Some(*m), None))
+        .chain(record.practitioners.iter().map(|p| (None, Some(*p))))
+        .map(|(member, practitioner)| meeting_attendee::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            meeting_id: Set(meeting.id),
+            member_id: Set(member),
+            practitioner_id: Set(practitioner),
+        });
+    for row in rows {
+        row.insert(db).await?;
+    }
+    let plan_id = meeting.plan_id;
+    let kind = meeting.kind;
+    let mut active: meeting::ActiveModel = meeting.into();
+    active.summary = Set(Some(summary));
+    active.decisions = Set(Some(decisions).filter(|d| !d.is_empty()));
+    active.next_review_date = Set(record.next_review_date);
+    active.recorded_by_practitioner_id = Set(Some(by));
+    active.recorded_at = Set(Some(now));
+    let meeting = active.update(db).await?;
+    let plan = change(
+        db,
+        plan_id,
+        actor,
+        &format!("recorded {}", kind_label(kind)),
+        now,
+    )
+    .await?;
+    if let Some(date) = record.next_review_date {
+        plans::set_review_date(db, plan.id, plan.version, date, actor, now).await?;
+    }
+    Ok(meeting)
+}
+
+/// Everyone listed came from the family, or is a practitioner.
+async fn check_attendees(
+    db: &impl ConnectionTrait,
+    meeting: &meeting::Model,
+    record: &Record<'_>,
+    errors: &mut Vec<UserError>,
+) -> AppResult<()> {
+    let members = family_member::Entity::find()
+        .filter(family_member::Column::Id.is_in(record.members.to_vec()))
+        .filter(family_member::Column::FamilyId.eq(meeting.family_id))
+        .all(db)
+        .await?;
+    if members.len() != dedup_len(record.members) {
+        errors.push(UserError::new(
+            &["attendingMembers"],
+            UserErrorCode::NotFound,
+            "Please list only members of this family, each once.",
+        ));
+    }
+    let practitioners = practitioner::Entity::find()
+        .filter(practitioner::Column::Id.is_in(record.practitioners.to_vec()))
+        .all(db)
+        .await?;
+    if practitioners.len() != dedup_len(record.practitioners) {
+        errors.push(UserError::new(
+            &["attendingPractitioners"],
+            UserErrorCode::NotFound,
+            "Please list each practitioner who came once.",
+        ));
+    }
+    if dedup_len(record.members) != record.members.len()
+        || dedup_len(record.practitioners) != record.practitioners.len()
+    {
+        errors.push(UserError::new(
+            &["attendingMembers"],
+            UserErrorCode::Invalid,
+            "Please list each person who came once.",
+        ));
+    }
+    Ok(())
+}
+
+fn dedup_len(ids: &[Uuid]) -> usize {
+    ids.iter().collect::<std::collections::BTreeSet<_>>().len()
+}

@@ -1,0 +1,184 @@
+//! Meetings: the team schedules and records them; family members give their views first.
+use super::super::meeting::{Meeting, MeetingKind, MeetingView};
+use super::super::scalars::Date;
+use super::super::{authorize, services, viewer};
+use super::{actor, input_id, input_ids, split, write};
+use crate::auth::Viewer;
+use crate::domain::meetings;
+use crate::error::{AppError, GqlResult, UserError};
+use crate::graphql::ids::{self, Kind};
+use crate::policy::Action;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+#[derive(Default)]
+pub struct MeetingMutation;
+
+#[derive(InputObject)]
+pub struct ScheduleMeetingInput {
+    pub family: ID,
+    pub kind: MeetingKind,
+    pub held_on: Date,
+}
+
+#[derive(InputObject)]
+pub struct GiveMeetingViewInput {
+    pub meeting: ID,
+    /// Your views, in your own words. Giving them again replaces them.
+    pub words: String,
+    /// For young people: keep your views from the rest of the family (the team still
+    /// reads them).
+    #[graphql(default)]
+    pub private: bool,
+}
+
+#[derive(InputObject)]
+pub struct RecordMeetingInput {
+    pub meeting: ID,
+    #[graphql(default)]
+    pub attending_members: Vec<ID>,
+    #[graphql(default)]
+    pub attending_practitioners: Vec<ID>,
+    pub summary: String,
+    #[graphql(default)]
+    pub decisions: String,
+    /// When the plan will next be reviewed; it becomes the plan's review date.
+    pub next_review_date: Option<Date>,
+}
+
+#[derive(SimpleObject)]
+pub struct MeetingPayload {
+    pub meeting: Option<Meeting>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct GiveMeetingViewPayload {
+    pub view: Option<MeetingView>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// The family of the meeting an input names.
+async fn family_of(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> crate::error::AppResult<entities::meeting::Model> {
+    let id = input_id(id, Kind::Meeting, "meeting")?;
+    meetings::find(&services(ctx)?.db, id).await
+}
+
+#[Object]
+impl MeetingMutation {
+    /// Schedules a Team Around the Family meeting or a review. Practitioners on the team.
+    async fn schedule_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleMeetingInput,
+    ) -> GqlResult<MeetingPayload> {
+        let family_id = ids::decode(&input.family, Kind::Family)?;
+        let access = authorize(ctx, Action::RecordMeeting { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
+        let now = services(ctx)?.clock.now();
+        let (meeting, user_errors) = write(ctx, async |txn| {
+            meetings::schedule(
+                txn,
+                family_id,
+                input.kind.into(),
+                input.held_on.0,
+                actor,
+                now,
+            )
+            .await
+        })
+        .await?;
+        Ok(MeetingPayload {
+            meeting: meeting.map(Meeting),
+            user_errors,
+        })
+    }
+
+    /// A family member gives their views before a meeting.
+    async fn give_meeting_view(
+        &self,
+        ctx: &Context<'_>,
+        input: GiveMeetingViewInput,
+    ) -> GqlResult<GiveMeetingViewPayload> {
+        let meeting = match split(family_of(ctx, &input.meeting).await)? {
+            (Some(m), _) => m,
+            (None, user_errors) => {
+                return Ok(GiveMeetingViewPayload {
+                    view: None,
+                    user_errors,
+                });
+            }
+        };
+        let family_id = meeting.family_id;
+        let access = authorize(ctx, Action::GiveMeetingView { family_id }).await?;
+        let Viewer::FamilyMember(me) = viewer(ctx)? else {
+            return Err(AppError::Forbidden.into());
+        };
+        let actor = actor(viewer(ctx)?, access)?;
+        let now = services(ctx)?.clock.now();
+        let view = meetings::Viewpoint {
+            meeting_id: meeting.id,
+            member_id: me.member_id,
+            relation: me.relation,
+            words: &input.words,
+            private: input.private,
+        };
+        let (view, user_errors) = write(ctx, async |txn| {
+            meetings::give_view(txn, view, actor, now).await
+        })
+        .await?;
+        Ok(GiveMeetingViewPayload {
+            view: view.map(MeetingView),
+            user_errors,
+        })
+    }
+
+    /// Records a meeting once held: who came, a summary, decisions, the next review date.
+    async fn record_meeting(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordMeetingInput,
+    ) -> GqlResult<MeetingPayload> {
+        let meeting = match split(family_of(ctx, &input.meeting).await)? {
+            (Some(m), _) => m,
+            (None, user_errors) => {
+                return Ok(MeetingPayload {
+                    meeting: None,
+                    user_errors,
+                });
+            }
+        };
+        let family_id = meeting.family_id;
+        let access = authorize(ctx, Action::RecordMeeting { family_id }).await?;
+        let actor = actor(viewer(ctx)?, access)?;
+        let now = services(ctx)?.clock.now();
+        let (recorded, user_errors) = write(ctx, async |txn| {
+            let members = input_ids(
+                &input.attending_members,
+                Kind::FamilyMember,
+                "attendingMembers",
+            )?;
+            let practitioners = input_ids(
+                &input.attending_practitioners,
+                Kind::Practitioner,
+                "attendingPractitioners",
+            )?;
+            let record = meetings::Record {
+                meeting_id: meeting.id,
+                members: &members,
+                practitioners: &practitioners,
+                summary: &input.summary,
+                decisions: &input.decisions,
+                next_review_date: input.next_review_date.map(|d| d.0),
+            };
+            meetings::record(txn, record, actor, now).await
+        })
+        .await?;
+        Ok(MeetingPayload {
+            meeting: recorded.map(Meeting),
+            user_errors,
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! Live updates: `planChanged(plan)` tells a signed-in app that a plan moved on, so it can
+//! refetch it. Authorised like a read of the plan when subscribing, and again before each
+//! event is sent: a consent withdrawn (or a session ended) mid-stream ends the stream.
+use super::ids::{self, Kind};
+use super::{Services, services, viewer};
+use crate::auth::Viewer;
+use crate::domain::audit::{self, Actor};
+use crate::domain::notify::{PlanEvent, Side};
+use crate::domain::plans;
+use crate::error::{AppError, AppResult, GqlError, GqlResult};
+use crate::policy::{self, Access, Action};
+use async_graphql::{Context, Enum, ID, SimpleObject, Subscription as GqlSubscription};
+use chrono::{DateTime, Utc};
+use entities::session;
+use futures::Stream;
+use sea_orm::EntityTrait;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+pub struct Subscription;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PlanChangeSide {
+    /// A family member changed the plan.
+    Family,
+    /// A practitioner changed it.
+    Practitioner,
+    /// An operator, at the command line.
+    Operator,
+}
+
+/// A plan moved on to a new version. Refetch the plan to see what changed.
+#[derive(SimpleObject, Clone)]
+pub struct PlanChanged {
+    pub plan_id: ID,
+    pub family_id: ID,
+    /// The plan's version after the change.
+    pub version: i32,
+    pub changed_by: PlanChangeSide,
+    pub at: DateTime<Utc>,
+}
+
+impl From<PlanEvent> for PlanChanged {
+    fn from(event: PlanEvent) -> Self {
+        Self {
+            plan_id: ids::encode(Kind::Plan, event.plan_id),
+            family_id: ids::encode(Kind::Family, event.family_id),
+            version: event.version,
+            changed_by: match event.side {
+                Side::Family => PlanChangeSide::Family,
+                Side::Practitioner => PlanChangeSide::Practitioner,
+                Side::Operator => PlanChangeSide::Operator,
+            },
+            at: event.at,
+        }
+    }
+}
+
+#[GqlSubscription]
+impl Subscription {
+    /// Every change to the plan, as it happens, for those who may read the plan. Sign in
+    /// with the bearer token in the `connection_init` payload (`{"authorization": "Bearer
+    /// …"}`). Events missed while disconnected are not replayed: refetch on reconnect.
+    async fn plan_changed(
+        &self,
+        ctx: &Context<'_>,
+        plan: ID,
+    ) -> Result<impl Stream<Item = GqlResult<PlanChanged>> + use<>, GqlError> {
+        let plan_id = ids::decode(&plan, Kind::Plan)?;
+        let s = services(ctx)?.clone();
+        let viewer = viewer(ctx)?.clone();
+        if matches!(viewer, Viewer::Anonymous) {
+            return Err(AppError::Unauthenticated.into());
+        }
+        let family_id = plans::find(&s.db, plan_id)
+            .await
+            .map_err(|_| AppError::NotFound)?
+            .family_id;
+        // Listen first, so that no change between the check and the listening is missed.
+        let receiver = s.hub.subscribe();
+        let access = may_read(&s, &viewer, family_id).await?;
+        if let Some(actor) =
+            Actor::of(&viewer).filter(|_| matches!(viewer, Viewer::Practitioner(_)))
+        {
+            audit::record(
+                &s.db,
+                family_id,
+                actor.with_access(access),
+                audit::Kind::Read,
+                "live updates of the plan",
+                s.clock.now(),
+            )
+            .await?;
+        }
+        let state = Some((receiver, s, viewer));
+        Ok(futures::stream::unfold(state, move |state| async move {
+            let (mut receiver, s, viewer) = state?;
+            loop {
+                match receiver.recv().await {
+                    Ok(event) if event.plan_id == plan_id => {
+                        return Some(match may_read(&s, &viewer, family_id).await {
+                            Ok(_) => (Ok(event.into()), Some((receiver, s, viewer))),
+                            // The last item: the stream ends after the refusal.
+                            Err(denied) => (Err(denied.into()), None),
+                        });
+                    }
+                    // Another plan's, or events lost to a slow reader: the app refetches
+                    // on the next one it gets.
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}
+
+/// The same decision as a read of the plan, from fresh facts, on a live session.
+async fn may_read(s: &Services, viewer: &Viewer, family_id: Uuid) -> AppResult<Access> {
+    let now = s.clock.now();
+    if let Some(session_id) = viewer.session_id() {
+        let live = session::Entity::find_by_id(session_id)
+            .one(&s.db)
+            .await?
+            .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now);
+        if !live {
+            return Err(AppError::SessionExpired);
+        }
+    }
+    let facts = policy::load_facts(&s.db, viewer, family_id, now).await?;
+    policy::authorize(viewer, Action::ReadPlan { family_id }, &facts)
+}
