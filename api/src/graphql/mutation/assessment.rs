@@ -1,7 +1,7 @@
 //! The assessment: open it, write the family's or one's organisation's section, finalise.
 use super::super::assessment::Assessment;
 use super::super::{authorize, services, viewer};
-use super::{actor, write};
+use super::{acting, write};
 use crate::auth::Viewer;
 use crate::domain::assessment::{self, Section, SectionText};
 use crate::error::{AppError, AppResult, GqlResult, UserError};
@@ -58,9 +58,7 @@ impl AssessmentMutation {
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let (action, section) = section_of(viewer(ctx)?)?;
-        let access = authorize(ctx, action).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
+        let (actor, now) = acting(ctx, action).await?;
         let body = SectionText {
             going_well: &input.going_well,
             worries: &input.worries,
@@ -93,9 +91,7 @@ impl AssessmentMutation {
         input: AssessmentInput,
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::StartPlanOrAssessment { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
+        let (actor, now) = acting(ctx, Action::StartPlanOrAssessment { family_id }).await?;
         let (_, errors) = write(ctx, async |txn| {
             assessment::open(txn, family_id, actor, now).await
         })
@@ -141,9 +137,7 @@ impl AssessmentMutation {
         input: AssessmentInput,
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::LeadPlan { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
+        let (actor, now) = acting(ctx, Action::LeadPlan { family_id }).await?;
         let (_, errors) = write(ctx, async |txn| {
             assessment::finalise(txn, family_id, actor, now).await
         })

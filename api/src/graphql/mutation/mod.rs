@@ -19,8 +19,9 @@ use crate::db::begin_write;
 use crate::domain::audit::Actor;
 use crate::domain::notify::ChangeScope;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use crate::policy::Access;
+use crate::policy::{Access, Action};
 use async_graphql::{Context, ID, MergedObject};
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
@@ -88,6 +89,16 @@ pub(super) fn actor(viewer: &Viewer, access: Access) -> AppResult<Actor> {
     Actor::of(viewer)
         .map(|a| a.with_access(access))
         .ok_or(AppError::Unauthenticated)
+}
+
+/// Asks the policy module for `action` and returns who acts (for the audit trail and the
+/// history) and the time of the change: the opening of every mutation that changes a family.
+pub(super) async fn acting(ctx: &Context<'_>, action: Action) -> AppResult<(Actor, DateTime<Utc>)> {
+    let access = super::authorize(ctx, action).await?;
+    Ok((
+        actor(super::viewer(ctx)?, access)?,
+        services(ctx)?.clock.now(),
+    ))
 }
 
 /// Reads a list of IDs given in an input.

@@ -3,8 +3,8 @@
 //! was based on; a stale one is refused with STALE_VERSION, the plan as it is now, and no
 //! change. Payloads always carry the current plan.
 use super::super::plan::{Outcome, Plan, PlanAction};
-use super::super::{authorize, services, viewer};
-use super::{actor, input_ids, write};
+use super::super::{services, viewer};
+use super::{acting, input_ids, write};
 use crate::auth::Viewer;
 use crate::domain::actions::{self, Assignee, NewAction};
 use crate::domain::outcomes::{self, Amendment, Move, NewOutcome};
@@ -14,7 +14,6 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
@@ -152,10 +151,6 @@ pub struct PlanActionPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn now(ctx: &Context<'_>) -> AppResult<DateTime<Utc>> {
-    Ok(services(ctx)?.clock.now())
-}
-
 async fn plan_payload(
     ctx: &Context<'_>,
     plan_id: Uuid,
@@ -255,9 +250,7 @@ impl PlanMutation {
         } else {
             Action::AdviseOnPlan { family_id }
         };
-        let access = authorize(ctx, action).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
+        let (actor, now) = acting(ctx, action).await?;
         let framework = &services(ctx)?.settings.outcome_framework;
         let (outcome, errors) = write(ctx, async |txn| {
             let for_members = for_members?;
@@ -302,9 +295,7 @@ impl PlanMutation {
                 for_viewer: target.for_viewer,
             },
         };
-        let access = authorize(ctx, action).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
+        let (actor, now) = acting(ctx, action).await?;
         let (_, errors) = write(ctx, async |txn| {
             outcomes::move_to(txn, target.id, expected_version, step, reason, actor, now).await
         })
@@ -319,9 +310,7 @@ impl PlanMutation {
     /// family nominated accepts.
     async fn start_plan(&self, ctx: &Context<'_>, input: StartPlanInput) -> GqlResult<PlanPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::StartPlanOrAssessment { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
+        let (actor, now) = acting(ctx, Action::StartPlanOrAssessment { family_id }).await?;
         let (plan, errors) = write(ctx, async |txn| {
             plans::start(txn, family_id, actor, now).await
         })
@@ -347,15 +336,13 @@ impl PlanMutation {
         input: SetPlanReviewDateInput,
     ) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::LeadPlan {
                 family_id: plan.family_id,
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             plans::set_review_date(
                 txn,
@@ -374,15 +361,13 @@ impl PlanMutation {
     /// The lead professional closes the plan.
     async fn close_plan(&self, ctx: &Context<'_>, input: ClosePlanInput) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::LeadPlan {
                 family_id: plan.family_id,
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             plans::close(
                 txn,
@@ -424,7 +409,7 @@ impl PlanMutation {
         input: AmendOutcomeInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::ShapeOutcome {
                 family_id: target.family_id,
@@ -432,8 +417,6 @@ impl PlanMutation {
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let framework = &services(ctx)?.settings.outcome_framework;
         let (_, errors) = write(ctx, async |txn| {
             let for_members = input
@@ -544,7 +527,7 @@ impl PlanMutation {
         input: ReorderOutcomesInput,
     ) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::ShapeOutcome {
                 family_id: plan.family_id,
@@ -552,8 +535,6 @@ impl PlanMutation {
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             let ordered = input_ids(&input.outcomes, Kind::Outcome, "outcomes")?;
             outcomes::reorder(txn, plan.id, input.expected_version, &ordered, actor, now).await
@@ -569,15 +550,13 @@ impl PlanMutation {
         input: AddOutcomeNoteInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::AdviseOnPlan {
                 family_id: target.family_id,
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             outcomes::add_note(
                 txn,
@@ -601,7 +580,7 @@ impl PlanMutation {
         input: RateProgressInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::WorkOnOutcome {
                 family_id: target.family_id,
@@ -609,8 +588,6 @@ impl PlanMutation {
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             outcomes::rate(
                 txn,
@@ -634,7 +611,7 @@ impl PlanMutation {
         input: AddActionInput,
     ) -> GqlResult<PlanActionPayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::WorkOnOutcome {
                 family_id: target.family_id,
@@ -642,8 +619,6 @@ impl PlanMutation {
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (action, errors) = write(ctx, async |txn| {
             let assignee = match ids::decode_any(&input.assignee) {
                 Ok((Kind::Practitioner, id)) => Assignee::Practitioner(id),
@@ -684,7 +659,7 @@ impl PlanMutation {
         let action_id = ids::decode(&input.action, Kind::PlanAction)?;
         let action = actions::find(&services(ctx)?.db, action_id).await?;
         let target = outcome_target(ctx, &ids::encode(Kind::Outcome, action.outcome_id)).await?;
-        let access = authorize(
+        let (actor, now) = acting(
             ctx,
             Action::WorkOnOutcome {
                 family_id: target.family_id,
@@ -692,8 +667,6 @@ impl PlanMutation {
             },
         )
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = now(ctx)?;
         let (_, errors) = write(ctx, async |txn| {
             actions::set_done(
                 txn,
