@@ -1,9 +1,7 @@
 //! Family records: opening one, adding members, stepping need levels up and down.
 use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
 use super::super::scalars::Date;
-use super::super::{authorize, services, viewer};
-use super::{actor, split};
-use crate::db::begin_write;
+use super::{acting, write};
 use crate::domain::families;
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
@@ -73,18 +71,17 @@ impl FamilyMutation {
         ctx: &Context<'_>,
         input: CreateFamilyInput,
     ) -> GqlResult<CreateFamilyPayload> {
-        let access = authorize(ctx, Action::CreateFamily).await?;
-        let s = services(ctx)?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let txn = begin_write(&s.db).await?;
+        let (actor, now) = acting(ctx, Action::CreateFamily).await?;
         let new = families::NewFamily {
             reference: &input.reference,
             local_area: &input.local_area,
             need_level: level(input.need_level),
             decided_by: actor.practitioner_id(),
         };
-        let (family, user_errors) = split(families::create(&txn, new, actor, s.clock.now()).await)?;
-        txn.commit().await?;
+        let (family, user_errors) = write(ctx, async |txn| {
+            families::create(txn, new, actor, now).await
+        })
+        .await?;
         let family = match family {
             Some(f) => Some(Family::readable(ctx, f).await?),
             None => None,
@@ -102,10 +99,7 @@ impl FamilyMutation {
         input: AddFamilyMemberInput,
     ) -> GqlResult<AddFamilyMemberPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::AddFamilyMember { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
+        let (actor, now) = acting(ctx, Action::AddFamilyMember { family_id }).await?;
         let new = families::NewMember {
             family_id,
             name: &input.name,
@@ -113,9 +107,10 @@ impl FamilyMutation {
             relation: input.relation.into(),
             email: input.email.as_deref(),
         };
-        let (member, user_errors) =
-            split(families::add_member(&txn, new, actor, s.clock.now()).await)?;
-        txn.commit().await?;
+        let (member, user_errors) = write(ctx, async |txn| {
+            families::add_member(txn, new, actor, now).await
+        })
+        .await?;
         Ok(AddFamilyMemberPayload {
             member: member.map(FamilyMember),
             user_errors,
@@ -129,21 +124,19 @@ impl FamilyMutation {
         input: ChangeNeedLevelInput,
     ) -> GqlResult<ChangeNeedLevelPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::ChangeNeedLevel { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let result = families::change_need_level(
-            &txn,
-            family_id,
-            level(input.level),
-            &input.reason,
-            actor,
-            s.clock.now(),
-        )
-        .await;
-        let (changed, user_errors) = split(result)?;
-        txn.commit().await?;
+        let (actor, now) = acting(ctx, Action::ChangeNeedLevel { family_id }).await?;
+        let (changed, user_errors) = write(ctx, async |txn| {
+            families::change_need_level(
+                txn,
+                family_id,
+                level(input.level),
+                &input.reason,
+                actor,
+                now,
+            )
+            .await
+        })
+        .await?;
         let (family, change) = match changed {
             Some((family, change)) => (
                 Some(Family::readable(ctx, family).await?),

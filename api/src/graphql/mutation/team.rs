@@ -1,9 +1,8 @@
 //! The team around the family.
 use super::super::consent::TeamMembership;
-use super::super::{authorize, services, viewer};
-use super::{actor, input_id, split, write};
+use super::super::viewer;
+use super::{acting, input_id, write};
 use crate::auth::Viewer;
-use crate::db::begin_write;
 use crate::domain::team;
 use crate::error::{AppError, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
@@ -49,9 +48,7 @@ impl TeamMutation {
         input: AddTeamMemberInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::ManageTeam { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
+        let (actor, now) = acting(ctx, Action::ManageTeam { family_id }).await?;
         let (membership, user_errors) = write(ctx, async |txn| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
@@ -71,26 +68,21 @@ impl TeamMutation {
         input: RemoveTeamMemberInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::ManageTeam { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let result = async {
+        let (actor, now) = acting(ctx, Action::ManageTeam { family_id }).await?;
+        let (membership, user_errors) = write(ctx, async |txn| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
             team::end(
-                &txn,
+                txn,
                 family_id,
                 practitioner_id,
                 Some(&input.reason),
                 actor,
-                s.clock.now(),
+                now,
             )
             .await
-        }
-        .await;
-        let (membership, user_errors) = split(result)?;
-        txn.commit().await?;
+        })
+        .await?;
         Ok(TeamMembershipPayload {
             membership: membership.map(TeamMembership),
             user_errors,
@@ -104,24 +96,15 @@ impl TeamMutation {
         input: LeaveTeamInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::LeaveTeam { family_id }).await?;
+        let (actor, now) = acting(ctx, Action::LeaveTeam { family_id }).await?;
         let Viewer::Practitioner(me) = viewer(ctx)? else {
             return Err(AppError::Forbidden.into());
         };
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let result = team::end(
-            &txn,
-            family_id,
-            me.practitioner_id,
-            input.reason.as_deref(),
-            actor,
-            s.clock.now(),
-        )
-        .await;
-        let (membership, user_errors) = split(result)?;
-        txn.commit().await?;
+        let reason = input.reason.as_deref();
+        let (membership, user_errors) = write(ctx, async |txn| {
+            team::end(txn, family_id, me.practitioner_id, reason, actor, now).await
+        })
+        .await?;
         Ok(TeamMembershipPayload {
             membership: membership.map(TeamMembership),
             user_errors,
