@@ -462,12 +462,13 @@ impl PlanMutation {
         ctx: &Context<'_>,
         input: OutcomeStepInput,
     ) -> GqlResult<OutcomePayload> {
+        let reason = input.reason.as_deref();
         Self::step(
             ctx,
             &input.outcome,
             input.expected_version,
             Move::Choose,
-            None,
+            reason,
         )
         .await
     }
