@@ -1,9 +1,10 @@
 //! The HTTP side: router, GraphQL handler, health checks, request ids, shutdown.
-use crate::auth::{ClientAddress, Viewer, session};
+use crate::auth::{ClientAddress, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema, Services};
+use crate::viewer::Viewer;
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};

@@ -1,9 +1,9 @@
 //! The command line: serve (the default), migrate, schema, demo and admin commands.
+use crate::access;
 use crate::app::{self, AppState};
 use crate::auth::session;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::audit::Actor;
 use crate::domain::{demo, families, organisations, practitioners};
 use crate::error::AppError;
 use crate::graphql::ids::{self, Kind};
@@ -300,7 +300,7 @@ async fn run_admin(
                 need_level,
                 decided_by: None,
             };
-            let family = families::create(&txn, new, Actor::Operator, now)
+            let family = families::create(&txn, new, &operator_permit(settings, now))
                 .await
                 .map_err(explain)?;
             txn.commit().await?;
@@ -330,7 +330,7 @@ async fn run_admin(
                 relation: relation.into(),
                 email: email.as_deref(),
             };
-            let member = families::add_member(&txn, new, Actor::Operator, now)
+            let member = families::add_member(&txn, new, &operator_permit(settings, now))
                 .await
                 .map_err(explain)?;
             txn.commit().await?;
@@ -343,7 +343,7 @@ async fn run_admin(
             )?;
         }
         Admin::Invite { email } => {
-            let account = session::account_by_email(db, &email)
+            let account = crate::domain::accounts::account_by_email(db, &email)
                 .await
                 .map_err(explain)?
                 .ok_or_else(|| anyhow!("nobody signs in with {email:?}"))?;
@@ -362,7 +362,7 @@ async fn run_admin(
             )?;
         }
         Admin::Token { email } => {
-            let account = session::account_by_email(db, &email)
+            let account = crate::domain::accounts::account_by_email(db, &email)
                 .await
                 .map_err(explain)?
                 .ok_or_else(|| anyhow!("nobody signs in with {email:?}"))?;
@@ -397,4 +397,10 @@ async fn find_organisation(db: &DatabaseConnection, given: &str) -> anyhow::Resu
         Some(org) => Ok(org.id),
         None => bail!("no organisation is called {given:?}"),
     }
+}
+
+/// The operator acts as the API does: whoever a change concerns is told of it.
+fn operator_permit(settings: &Settings, now: chrono::DateTime<chrono::Utc>) -> access::Permit {
+    let scope = crate::domain::notify::ChangeScope::new(&settings.public_url);
+    access::operator(now).telling(&scope)
 }

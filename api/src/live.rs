@@ -3,11 +3,12 @@
 //! the background jobs (nomination deadlines; on PostgreSQL the listener that brings other
 //! replicas' plan events to this one's subscribers).
 use crate::app::AppState;
-use crate::auth::{Viewer, session};
+use crate::auth::session;
 use crate::config::DatabaseKind;
 use crate::domain::{lead_deadlines, notify};
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema, RequestState, Services};
+use crate::viewer::Viewer;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;

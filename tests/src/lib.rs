@@ -270,7 +270,7 @@ impl TestApp {
     /// Mints a session for an existing account with the admin command; returns the token.
     /// Minted on the server's clock, so that tests which move the clock still sign in.
     pub async fn token_for(&self, email: &str) -> String {
-        let account = api::auth::session::account_by_email(&self.db, email)
+        let account = api::domain::accounts::account_by_email(&self.db, email)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no account for {email}"));

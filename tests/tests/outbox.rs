@@ -304,7 +304,7 @@ async fn a_ceremony_started_on_one_replica_finishes_on_another(app: TestApp) {
 
 async fn an_invitation_rolled_back_sends_no_email(app: TestApp) {
     app.load_demo().await;
-    let account = api::auth::session::account_by_email(&app.db, demo::MANAGER)
+    let account = api::domain::accounts::account_by_email(&app.db, demo::MANAGER)
         .await
         .unwrap()
         .unwrap();

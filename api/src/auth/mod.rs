@@ -3,9 +3,6 @@ pub mod invitations;
 pub mod passkeys;
 pub mod rate_limit;
 pub mod session;
-mod viewer;
-
-pub use viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
 
 /// The address a request came from, for rate limits.
 #[derive(Debug, Clone)]

@@ -4,9 +4,10 @@
 //! single use (deleted by whoever finishes it first), expiring after 5 minutes, so a ceremony
 //! started on one replica finishes on any other. Failures are reported in the same words whether
 //! or not an email address is known.
-use super::session::{self, NewSession, normalise_email};
+use super::session::{self, NewSession};
 use super::{invitations, rate_limit};
 use crate::config::Settings;
+use crate::domain::accounts::{self, normalise_email};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use base64::Engine;
@@ -340,7 +341,7 @@ pub async fn start_sign_in(
     limit_starts(db, settings, client, email.as_deref(), now).await?;
     let webauthn = configured(settings)?;
     let account = match &email {
-        Some(email) => session::account_by_email(db, email).await?,
+        Some(email) => accounts::account_by_email(db, email).await?,
         None => None,
     };
     let known = match &account {

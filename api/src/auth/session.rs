@@ -1,10 +1,11 @@
 //! Opaque bearer sessions: 256 random bits given to the client once, only a SHA-256 kept.
-use super::{FamilyMemberViewer, PractitionerViewer, Viewer};
+use crate::domain::accounts::viewer_for_account;
 use crate::error::{AppError, AppResult};
+use crate::viewer::Viewer;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use entities::{account, family_member, practitioner, session};
+use entities::session;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -142,51 +143,14 @@ async fn revoke_where(
     Ok(result.rows_affected)
 }
 
-async fn viewer_for_account(
+/// Whether the session is still in force (not revoked, not expired).
+pub async fn is_live(
     db: &impl ConnectionTrait,
-    account_id: Uuid,
     session_id: Uuid,
-) -> AppResult<Option<Viewer>> {
-    if let Some(p) = practitioner::Entity::find()
-        .filter(practitioner::Column::AccountId.eq(account_id))
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    Ok(session::Entity::find_by_id(session_id)
         .one(db)
         .await?
-    {
-        let roles = crate::domain::practitioners::roles_of(db, p.id).await?;
-        return Ok(Some(Viewer::Practitioner(PractitionerViewer {
-            session_id,
-            account_id,
-            practitioner_id: p.id,
-            organisation_id: p.organisation_id,
-            roles,
-        })));
-    }
-    let member = family_member::Entity::find()
-        .filter(family_member::Column::AccountId.eq(account_id))
-        .one(db)
-        .await?;
-    Ok(member.map(|m| {
-        Viewer::FamilyMember(FamilyMemberViewer {
-            session_id,
-            account_id,
-            member_id: m.id,
-            family_id: m.family_id,
-            relation: m.relation,
-        })
-    }))
-}
-
-/// Finds the account for an email address, as typed by a person (any case, stray spaces).
-pub async fn account_by_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-) -> AppResult<Option<account::Model>> {
-    Ok(account::Entity::find()
-        .filter(account::Column::Email.eq(normalise_email(email)))
-        .one(db)
-        .await?)
-}
-
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
 }

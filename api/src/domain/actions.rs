@@ -1,11 +1,11 @@
 //! Actions: the steps towards a chosen outcome — what, who (a practitioner on the team or a
 //! family member), by when, and whether it is done.
-use super::audit::Actor;
 use super::outcomes;
 use super::plans::{self, Subject};
 use super::{team, text};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entities::outcome::OutcomeStatus;
 use entities::{family_member, plan_action};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
@@ -40,9 +40,9 @@ pub async fn add(
     outcome_id: Uuid,
     expected: i32,
     new: NewAction<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan_action::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let NewAction {
         description,
         assignee,
@@ -104,11 +104,10 @@ pub async fn add(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::action(outcome_id, action.id),
         "added an action",
         None,
-        now,
     )
     .await?;
     Ok(action)
@@ -120,9 +119,9 @@ pub async fn set_done(
     action_id: Uuid,
     expected: i32,
     done: bool,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan_action::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let action = find(db, action_id).await?;
     let plan = plans::advance(db, action.plan_id, expected, now).await?;
     if action.done_at.is_some() == done {
@@ -151,11 +150,10 @@ pub async fn set_done(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::action(outcome_id, action.id),
         what,
         None,
-        now,
     )
     .await?;
     Ok(action)

@@ -2,9 +2,9 @@
 //! their words; each contributing organisation writes one section. Every write is a new
 //! version of the section, so nothing written is ever lost; a write names the version it
 //! was based on, and a stale one is refused.
-use super::audit::{self, Actor};
+use super::audit::{self};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use chrono::{DateTime, Utc};
 use entities::assessment::{self, AssessmentStatus};
 use entities::assessment_section::{self, FAMILY_SECTION};
 use sea_orm::{
@@ -36,9 +36,9 @@ pub async fn is_open(db: &impl ConnectionTrait, family_id: Uuid) -> AppResult<bo
 pub async fn open(
     db: &impl ConnectionTrait,
     family_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<assessment::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     if is_open(db, family_id).await? {
         return Err(AppError::invalid(
             &["family"],
@@ -115,9 +115,9 @@ pub async fn write_section(
     section: Section,
     expected_version: i32,
     body: SectionText<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<assessment_section::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let going_well = optional_text("goingWell", body.going_well, &mut errors);
     let worries = optional_text("worries", body.worries, &mut errors);
@@ -209,9 +209,9 @@ fn stale_section() -> AppError {
 pub async fn finalise(
     db: &impl ConnectionTrait,
     family_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<assessment::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let assessment = latest(db, family_id)
         .await?
         .filter(|a| a.status == AssessmentStatus::Open)

@@ -1,10 +1,9 @@
 //! The audit trail (DESIGN rule 6): who read or changed what about a family, when, from which
 //! organisation. Changes are written in the same transaction as the change itself.
-use crate::auth::Viewer;
 use crate::error::AppResult;
+pub use crate::viewer::Actor;
 use chrono::{DateTime, Utc};
 use entities::audit_entry;
-use entities::practitioner_role::Role;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
@@ -24,94 +23,6 @@ impl Kind {
             Kind::Consent => "consent",
             Kind::Override => "override",
         }
-    }
-}
-
-/// Whoever acts: a practitioner, a family member, or an operator at the command line.
-#[derive(Debug, Clone, Copy)]
-pub enum Actor {
-    Practitioner {
-        id: Uuid,
-        organisation_id: Uuid,
-        role: &'static str,
-        /// Set when acting under a safeguarding override rather than consent.
-        under_override: Option<Uuid>,
-    },
-    Member {
-        id: Uuid,
-    },
-    Operator,
-}
-
-impl Actor {
-    pub fn of(viewer: &Viewer) -> Option<Self> {
-        match viewer {
-            Viewer::Anonymous => None,
-            Viewer::Practitioner(p) => Some(Actor::Practitioner {
-                id: p.practitioner_id,
-                organisation_id: p.organisation_id,
-                role: role_label(&p.roles),
-                under_override: None,
-            }),
-            Viewer::FamilyMember(m) => Some(Actor::Member { id: m.member_id }),
-        }
-    }
-
-    /// The same actor, acting under `access` (a safeguarding override, or consent).
-    pub fn with_access(self, access: crate::policy::Access) -> Self {
-        match (self, access) {
-            (
-                Actor::Practitioner {
-                    id,
-                    organisation_id,
-                    role,
-                    ..
-                },
-                crate::policy::Access::UnderOverride(o),
-            ) => Actor::Practitioner {
-                id,
-                organisation_id,
-                role,
-                under_override: Some(o),
-            },
-            (actor, _) => actor,
-        }
-    }
-
-    fn override_id(&self) -> Option<Uuid> {
-        match self {
-            Actor::Practitioner { under_override, .. } => *under_override,
-            _ => None,
-        }
-    }
-
-    /// (family member, practitioner) ids, for "who" columns.
-    pub fn ids(&self) -> (Option<Uuid>, Option<Uuid>) {
-        match self {
-            Actor::Practitioner { id, .. } => (None, Some(*id)),
-            Actor::Member { id } => (Some(*id), None),
-            Actor::Operator => (None, None),
-        }
-    }
-
-    pub fn practitioner_id(&self) -> Option<Uuid> {
-        match self {
-            Actor::Practitioner { id, .. } => Some(*id),
-            _ => None,
-        }
-    }
-}
-
-/// The capacity a practitioner acts in, as the family will read it.
-fn role_label(roles: &[Role]) -> &'static str {
-    if roles.contains(&Role::HubWorker) {
-        "hub worker"
-    } else if roles.contains(&Role::LocalityManager) {
-        "locality manager"
-    } else if roles.contains(&Role::Practitioner) {
-        "practitioner"
-    } else {
-        "administrator"
     }
 }
 

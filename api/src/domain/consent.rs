@@ -3,11 +3,13 @@
 //! rewritten.
 use super::audit::{self, Actor};
 use super::text;
+use crate::access::{Action, Permit};
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::consent::ConsentScope;
 use entities::family_member::MemberRelation;
 use entities::{consent, consent_organisation, family_member, organisation};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -29,24 +31,29 @@ pub struct NewConsent<'a> {
 pub async fn give(
     db: &impl ConnectionTrait,
     new: NewConsent<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<consent::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let giver = new.giver;
     if giver.family_id != new.family_id {
         return Err(AppError::NotFound);
     }
-    let is_child = giver.relation == MemberRelation::Child;
+    let family_id = new.family_id;
     if new.for_own_information {
-        if !is_child || !giver.competent_to_consent {
+        let own = Action::DecideOwnConsent { family_id };
+        if !Permit::would_allow_member(giver.relation, false, own) || !giver.competent_to_consent {
             errors.push(UserError::new(
                 &["forOwnInformation"],
                 UserErrorCode::Invalid,
                 "Consent for a young person's own information is given by the young person, once a practitioner has recorded that they are able to decide for themselves.",
             ));
         }
-    } else if giver.relation != MemberRelation::AdultWithParentalResponsibility {
+    } else if !Permit::would_allow_member(
+        giver.relation,
+        false,
+        Action::DecideFamilyConsent { family_id },
+    ) {
         errors.push(UserError::new(
             &["givenBy"],
             UserErrorCode::Invalid,
@@ -150,18 +157,30 @@ pub async fn withdraw(
     db: &impl ConnectionTrait,
     consent_id: Uuid,
     by: &family_member::Model,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<consent::Model> {
-    let consent = consent::Entity::find_by_id(consent_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let now = permit.at();
+    let consent = find(db, consent_id).await?;
     if consent.family_id != by.family_id {
         return Err(AppError::Forbidden);
     }
+    // Changes granted on this consent before now commit first (see `standing`).
+    super::standing::lock_for_access_change(db, consent.family_id).await?;
+    let family_id = consent.family_id;
     let allowed = match consent.subject_member_id {
-        Some(subject) => subject == by.id,
-        None => by.relation == MemberRelation::AdultWithParentalResponsibility,
+        Some(subject) => {
+            subject == by.id
+                && Permit::would_allow_member(
+                    by.relation,
+                    false,
+                    Action::DecideOwnConsent { family_id },
+                )
+        }
+        None => Permit::would_allow_member(
+            by.relation,
+            false,
+            Action::DecideFamilyConsent { family_id },
+        ),
     };
     if !allowed {
         return Err(AppError::Forbidden);
@@ -194,9 +213,9 @@ pub async fn assess_competence(
     db: &impl ConnectionTrait,
     member_id: Uuid,
     competent: bool,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<family_member::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let member = family_member::Entity::find_by_id(member_id)
         .one(db)
         .await?
@@ -230,4 +249,55 @@ pub async fn organisations_of(db: &impl ConnectionTrait, consent_id: Uuid) -> Ap
         .into_iter()
         .map(|c| c.organisation_id)
         .collect())
+}
+
+/// Consents for the family's information (not a young person's own) that are in force now.
+pub fn active_family_consents(family_id: Uuid, now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(consent::Column::FamilyId.eq(family_id))
+        .add(consent::Column::SubjectMemberId.is_null())
+        .add(consent::Column::WithdrawnAt.is_null())
+        .add(
+            Condition::any()
+                .add(consent::Column::ExpiresAt.is_null())
+                .add(consent::Column::ExpiresAt.gt(now)),
+        )
+}
+
+/// Whether an active family consent covers `organisation_id`.
+pub async fn consent_covers(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let active = consent::Entity::find()
+        .filter(active_family_consents(family_id, now))
+        .all(db)
+        .await?;
+    // Expiry is checked again here in Rust: SQLite compares timestamps as text.
+    let active: Vec<_> = active
+        .into_iter()
+        .filter(|c| c.expires_at.is_none_or(|at| at > now))
+        .collect();
+    if active.iter().any(|c| c.scope == ConsentScope::AllPartners) {
+        return Ok(true);
+    }
+    let named: Vec<Uuid> = active.iter().map(|c| c.id).collect();
+    if named.is_empty() {
+        return Ok(false);
+    }
+    Ok(consent_organisation::Entity::find()
+        .filter(consent_organisation::Column::ConsentId.is_in(named))
+        .filter(consent_organisation::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn find(db: &impl ConnectionTrait, consent_id: Uuid) -> AppResult<consent::Model> {
+    consent::Entity::find_by_id(consent_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }

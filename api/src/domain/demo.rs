@@ -2,6 +2,7 @@
 //! Every name, reference and address here is invented.
 use super::audit::Actor;
 use super::{consent, families, organisations, practitioners, team};
+use crate::access::{Permit, loading_as};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::consent::ConsentScope;
@@ -108,21 +109,27 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         now,
     )
     .await?;
-    let hub = Actor::Practitioner {
-        id: priya.id,
-        organisation_id: council.id,
-        role: "hub worker",
-        under_override: None,
-    };
-    let teacher = Actor::Practitioner {
-        id: sam.id,
-        organisation_id: school.id,
-        role: "practitioner",
-        under_override: None,
-    };
+    let hub = &loading_as(
+        Actor::Practitioner {
+            id: priya.id,
+            organisation_id: council.id,
+            role: "hub worker",
+            under_override: None,
+        },
+        now,
+    );
+    let teacher = &loading_as(
+        Actor::Practitioner {
+            id: sam.id,
+            organisation_id: school.id,
+            role: "practitioner",
+            under_override: None,
+        },
+        now,
+    );
 
     // The Morgans: consent for the council and the school; the school is on the team.
-    let morgans = open(db, "EH-DEMO-001", "Wrenfield North", 3, hub, now).await?;
+    let morgans = open(db, "EH-DEMO-001", "Wrenfield North", 3, hub).await?;
     let dana = add(
         db,
         morgans,
@@ -163,10 +170,10 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         evidence: None,
         recorded_by: None,
     };
-    consent::give(db, new, Actor::Member { id: dana.id }, now).await?;
-    team::add(db, morgans, priya.id, hub, now).await?;
-    team::add(db, morgans, sam.id, hub, now).await?;
-    consent::assess_competence(db, jordan.id, true, teacher, now).await?;
+    consent::give(db, new, &loading_as(Actor::Member { id: dana.id }, now)).await?;
+    team::add(db, morgans, priya.id, hub).await?;
+    team::add(db, morgans, sam.id, hub).await?;
+    consent::assess_competence(db, jordan.id, true, teacher).await?;
 
     morgans_plan(
         db,
@@ -191,12 +198,11 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         2,
         "Assessment shows needs can be met with early help; school and family agree.",
         hub,
-        now,
     )
     .await?;
 
     // The Rahmans: just referred; no consent yet, so only the hub has their record.
-    let rahmans = open(db, "EH-DEMO-002", "Wrenfield South", 2, hub, now).await?;
+    let rahmans = open(db, "EH-DEMO-002", "Wrenfield South", 2, hub).await?;
     add(
         db,
         rahmans,
@@ -235,16 +241,15 @@ async fn open(
     reference: &str,
     local_area: &str,
     need_level: i16,
-    hub: Actor,
-    now: DateTime<Utc>,
+    hub: &Permit,
 ) -> AppResult<Uuid> {
     let new = families::NewFamily {
         reference,
         local_area,
         need_level,
-        decided_by: hub.practitioner_id(),
+        decided_by: hub.actor().practitioner_id(),
     };
-    Ok(families::create(db, new, hub, now).await?.id)
+    Ok(families::create(db, new, hub).await?.id)
 }
 
 async fn add(
@@ -265,7 +270,7 @@ async fn add(
         relation,
         email,
     };
-    families::add_member(db, new, Actor::Operator, now).await
+    families::add_member(db, new, &loading_as(Actor::Operator, now)).await
 }
 
 struct Morgans {
@@ -282,42 +287,42 @@ struct Morgans {
 async fn morgans_plan(
     db: &impl ConnectionTrait,
     m: Morgans,
-    hub: Actor,
-    teacher: Actor,
+    hub: &Permit,
+    teacher: &Permit,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     use super::assessment::{self, Section, SectionText};
     use super::outcomes::{self, Move, NewOutcome};
     use super::{actions, plans};
-    let dana = Actor::Member { id: m.dana };
-    let jordan = Actor::Member { id: m.jordan };
+    let dana = &loading_as(Actor::Member { id: m.dana }, now);
+    let jordan = &loading_as(Actor::Member { id: m.jordan }, now);
     let framework = super::framework::OutcomeFramework::default();
 
-    assessment::open(db, m.family_id, dana, now).await?;
+    assessment::open(db, m.family_id, dana).await?;
     let family_story = SectionText {
         going_well: "We love each other and the kids are doing well at football.",
         worries: "Mornings are chaos since my shifts changed; Jordan is late for school a lot.",
         needs_to_change: "Getting out of the door on time, and some help with the rent arrears.",
     };
-    assessment::write_section(db, m.family_id, Section::Family, 0, family_story, dana, now).await?;
+    assessment::write_section(db, m.family_id, Section::Family, 0, family_story, dana).await?;
     let school_view = SectionText {
         going_well: "Jordan is well liked and does well in PE and art.",
         worries: "Attendance is 86% this term, mostly late marks before registration.",
         needs_to_change: "A calmer start to the day; Jordan wants a quiet space at break.",
     };
     let school = Section::Organisation(m.school);
-    assessment::write_section(db, m.family_id, school, 0, school_view, teacher, now).await?;
+    assessment::write_section(db, m.family_id, school, 0, school_view, teacher).await?;
 
-    let plan = plans::start(db, m.family_id, dana, now).await?;
+    let plan = plans::start(db, m.family_id, dana).await?;
     let mut version = plan.version;
-    let mut add = async |words: &str, area: &str, for_members: &[Uuid], actor: Actor| {
+    let mut add = async |words: &str, area: &str, for_members: &[Uuid], permit: &Permit| {
         let new = NewOutcome {
             words,
             area_code: area,
             for_members,
             target_date: None,
         };
-        let outcome = outcomes::add(db, &framework, plan.id, version, new, actor, now).await?;
+        let outcome = outcomes::add(db, &framework, plan.id, version, new, permit).await?;
         version += 1;
         AppResult::Ok(outcome)
     };
@@ -356,7 +361,6 @@ async fn morgans_plan(
         Move::Decline,
         Some("We did one last year; what we need is the mornings sorted, not a course."),
         dana,
-        now,
     )
     .await?;
     version += 1;
@@ -367,7 +371,6 @@ async fn morgans_plan(
         4,
         Some("Better on the days I am not on earlies."),
         dana,
-        now,
     )
     .await?;
     version += 1;
@@ -378,7 +381,6 @@ async fn morgans_plan(
         7,
         Some("Late marks down to two a week."),
         teacher,
-        now,
     )
     .await?;
     version += 1;
@@ -388,7 +390,6 @@ async fn morgans_plan(
         version,
         "Breakfast club has a free place from Monday if Jordan wants it.",
         teacher,
-        now,
     )
     .await?;
     version += 1;
@@ -402,11 +403,10 @@ async fn morgans_plan(
             due_date: Some(now.date_naive() + chrono::Duration::days(7)),
         },
         teacher,
-        now,
     )
     .await?;
     version += 1;
-    actions::set_done(db, club.id, version, true, teacher, now).await?;
+    actions::set_done(db, club.id, version, true, teacher).await?;
     version += 1;
     actions::add(
         db,
@@ -418,7 +418,6 @@ async fn morgans_plan(
             due_date: Some(now.date_naive() + chrono::Duration::days(14)),
         },
         dana,
-        now,
     )
     .await?;
     version += 1;
@@ -432,10 +431,9 @@ async fn morgans_plan(
             due_date: None,
         },
         jordan,
-        now,
     )
     .await?;
     // Priya accepted the Morgans' nomination: the plan is active with her as lead.
-    plans::set_lead_professional(db, plan.id, m.priya, hub, now).await?;
+    plans::set_lead_professional(db, plan.id, m.priya, hub).await?;
     Ok(())
 }

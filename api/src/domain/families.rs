@@ -1,6 +1,7 @@
 //! Family records: opening one, its members, and steps up and down the need levels.
-use super::audit::{self, Actor};
+use super::audit::{self};
 use super::{practitioners, text};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::family_member::MemberRelation;
@@ -33,9 +34,9 @@ pub struct NewFamily<'a> {
 pub async fn create(
     db: &impl ConnectionTrait,
     new: NewFamily<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<family::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let reference = text::required(
         "reference",
@@ -115,9 +116,9 @@ pub struct NewMember<'a> {
 pub async fn add_member(
     db: &impl ConnectionTrait,
     new: NewMember<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<family_member::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let name = text::required("name", "the person's name", new.name, 200, &mut errors);
     if new.date_of_birth > now.date_naive() {
@@ -181,9 +182,9 @@ pub async fn change_need_level(
     family_id: Uuid,
     to_level: i16,
     reason: &str,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<(family::Model, need_level_change::Model)> {
+    let (actor, now) = (permit.actor(), permit.at());
     let decided_by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
     let mut errors = vec![];
     check_level(to_level, "level", &mut errors);
@@ -267,4 +268,12 @@ async fn record_change(
     }
     .insert(db)
     .await?)
+}
+
+/// A family member by id.
+pub async fn member(db: &impl ConnectionTrait, member_id: Uuid) -> AppResult<family_member::Model> {
+    family_member::Entity::find_by_id(member_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }

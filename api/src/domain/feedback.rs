@@ -10,8 +10,8 @@
 //! feedback is audited as a change.
 use super::audit::{self, Actor};
 use super::text;
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use chrono::{DateTime, Utc};
 use entities::feedback::{self, FeedbackSubject, GiverSide};
 use entities::question::{self, AnswerKind};
 use entities::questionnaire::{self, QuestionnaireKind};
@@ -76,9 +76,9 @@ pub async fn give(
     db: &impl ConnectionTrait,
     new: NewFeedback<'_>,
     side: GiverSide,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<feedback::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let questionnaire = current_questionnaire(db, new.kind).await?;
     let questions = questions(db, questionnaire.id).await?;
     let mut errors = vec![];

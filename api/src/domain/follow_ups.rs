@@ -9,8 +9,8 @@
 //! PostgreSQL a row claimed by one replica is skipped by the others, and one that another
 //! replica has just moved on no longer matches `status = <from>`; on SQLite the write lock
 //! taken at `BEGIN IMMEDIATE` serialises the claims.
-use super::audit::Actor;
 use super::feedback::{self, Answer, NewFeedback};
+use crate::access::Permit;
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use chrono::{DateTime, Duration, Utc};
@@ -222,9 +222,9 @@ pub async fn answer(
     db: &impl ConnectionTrait,
     given: FollowUpAnswers<'_>,
     side: GiverSide,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<(follow_up::Model, entities::feedback::Model)> {
+    let now = permit.at();
     let found = follow_up::Entity::find_by_id(given.follow_up_id)
         .one(db)
         .await?
@@ -259,7 +259,7 @@ pub async fn answer(
         private: given.private,
         follow_up_id: Some(found.id),
     };
-    let feedback = feedback::give(db, new, side, actor, now).await?;
+    let feedback = feedback::give(db, new, side, permit).await?;
     let found = follow_up::Entity::find_by_id(found.id)
         .one(db)
         .await?

@@ -5,15 +5,14 @@
 //! lead professional (and a draft plan active) through `plans::set_lead_professional`.
 //! Each step is a plan change (history, audit trail, live event) and emails the person who
 //! must act next. Deadlines count working days (see [`working_days_after`]).
-use super::audit::Actor;
+use super::consent::consent_covers;
 use super::notify::{self, Audience};
 use super::{plans, team, text};
+use crate::access::{Action, Permit};
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::mail::{self, messages};
-use crate::policy::facts::consent_covers;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use entities::lead_nomination::{self, NominationStatus};
-use entities::practitioner_role::Role;
 use entities::{plan, practitioner};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -66,9 +65,9 @@ pub struct Nomination<'a> {
 pub async fn nominate(
     db: &impl ConnectionTrait,
     new: Nomination<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<lead_nomination::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let note = new
         .manager_note
@@ -106,7 +105,7 @@ pub async fn nominate(
     .insert(db)
     .await?;
     if let (Some(link), Some(to)) = (
-        notify::app_link("/lead-nominations"),
+        notify::app_link(permit, "/lead-nominations"),
         notify::practitioner_email(db, new.practitioner_id).await?,
     ) {
         mail::enqueue(db, &to, &messages::lead_nomination_received(&link), now).await?;
@@ -116,7 +115,7 @@ pub async fn nominate(
     } else {
         "nominated a lead professional"
     };
-    change(db, &plan, actor, what, now).await?;
+    change(db, &plan, permit, what).await?;
     Ok(nomination)
 }
 
@@ -140,7 +139,8 @@ async fn check_nominee(
         .await?
         .ok_or_else(not_found)?;
     let roles = super::practitioners::roles_of(db, practitioner_id).await?;
-    if !roles.contains(&Role::Practitioner) && !roles.contains(&Role::HubWorker) {
+    let family_id = plan.family_id;
+    if !Permit::would_allow_roles(&roles, Action::TakeLead { family_id }) {
         return Err(AppError::invalid(
             &["practitioner"],
             UserErrorCode::Invalid,
@@ -204,12 +204,12 @@ async fn close_open_questions(
 async fn change(
     db: &impl ConnectionTrait,
     plan: &plan::Model,
-    actor: Actor,
+    permit: &Permit,
     what: &str,
-    now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let now = permit.at();
     let plan = plans::advance_unconditionally(db, plan.id, now).await?;
-    plans::record_change(db, &plan, actor, plans::Subject::PLAN, what, None, now).await?;
+    plans::record_change(db, &plan, permit, plans::Subject::PLAN, what, None).await?;
     Ok(())
 }
 
@@ -263,12 +263,9 @@ async fn answer(
 }
 
 /// Tells the family adults that their nominee answered.
-async fn tell_family(
-    db: &impl ConnectionTrait,
-    family_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let Some(link) = notify::app_link("/lead-nominations") else {
+async fn tell_family(db: &impl ConnectionTrait, permit: &Permit, family_id: Uuid) -> AppResult<()> {
+    let now = permit.at();
+    let Some(link) = notify::app_link(permit, "/lead-nominations") else {
         return Ok(());
     };
     let email = messages::lead_nomination_answered(&link);
@@ -284,9 +281,9 @@ async fn tell_family(
 pub async fn accept(
     db: &impl ConnectionTrait,
     nomination_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<lead_nomination::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let (nomination, plan) = pending(db, nomination_id).await?;
     if actor.practitioner_id() != Some(nomination.practitioner_id) {
         return Err(AppError::Forbidden);
@@ -296,10 +293,10 @@ pub async fn accept(
         .await?
         .is_none()
     {
-        team::add(db, plan.family_id, nomination.practitioner_id, actor, now).await?;
+        team::add(db, plan.family_id, nomination.practitioner_id, permit).await?;
     }
-    tell_family(db, plan.family_id, now).await?;
-    plans::set_lead_professional(db, plan.id, nomination.practitioner_id, actor, now).await?;
+    tell_family(db, permit, plan.family_id).await?;
+    plans::set_lead_professional(db, plan.id, nomination.practitioner_id, permit).await?;
     Ok(accepted)
 }
 
@@ -308,9 +305,9 @@ pub async fn decline(
     db: &impl ConnectionTrait,
     nomination_id: Uuid,
     reason: &str,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<lead_nomination::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let reason = text::required(
         "reason",
@@ -334,13 +331,12 @@ pub async fn decline(
         now,
     )
     .await?;
-    tell_family(db, plan.family_id, now).await?;
+    tell_family(db, permit, plan.family_id).await?;
     change(
         db,
         &plan,
-        actor,
+        permit,
         "the nominated lead professional declined",
-        now,
     )
     .await?;
     Ok(declined)
@@ -362,8 +358,7 @@ pub async fn follow_up(
     another: Option<Uuid>,
     note: &str,
     answer_within_days: u32,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<lead_nomination::Model> {
     let nomination = find(db, nomination_id).await?;
     if !needs_follow_up(&nomination) {
@@ -388,7 +383,7 @@ pub async fn follow_up(
         manager_note: Some(note),
         answer_within_days,
     };
-    nominate(db, new, actor, now).await
+    nominate(db, new, permit).await
 }
 
 /// Nominations waiting for a locality manager (as [`needs_follow_up`], in SQL).

@@ -1,11 +1,11 @@
 //! Team Around the Family meetings and reviews: scheduled by the team, the family's views
 //! given beforehand in their own words, then recorded (who came, summary, decisions, the
 //! next review date). A young person may keep their view private (DESIGN rule 5): who reads
-//! it is decided by `policy::may_see_meeting_view`.
-use super::audit::Actor;
+//! it is decided by `access::visibility::may_see_meeting_view`.
 use super::{plans, text};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use entities::family_member::{self, MemberRelation};
 use entities::meeting::{self, MeetingKind};
 use entities::{meeting_attendee, meeting_view, practitioner};
@@ -32,12 +32,12 @@ pub async fn find(db: &impl ConnectionTrait, meeting_id: Uuid) -> AppResult<meet
 async fn change(
     db: &impl ConnectionTrait,
     plan_id: Uuid,
-    actor: Actor,
+    permit: &Permit,
     what: &str,
-    now: DateTime<Utc>,
 ) -> AppResult<entities::plan::Model> {
+    let now = permit.at();
     let plan = plans::advance_unconditionally(db, plan_id, now).await?;
-    plans::record_change(db, &plan, actor, plans::Subject::PLAN, what, None, now).await?;
+    plans::record_change(db, &plan, permit, plans::Subject::PLAN, what, None).await?;
     Ok(plan)
 }
 
@@ -54,9 +54,9 @@ pub async fn schedule(
     family_id: Uuid,
     kind: MeetingKind,
     held_on: NaiveDate,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<meeting::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
     if held_on < now.date_naive() - chrono::Duration::days(MAX_DAYS_BACK) {
         return Err(AppError::invalid(
@@ -93,7 +93,7 @@ pub async fn schedule(
         kind_label(kind),
         held_on.format("%-d %B %Y")
     );
-    change(db, plan.id, actor, &what, now).await?;
+    change(db, plan.id, permit, &what).await?;
     Ok(meeting)
 }
 
@@ -111,9 +111,9 @@ pub struct Viewpoint<'a> {
 pub async fn give_view(
     db: &impl ConnectionTrait,
     view: Viewpoint<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<meeting_view::Model> {
+    let now = permit.at();
     let mut errors = vec![];
     let words = text::required("words", "your views", view.words, 4000, &mut errors);
     if view.private && view.relation != MemberRelation::Child {
@@ -164,9 +164,8 @@ pub async fn give_view(
     change(
         db,
         meeting.plan_id,
-        actor,
+        permit,
         "gave their views for a meeting",
-        now,
     )
     .await?;
     Ok(saved)
@@ -187,9 +186,9 @@ pub struct Record<'a> {
 pub async fn record(
     db: &impl ConnectionTrait,
     record: Record<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<meeting::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let by = actor.practitioner_id().ok_or(AppError::Forbidden)?;
     let mut errors = vec![];
     let summary = text::required("summary", "a summary", record.summary, 8000, &mut errors);
@@ -249,13 +248,12 @@ pub async fn record(
     let plan = change(
         db,
         plan_id,
-        actor,
+        permit,
         &format!("recorded {}", kind_label(kind)),
-        now,
     )
     .await?;
     if let Some(date) = record.next_review_date {
-        plans::set_review_date(db, plan.id, plan.version, date, actor, now).await?;
+        plans::set_review_date(db, plan.id, plan.version, date, permit).await?;
     }
     Ok(meeting)
 }

@@ -1,5 +1,6 @@
 //! The rules, as plain functions over a connection or transaction. No GraphQL types here:
 //! callers (resolvers, the command line, the demo loader) have already been authorised.
+pub mod accounts;
 pub mod actions;
 pub mod assessment;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod plans;
 pub mod practitioners;
 pub mod reports;
 pub mod safeguarding;
+pub mod standing;
 pub mod team;
 pub mod text;
 pub mod views;

@@ -10,8 +10,10 @@
 //!   (one process) it waits in the request's [`ChangeScope`] until the mutation layer has
 //!   committed, then goes to the in-process [`Hub`].
 //!
-//! Changes made outside a request (the command line, the demo loader) run without a scope:
-//! they send no email, and on SQLite no live event; nobody is waiting on them.
+//! Who is told travels with the change's [`Permit`] (`Permit::telling`), never beside it: a
+//! permit without a scope (the demo loader) tells nobody; the command line tells as the API
+//! does.
+use crate::access::Permit;
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, Utc};
 use entities::family_member::MemberRelation;
@@ -91,21 +93,12 @@ pub struct ChangeScope {
     pending: Mutex<Vec<PlanEvent>>,
 }
 
-tokio::task_local! {
-    static SCOPE: Arc<ChangeScope>;
-}
-
 impl ChangeScope {
     pub fn new(public_url: &str) -> Arc<Self> {
         Arc::new(Self {
             app_url: public_url.trim_end_matches('/').to_owned(),
             pending: Mutex::new(vec![]),
         })
-    }
-
-    /// Runs `change` with this scope.
-    pub async fn run<T>(self: &Arc<Self>, change: impl Future<Output = T>) -> T {
-        SCOPE.scope(self.clone(), change).await
     }
 
     /// After the commit: hands the waiting events to the hub.
@@ -117,19 +110,20 @@ impl ChangeScope {
     }
 }
 
-/// A link into the app, when running within a request.
-pub fn app_link(path: &str) -> Option<String> {
-    SCOPE.try_with(|s| format!("{}{path}", s.app_url)).ok()
+/// A link into the app, when the change tells anyone.
+pub fn app_link(permit: &Permit, path: &str) -> Option<String> {
+    permit.told().map(|s| format!("{}{path}", s.app_url))
 }
 
 /// The hook of `plans::record_change`: emails and the live event for one change.
 pub async fn plan_changed(
     db: &impl ConnectionTrait,
+    permit: &Permit,
     plan: &plan::Model,
     change: &plan_change::Model,
-    now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if let Some(link) = app_link("/plan") {
+    let now = permit.at();
+    if let Some(link) = app_link(permit, "/plan") {
         match change.by_side {
             ChangeSide::Practitioner => {
                 if let Some(at) = schedule_digest(db, plan.family_id, Audience::Family, now).await?
@@ -160,11 +154,11 @@ pub async fn plan_changed(
         side: change.by_side.into(),
         at: now,
     };
-    publish(db, event).await
+    publish(db, permit, event).await
 }
 
 /// Publishes `event` once the caller's transaction commits.
-async fn publish(db: &impl ConnectionTrait, event: PlanEvent) -> AppResult<()> {
+async fn publish(db: &impl ConnectionTrait, permit: &Permit, event: PlanEvent) -> AppResult<()> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let payload = serde_json::to_string(&event)
             .map_err(|e| crate::error::AppError::Internal(e.into()))?;
@@ -174,13 +168,11 @@ async fn publish(db: &impl ConnectionTrait, event: PlanEvent) -> AppResult<()> {
             [CHANNEL.into(), payload.into()],
         ))
         .await?;
-    } else {
-        let _ = SCOPE.try_with(|s| {
-            s.pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(event)
-        });
+    } else if let Some(told) = permit.told() {
+        told.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::audit::Actor;
 use super::framework::OutcomeFramework;
 use super::plans::{self, Subject};
 use super::text;
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::outcome::{self, OutcomeStatus};
@@ -53,9 +54,9 @@ pub async fn add(
     plan_id: Uuid,
     expected: i32,
     new: NewOutcome<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<outcome::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let words = text::required(
         "words",
@@ -108,16 +109,7 @@ pub async fn add(
     } else {
         "proposed an outcome"
     };
-    plans::record_change(
-        db,
-        &plan,
-        actor,
-        Subject::outcome(created.id),
-        what,
-        None,
-        now,
-    )
-    .await?;
+    plans::record_change(db, &plan, permit, Subject::outcome(created.id), what, None).await?;
     Ok(created)
 }
 
@@ -137,9 +129,9 @@ pub async fn amend(
     outcome_id: Uuid,
     expected: i32,
     change: Amendment<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<outcome::Model> {
+    let now = permit.at();
     let mut errors = vec![];
     let words = change.words.map(|w| {
         text::required(
@@ -204,11 +196,10 @@ pub async fn amend(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::outcome(outcome_id),
         &what,
         detail,
-        now,
     )
     .await?;
     Ok(updated)
@@ -276,9 +267,9 @@ pub async fn move_to(
     expected: i32,
     step: Move,
     reason: Option<&str>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<outcome::Model> {
+    let now = permit.at();
     let mut errors = vec![];
     let reason = reason
         .map(str::trim)
@@ -302,11 +293,10 @@ pub async fn move_to(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::outcome(outcome_id),
         step.what(),
         reason,
-        now,
     )
     .await?;
     Ok(updated)
@@ -319,9 +309,9 @@ pub async fn reorder(
     plan_id: Uuid,
     expected: i32,
     ordered: &[Uuid],
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<Vec<outcome::Model>> {
+    let now = permit.at();
     let plan = plans::advance(db, plan_id, expected, now).await?;
     let outcomes = outcome::Entity::find()
         .filter(outcome::Column::PlanId.eq(plan_id))
@@ -354,11 +344,10 @@ pub async fn reorder(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::PLAN,
         "reordered the outcomes",
         None,
-        now,
     )
     .await?;
     Ok(reordered)
@@ -370,9 +359,9 @@ pub async fn add_note(
     outcome_id: Uuid,
     expected: i32,
     body: &str,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<outcome_note::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let body = text::required("body", "your note", body, 4000, &mut errors);
     if !errors.is_empty() {
@@ -402,11 +391,10 @@ pub async fn add_note(
     plans::record_change(
         db,
         &plan,
-        actor,
+        permit,
         Subject::outcome(outcome_id),
         "added a note",
         None,
-        now,
     )
     .await?;
     Ok(note)
@@ -420,9 +408,9 @@ pub async fn rate(
     expected: i32,
     score: i32,
     comment: Option<&str>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<progress_rating::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     if !(1..=10).contains(&score) {
         errors.push(UserError::new(
@@ -465,16 +453,7 @@ pub async fn rate(
     .insert(db)
     .await?;
     let what = format!("rated progress {score} out of 10");
-    plans::record_change(
-        db,
-        &plan,
-        actor,
-        Subject::outcome(outcome_id),
-        &what,
-        None,
-        now,
-    )
-    .await?;
+    plans::record_change(db, &plan, permit, Subject::outcome(outcome_id), &what, None).await?;
     Ok(rating)
 }
 

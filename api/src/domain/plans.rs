@@ -5,6 +5,7 @@
 //! PostgreSQL, holds the plan's row until commit so concurrent writers queue) and is
 //! recorded through [`record_change`], which keeps the history and the audit trail.
 use super::audit::{self, Actor};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use chrono::{DateTime, Utc};
 use entities::plan::{self, PlanStatus};
@@ -140,12 +141,12 @@ impl Subject {
 pub async fn record_change(
     db: &impl ConnectionTrait,
     plan: &plan::Model,
-    actor: Actor,
+    permit: &Permit,
     subject: Subject,
     what: &str,
     detail: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<plan_change::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let (member, practitioner, side) = match actor {
         Actor::Practitioner { id, .. } => (None, Some(id), ChangeSide::Practitioner),
         Actor::Member { id } => (Some(id), None, ChangeSide::Family),
@@ -176,7 +177,7 @@ pub async fn record_change(
         now,
     )
     .await?;
-    super::notify::plan_changed(db, plan, &change, now).await?;
+    super::notify::plan_changed(db, permit, plan, &change).await?;
     Ok(change)
 }
 
@@ -186,9 +187,9 @@ pub async fn set_lead_professional(
     db: &impl ConnectionTrait,
     plan_id: Uuid,
     practitioner_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan::Model> {
+    let now = permit.at();
     let plan = advance_unconditionally(db, plan_id, now).await?;
     let activating = plan.status == PlanStatus::Draft;
     let mut active: plan::ActiveModel = plan.into();
@@ -203,7 +204,7 @@ pub async fn set_lead_professional(
     } else {
         "the lead professional changed"
     };
-    record_change(db, &plan, actor, Subject::PLAN, what, None, now).await?;
+    record_change(db, &plan, permit, Subject::PLAN, what, None).await?;
     Ok(plan)
 }
 
@@ -213,9 +214,9 @@ pub async fn close(
     plan_id: Uuid,
     expected: i32,
     summary: &str,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan::Model> {
+    let now = permit.at();
     let mut errors = vec![];
     let summary = super::text::required(
         "summary",
@@ -240,16 +241,7 @@ pub async fn close(
     active.closed_at = Set(Some(now));
     active.closing_summary = Set(Some(summary));
     let plan = active.update(db).await?;
-    record_change(
-        db,
-        &plan,
-        actor,
-        Subject::PLAN,
-        "closed the plan",
-        None,
-        now,
-    )
-    .await?;
+    record_change(db, &plan, permit, Subject::PLAN, "closed the plan", None).await?;
     super::follow_ups::schedule_for_closed_plan(db, &plan, now).await?;
     Ok(plan)
 }
@@ -258,9 +250,9 @@ pub async fn close(
 pub async fn start(
     db: &impl ConnectionTrait,
     family_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     if current(db, family_id).await?.is_some() {
         return Err(AppError::invalid(
             &["family"],
@@ -295,16 +287,7 @@ pub async fn start(
         ),
         _ => e.into(),
     })?;
-    record_change(
-        db,
-        &plan,
-        actor,
-        Subject::PLAN,
-        "started the plan",
-        None,
-        now,
-    )
-    .await?;
+    record_change(db, &plan, permit, Subject::PLAN, "started the plan", None).await?;
     Ok(plan)
 }
 
@@ -314,9 +297,9 @@ pub async fn set_review_date(
     plan_id: Uuid,
     expected: i32,
     date: chrono::NaiveDate,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<plan::Model> {
+    let now = permit.at();
     if date < now.date_naive() {
         return Err(AppError::invalid(
             &["reviewDate"],
@@ -329,6 +312,6 @@ pub async fn set_review_date(
     active.review_date = Set(Some(date));
     let plan = active.update(db).await?;
     let what = format!("set the review date to {}", date.format("%-d %B %Y"));
-    record_change(db, &plan, actor, Subject::PLAN, &what, None, now).await?;
+    record_change(db, &plan, permit, Subject::PLAN, &what, None).await?;
     Ok(plan)
 }

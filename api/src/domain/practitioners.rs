@@ -78,7 +78,7 @@ pub async fn ensure_email_free(
     field: &str,
     errors: &mut Vec<UserError>,
 ) -> AppResult<()> {
-    if crate::auth::session::account_by_email(db, email)
+    if super::accounts::account_by_email(db, email)
         .await?
         .is_some()
     {

@@ -1,11 +1,10 @@
 //! Safeguarding override (DESIGN rule 2): where a child may be at risk of significant harm a
 //! practitioner proceeds without consent, for a limited time, with a reason, audited and
 //! reviewed by a locality manager.
-use super::audit::{self, Actor};
+use super::audit::{self};
 use super::text;
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::policy::facts::{NOT_UPHELD, UPHELD};
-use chrono::{DateTime, Utc};
 use entities::safeguarding_override;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
@@ -24,9 +23,9 @@ pub struct Concern<'a> {
 pub async fn raise(
     db: &impl ConnectionTrait,
     concern: Concern<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<safeguarding_override::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let Concern {
         family_id,
         reason,
@@ -69,7 +68,7 @@ pub async fn raise(
     audit::record(
         db,
         family_id,
-        actor.with_access(crate::policy::Access::UnderOverride(raised.id)),
+        actor.with_access(crate::access::Access::UnderOverride(raised.id)),
         audit::Kind::Override,
         "raised a safeguarding concern and used the safeguarding override",
         now,
@@ -120,9 +119,9 @@ pub struct Review<'a> {
 pub async fn review(
     db: &impl ConnectionTrait,
     review: Review<'_>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<safeguarding_override::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let notes = text::required(
         "notes",
@@ -163,7 +162,7 @@ pub async fn review(
     audit::record(
         db,
         family_id,
-        actor.with_access(crate::policy::Access::UnderOverride(reviewed.id)),
+        actor.with_access(crate::access::Access::UnderOverride(reviewed.id)),
         audit::Kind::Override,
         what,
         now,
@@ -176,3 +175,7 @@ pub async fn review(
 pub fn visible_to_family(o: &safeguarding_override::Model) -> bool {
     !o.withhold_from_family || (o.reviewed_at.is_some() && !o.keep_hidden_after_review)
 }
+
+/// How a locality manager's review of an override ended, as stored.
+pub const UPHELD: &str = "upheld";
+pub const NOT_UPHELD: &str = "not_upheld";

@@ -1,10 +1,10 @@
 //! The team around the family: practitioners join with consent, leave, or are removed.
 //! Memberships are kept as history, never deleted.
-use super::audit::{self, Actor};
+use super::audit::{self};
+use super::consent::consent_covers;
 use super::text;
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::policy::facts::consent_covers;
-use chrono::{DateTime, Utc};
 use entities::{practitioner, team_member};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -26,9 +26,9 @@ pub async fn add(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     practitioner_id: Uuid,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<team_member::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let practitioner = practitioner::Entity::find_by_id(practitioner_id)
         .one(db)
         .await?
@@ -86,9 +86,9 @@ pub async fn end(
     family_id: Uuid,
     practitioner_id: Uuid,
     reason: Option<&str>,
-    actor: Actor,
-    now: DateTime<Utc>,
+    permit: &Permit,
 ) -> AppResult<team_member::Model> {
+    let (actor, now) = (permit.actor(), permit.at());
     let mut errors = vec![];
     let reason = reason.map(|r| text::required("reason", "the reason", r, 2000, &mut errors));
     if !errors.is_empty() {

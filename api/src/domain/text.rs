@@ -28,7 +28,7 @@ pub fn required(
 
 /// A light check that an email address has a name, an `@` and a domain with a dot.
 pub fn email(field: &str, value: &str, errors: &mut Vec<UserError>) -> String {
-    let value = crate::auth::session::normalise_email(value);
+    let value = super::accounts::normalise_email(value);
     let valid = match value.split_once('@') {
         Some((name, domain)) => {
             !name.is_empty()

@@ -227,7 +227,7 @@ impl SafeguardingOverride {
     async fn active(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         let now = services(ctx)?.clock.now();
         Ok(self.0.expires_at > now
-            && self.0.review_outcome.as_deref() != Some(crate::policy::facts::NOT_UPHELD))
+            && self.0.review_outcome.as_deref() != Some(crate::domain::safeguarding::NOT_UPHELD))
     }
 
     async fn review(&self, ctx: &Context<'_>) -> GqlResult<Option<OverrideReview>> {
@@ -239,7 +239,7 @@ impl SafeguardingOverride {
         Ok(Some(OverrideReview {
             reviewed_at,
             reviewed_by: practitioner(ctx, self.0.reviewed_by_practitioner_id).await?,
-            outcome: if outcome == crate::policy::facts::UPHELD {
+            outcome: if outcome == crate::domain::safeguarding::UPHELD {
                 OverrideReviewOutcome::Upheld
             } else {
                 OverrideReviewOutcome::NotUpheld

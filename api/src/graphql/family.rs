@@ -8,10 +8,10 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::plan::Plan;
 use super::scalars::Date;
-use super::{authorize, loaders, services, viewer};
+use super::{authorize, loaders, services};
+use crate::access::Action;
 use crate::domain::{assessment, plans};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::policy::Action;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -454,12 +454,7 @@ pub async fn access_log(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, AccessLogEntry>> {
     authorize(ctx, Action::ReadAccessLog { family_id }).await?;
-    let full = crate::policy::authorize(
-        viewer(ctx)?,
-        Action::ReadFullAccessLog { family_id },
-        &crate::policy::FamilyFacts::NONE,
-    )
-    .is_ok();
+    let full = super::allows(ctx, Action::ReadFullAccessLog { family_id }).await?;
     let db = &services(ctx)?.db;
     let mut select =
         audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(family_id));

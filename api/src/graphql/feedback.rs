@@ -7,8 +7,9 @@ use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::{authorize, loaders, services, viewer};
+use crate::access::visibility::{VoiceItem, VoiceScope};
+use crate::access::{self, Action};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::policy::{self, Action, VoiceItem, VoiceScope};
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -371,7 +372,7 @@ pub async fn family_feedback(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, Feedback>> {
     authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = policy::voice_scope(viewer(ctx)?);
+    let scope = access::visibility::voice_scope(viewer(ctx)?);
     let visible = scope_condition(
         scope,
         Some(feedback::Column::Anonymous),
@@ -404,7 +405,7 @@ pub async fn family_views(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, YoungPersonView>> {
     authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = policy::voice_scope(viewer(ctx)?);
+    let scope = access::visibility::voice_scope(viewer(ctx)?);
     let visible = scope_condition(
         scope,
         None,
@@ -441,7 +442,7 @@ pub async fn load_feedback(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Feed
         },
     )
     .await?;
-    if !policy::may_see_voice(viewer(ctx)?, feedback_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, feedback_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(with_answers(db, vec![found]).await?.pop())
@@ -459,7 +460,7 @@ pub async fn load_view(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPer
         },
     )
     .await?;
-    if !policy::may_see_voice(viewer(ctx)?, view_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, view_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(Some(YoungPersonView(found)))
@@ -471,7 +472,7 @@ pub async fn load_follow_up(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Fol
     let Some(found) = follow_up::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    let for_viewer = matches!(viewer(ctx)?, crate::auth::Viewer::FamilyMember(m) if m.member_id == found.member_id);
+    let for_viewer = matches!(viewer(ctx)?, crate::viewer::Viewer::FamilyMember(m) if m.member_id == found.member_id);
     authorize(
         ctx,
         Action::AnswerFollowUp {
@@ -511,7 +512,7 @@ impl VoiceQuery {
     /// first (at most a few: one per closed plan).
     async fn my_follow_ups(&self, ctx: &Context<'_>) -> GqlResult<Vec<FollowUp>> {
         authorize(ctx, Action::ReadOwnFollowUps).await?;
-        let crate::auth::Viewer::FamilyMember(me) = viewer(ctx)? else {
+        let crate::viewer::Viewer::FamilyMember(me) = viewer(ctx)? else {
             return Err(AppError::Forbidden.into());
         };
         let rows = crate::domain::follow_ups::of_member(&services(ctx)?.db, me.member_id).await?;

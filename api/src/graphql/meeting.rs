@@ -6,8 +6,8 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
 use super::{authorize, loaders, services, viewer};
+use crate::access::{self, Action};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::policy::{self, Action};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
@@ -131,7 +131,7 @@ impl Meeting {
             .await?;
         Ok(views
             .into_iter()
-            .filter(|v| policy::may_see_meeting_view(viewer, v.member_id, v.private))
+            .filter(|v| access::visibility::may_see_meeting_view(viewer, v.member_id, v.private))
             .map(MeetingView)
             .collect())
     }

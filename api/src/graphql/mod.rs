@@ -1,5 +1,5 @@
 //! The GraphQL layer: it translates requests into domain calls and answers back.
-//! Rules live in `domain`, permissions in `policy`.
+//! Rules live in `domain`, permissions in `access`.
 mod assessment;
 mod consent;
 mod family;
@@ -20,16 +20,17 @@ pub mod scalars;
 mod subscription;
 mod viewer;
 
-use crate::auth::Viewer;
+use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::audit;
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Access, Action, FamilyFacts};
+use crate::viewer::Actor;
+use crate::viewer::Viewer;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
@@ -83,11 +84,11 @@ pub fn request_data(viewer: Viewer, services: &Services) -> (Viewer, DataLoader<
     (viewer, Loaders::new(services.db.clone()))
 }
 
-/// What one request learns and does: policy facts per family (read once, fresh each
+/// What one request learns and does: access facts per family (read once, fresh each
 /// request) and the family data a practitioner read, for the audit trail.
 #[derive(Default)]
 pub struct RequestState {
-    facts: Mutex<HashMap<Uuid, FamilyFacts>>,
+    facts: access::FactsCache,
     reads: Mutex<BTreeMap<Uuid, FamilyReads>>,
 }
 
@@ -112,7 +113,7 @@ impl RequestState {
     /// leaves: if the trail cannot be written, the data is not sent.
     pub async fn write_reads(&self, services: &Services, viewer: &Viewer) -> AppResult<()> {
         let reads = std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()));
-        let Some(actor) = audit::Actor::of(viewer) else {
+        let Some(actor) = Actor::of(viewer) else {
             return Ok(());
         };
         let whats: Vec<(Uuid, String, Option<Uuid>)> = reads
@@ -159,46 +160,33 @@ pub(crate) fn request_state<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestState
         .map_err(|e| AppError::Internal(anyhow::anyhow!("request state missing: {}", e.message)))
 }
 
-/// Asks the policy module; the one way resolvers check permissions. Facts about the family
-/// are read only when the viewer's role alone does not decide, and reads of family data by
+/// Asks the access rules; the one way resolvers check permissions for what they read.
+/// Facts about the family are read at most once per request, and reads of family data by
 /// practitioners are noted for the audit trail.
-pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Access> {
+pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Permit> {
     let viewer = viewer(ctx)?;
-    let access = match policy::authorize(viewer, action, &FamilyFacts::NONE) {
-        Ok(access) => access,
-        Err(denied) => match (viewer, action.family_id()) {
-            (Viewer::Practitioner(_), Some(family_id)) => {
-                let facts = facts_for(ctx, viewer, family_id).await?;
-                policy::authorize(viewer, action, &facts)?
-            }
-            _ => return Err(denied),
-        },
-    };
+    let s = services(ctx)?;
+    let state = request_state(ctx)?;
+    let permit = access::grant_read(&s.db, viewer, action, s.clock.now(), &state.facts).await?;
     if let (Viewer::Practitioner(_), Some(family_id), Some(what)) =
         (viewer, action.family_id(), action.read_of())
     {
-        request_state(ctx)?.note_read(family_id, what, access);
+        state.note_read(family_id, what, permit.access());
     }
-    Ok(access)
+    Ok(permit)
 }
 
-async fn facts_for(ctx: &Context<'_>, viewer: &Viewer, family_id: Uuid) -> AppResult<FamilyFacts> {
-    let state = request_state(ctx)?;
-    let cached = state
-        .facts
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&family_id)
-        .copied();
-    if let Some(facts) = cached {
-        return Ok(facts);
-    }
+/// Whether the rules allow `action` (a question, not a refusal: e.g. "may this reader see
+/// the whole trail?").
+pub(crate) async fn allows(ctx: &Context<'_>, action: Action) -> AppResult<bool> {
+    let viewer = viewer(ctx)?;
     let s = services(ctx)?;
-    let facts = policy::load_facts(&s.db, viewer, family_id, s.clock.now()).await?;
-    state
-        .facts
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(family_id, facts);
-    Ok(facts)
+    let state = request_state(ctx)?;
+    match access::grant_read(&s.db, viewer, action, s.clock.now(), &state.facts).await {
+        Ok(_) => Ok(true),
+        Err(AppError::Forbidden | AppError::ConsentRequired | AppError::Unauthenticated) => {
+            Ok(false)
+        }
+        Err(other) => Err(other),
+    }
 }

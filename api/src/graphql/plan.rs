@@ -11,9 +11,9 @@ use super::organisation::{Organisation, Practitioner};
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
 use super::{authorize, loaders, services, viewer};
+use crate::access::{self, Action};
 use crate::domain::{actions, outcomes};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::policy::{self, Action};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
@@ -134,7 +134,7 @@ impl Plan {
                 let for_members = members
                     .get(&OutcomeMembersOf(o.id))
                     .map_or(&[][..], Vec::as_slice);
-                policy::may_see_outcome(viewer, for_members)
+                access::visibility::may_see_outcome(viewer, for_members)
             })
             .map(Outcome)
             .collect())
@@ -250,7 +250,7 @@ impl Plan {
     ) -> GqlResult<Connection<Cursor, PlanChange>> {
         let mut select =
             plan_change::Entity::find().filter(plan_change::Column::PlanId.eq(self.0.id));
-        if matches!(viewer(ctx)?, crate::auth::Viewer::FamilyMember(_)) {
+        if matches!(viewer(ctx)?, crate::viewer::Viewer::FamilyMember(_)) {
             // A young person's view leaves out changes to outcomes they cannot see.
             let visible: Vec<Uuid> = self
                 .visible_outcomes(ctx)
@@ -310,7 +310,7 @@ impl Outcome {
             .load_one(OutcomeMembersOf(model.id))
             .await?
             .unwrap_or_default();
-        if !policy::may_see_outcome(viewer(ctx)?, &members) {
+        if !access::visibility::may_see_outcome(viewer(ctx)?, &members) {
             return Err(AppError::Forbidden);
         }
         Ok(Some(Self(model)))
@@ -717,7 +717,7 @@ impl PlanQuery {
     /// whose consent no longer covers the practitioner is left out: they may not read it.
     async fn plans_i_lead(&self, ctx: &Context<'_>) -> GqlResult<Vec<Plan>> {
         authorize(ctx, Action::ReadOwnCaseload).await?;
-        let crate::auth::Viewer::Practitioner(me) = viewer(ctx)? else {
+        let crate::viewer::Viewer::Practitioner(me) = viewer(ctx)? else {
             return Err(AppError::Forbidden.into());
         };
         let rows = plan::Entity::find()

@@ -3,9 +3,9 @@
 use super::family::NeedLevel;
 use super::scalars::Date;
 use super::{authorize, services};
+use crate::access::Action;
 use crate::domain::reports::{self, Count, Report, Scope, Share};
 use crate::error::{AppError, GqlResult};
-use crate::policy::Action;
 use async_graphql::{Context, Object, SimpleObject};
 
 /// A count as published: empty and `suppressed` when below 5 (zero included).

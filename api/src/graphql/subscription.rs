@@ -3,17 +3,15 @@
 //! event is sent: a consent withdrawn (or a session ended) mid-stream ends the stream.
 use super::ids::{self, Kind};
 use super::{Services, services, viewer};
-use crate::auth::Viewer;
+use crate::access::{self, Access, Action};
 use crate::domain::audit::{self, Actor};
 use crate::domain::notify::{PlanEvent, Side};
 use crate::domain::plans;
 use crate::error::{AppError, AppResult, GqlError, GqlResult};
-use crate::policy::{self, Access, Action};
+use crate::viewer::Viewer;
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription as GqlSubscription};
 use chrono::{DateTime, Utc};
-use entities::session;
 use futures::Stream;
-use sea_orm::EntityTrait;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -118,14 +116,12 @@ impl Subscription {
 async fn may_read(s: &Services, viewer: &Viewer, family_id: Uuid) -> AppResult<Access> {
     let now = s.clock.now();
     if let Some(session_id) = viewer.session_id() {
-        let live = session::Entity::find_by_id(session_id)
-            .one(&s.db)
-            .await?
-            .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now);
-        if !live {
+        if !crate::auth::session::is_live(&s.db, session_id, now).await? {
             return Err(AppError::SessionExpired);
         }
     }
-    let facts = policy::load_facts(&s.db, viewer, family_id, now).await?;
-    policy::authorize(viewer, Action::ReadPlan { family_id }, &facts)
+    let known = access::FactsCache::default();
+    let permit =
+        access::grant_read(&s.db, viewer, Action::ReadPlan { family_id }, now, &known).await?;
+    Ok(permit.access())
 }

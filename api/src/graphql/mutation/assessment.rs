@@ -1,12 +1,12 @@
 //! The assessment: open it, write the family's or one's organisation's section, finalise.
 use super::super::assessment::Assessment;
 use super::super::{authorize, services, viewer};
-use super::{acting, write};
-use crate::auth::Viewer;
+use super::write;
+use crate::access::Action;
 use crate::domain::assessment::{self, Section, SectionText};
 use crate::error::{AppError, AppResult, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use uuid::Uuid;
 
@@ -58,21 +58,20 @@ impl AssessmentMutation {
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let (action, section) = section_of(viewer(ctx)?)?;
-        let (actor, now) = acting(ctx, action).await?;
+        let action = action;
         let body = SectionText {
             going_well: &input.going_well,
             worries: &input.worries,
             needs_to_change: &input.needs_to_change,
         };
-        let (_, errors) = write(ctx, async |txn| {
+        let (_, errors) = write(ctx, action, async |txn, permit| {
             assessment::write_section(
                 txn,
                 family_id,
                 section,
                 input.expected_version,
                 body,
-                actor,
-                now,
+                permit,
             )
             .await
         })
@@ -91,9 +90,9 @@ impl AssessmentMutation {
         input: AssessmentInput,
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::StartPlanOrAssessment { family_id }).await?;
-        let (_, errors) = write(ctx, async |txn| {
-            assessment::open(txn, family_id, actor, now).await
+        let action = Action::StartPlanOrAssessment { family_id };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            assessment::open(txn, family_id, permit).await
         })
         .await?;
         payload(ctx, family_id, errors).await
@@ -137,9 +136,9 @@ impl AssessmentMutation {
         input: AssessmentInput,
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::LeadPlan { family_id }).await?;
-        let (_, errors) = write(ctx, async |txn| {
-            assessment::finalise(txn, family_id, actor, now).await
+        let action = Action::LeadPlan { family_id };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            assessment::finalise(txn, family_id, permit).await
         })
         .await?;
         payload(ctx, family_id, errors).await

@@ -2,12 +2,13 @@
 use super::super::passkey::{Passkey, SessionToken};
 use super::super::{authorize, services, viewer};
 use super::split;
+use crate::access::Action;
 use crate::auth::passkeys::{self, Registrant};
-use crate::auth::{ClientAddress, Viewer, invitations, session};
+use crate::auth::{ClientAddress, invitations, session};
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult, GqlResult, UserError, UserErrorCode};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{account, family_member, practitioner};

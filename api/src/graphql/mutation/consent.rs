@@ -3,14 +3,13 @@
 use super::super::consent::{Consent, ConsentScope};
 use super::super::family::FamilyMember;
 use super::super::scalars::Date;
-use super::super::{authorize, services, viewer};
-use super::{actor, input_id, input_ids, split};
-use crate::auth::Viewer;
-use crate::db::begin_write;
+use super::super::{services, viewer};
+use super::{input_id, input_ids, write};
+use crate::access::Action;
 use crate::domain::consent;
 use crate::error::{AppError, AppResult, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::family_member;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -92,15 +91,10 @@ impl ConsentMutation {
         input: GiveConsentInput,
     ) -> GqlResult<ConsentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::ManageOwnConsent { family_id }).await?;
-        let Viewer::FamilyMember(me) = viewer(ctx)? else {
-            return Err(AppError::Forbidden.into());
-        };
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let giver = member_model(&txn, me.member_id).await?;
-        let result = async {
+        let action = Action::ManageOwnConsent { family_id };
+        let (consent, user_errors) = write(ctx, action, async |txn, permit| {
+            let member_id = permit.actor().member_id().ok_or(AppError::Forbidden)?;
+            let giver = member_model(txn, member_id).await?;
             let organisation_ids =
                 input_ids(&input.organisations, Kind::Organisation, "organisations")?;
             let new = consent::NewConsent {
@@ -113,11 +107,9 @@ impl ConsentMutation {
                 evidence: None,
                 recorded_by: None,
             };
-            consent::give(&txn, new, actor, s.clock.now()).await
-        }
-        .await;
-        let (consent, user_errors) = split(result)?;
-        txn.commit().await?;
+            consent::give(txn, new, permit).await
+        })
+        .await?;
         Ok(ConsentPayload {
             consent: consent.map(Consent),
             user_errors,
@@ -132,13 +124,10 @@ impl ConsentMutation {
         input: RecordPaperConsentInput,
     ) -> GqlResult<ConsentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::RecordPaperConsent { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
-        let result = async {
+        let action = Action::RecordPaperConsent { family_id };
+        let (consent, user_errors) = write(ctx, action, async |txn, permit| {
             let giver_id = input_id(&input.given_by, Kind::FamilyMember, "givenBy")?;
-            let giver = member_model(&txn, giver_id).await?;
+            let giver = member_model(txn, giver_id).await?;
             let organisation_ids =
                 input_ids(&input.organisations, Kind::Organisation, "organisations")?;
             let new = consent::NewConsent {
@@ -149,13 +138,11 @@ impl ConsentMutation {
                 organisation_ids: &organisation_ids,
                 expires_on: input.expires_on.map(|d| d.0),
                 evidence: Some(&input.evidence),
-                recorded_by: actor.practitioner_id(),
+                recorded_by: permit.actor().practitioner_id(),
             };
-            consent::give(&txn, new, actor, s.clock.now()).await
-        }
-        .await;
-        let (consent, user_errors) = split(result)?;
-        txn.commit().await?;
+            consent::give(txn, new, permit).await
+        })
+        .await?;
         Ok(ConsentPayload {
             consent: consent.map(Consent),
             user_errors,
@@ -173,26 +160,16 @@ impl ConsentMutation {
         if matches!(viewer(ctx)?, Viewer::Anonymous) {
             return Err(AppError::Unauthenticated.into());
         }
-        let s = services(ctx)?;
-        let found = entities::consent::Entity::find_by_id(consent_id)
-            .one(&s.db)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        authorize(
-            ctx,
-            Action::ManageOwnConsent {
-                family_id: found.family_id,
-            },
-        )
-        .await?;
-        let Viewer::FamilyMember(me) = viewer(ctx)? else {
-            return Err(AppError::Forbidden.into());
+        let found = consent::find(&services(ctx)?.db, consent_id).await?;
+        let action = Action::ManageOwnConsent {
+            family_id: found.family_id,
         };
-        let txn = begin_write(&s.db).await?;
-        let by = member_model(&txn, me.member_id).await?;
-        let (consent, user_errors) =
-            split(consent::withdraw(&txn, consent_id, &by, s.clock.now()).await)?;
-        txn.commit().await?;
+        let (consent, user_errors) = write(ctx, action, async |txn, permit| {
+            let member_id = permit.actor().member_id().ok_or(AppError::Forbidden)?;
+            let by = member_model(txn, member_id).await?;
+            consent::withdraw(txn, consent_id, &by, permit).await
+        })
+        .await?;
         Ok(ConsentPayload {
             consent: consent.map(Consent),
             user_errors,
@@ -210,27 +187,14 @@ impl ConsentMutation {
         if matches!(viewer(ctx)?, Viewer::Anonymous) {
             return Err(AppError::Unauthenticated.into());
         }
-        let s = services(ctx)?;
-        let found = member_model(&s.db, member_id).await?;
-        let access = authorize(
-            ctx,
-            Action::AssessCompetence {
-                family_id: found.family_id,
-            },
-        )
+        let found = member_model(&services(ctx)?.db, member_id).await?;
+        let action = Action::AssessCompetence {
+            family_id: found.family_id,
+        };
+        let (member, user_errors) = write(ctx, action, async |txn, permit| {
+            consent::assess_competence(txn, member_id, input.competent_to_consent, permit).await
+        })
         .await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let txn = begin_write(&s.db).await?;
-        let result = consent::assess_competence(
-            &txn,
-            member_id,
-            input.competent_to_consent,
-            actor,
-            s.clock.now(),
-        )
-        .await;
-        let (member, user_errors) = split(result)?;
-        txn.commit().await?;
         Ok(RecordCompetenceAssessmentPayload {
             member: member.map(FamilyMember),
             user_errors,

@@ -2,11 +2,11 @@
 use super::super::organisation::{Organisation, OrganisationKind, Practitioner, PractitionerRole};
 use super::super::{authorize, services};
 use super::{input_id, split};
+use crate::access::Action;
 use crate::db::begin_write;
 use crate::domain::{organisations, practitioners};
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::Kind;
-use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 #[derive(Default)]

@@ -1,11 +1,11 @@
 //! Family records: opening one, adding members, stepping need levels up and down.
 use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
 use super::super::scalars::Date;
-use super::{acting, write};
+use super::write;
+use crate::access::Action;
 use crate::domain::families;
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 #[derive(Default)]
@@ -71,15 +71,15 @@ impl FamilyMutation {
         ctx: &Context<'_>,
         input: CreateFamilyInput,
     ) -> GqlResult<CreateFamilyPayload> {
-        let (actor, now) = acting(ctx, Action::CreateFamily).await?;
+        let action = Action::CreateFamily;
         let new = families::NewFamily {
             reference: &input.reference,
             local_area: &input.local_area,
             need_level: level(input.need_level),
-            decided_by: actor.practitioner_id(),
+            decided_by: super::super::viewer(ctx)?.practitioner_id(),
         };
-        let (family, user_errors) = write(ctx, async |txn| {
-            families::create(txn, new, actor, now).await
+        let (family, user_errors) = write(ctx, action, async |txn, permit| {
+            families::create(txn, new, permit).await
         })
         .await?;
         let family = match family {
@@ -99,7 +99,7 @@ impl FamilyMutation {
         input: AddFamilyMemberInput,
     ) -> GqlResult<AddFamilyMemberPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::AddFamilyMember { family_id }).await?;
+        let action = Action::AddFamilyMember { family_id };
         let new = families::NewMember {
             family_id,
             name: &input.name,
@@ -107,8 +107,8 @@ impl FamilyMutation {
             relation: input.relation.into(),
             email: input.email.as_deref(),
         };
-        let (member, user_errors) = write(ctx, async |txn| {
-            families::add_member(txn, new, actor, now).await
+        let (member, user_errors) = write(ctx, action, async |txn, permit| {
+            families::add_member(txn, new, permit).await
         })
         .await?;
         Ok(AddFamilyMemberPayload {
@@ -124,17 +124,10 @@ impl FamilyMutation {
         input: ChangeNeedLevelInput,
     ) -> GqlResult<ChangeNeedLevelPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::ChangeNeedLevel { family_id }).await?;
-        let (changed, user_errors) = write(ctx, async |txn| {
-            families::change_need_level(
-                txn,
-                family_id,
-                level(input.level),
-                &input.reason,
-                actor,
-                now,
-            )
-            .await
+        let action = Action::ChangeNeedLevel { family_id };
+        let (changed, user_errors) = write(ctx, action, async |txn, permit| {
+            families::change_need_level(txn, family_id, level(input.level), &input.reason, permit)
+                .await
         })
         .await?;
         let (family, change) = match changed {

@@ -1,19 +1,18 @@
 //! Feedback, young people's views and the six-month follow-up.
 use super::super::feedback::{self as types, Feedback, FeedbackSubject, FollowUp, YoungPersonView};
 use super::super::{authorize, services, viewer};
-use super::{actor, input_id, write};
+use super::{input_id, write};
 
-use crate::auth::Viewer;
+use crate::access::Action;
 use crate::domain::feedback::{self, Answer, NewFeedback};
-use crate::domain::{follow_ups, views};
+use crate::domain::{families, follow_ups, views};
 use crate::error::{AppError, GqlResult, UserError, UserErrorCode};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::family_member;
 use entities::feedback::GiverSide;
 use entities::questionnaire::QuestionnaireKind;
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -125,11 +124,9 @@ impl FeedbackMutation {
         input: GiveFeedbackInput,
     ) -> GqlResult<GiveFeedbackPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::GiveFeedback { family_id }).await?;
-        let viewer = viewer(ctx)?;
-        let (side, actor) = (side(viewer)?, actor(viewer, access)?);
-        let now = services(ctx)?.clock.now();
-        let (feedback, user_errors) = write(ctx, async |txn| {
+        let action = Action::GiveFeedback { family_id };
+        let side = side(viewer(ctx)?)?;
+        let (feedback, user_errors) = write(ctx, action, async |txn, permit| {
             let subject_id = match (&input.subject, input.about) {
                 (Some(id), FeedbackSubject::Plan) => Some(input_id(id, Kind::Plan, "subject")?),
                 (Some(id), FeedbackSubject::Meeting) => {
@@ -156,7 +153,7 @@ impl FeedbackMutation {
                 private: input.private,
                 follow_up_id: None,
             };
-            let saved = feedback::give(txn, new, side, actor, now).await?;
+            let saved = feedback::give(txn, new, side, permit).await?;
             types::given(txn, saved).await
         })
         .await?;
@@ -176,19 +173,23 @@ impl FeedbackMutation {
     ) -> GqlResult<ShareViewPayload> {
         let viewer = viewer(ctx)?;
         let family_id = family_of(viewer);
-        authorize(ctx, Action::ShareView { family_id }).await?;
+        let action = Action::ShareView { family_id };
         let Viewer::FamilyMember(me) = viewer else {
             return Err(AppError::Forbidden.into());
         };
         let s = services(ctx)?;
         let link = format!("{}/views", s.settings.public_url.trim_end_matches('/'));
-        let now = s.clock.now();
-        let (view, user_errors) = write(ctx, async |txn| {
-            let member = family_member::Entity::find_by_id(me.member_id)
-                .one(txn)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            views::share(txn, &member, &input.words, input.private, &link, now).await
+        let (view, user_errors) = write(ctx, action, async |txn, permit| {
+            let member = families::member(txn, me.member_id).await?;
+            views::share(
+                txn,
+                &member,
+                &input.words,
+                input.private,
+                &link,
+                permit.at(),
+            )
+            .await
         })
         .await?;
         Ok(ShareViewPayload {
@@ -219,17 +220,12 @@ impl FeedbackMutation {
             });
         };
         let viewer = viewer(ctx)?;
-        let access = authorize(
-            ctx,
-            Action::AnswerFollowUp {
-                family_id: found.0.family_id,
-                for_viewer: true,
-            },
-        )
-        .await?;
-        let (side, actor) = (side(viewer)?, actor(viewer, access)?);
-        let now = services(ctx)?.clock.now();
-        let (answered, user_errors) = write(ctx, async |txn| {
+        let action = Action::AnswerFollowUp {
+            family_id: found.0.family_id,
+            for_viewer: true,
+        };
+        let side = side(viewer)?;
+        let (answered, user_errors) = write(ctx, action, async |txn, permit| {
             let answers = answers(&input.answers);
             let given = follow_ups::FollowUpAnswers {
                 follow_up_id,
@@ -237,7 +233,7 @@ impl FeedbackMutation {
                 free_text: input.free_text.as_deref(),
                 private: input.private,
             };
-            let (follow_up, saved) = follow_ups::answer(txn, given, side, actor, now).await?;
+            let (follow_up, saved) = follow_ups::answer(txn, given, side, permit).await?;
             Ok((follow_up, types::given(txn, saved).await?))
         })
         .await?;

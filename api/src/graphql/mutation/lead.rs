@@ -1,12 +1,11 @@
 //! The lead professional: nominate, accept, decline, and the locality manager's follow-up.
 use super::super::lead::LeadNomination;
-use super::super::{authorize, services, viewer};
-use super::{actor, input_id, split, write};
-use crate::auth::Viewer;
+use super::super::{services, viewer};
+use super::{input_id, split, write};
+use crate::access::{self, Action};
 use crate::domain::lead;
 use crate::error::{AppResult, GqlResult, UserError};
 use crate::graphql::ids::Kind;
-use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::lead_nomination;
 
@@ -82,12 +81,10 @@ impl LeadMutation {
         input: NominateLeadProfessionalInput,
     ) -> GqlResult<LeadNominationPayload> {
         let family_id = crate::graphql::ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::NominateLead { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
+        let action = Action::NominateLead { family_id };
         let s = services(ctx)?;
-        let now = s.clock.now();
         let days = s.settings.lead_answer_working_days;
-        let result = write(ctx, async |txn| {
+        let result = write(ctx, action, async |txn, permit| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
             let new = lead::Nomination {
@@ -97,7 +94,7 @@ impl LeadMutation {
                 manager_note: None,
                 answer_within_days: days,
             };
-            lead::nominate(txn, new, actor, now).await
+            lead::nominate(txn, new, permit).await
         })
         .await?;
         Ok(LeadNominationPayload::from(result))
@@ -131,19 +128,17 @@ impl LeadMutation {
         ctx: &Context<'_>,
         input: FollowUpLeadNominationInput,
     ) -> GqlResult<LeadNominationPayload> {
-        let access = authorize(ctx, Action::FollowUpLeadNominations).await?;
-        let actor = actor(viewer(ctx)?, access)?;
+        let action = Action::FollowUpLeadNominations;
         let s = services(ctx)?;
-        let now = s.clock.now();
         let days = s.settings.lead_answer_working_days;
-        let result = write(ctx, async |txn| {
+        let result = write(ctx, action, async |txn, permit| {
             let nomination = input_id(&input.nomination, Kind::LeadNomination, "nomination")?;
             let another = input
                 .practitioner
                 .as_ref()
                 .map(|p| input_id(p, Kind::Practitioner, "practitioner"))
                 .transpose()?;
-            lead::follow_up(txn, nomination, another, &input.note, days, actor, now).await
+            lead::follow_up(txn, nomination, another, &input.note, days, permit).await
         })
         .await?;
         Ok(LeadNominationPayload::from(result))
@@ -162,18 +157,15 @@ impl LeadMutation {
             (Some(found), _) => found,
             (None, errors) => return Ok(LeadNominationPayload::refused(errors)),
         };
-        let is_nominee = matches!(viewer(ctx)?, Viewer::Practitioner(p) if p.practitioner_id == found.practitioner_id);
+        let is_nominee = access::visibility::is_practitioner(viewer(ctx)?, found.practitioner_id);
         let action = Action::AnswerLeadNomination {
             family_id: found.family_id,
             is_nominee,
             accepting: reason.is_none(),
         };
-        let access = authorize(ctx, action).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
-        let result = write(ctx, async |txn| match reason {
-            None => lead::accept(txn, found.id, actor, now).await,
-            Some(reason) => lead::decline(txn, found.id, reason, actor, now).await,
+        let result = write(ctx, action, async |txn, permit| match reason {
+            None => lead::accept(txn, found.id, permit).await,
+            Some(reason) => lead::decline(txn, found.id, reason, permit).await,
         })
         .await?;
         Ok(LeadNominationPayload::from(result))

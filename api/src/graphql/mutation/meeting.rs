@@ -1,13 +1,13 @@
 //! Meetings: the team schedules and records them; family members give their views first.
 use super::super::meeting::{Meeting, MeetingKind, MeetingView};
 use super::super::scalars::Date;
-use super::super::{authorize, services, viewer};
-use super::{actor, input_id, input_ids, split, write};
-use crate::auth::Viewer;
+use super::super::{services, viewer};
+use super::{input_id, input_ids, split, write};
+use crate::access::Action;
 use crate::domain::meetings;
 use crate::error::{AppError, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 #[derive(Default)]
@@ -75,19 +75,9 @@ impl MeetingMutation {
         input: ScheduleMeetingInput,
     ) -> GqlResult<MeetingPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::RecordMeeting { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
-        let (meeting, user_errors) = write(ctx, async |txn| {
-            meetings::schedule(
-                txn,
-                family_id,
-                input.kind.into(),
-                input.held_on.0,
-                actor,
-                now,
-            )
-            .await
+        let action = Action::RecordMeeting { family_id };
+        let (meeting, user_errors) = write(ctx, action, async |txn, permit| {
+            meetings::schedule(txn, family_id, input.kind.into(), input.held_on.0, permit).await
         })
         .await?;
         Ok(MeetingPayload {
@@ -112,12 +102,10 @@ impl MeetingMutation {
             }
         };
         let family_id = meeting.family_id;
-        let access = authorize(ctx, Action::GiveMeetingView { family_id }).await?;
+        let action = Action::GiveMeetingView { family_id };
         let Viewer::FamilyMember(me) = viewer(ctx)? else {
             return Err(AppError::Forbidden.into());
         };
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
         let view = meetings::Viewpoint {
             meeting_id: meeting.id,
             member_id: me.member_id,
@@ -125,8 +113,8 @@ impl MeetingMutation {
             words: &input.words,
             private: input.private,
         };
-        let (view, user_errors) = write(ctx, async |txn| {
-            meetings::give_view(txn, view, actor, now).await
+        let (view, user_errors) = write(ctx, action, async |txn, permit| {
+            meetings::give_view(txn, view, permit).await
         })
         .await?;
         Ok(GiveMeetingViewPayload {
@@ -151,10 +139,8 @@ impl MeetingMutation {
             }
         };
         let family_id = meeting.family_id;
-        let access = authorize(ctx, Action::RecordMeeting { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let now = services(ctx)?.clock.now();
-        let (recorded, user_errors) = write(ctx, async |txn| {
+        let action = Action::RecordMeeting { family_id };
+        let (recorded, user_errors) = write(ctx, action, async |txn, permit| {
             let members = input_ids(
                 &input.attending_members,
                 Kind::FamilyMember,
@@ -173,7 +159,7 @@ impl MeetingMutation {
                 decisions: &input.decisions,
                 next_review_date: input.next_review_date.map(|d| d.0),
             };
-            meetings::record(txn, record, actor, now).await
+            meetings::record(txn, record, permit).await
         })
         .await?;
         Ok(MeetingPayload {

@@ -14,14 +14,11 @@ mod team;
 
 use super::ids::{self, Kind};
 use super::services;
-use crate::auth::Viewer;
+use crate::access::{self, Action, Permit};
 use crate::db::begin_write;
-use crate::domain::audit::Actor;
 use crate::domain::notify::ChangeScope;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use crate::policy::{Access, Action};
 use async_graphql::{Context, ID, MergedObject};
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
@@ -50,17 +47,27 @@ pub(super) fn split<T>(result: AppResult<T>) -> AppResult<(Option<T>, Vec<UserEr
     }
 }
 
-/// Runs `change` in one write transaction: committed when it succeeds, rolled back when it
-/// fails (user errors included), so a refused change leaves nothing behind. Live events of
-/// the change are published once it has committed (`domain::notify`).
+/// Runs `change` in one write transaction, under a permit for `action` granted inside that
+/// same transaction: committed when it succeeds, rolled back when it fails (user errors
+/// included), so a refused change leaves nothing behind. Whoever the change tells is told
+/// once it has committed (`domain::notify`).
 pub(super) async fn write<T>(
     ctx: &Context<'_>,
-    change: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    action: Action,
+    change: impl AsyncFnOnce(&DatabaseTransaction, &Permit) -> AppResult<T>,
 ) -> AppResult<(Option<T>, Vec<UserError>)> {
     let s = services(ctx)?;
+    let viewer = super::viewer(ctx)?;
     let scope = ChangeScope::new(&s.settings.public_url);
     let txn = begin_write(&s.db).await?;
-    match scope.run(change(&txn)).await {
+    let permit = match access::grant(&txn, viewer, action, s.clock.now()).await {
+        Ok(permit) => permit.telling(&scope),
+        Err(refused) => {
+            txn.rollback().await?;
+            return Err(refused);
+        }
+    };
+    match change(&txn, &permit).await {
         Ok(value) => {
             txn.commit().await?;
             scope.committed(&s.hub);
@@ -82,23 +89,6 @@ pub(super) fn input_id(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
             e.to_string(),
         )])
     })
-}
-
-/// Who is acting, and under what access, for the audit trail.
-pub(super) fn actor(viewer: &Viewer, access: Access) -> AppResult<Actor> {
-    Actor::of(viewer)
-        .map(|a| a.with_access(access))
-        .ok_or(AppError::Unauthenticated)
-}
-
-/// Asks the policy module for `action` and returns who acts (for the audit trail and the
-/// history) and the time of the change: the opening of every mutation that changes a family.
-pub(super) async fn acting(ctx: &Context<'_>, action: Action) -> AppResult<(Actor, DateTime<Utc>)> {
-    let access = super::authorize(ctx, action).await?;
-    Ok((
-        actor(super::viewer(ctx)?, access)?,
-        services(ctx)?.clock.now(),
-    ))
 }
 
 /// Reads a list of IDs given in an input.

@@ -4,15 +4,15 @@
 //! change. Payloads always carry the current plan.
 use super::super::plan::{Outcome, Plan, PlanAction};
 use super::super::{services, viewer};
-use super::{acting, input_ids, write};
-use crate::auth::Viewer;
+use super::{input_ids, write};
+use crate::access::Action;
 use crate::domain::actions::{self, Assignee, NewAction};
 use crate::domain::outcomes::{self, Amendment, Move, NewOutcome};
 use crate::domain::plans;
 use crate::error::{AppError, AppResult, GqlResult, UserError, UserErrorCode};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::Date;
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
@@ -250,9 +250,9 @@ impl PlanMutation {
         } else {
             Action::AdviseOnPlan { family_id }
         };
-        let (actor, now) = acting(ctx, action).await?;
+        let action = action;
         let framework = &services(ctx)?.settings.outcome_framework;
-        let (outcome, errors) = write(ctx, async |txn| {
+        let (outcome, errors) = write(ctx, action, async |txn, permit| {
             let for_members = for_members?;
             let new = NewOutcome {
                 words: &input.words,
@@ -260,16 +260,7 @@ impl PlanMutation {
                 for_members: &for_members,
                 target_date: input.target_date.map(|d| d.0),
             };
-            outcomes::add(
-                txn,
-                framework,
-                plan.id,
-                input.expected_version,
-                new,
-                actor,
-                now,
-            )
-            .await
+            outcomes::add(txn, framework, plan.id, input.expected_version, new, permit).await
         })
         .await?;
         outcome_payload(ctx, plan.id, outcome.map(|o| o.id), errors).await
@@ -295,9 +286,9 @@ impl PlanMutation {
                 for_viewer: target.for_viewer,
             },
         };
-        let (actor, now) = acting(ctx, action).await?;
-        let (_, errors) = write(ctx, async |txn| {
-            outcomes::move_to(txn, target.id, expected_version, step, reason, actor, now).await
+        let action = action;
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            outcomes::move_to(txn, target.id, expected_version, step, reason, permit).await
         })
         .await?;
         outcome_payload(ctx, target.plan_id, Some(target.id), errors).await
@@ -310,9 +301,9 @@ impl PlanMutation {
     /// family nominated accepts.
     async fn start_plan(&self, ctx: &Context<'_>, input: StartPlanInput) -> GqlResult<PlanPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::StartPlanOrAssessment { family_id }).await?;
-        let (plan, errors) = write(ctx, async |txn| {
-            plans::start(txn, family_id, actor, now).await
+        let action = Action::StartPlanOrAssessment { family_id };
+        let (plan, errors) = write(ctx, action, async |txn, permit| {
+            plans::start(txn, family_id, permit).await
         })
         .await?;
         let plan = match plan {
@@ -336,21 +327,16 @@ impl PlanMutation {
         input: SetPlanReviewDateInput,
     ) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::LeadPlan {
-                family_id: plan.family_id,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
+        let action = Action::LeadPlan {
+            family_id: plan.family_id,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
             plans::set_review_date(
                 txn,
                 plan.id,
                 input.expected_version,
                 input.review_date.0,
-                actor,
-                now,
+                permit,
             )
             .await
         })
@@ -361,23 +347,11 @@ impl PlanMutation {
     /// The lead professional closes the plan.
     async fn close_plan(&self, ctx: &Context<'_>, input: ClosePlanInput) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::LeadPlan {
-                family_id: plan.family_id,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
-            plans::close(
-                txn,
-                plan.id,
-                input.expected_version,
-                &input.summary,
-                actor,
-                now,
-            )
-            .await
+        let action = Action::LeadPlan {
+            family_id: plan.family_id,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            plans::close(txn, plan.id, input.expected_version, &input.summary, permit).await
         })
         .await?;
         plan_payload(ctx, plan.id, errors).await
@@ -409,16 +383,12 @@ impl PlanMutation {
         input: AmendOutcomeInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::ShapeOutcome {
-                family_id: target.family_id,
-                for_viewer: target.for_viewer,
-            },
-        )
-        .await?;
+        let action = Action::ShapeOutcome {
+            family_id: target.family_id,
+            for_viewer: target.for_viewer,
+        };
         let framework = &services(ctx)?.settings.outcome_framework;
-        let (_, errors) = write(ctx, async |txn| {
+        let (_, errors) = write(ctx, action, async |txn, permit| {
             let for_members = input
                 .for_members
                 .as_deref()
@@ -447,8 +417,7 @@ impl PlanMutation {
                 target.id,
                 input.expected_version,
                 change,
-                actor,
-                now,
+                permit,
             )
             .await
         })
@@ -528,17 +497,13 @@ impl PlanMutation {
         input: ReorderOutcomesInput,
     ) -> GqlResult<PlanPayload> {
         let plan = plan_target(ctx, &input.plan).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::ShapeOutcome {
-                family_id: plan.family_id,
-                for_viewer: false,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
+        let action = Action::ShapeOutcome {
+            family_id: plan.family_id,
+            for_viewer: false,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
             let ordered = input_ids(&input.outcomes, Kind::Outcome, "outcomes")?;
-            outcomes::reorder(txn, plan.id, input.expected_version, &ordered, actor, now).await
+            outcomes::reorder(txn, plan.id, input.expected_version, &ordered, permit).await
         })
         .await?;
         plan_payload(ctx, plan.id, errors).await
@@ -551,23 +516,11 @@ impl PlanMutation {
         input: AddOutcomeNoteInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::AdviseOnPlan {
-                family_id: target.family_id,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
-            outcomes::add_note(
-                txn,
-                target.id,
-                input.expected_version,
-                &input.body,
-                actor,
-                now,
-            )
-            .await
+        let action = Action::AdviseOnPlan {
+            family_id: target.family_id,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            outcomes::add_note(txn, target.id, input.expected_version, &input.body, permit).await
         })
         .await?;
         outcome_payload(ctx, target.plan_id, Some(target.id), errors).await
@@ -581,23 +534,18 @@ impl PlanMutation {
         input: RateProgressInput,
     ) -> GqlResult<OutcomePayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::WorkOnOutcome {
-                family_id: target.family_id,
-                for_viewer: target.for_viewer,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
+        let action = Action::WorkOnOutcome {
+            family_id: target.family_id,
+            for_viewer: target.for_viewer,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
             outcomes::rate(
                 txn,
                 target.id,
                 input.expected_version,
                 input.score,
                 input.comment.as_deref(),
-                actor,
-                now,
+                permit,
             )
             .await
         })
@@ -612,15 +560,11 @@ impl PlanMutation {
         input: AddActionInput,
     ) -> GqlResult<PlanActionPayload> {
         let target = outcome_target(ctx, &input.outcome).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::WorkOnOutcome {
-                family_id: target.family_id,
-                for_viewer: target.for_viewer,
-            },
-        )
-        .await?;
-        let (action, errors) = write(ctx, async |txn| {
+        let action = Action::WorkOnOutcome {
+            family_id: target.family_id,
+            for_viewer: target.for_viewer,
+        };
+        let (action, errors) = write(ctx, action, async |txn, permit| {
             let assignee = match ids::decode_any(&input.assignee) {
                 Ok((Kind::Practitioner, id)) => Assignee::Practitioner(id),
                 Ok((Kind::FamilyMember, id)) => Assignee::Member(id),
@@ -637,7 +581,7 @@ impl PlanMutation {
                 assignee,
                 due_date: input.due_date.map(|d| d.0),
             };
-            actions::add(txn, target.id, input.expected_version, new, actor, now).await
+            actions::add(txn, target.id, input.expected_version, new, permit).await
         })
         .await?;
         Ok(PlanActionPayload {
@@ -660,24 +604,12 @@ impl PlanMutation {
         let action_id = ids::decode(&input.action, Kind::PlanAction)?;
         let action = actions::find(&services(ctx)?.db, action_id).await?;
         let target = outcome_target(ctx, &ids::encode(Kind::Outcome, action.outcome_id)).await?;
-        let (actor, now) = acting(
-            ctx,
-            Action::WorkOnOutcome {
-                family_id: target.family_id,
-                for_viewer: target.for_viewer,
-            },
-        )
-        .await?;
-        let (_, errors) = write(ctx, async |txn| {
-            actions::set_done(
-                txn,
-                action_id,
-                input.expected_version,
-                input.done,
-                actor,
-                now,
-            )
-            .await
+        let action = Action::WorkOnOutcome {
+            family_id: target.family_id,
+            for_viewer: target.for_viewer,
+        };
+        let (_, errors) = write(ctx, action, async |txn, permit| {
+            actions::set_done(txn, action_id, input.expected_version, input.done, permit).await
         })
         .await?;
         Ok(PlanActionPayload {

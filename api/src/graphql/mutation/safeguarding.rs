@@ -1,12 +1,11 @@
 //! Safeguarding overrides: raised by a practitioner, reviewed by a locality manager.
 use super::super::consent::{OverrideReviewOutcome, SafeguardingOverride};
-use super::super::{authorize, services, viewer};
-use super::{actor, split};
-use crate::db::begin_write;
+use super::super::services;
+use super::write;
+use crate::access::Action;
 use crate::domain::safeguarding;
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 #[derive(Default)]
@@ -52,10 +51,8 @@ impl SafeguardingMutation {
         input: RaiseSafeguardingConcernInput,
     ) -> GqlResult<SafeguardingOverridePayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let access = authorize(ctx, Action::RaiseSafeguardingConcern { family_id }).await?;
-        let actor = actor(viewer(ctx)?, access)?;
+        let action = Action::RaiseSafeguardingConcern { family_id };
         let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
         let review_link = format!(
             "{}/safeguarding/reviews",
             s.settings.public_url.trim_end_matches('/')
@@ -67,9 +64,10 @@ impl SafeguardingMutation {
             lasts: s.settings.safeguarding_override_duration,
             review_link: &review_link,
         };
-        let result = safeguarding::raise(&txn, concern, actor, s.clock.now()).await;
-        let (raised, user_errors) = split(result)?;
-        txn.commit().await?;
+        let (raised, user_errors) = write(ctx, action, async |txn, permit| {
+            safeguarding::raise(txn, concern, permit).await
+        })
+        .await?;
         Ok(SafeguardingOverridePayload {
             safeguarding_override: raised.map(SafeguardingOverride),
             user_errors,
@@ -83,19 +81,17 @@ impl SafeguardingMutation {
         input: ReviewSafeguardingOverrideInput,
     ) -> GqlResult<SafeguardingOverridePayload> {
         let override_id = ids::decode(&input.override_id, Kind::SafeguardingOverride)?;
-        let access = authorize(ctx, Action::ReviewSafeguardingOverrides).await?;
-        let actor = actor(viewer(ctx)?, access)?;
-        let s = services(ctx)?;
-        let txn = begin_write(&s.db).await?;
+        let action = Action::ReviewSafeguardingOverrides;
         let review = safeguarding::Review {
             override_id,
             upheld: input.outcome == OverrideReviewOutcome::Upheld,
             notes: &input.notes,
             keep_hidden: input.keep_hidden_from_family,
         };
-        let (reviewed, user_errors) =
-            split(safeguarding::review(&txn, review, actor, s.clock.now()).await)?;
-        txn.commit().await?;
+        let (reviewed, user_errors) = write(ctx, action, async |txn, permit| {
+            safeguarding::review(txn, review, permit).await
+        })
+        .await?;
         Ok(SafeguardingOverridePayload {
             safeguarding_override: reviewed.map(SafeguardingOverride),
             user_errors,

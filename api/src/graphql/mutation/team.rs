@@ -1,12 +1,12 @@
 //! The team around the family.
 use super::super::consent::TeamMembership;
 use super::super::viewer;
-use super::{acting, input_id, write};
-use crate::auth::Viewer;
+use super::{input_id, write};
+use crate::access::Action;
 use crate::domain::team;
 use crate::error::{AppError, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
-use crate::policy::Action;
+use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 #[derive(Default)]
@@ -48,11 +48,11 @@ impl TeamMutation {
         input: AddTeamMemberInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::ManageTeam { family_id }).await?;
-        let (membership, user_errors) = write(ctx, async |txn| {
+        let action = Action::ManageTeam { family_id };
+        let (membership, user_errors) = write(ctx, action, async |txn, permit| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
-            team::add(txn, family_id, practitioner_id, actor, now).await
+            team::add(txn, family_id, practitioner_id, permit).await
         })
         .await?;
         Ok(TeamMembershipPayload {
@@ -68,19 +68,11 @@ impl TeamMutation {
         input: RemoveTeamMemberInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::ManageTeam { family_id }).await?;
-        let (membership, user_errors) = write(ctx, async |txn| {
+        let action = Action::ManageTeam { family_id };
+        let (membership, user_errors) = write(ctx, action, async |txn, permit| {
             let practitioner_id =
                 input_id(&input.practitioner, Kind::Practitioner, "practitioner")?;
-            team::end(
-                txn,
-                family_id,
-                practitioner_id,
-                Some(&input.reason),
-                actor,
-                now,
-            )
-            .await
+            team::end(txn, family_id, practitioner_id, Some(&input.reason), permit).await
         })
         .await?;
         Ok(TeamMembershipPayload {
@@ -96,13 +88,13 @@ impl TeamMutation {
         input: LeaveTeamInput,
     ) -> GqlResult<TeamMembershipPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
-        let (actor, now) = acting(ctx, Action::LeaveTeam { family_id }).await?;
+        let action = Action::LeaveTeam { family_id };
         let Viewer::Practitioner(me) = viewer(ctx)? else {
             return Err(AppError::Forbidden.into());
         };
         let reason = input.reason.as_deref();
-        let (membership, user_errors) = write(ctx, async |txn| {
-            team::end(txn, family_id, me.practitioner_id, reason, actor, now).await
+        let (membership, user_errors) = write(ctx, action, async |txn, permit| {
+            team::end(txn, family_id, me.practitioner_id, reason, permit).await
         })
         .await?;
         Ok(TeamMembershipPayload {

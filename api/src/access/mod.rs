@@ -1,0 +1,110 @@
+//! Who may do what, in one place.
+//!
+//! - [`rules`]: **the table** — one row per [`Action`], one column per kind of person. To
+//!   answer "may this person do this?", read the action's row there.
+//! - [`visibility`]: which items of a family a reader sees within what the table allows.
+//! - [`grant`]: reads the facts a row needs (team, consent, override, lead, household
+//!   sharing: one statement) on the caller's transaction and makes a [`Permit`], the only
+//!   way to obtain one. Every domain command takes `&Permit`.
+mod action;
+mod facts;
+mod permit;
+pub mod rules;
+pub mod visibility;
+
+pub use crate::viewer::Access;
+pub use action::Action;
+pub use facts::FamilyFacts;
+pub use permit::Permit;
+
+use crate::domain::standing;
+use crate::error::{AppError, AppResult};
+use crate::viewer::{Actor, Viewer};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use uuid::Uuid;
+
+/// Allows `action` for `viewer` inside `txn`, the transaction that will act on it. The facts
+/// are read on that transaction, and the family's row is held until it ends (PostgreSQL), so
+/// a change can never commit under a consent withdrawn after it was checked.
+pub async fn grant(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    action: Action,
+    now: DateTime<Utc>,
+) -> AppResult<Permit> {
+    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+        (true, Some(family_id)) => {
+            standing::hold_for_change(txn, family_id).await?;
+            facts::load(txn, viewer, family_id, now).await?
+        }
+        _ => FamilyFacts::NONE,
+    };
+    permit(viewer, action, &facts, now)
+}
+
+/// Allows a read: like [`grant`], on any connection, with the facts read at most once per
+/// family per request (`known` keeps them).
+pub async fn grant_read(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    action: Action,
+    now: DateTime<Utc>,
+    known: &FactsCache,
+) -> AppResult<Permit> {
+    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+        (true, Some(family_id)) => match known.get(family_id) {
+            Some(facts) => facts,
+            None => {
+                let facts = facts::load(db, viewer, family_id, now).await?;
+                known.put(family_id, facts);
+                facts
+            }
+        },
+        _ => FamilyFacts::NONE,
+    };
+    permit(viewer, action, &facts, now)
+}
+
+fn permit(
+    viewer: &Viewer,
+    action: Action,
+    facts: &FamilyFacts,
+    now: DateTime<Utc>,
+) -> AppResult<Permit> {
+    let access = rules::decide(viewer, action, facts)?;
+    let actor = Actor::of(viewer).ok_or(AppError::Unauthenticated)?;
+    Ok(Permit::new(actor, access, Some(action), now))
+}
+
+/// The operator at the command line, or a background job: allowed what they run.
+pub fn operator(now: DateTime<Utc>) -> Permit {
+    Permit::new(Actor::Operator, Access::Granted, None, now)
+}
+
+/// For the demo loader only: a data set recorded as if `actor` had acted at `now`. It tells
+/// nobody (no scope) and never comes from a request.
+pub fn loading_as(actor: Actor, now: DateTime<Utc>) -> Permit {
+    Permit::new(actor, Access::Granted, None, now)
+}
+
+/// The facts read during one request, per family.
+#[derive(Default)]
+pub struct FactsCache(std::sync::Mutex<std::collections::HashMap<Uuid, FamilyFacts>>);
+
+impl FactsCache {
+    fn get(&self, family_id: Uuid) -> Option<FamilyFacts> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&family_id)
+            .copied()
+    }
+
+    fn put(&self, family_id: Uuid, facts: FamilyFacts) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(family_id, facts);
+    }
+}

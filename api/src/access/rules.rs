@@ -1,0 +1,793 @@
+//! **May this person do this?** One row per action, one column per kind of person, read the
+//! way the access matrix (`tests/tests/access_matrix.rs`) reads. [`decide`] interprets a row;
+//! nothing else in the code compares a role or a family relation.
+//!
+//! DESIGN rule 1: a practitioner reaches a family's information only while on the family's
+//! team *and* covered by an active consent for their organisation, or (rule 2) under their own
+//! live safeguarding override ([`Cell::Consent`]). Hub workers screen and open records at the
+//! front door. Family members reach their own family: decisions for the family need parental
+//! responsibility; an adult of the household without it reads the plan once a parent has
+//! shared it, and has a say on what is about them. Administrators look after accounts, not
+//! families. Anonymous callers may do nothing here.
+use super::action::Action;
+use super::facts::FamilyFacts;
+use crate::error::{AppError, AppResult};
+use crate::viewer::{Access, Viewer};
+use entities::family_member::MemberRelation;
+use entities::practitioner_role::Role;
+
+/// What one kind of person may do with one action. For family members every cell but
+/// [`Cell::No`] also requires the action to concern their own family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    No,
+    Yes,
+    /// When the item is about the person (`for_viewer`, `about_viewer`).
+    IfAbout,
+    /// An adult without parental responsibility, once a parent has shared the plan with them.
+    IfShared,
+    /// Shared with them, and the item is about them.
+    IfSharedAndAbout,
+    /// On the family's team with consent covering their organisation, or under their own live
+    /// safeguarding override. On the team without consent: CONSENT_REQUIRED.
+    Consent,
+    /// The lead professional of the family's current plan, through the consent gate.
+    Lead,
+    /// On the family's team (consent aside: leaving needs none).
+    OnTeam,
+    /// On the family's team or under their own override (to record a consent given on paper).
+    OnTeamOrOverride,
+    /// The practitioner nominated: declining needs nothing, accepting needs the family's
+    /// consent to cover their organisation.
+    Nominee,
+}
+
+/// One row: the answer for each kind of person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// A parent or carer with parental responsibility.
+    pub parent: Cell,
+    /// An adult of the household without parental responsibility.
+    pub other_adult: Cell,
+    pub young_person: Cell,
+    /// Practitioners by role; someone with several roles gets the best of their cells.
+    pub practitioner: Cell,
+    pub hub_worker: Cell,
+    pub locality_manager: Cell,
+    pub admin: Cell,
+}
+
+const fn row(
+    parent: Cell,
+    other_adult: Cell,
+    young_person: Cell,
+    practitioner: Cell,
+    hub_worker: Cell,
+    locality_manager: Cell,
+    admin: Cell,
+) -> Row {
+    Row {
+        parent,
+        other_adult,
+        young_person,
+        practitioner,
+        hub_worker,
+        locality_manager,
+        admin,
+    }
+}
+
+/// The table.
+pub fn rule(action: Action) -> Row {
+    use Action::*;
+    use Cell::*;
+    match action {
+        //                               parent other_adult young_person practitioner hub locality_manager admin
+        // Everyone signed in.
+        ReadDirectory | ManageOwnSignIn => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        ReadQuestionnaires => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        ReadPractitionerEmail { .. } => row(No, No, No, Yes, Yes, Yes, Yes),
+        ReadOwnFollowUps => row(Yes, Yes, Yes, No, No, No, No),
+        // Accounts and the partnership.
+        ManageOrganisations | ManagePractitioners => row(No, No, No, No, No, No, Yes),
+        // The lead professional also invites their family's members.
+        InvitePerson { family_id: Some(_) } => row(No, No, No, Lead, Yes, Lead, Yes),
+        InvitePerson { family_id: None } => row(No, No, No, No, Yes, No, Yes),
+        // The front door: the hub screens, opens records and assigns the first team.
+        ListFamilies | CreateFamily => row(No, No, No, No, Yes, No, No),
+        ReadMemberEmail { .. } => row(No, No, No, No, Yes, No, No),
+        ReadFamily { .. } => row(Yes, Yes, Yes, Consent, Yes, Consent, Consent),
+        AddFamilyMember { .. } => row(No, No, No, Consent, Yes, Consent, Consent),
+        // The lead professional co-ordinates: the team and the need level.
+        ChangeNeedLevel { .. } | ManageTeam { .. } => row(No, No, No, Lead, Yes, Lead, Lead),
+        ReadTeam { .. } => row(Yes, IfShared, Yes, Consent, Yes, Consent, Consent),
+        LeaveTeam { .. } => row(No, No, No, OnTeam, OnTeam, OnTeam, OnTeam),
+        // Consent: the family decides (parental responsibility); a young person assessed
+        // competent decides for their own information (the domain checks whose consent).
+        ReadConsents { .. } => row(Yes, No, Yes, Consent, Yes, Consent, Consent),
+        ManageOwnConsent { .. } => row(Yes, No, Yes, No, No, No, No),
+        RecordPaperConsent { .. } => row(
+            No,
+            No,
+            No,
+            OnTeamOrOverride,
+            Yes,
+            OnTeamOrOverride,
+            OnTeamOrOverride,
+        ),
+        AssessCompetence { .. } => row(No, No, No, Consent, Consent, Consent, Consent),
+        DecideFamilyConsent { .. } => row(Yes, No, No, No, No, No, No),
+        DecideOwnConsent { .. } => row(No, No, Yes, No, No, No, No),
+        ShareWithHousehold { .. } => row(Yes, No, No, No, No, No, No),
+        // Safeguarding and the trail.
+        RaiseSafeguardingConcern { .. } => row(No, No, No, Yes, Yes, No, No),
+        ReviewSafeguardingOverrides => row(No, No, No, No, No, Yes, No),
+        ReadAccessLog { .. } => row(Yes, No, Yes, No, No, Yes, No),
+        ReadFullAccessLog { .. } => row(No, No, No, No, No, Yes, No),
+        // The assessment: the story told once.
+        ReadAssessment { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        // Agencies write about the adults too: not for young people.
+        ReadAgencySections { .. } => row(Yes, No, No, Consent, Consent, Consent, Consent),
+        WriteFamilySection { .. } => row(Yes, No, Yes, No, No, No, No),
+        WriteAgencySection { .. } => row(No, No, No, Consent, Consent, No, No),
+        StartPlanOrAssessment { .. } => row(Yes, No, No, Consent, Consent, No, No),
+        // The plan. The family's own words and choices are theirs alone (DESIGN rule 3); a
+        // young person, or an adult without parental responsibility, has their say on what is
+        // about them.
+        ReadPlan { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        ShapeOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, No, No, No, No),
+        WorkOnOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, Consent, Consent, No, No),
+        SettleOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, Lead, Lead, Lead, Lead),
+        AdviseOnPlan { .. } => row(No, No, No, Consent, Consent, No, No),
+        LeadPlan { .. } => row(No, No, No, Lead, Lead, Lead, Lead),
+        ReadOwnCaseload => row(No, No, No, Yes, Yes, No, No),
+        HearOfPlanChange { .. } => row(Yes, IfSharedAndAbout, No, No, No, No, No),
+        // The lead professional: the family chooses, the nominee answers.
+        NominateLead { .. } => row(Yes, No, No, No, No, No, No),
+        ReadLeadNominations { .. } => row(Yes, IfShared, Yes, Consent, Consent, Yes, Consent),
+        AnswerLeadNomination { .. } => row(No, No, No, Nominee, Nominee, Nominee, Nominee),
+        ReadOwnNominations => row(No, No, No, Yes, Yes, No, No),
+        TakeLead { .. } => row(No, No, No, Yes, Yes, No, No),
+        FollowUpLeadNominations => row(No, No, No, No, No, Yes, No),
+        // Meetings.
+        RecordMeeting { .. } => row(No, No, No, Consent, Consent, No, No),
+        GiveMeetingView { .. } => row(Yes, IfShared, Yes, No, No, No, No),
+        // Voice: which items each reader sees is `visibility::may_see_voice` (DESIGN rule 5).
+        ReadVoice { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        GiveFeedback { .. } => row(Yes, Yes, Yes, Consent, Consent, No, No),
+        ShareView { .. } => row(No, No, Yes, No, No, No, No),
+        // Closing-related answers are the family's: parents and young people.
+        AnswerFollowUp { .. } => row(IfAbout, No, IfAbout, No, No, No, No),
+        ReadEvaluationReports => row(No, No, No, No, No, Yes, No),
+    }
+}
+
+/// The kinds of person, as the table's columns name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Parent,
+    OtherAdult,
+    YoungPerson,
+    Practitioner,
+    HubWorker,
+    LocalityManager,
+    Admin,
+}
+
+/// The one place a family relation is read.
+pub fn kind_of_member(relation: MemberRelation) -> Kind {
+    match relation {
+        MemberRelation::AdultWithParentalResponsibility => Kind::Parent,
+        MemberRelation::OtherAdult => Kind::OtherAdult,
+        MemberRelation::Child => Kind::YoungPerson,
+    }
+}
+
+/// The one place a practitioner's role is read.
+pub fn kind_of_role(role: Role) -> Kind {
+    match role {
+        Role::Practitioner => Kind::Practitioner,
+        Role::HubWorker => Kind::HubWorker,
+        Role::LocalityManager => Kind::LocalityManager,
+        Role::Admin => Kind::Admin,
+    }
+}
+
+impl Row {
+    pub fn cell(&self, kind: Kind) -> Cell {
+        match kind {
+            Kind::Parent => self.parent,
+            Kind::OtherAdult => self.other_adult,
+            Kind::YoungPerson => self.young_person,
+            Kind::Practitioner => self.practitioner,
+            Kind::HubWorker => self.hub_worker,
+            Kind::LocalityManager => self.locality_manager,
+            Kind::Admin => self.admin,
+        }
+    }
+}
+
+/// The kinds of person `viewer` is (a practitioner may hold several roles).
+pub fn kinds(viewer: &Viewer) -> Vec<Kind> {
+    match viewer {
+        Viewer::Anonymous => vec![],
+        Viewer::FamilyMember(m) => vec![kind_of_member(m.relation)],
+        Viewer::Practitioner(p) => p.roles.iter().map(|r| kind_of_role(*r)).collect(),
+    }
+}
+
+/// Whether the answer for `viewer` depends on facts read from the database.
+pub fn needs_facts(viewer: &Viewer, action: Action) -> bool {
+    let row = rule(action);
+    let cells: Vec<Cell> = kinds(viewer).into_iter().map(|k| row.cell(k)).collect();
+    !cells.contains(&Cell::Yes)
+        && cells.iter().any(|c| {
+            matches!(
+                c,
+                Cell::IfShared
+                    | Cell::IfSharedAndAbout
+                    | Cell::Consent
+                    | Cell::Lead
+                    | Cell::OnTeam
+                    | Cell::OnTeamOrOverride
+                    | Cell::Nominee
+            )
+        })
+}
+
+/// Decides `action` for `viewer`, given the facts about the viewer and the family (ignored
+/// where the row does not need them).
+pub fn decide(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppResult<Access> {
+    let row = rule(action);
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated),
+        Viewer::FamilyMember(m) => {
+            let own = action.family_id().is_none_or(|f| f == m.family_id);
+            let allowed = own && member_cell(row.cell(kind_of_member(m.relation)), action, facts);
+            if allowed {
+                Ok(Access::Granted)
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+        Viewer::Practitioner(p) => {
+            let mut refusal = AppError::Forbidden;
+            for role in &p.roles {
+                match practitioner_cell(row.cell(kind_of_role(*role)), action, facts) {
+                    Ok(access) => return Ok(access),
+                    Err(AppError::ConsentRequired) => refusal = AppError::ConsentRequired,
+                    Err(_) => {}
+                }
+            }
+            Err(refusal)
+        }
+    }
+}
+
+fn about(action: Action) -> bool {
+    match action {
+        Action::ShapeOutcome { for_viewer, .. }
+        | Action::WorkOnOutcome { for_viewer, .. }
+        | Action::SettleOutcome { for_viewer, .. }
+        | Action::AnswerFollowUp { for_viewer, .. } => for_viewer,
+        Action::HearOfPlanChange { about_viewer, .. } => about_viewer,
+        _ => false,
+    }
+}
+
+fn member_cell(cell: Cell, action: Action, facts: &FamilyFacts) -> bool {
+    match cell {
+        Cell::Yes => true,
+        Cell::IfAbout => about(action),
+        Cell::IfShared => facts.shared_with_viewer,
+        Cell::IfSharedAndAbout => facts.shared_with_viewer && about(action),
+        _ => false,
+    }
+}
+
+fn practitioner_cell(cell: Cell, action: Action, facts: &FamilyFacts) -> AppResult<Access> {
+    let refuse = Err(AppError::Forbidden);
+    match cell {
+        Cell::Yes => Ok(Access::Granted),
+        Cell::Consent => consent_gate(facts),
+        Cell::Lead if facts.lead_professional => consent_gate(facts),
+        Cell::OnTeam if facts.on_team => Ok(Access::Granted),
+        Cell::OnTeamOrOverride if facts.on_team || facts.override_id.is_some() => {
+            Ok(Access::Granted)
+        }
+        Cell::Nominee => match action {
+            Action::AnswerLeadNomination {
+                is_nominee: true,
+                accepting,
+                ..
+            } => {
+                if !accepting || facts.consent_covers_organisation {
+                    Ok(Access::Granted)
+                } else {
+                    Err(AppError::ConsentRequired)
+                }
+            }
+            _ => refuse,
+        },
+        _ => refuse,
+    }
+}
+
+/// DESIGN rules 1 and 2: team membership and consent, or the practitioner's own override.
+fn consent_gate(facts: &FamilyFacts) -> AppResult<Access> {
+    match (
+        facts.on_team,
+        facts.consent_covers_organisation,
+        facts.override_id,
+    ) {
+        (true, true, _) => Ok(Access::Granted),
+        (_, _, Some(id)) => Ok(Access::UnderOverride(id)),
+        (true, false, None) => Err(AppError::ConsentRequired),
+        (false, _, None) => Err(AppError::Forbidden),
+    }
+}
+
+/// The family-member column for `relation`, their own family assumed.
+pub fn member_may(relation: MemberRelation, shared: bool, action: Action) -> bool {
+    let facts = FamilyFacts {
+        shared_with_viewer: shared,
+        ..FamilyFacts::NONE
+    };
+    member_cell(rule(action).cell(kind_of_member(relation)), action, &facts)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules as a pure function. The same matrix, over HTTP against a real database and
+    //! every GraphQL operation, is in `tests/tests/access_matrix.rs`.
+    use super::*;
+    use crate::access::visibility::{
+        VoiceItem, may_see_meeting_view, may_see_outcome, may_see_voice,
+    };
+    use crate::viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
+
+    const FAMILY: Uuid = Uuid::from_u128(1);
+    const OTHER: Uuid = Uuid::from_u128(2);
+
+    fn practitioner(roles: &[Role]) -> Viewer {
+        Viewer::Practitioner(PractitionerViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            practitioner_id: OTHER,
+            organisation_id: OTHER,
+            roles: roles.to_vec(),
+        })
+    }
+
+    fn member(family_id: Uuid, relation: MemberRelation) -> Viewer {
+        Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: OTHER,
+            family_id,
+            relation,
+        })
+    }
+
+    fn facts(on_team: bool, consent: bool, override_id: Option<Uuid>) -> FamilyFacts {
+        FamilyFacts {
+            on_team,
+            consent_covers_organisation: consent,
+            override_id,
+            lead_professional: false,
+            shared_with_viewer: false,
+        }
+    }
+
+    fn code(result: AppResult<Access>) -> &'static str {
+        match result {
+            Ok(Access::Granted) => "ok",
+            Ok(Access::UnderOverride(_)) => "override",
+            Err(e) => e.code(),
+        }
+    }
+
+    #[test]
+    fn consent_and_team_gate_practitioners() {
+        let read = Action::ReadFamily { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        assert_eq!(code(decide(&worker, read, &facts(true, true, None))), "ok");
+        assert_eq!(
+            code(decide(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(decide(&worker, read, &facts(false, true, None))),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(decide(&worker, read, &facts(false, false, None))),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(decide(&worker, read, &facts(false, false, Some(OTHER)))),
+            "override"
+        );
+        assert_eq!(
+            code(decide(&Viewer::Anonymous, read, &facts(true, true, None))),
+            "UNAUTHENTICATED"
+        );
+    }
+
+    #[test]
+    fn families_reach_their_own_family_only() {
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        for action in [
+            Action::ReadFamily { family_id: FAMILY },
+            Action::ReadConsents { family_id: FAMILY },
+            Action::ReadAccessLog { family_id: FAMILY },
+            Action::ManageOwnConsent { family_id: FAMILY },
+        ] {
+            assert_eq!(
+                code(decide(&parent, action, &FamilyFacts::NONE)),
+                "ok",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(decide(&stranger, action, &FamilyFacts::NONE)),
+                "FORBIDDEN",
+                "{action:?}"
+            );
+        }
+        let full = Action::ReadFullAccessLog { family_id: FAMILY };
+        assert_eq!(code(decide(&parent, full, &FamilyFacts::NONE)), "FORBIDDEN");
+    }
+
+    #[test]
+    fn administrators_and_managers_do_not_read_families() {
+        let read = Action::ReadFamily { family_id: FAMILY };
+        for roles in [&[Role::Admin][..], &[Role::LocalityManager][..]] {
+            let viewer = practitioner(roles);
+            assert_eq!(
+                code(decide(&viewer, read, &facts(false, true, None))),
+                "FORBIDDEN"
+            );
+        }
+        let manager = practitioner(&[Role::LocalityManager]);
+        let review = Action::ReviewSafeguardingOverrides;
+        assert_eq!(code(decide(&manager, review, &FamilyFacts::NONE)), "ok");
+    }
+
+    #[test]
+    fn young_peoples_private_views_are_for_the_team_and_themselves() {
+        let young_person = OTHER;
+        let private = VoiceItem {
+            by_member: Some(young_person),
+            by_practitioner: false,
+            anonymous: false,
+            private: true,
+        };
+        let shared = VoiceItem {
+            private: false,
+            ..private
+        };
+        let anonymous = VoiceItem {
+            by_member: None,
+            anonymous: true,
+            ..shared
+        };
+        let parent = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: Uuid::from_u128(3),
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+        });
+        let author = member(FAMILY, MemberRelation::Child);
+        let worker = practitioner(&[Role::Practitioner]);
+        assert!(!may_see_voice(&parent, private));
+        assert!(may_see_voice(&parent, shared));
+        assert!(!may_see_voice(&parent, anonymous));
+        assert!(may_see_voice(&author, private));
+        assert!(may_see_voice(&worker, private));
+        assert!(may_see_voice(&worker, anonymous));
+        // The team reads them only through the consent gate.
+        let read = Action::ReadVoice { family_id: FAMILY };
+        assert_eq!(code(decide(&worker, read, &facts(true, true, None))), "ok");
+        assert_eq!(
+            code(decide(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        let share = Action::ShareView { family_id: FAMILY };
+        assert_eq!(code(decide(&author, share, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(decide(&parent, share, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn the_familys_words_are_the_familys() {
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let young = member(FAMILY, MemberRelation::Child);
+        let worker = practitioner(&[Role::Practitioner]);
+        let shape = |for_viewer| Action::ShapeOutcome {
+            family_id: FAMILY,
+            for_viewer,
+        };
+        assert_eq!(
+            code(decide(&parent, shape(false), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(code(decide(&young, shape(true), &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(decide(&young, shape(false), &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        // Consent lets a practitioner read and contribute, never rewrite the family's words.
+        assert_eq!(
+            code(decide(&worker, shape(false), &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        let advise = Action::AdviseOnPlan { family_id: FAMILY };
+        assert_eq!(
+            code(decide(&worker, advise, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(decide(&worker, advise, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+    }
+
+    #[test]
+    fn only_the_lead_professional_leads_the_plan_and_still_needs_consent() {
+        let lead = Action::LeadPlan { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        let mut as_lead = facts(true, true, None);
+        as_lead.lead_professional = true;
+        assert_eq!(code(decide(&worker, lead, &as_lead)), "ok");
+        assert_eq!(
+            code(decide(&worker, lead, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        as_lead.consent_covers_organisation = false;
+        assert_eq!(code(decide(&worker, lead, &as_lead)), "CONSENT_REQUIRED");
+        let hub = practitioner(&[Role::HubWorker]);
+        assert_eq!(
+            code(decide(&hub, lead, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn evaluation_reports_are_for_locality_managers() {
+        let reports = Action::ReadEvaluationReports;
+        let manager = practitioner(&[Role::LocalityManager]);
+        assert_eq!(code(decide(&manager, reports, &FamilyFacts::NONE)), "ok");
+        for viewer in [
+            practitioner(&[Role::Practitioner, Role::HubWorker]),
+            practitioner(&[Role::Admin]),
+            member(FAMILY, MemberRelation::AdultWithParentalResponsibility),
+        ] {
+            assert_eq!(
+                code(decide(&viewer, reports, &FamilyFacts::NONE)),
+                "FORBIDDEN"
+            );
+        }
+    }
+
+    #[test]
+    fn young_people_see_the_outcomes_about_them() {
+        let young = member(FAMILY, MemberRelation::Child);
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let sibling = Uuid::from_u128(3);
+        assert!(may_see_outcome(&young, &[]));
+        assert!(may_see_outcome(&young, &[OTHER]));
+        assert!(!may_see_outcome(&young, &[sibling]));
+        assert!(may_see_outcome(&parent, &[sibling]));
+        let agency_sections = Action::ReadAgencySections { family_id: FAMILY };
+        assert_eq!(
+            code(decide(&young, agency_sections, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(decide(&parent, agency_sections, &FamilyFacts::NONE)),
+            "ok"
+        );
+    }
+
+    #[test]
+    fn every_action_names_its_family_and_what_it_reads() {
+        let read = Action::ReadTeam { family_id: FAMILY };
+        assert_eq!(read.family_id(), Some(FAMILY));
+        assert_eq!(read.read_of(), Some("team"));
+        assert_eq!(Action::ManageTeam { family_id: FAMILY }.read_of(), None);
+        assert_eq!(Action::ListFamilies.family_id(), None);
+    }
+
+    fn lead(on_team: bool, consent: bool) -> FamilyFacts {
+        FamilyFacts {
+            lead_professional: true,
+            ..facts(on_team, consent, None)
+        }
+    }
+
+    #[test]
+    fn the_lead_professional_co_ordinates_with_consent() {
+        let worker = practitioner(&[Role::Practitioner]);
+        for action in [
+            Action::ChangeNeedLevel { family_id: FAMILY },
+            Action::ManageTeam { family_id: FAMILY },
+            Action::InvitePerson {
+                family_id: Some(FAMILY),
+            },
+        ] {
+            assert_eq!(
+                code(decide(&worker, action, &lead(true, true))),
+                "ok",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(decide(&worker, action, &lead(true, false))),
+                "CONSENT_REQUIRED",
+                "{action:?}"
+            );
+            assert_eq!(
+                code(decide(&worker, action, &facts(true, true, None))),
+                "FORBIDDEN",
+                "{action:?}: not the lead"
+            );
+        }
+        // Inviting someone who is not of a family stays with the hub and administrators.
+        let invite = Action::InvitePerson { family_id: None };
+        assert_eq!(
+            code(decide(&worker, invite, &lead(true, true))),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn the_family_adults_nominate_and_only_the_nominee_answers() {
+        let nominate = Action::NominateLead { family_id: FAMILY };
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(code(decide(&parent, nominate, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(decide(&young, nominate, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        let hub = practitioner(&[Role::HubWorker]);
+        assert_eq!(
+            code(decide(&hub, nominate, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+
+        let worker = practitioner(&[Role::Practitioner]);
+        let answer = |is_nominee, accepting| Action::AnswerLeadNomination {
+            family_id: FAMILY,
+            is_nominee,
+            accepting,
+        };
+        // Saying no needs nothing; taking the lead needs consent for one's organisation.
+        assert_eq!(
+            code(decide(&worker, answer(true, false), &FamilyFacts::NONE)),
+            "ok"
+        );
+        assert_eq!(
+            code(decide(
+                &worker,
+                answer(true, true),
+                &facts(false, true, None)
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(decide(
+                &worker,
+                answer(true, true),
+                &facts(true, false, None)
+            )),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(decide(
+                &worker,
+                answer(false, false),
+                &facts(true, true, None)
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(decide(&parent, answer(true, true), &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn managers_read_declines_and_follow_them_up() {
+        let manager = practitioner(&[Role::LocalityManager]);
+        let read = Action::ReadLeadNominations { family_id: FAMILY };
+        assert_eq!(code(decide(&manager, read, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(decide(
+                &manager,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "ok"
+        );
+        let worker = practitioner(&[Role::Practitioner]);
+        assert_eq!(
+            code(decide(
+                &worker,
+                Action::FollowUpLeadNominations,
+                &FamilyFacts::NONE
+            )),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(decide(&worker, read, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        assert_eq!(
+            code(decide(&stranger, read, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+    }
+
+    #[test]
+    fn a_young_persons_private_view_is_for_the_team_and_themselves() {
+        let author = OTHER; // `member()` viewers have member id OTHER.
+        let young = member(FAMILY, MemberRelation::Child);
+        let parent = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: FAMILY,
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+        });
+        let worker = practitioner(&[Role::Practitioner]);
+        assert!(may_see_meeting_view(&young, author, true));
+        assert!(may_see_meeting_view(&worker, author, true));
+        assert!(!may_see_meeting_view(&parent, author, true));
+        assert!(may_see_meeting_view(&parent, author, false));
+        assert!(!may_see_meeting_view(&Viewer::Anonymous, author, false));
+    }
+
+    #[test]
+    fn meetings_are_recorded_by_the_team_and_views_given_by_the_family() {
+        let record = Action::RecordMeeting { family_id: FAMILY };
+        let view = Action::GiveMeetingView { family_id: FAMILY };
+        let worker = practitioner(&[Role::Practitioner]);
+        let young = member(FAMILY, MemberRelation::Child);
+        assert_eq!(
+            code(decide(&worker, record, &facts(true, true, None))),
+            "ok"
+        );
+        assert_eq!(
+            code(decide(&worker, record, &facts(true, false, None))),
+            "CONSENT_REQUIRED"
+        );
+        assert_eq!(
+            code(decide(&young, record, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(code(decide(&young, view, &FamilyFacts::NONE)), "ok");
+        assert_eq!(
+            code(decide(&worker, view, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+        let manager = practitioner(&[Role::LocalityManager]);
+        assert_eq!(
+            code(decide(&manager, record, &facts(true, true, None))),
+            "FORBIDDEN"
+        );
+    }
+}
+
+/// Whether a practitioner holding `roles` may `action` with no facts about the family (e.g.
+/// whether they can be nominated at all).
+pub fn roles_may(roles: &[Role], action: Action) -> bool {
+    let row = rule(action);
+    roles
+        .iter()
+        .any(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
+}
