@@ -345,6 +345,7 @@ mod tests {
         VoiceItem, may_see_meeting_view, may_see_outcome, may_see_voice,
     };
     use crate::viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
+    use uuid::Uuid;
 
     const FAMILY: Uuid = Uuid::from_u128(1);
     const OTHER: Uuid = Uuid::from_u128(2);
@@ -593,13 +594,321 @@ mod tests {
         );
     }
 
+    /// One of every action. The match below does not compile when an action is added and
+    /// not listed here, so the test covers every action.
+    fn every_action() -> Vec<Action> {
+        use Action::*;
+        let f = FAMILY;
+        let all = vec![
+            ListFamilies,
+            ReadFamily { family_id: f },
+            CreateFamily,
+            AddFamilyMember { family_id: f },
+            ChangeNeedLevel { family_id: f },
+            ReadMemberEmail { family_id: f },
+            ManageOrganisations,
+            ManagePractitioners,
+            ReadDirectory,
+            ReadPractitionerEmail {
+                practitioner_id: OTHER,
+            },
+            InvitePerson { family_id: Some(f) },
+            InvitePerson { family_id: None },
+            ManageOwnSignIn,
+            ReadConsents { family_id: f },
+            ManageOwnConsent { family_id: f },
+            RecordPaperConsent { family_id: f },
+            AssessCompetence { family_id: f },
+            ReadTeam { family_id: f },
+            ManageTeam { family_id: f },
+            LeaveTeam { family_id: f },
+            RaiseSafeguardingConcern { family_id: f },
+            ReviewSafeguardingOverrides,
+            ReadAccessLog { family_id: f },
+            ReadFullAccessLog { family_id: f },
+            ReadPlan { family_id: f },
+            ReadAssessment { family_id: f },
+            ReadAgencySections { family_id: f },
+            StartPlanOrAssessment { family_id: f },
+            WriteFamilySection { family_id: f },
+            WriteAgencySection { family_id: f },
+            ShapeOutcome {
+                family_id: f,
+                for_viewer: true,
+            },
+            WorkOnOutcome {
+                family_id: f,
+                for_viewer: true,
+            },
+            SettleOutcome {
+                family_id: f,
+                for_viewer: true,
+            },
+            AdviseOnPlan { family_id: f },
+            LeadPlan { family_id: f },
+            ReadOwnCaseload,
+            ReadVoice { family_id: f },
+            GiveFeedback { family_id: f },
+            ShareView { family_id: f },
+            AnswerFollowUp {
+                family_id: f,
+                for_viewer: true,
+            },
+            ReadOwnFollowUps,
+            ReadQuestionnaires,
+            ReadEvaluationReports,
+            NominateLead { family_id: f },
+            ReadLeadNominations { family_id: f },
+            AnswerLeadNomination {
+                family_id: f,
+                is_nominee: true,
+                accepting: true,
+            },
+            ReadOwnNominations,
+            FollowUpLeadNominations,
+            RecordMeeting { family_id: f },
+            GiveMeetingView { family_id: f },
+            DecideFamilyConsent { family_id: f },
+            DecideOwnConsent { family_id: f },
+            TakeLead { family_id: f },
+            ShareWithHousehold { family_id: f },
+            HearOfPlanChange {
+                family_id: f,
+                about_viewer: true,
+            },
+        ];
+        for action in &all {
+            match action {
+                ListFamilies
+                | ReadFamily { .. }
+                | CreateFamily
+                | AddFamilyMember { .. }
+                | ChangeNeedLevel { .. }
+                | ReadMemberEmail { .. }
+                | ManageOrganisations
+                | ManagePractitioners
+                | ReadDirectory
+                | ReadPractitionerEmail { .. }
+                | InvitePerson { .. }
+                | ManageOwnSignIn
+                | ReadConsents { .. }
+                | ManageOwnConsent { .. }
+                | RecordPaperConsent { .. }
+                | AssessCompetence { .. }
+                | ReadTeam { .. }
+                | ManageTeam { .. }
+                | LeaveTeam { .. }
+                | RaiseSafeguardingConcern { .. }
+                | ReviewSafeguardingOverrides
+                | ReadAccessLog { .. }
+                | ReadFullAccessLog { .. }
+                | ReadPlan { .. }
+                | ReadAssessment { .. }
+                | ReadAgencySections { .. }
+                | StartPlanOrAssessment { .. }
+                | WriteFamilySection { .. }
+                | WriteAgencySection { .. }
+                | ShapeOutcome { .. }
+                | WorkOnOutcome { .. }
+                | SettleOutcome { .. }
+                | AdviseOnPlan { .. }
+                | LeadPlan { .. }
+                | ReadOwnCaseload
+                | ReadVoice { .. }
+                | GiveFeedback { .. }
+                | ShareView { .. }
+                | AnswerFollowUp { .. }
+                | ReadOwnFollowUps
+                | ReadQuestionnaires
+                | ReadEvaluationReports
+                | NominateLead { .. }
+                | ReadLeadNominations { .. }
+                | AnswerLeadNomination { .. }
+                | ReadOwnNominations
+                | FollowUpLeadNominations
+                | RecordMeeting { .. }
+                | GiveMeetingView { .. }
+                | DecideFamilyConsent { .. }
+                | DecideOwnConsent { .. }
+                | TakeLead { .. }
+                | ShareWithHousehold { .. }
+                | HearOfPlanChange { .. } => {}
+            }
+        }
+        all
+    }
+
     #[test]
     fn every_action_names_its_family_and_what_it_reads() {
-        let read = Action::ReadTeam { family_id: FAMILY };
-        assert_eq!(read.family_id(), Some(FAMILY));
-        assert_eq!(read.read_of(), Some("team"));
-        assert_eq!(Action::ManageTeam { family_id: FAMILY }.read_of(), None);
-        assert_eq!(Action::ListFamilies.family_id(), None);
+        let not_of_a_family = [
+            Action::ListFamilies,
+            Action::CreateFamily,
+            Action::ManageOrganisations,
+            Action::ManagePractitioners,
+            Action::ReadDirectory,
+            Action::ReadPractitionerEmail {
+                practitioner_id: OTHER,
+            },
+            Action::InvitePerson { family_id: None },
+            Action::ManageOwnSignIn,
+            Action::ReviewSafeguardingOverrides,
+            Action::ReadOwnCaseload,
+            Action::ReadOwnFollowUps,
+            Action::ReadQuestionnaires,
+            Action::ReadEvaluationReports,
+            Action::ReadOwnNominations,
+            Action::FollowUpLeadNominations,
+        ];
+        let reads = [
+            ("ReadFamily", "family record"),
+            ("ReadMemberEmail", "members' email addresses"),
+            ("ReadConsents", "consents"),
+            ("ReadTeam", "team"),
+            ("ReadAccessLog", "access log"),
+            ("ReadFullAccessLog", "access log"),
+            ("ReadPlan", "plan"),
+            ("ReadAssessment", "assessment"),
+            ("ReadAgencySections", "assessment"),
+            ("ReadVoice", "feedback and views"),
+            ("ReadLeadNominations", "lead professional nominations"),
+        ];
+        for action in every_action() {
+            let expected_family = (!not_of_a_family.contains(&action)).then_some(FAMILY);
+            assert_eq!(action.family_id(), expected_family, "{action:?}");
+            let name = format!("{action:?}");
+            let name = name.split([' ', '{']).next().unwrap_or_default();
+            let expected_read = reads
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, what)| *what);
+            assert_eq!(action.read_of(), expected_read, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn anonymous_callers_may_do_nothing_and_no_row_lets_a_stranger_in() {
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        let outsider = practitioner(&[Role::Practitioner]);
+        for action in every_action() {
+            assert_eq!(
+                code(decide(&Viewer::Anonymous, action, &facts(true, true, None))),
+                "UNAUTHENTICATED",
+                "{action:?}"
+            );
+            if action.family_id().is_some() {
+                assert_eq!(
+                    code(decide(&stranger, action, &FamilyFacts::NONE)),
+                    "FORBIDDEN",
+                    "{action:?}: a member of another family"
+                );
+                let answer = code(decide(&outsider, action, &FamilyFacts::NONE));
+                let allowed_without_facts = matches!(
+                    action,
+                    Action::RaiseSafeguardingConcern { .. }
+                        | Action::TakeLead { .. }
+                        | Action::AnswerLeadNomination { .. }
+                );
+                assert!(
+                    answer != "ok" || allowed_without_facts,
+                    "{action:?}: a practitioner not working with the family"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_adult_without_parental_responsibility_decides_nothing_and_reads_once_shared() {
+        let grandmother = member(FAMILY, MemberRelation::OtherAdult);
+        let shared = FamilyFacts {
+            shared_with_viewer: true,
+            ..FamilyFacts::NONE
+        };
+        let f = FAMILY;
+        for decision in [
+            Action::ManageOwnConsent { family_id: f },
+            Action::DecideFamilyConsent { family_id: f },
+            Action::NominateLead { family_id: f },
+            Action::ShapeOutcome {
+                family_id: f,
+                for_viewer: false,
+            },
+            Action::WorkOnOutcome {
+                family_id: f,
+                for_viewer: false,
+            },
+            Action::SettleOutcome {
+                family_id: f,
+                for_viewer: false,
+            },
+            Action::AnswerFollowUp {
+                family_id: f,
+                for_viewer: true,
+            },
+            Action::ShareWithHousehold { family_id: f },
+            Action::StartPlanOrAssessment { family_id: f },
+            Action::WriteFamilySection { family_id: f },
+        ] {
+            assert_eq!(
+                code(decide(&grandmother, decision, &shared)),
+                "FORBIDDEN",
+                "{decision:?}"
+            );
+        }
+        for read in [
+            Action::ReadPlan { family_id: f },
+            Action::ReadAssessment { family_id: f },
+            Action::ReadTeam { family_id: f },
+            Action::ReadVoice { family_id: f },
+            Action::GiveMeetingView { family_id: f },
+        ] {
+            assert_eq!(
+                code(decide(&grandmother, read, &FamilyFacts::NONE)),
+                "FORBIDDEN",
+                "{read:?}"
+            );
+            assert_eq!(code(decide(&grandmother, read, &shared)), "ok", "{read:?}");
+        }
+        // Her own outcomes, once she sees the plan.
+        let hers = Action::ShapeOutcome {
+            family_id: f,
+            for_viewer: true,
+        };
+        assert_eq!(
+            code(decide(&grandmother, hers, &FamilyFacts::NONE)),
+            "FORBIDDEN"
+        );
+        assert_eq!(code(decide(&grandmother, hers, &shared)), "ok");
+        // Told only about what concerns her.
+        let told = |about_viewer| Action::HearOfPlanChange {
+            family_id: f,
+            about_viewer,
+        };
+        assert!(!member_may(MemberRelation::OtherAdult, true, told(false)));
+        assert!(member_may(MemberRelation::OtherAdult, true, told(true)));
+        assert!(!member_may(MemberRelation::OtherAdult, false, told(true)));
+        assert!(member_may(
+            MemberRelation::AdultWithParentalResponsibility,
+            false,
+            told(false)
+        ));
+        // The parent keeps every decision.
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        assert_eq!(
+            code(decide(
+                &parent,
+                Action::ShareWithHousehold { family_id: f },
+                &FamilyFacts::NONE
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(decide(
+                &parent,
+                Action::NominateLead { family_id: f },
+                &FamilyFacts::NONE
+            )),
+            "ok"
+        );
     }
 
     fn lead(on_team: bool, consent: bool) -> FamilyFacts {
