@@ -12,6 +12,7 @@ pub mod family_member;
 pub mod feedback;
 pub mod feedback_answer;
 pub mod follow_up;
+pub mod household_share;
 pub mod invitation;
 pub mod lead_nomination;
 pub mod meeting;

@@ -117,6 +117,8 @@ pub enum Action {
     /// Give or withdraw consent for one's own information (a young person assessed
     /// competent; the assessment is checked where the consent is given).
     DecideOwnConsent { family_id: Uuid },
+    /// Keep one's own view from the rest of the family (young people, DESIGN rule 5).
+    KeepViewPrivate { family_id: Uuid },
     /// Be nominated as a family's lead professional.
     TakeLead { family_id: Uuid },
     /// Share the plan with an adult of the household who has no parental responsibility, or
@@ -169,6 +171,7 @@ impl Action {
             | DecideFamilyConsent { family_id }
             | DecideOwnConsent { family_id }
             | TakeLead { family_id }
+            | KeepViewPrivate { family_id }
             | HearOfPlanChange { family_id, .. } => Some(family_id),
             InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,

@@ -91,6 +91,11 @@ impl Permit {
         super::rules::member_may(relation, shared, action)
     }
 
+    /// The roles whose holders may `action` outright (who is told of a missed deadline, say).
+    pub fn roles_that_may(action: Action) -> Vec<entities::practitioner_role::Role> {
+        super::rules::roles_allowed(action)
+    }
+
     /// Whether a practitioner holding `roles` may `action`, facts aside (the table's cells
     /// that say yes outright).
     pub fn would_allow_roles(roles: &[entities::practitioner_role::Role], action: Action) -> bool {

@@ -156,6 +156,7 @@ pub fn rule(action: Action) -> Row {
         ReadVoice { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
         GiveFeedback { .. } => row(Yes, Yes, Yes, Consent, Consent, No, No),
         ShareView { .. } => row(No, No, Yes, No, No, No, No),
+        KeepViewPrivate { .. } => row(No, No, Yes, No, No, No, No),
         // Closing-related answers are the family's: parents and young people.
         AnswerFollowUp { .. } => row(IfAbout, No, IfAbout, No, No, No, No),
         ReadEvaluationReports => row(No, No, No, No, No, Yes, No),
@@ -732,7 +733,8 @@ mod tests {
                 | DecideOwnConsent { .. }
                 | TakeLead { .. }
                 | ShareWithHousehold { .. }
-                | HearOfPlanChange { .. } => {}
+                | HearOfPlanChange { .. }
+                | KeepViewPrivate { .. } => {}
             }
         }
         all
@@ -1090,6 +1092,20 @@ mod tests {
             "FORBIDDEN"
         );
     }
+}
+
+/// The roles whose cell for `action` is a plain yes.
+pub fn roles_allowed(action: Action) -> Vec<Role> {
+    let row = rule(action);
+    [
+        Role::Practitioner,
+        Role::HubWorker,
+        Role::LocalityManager,
+        Role::Admin,
+    ]
+    .into_iter()
+    .filter(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
+    .collect()
 }
 
 /// Whether a practitioner holding `roles` may `action` with no facts about the family (e.g.

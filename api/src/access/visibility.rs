@@ -105,3 +105,22 @@ pub fn only_about_viewer(viewer: &Viewer, members: &[Uuid]) -> bool {
 pub fn is_practitioner(viewer: &Viewer, practitioner_id: Uuid) -> bool {
     matches!(viewer, Viewer::Practitioner(p) if p.practitioner_id == practitioner_id)
 }
+
+/// Which side of the work a person giving feedback is on, for the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    YoungPerson,
+    FamilyAdult,
+    Practitioner,
+}
+
+pub fn side_of(viewer: &Viewer) -> Option<Side> {
+    match viewer {
+        Viewer::FamilyMember(m) if kind_of_member(m.relation) == Kind::YoungPerson => {
+            Some(Side::YoungPerson)
+        }
+        Viewer::FamilyMember(_) => Some(Side::FamilyAdult),
+        Viewer::Practitioner(_) => Some(Side::Practitioner),
+        Viewer::Anonymous => None,
+    }
+}

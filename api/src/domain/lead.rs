@@ -269,7 +269,7 @@ async fn tell_family(db: &impl ConnectionTrait, permit: &Permit, family_id: Uuid
         return Ok(());
     };
     let email = messages::lead_nomination_answered(&link);
-    for to in notify::family_adult_emails(db, family_id).await? {
+    for to in notify::family_emails(db, family_id, &[]).await? {
         mail::enqueue(db, &to, &email, now).await?;
     }
     // This email tells them of the change: no "your plan changed" digest for it as well.

@@ -38,7 +38,12 @@ pub async fn alert_overdue(
             .await?;
         if claimed.rows_affected == 1 {
             let email = messages::lead_nomination_overdue(link);
-            for to in notify::locality_manager_emails(&txn).await? {
+            for to in notify::emails_of_those_who_may(
+                &txn,
+                crate::access::Action::FollowUpLeadNominations,
+            )
+            .await?
+            {
                 mail::enqueue(&txn, &to, &email, now).await?;
             }
             audit::record(

@@ -13,12 +13,10 @@
 //! Who is told travels with the change's [`Permit`] (`Permit::telling`), never beside it: a
 //! permit without a scope (the demo loader) tells nobody; the command line tells as the API
 //! does.
-use crate::access::Permit;
+use crate::access::{Action, Permit};
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, Utc};
-use entities::family_member::MemberRelation;
 use entities::plan_change::{self, ChangeSide};
-use entities::practitioner_role::Role;
 use entities::{account, change_digest, family_member, plan, practitioner, practitioner_role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
@@ -129,7 +127,11 @@ pub async fn plan_changed(
                 if let Some(at) = schedule_digest(db, plan.family_id, Audience::Family, now).await?
                 {
                     let email = crate::mail::messages::plan_changed_by_practitioner(&link);
-                    for to in family_adult_emails(db, plan.family_id).await? {
+                    let about = match change.outcome_id {
+                        Some(outcome) => super::outcomes::members_of(db, outcome).await?,
+                        None => vec![],
+                    };
+                    for to in family_emails(db, plan.family_id, &about).await? {
                         crate::mail::enqueue_at(db, &to, &email, now, at).await?;
                     }
                 }
@@ -259,20 +261,40 @@ async fn save_digest(
     Ok(())
 }
 
-/// The family's adults who can sign in.
-pub async fn family_adult_emails(
+/// The family members who can sign in and are told of a change to the plan (the rules'
+/// `HearOfPlanChange` row), where `about` are the members the change is for (none: the
+/// whole family, or the plan itself).
+pub async fn family_emails(
     db: &impl ConnectionTrait,
     family_id: Uuid,
+    about: &[Uuid],
 ) -> AppResult<Vec<String>> {
-    let accounts: Vec<Uuid> = family_member::Entity::find()
+    let members = family_member::Entity::find()
         .filter(family_member::Column::FamilyId.eq(family_id))
-        .filter(family_member::Column::Relation.ne(MemberRelation::Child))
+        .filter(family_member::Column::AccountId.is_not_null())
         .all(db)
-        .await?
+        .await?;
+    let shared = super::household::shared_with(db, family_id).await?;
+    let accounts: Vec<Uuid> = members
         .into_iter()
+        .filter(|m| {
+            let told = Action::HearOfPlanChange {
+                family_id,
+                about_viewer: about.contains(&m.id),
+            };
+            Permit::would_allow_member(m.relation, shared.contains(&m.id), told)
+        })
         .filter_map(|m| m.account_id)
         .collect();
     emails_of(db, accounts).await
+}
+
+/// The email address of an account.
+pub async fn account_email(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> AppResult<Option<String>> {
+    Ok(emails_of(db, vec![account_id]).await?.into_iter().next())
 }
 
 pub async fn practitioner_email(
@@ -288,22 +310,31 @@ pub async fn practitioner_email(
     Ok(emails_of(db, vec![p.account_id]).await?.into_iter().next())
 }
 
-pub async fn locality_manager_emails(db: &impl ConnectionTrait) -> AppResult<Vec<String>> {
-    let managers: Vec<Uuid> = practitioner_role::Entity::find()
-        .filter(practitioner_role::Column::Role.eq(Role::LocalityManager))
+/// The practitioners whose role alone lets them `action` (the locality managers who review
+/// overrides and follow up nominations, say), by email.
+pub async fn emails_of_those_who_may(
+    db: &impl ConnectionTrait,
+    action: Action,
+) -> AppResult<Vec<String>> {
+    let roles = Permit::roles_that_may(action);
+    let holders: Vec<Uuid> = practitioner_role::Entity::find()
+        .filter(practitioner_role::Column::Role.is_in(roles))
         .all(db)
         .await?
         .into_iter()
         .map(|r| r.practitioner_id)
         .collect();
     let accounts: Vec<Uuid> = practitioner::Entity::find()
-        .filter(practitioner::Column::Id.is_in(managers))
+        .filter(practitioner::Column::Id.is_in(holders))
         .all(db)
         .await?
         .into_iter()
         .map(|p| p.account_id)
         .collect();
-    emails_of(db, accounts).await
+    let mut emails = emails_of(db, accounts).await?;
+    emails.sort();
+    emails.dedup();
+    Ok(emails)
 }
 
 async fn emails_of(db: &impl ConnectionTrait, accounts: Vec<Uuid>) -> AppResult<Vec<String>> {

@@ -3,7 +3,7 @@
 //! reviewed by a locality manager.
 use super::audit::{self};
 use super::text;
-use crate::access::Permit;
+use crate::access::{Action, Permit};
 use crate::error::{AppError, AppResult, UserErrorCode};
 use entities::safeguarding_override;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
@@ -75,37 +75,12 @@ pub async fn raise(
     )
     .await?;
     let email = crate::mail::messages::safeguarding_review_needed(review_link);
-    for address in locality_manager_emails(db).await? {
+    for address in
+        super::notify::emails_of_those_who_may(db, Action::ReviewSafeguardingOverrides).await?
+    {
         crate::mail::enqueue(db, &address, &email, now).await?;
     }
     Ok(raised)
-}
-
-async fn locality_manager_emails(db: &impl ConnectionTrait) -> AppResult<Vec<String>> {
-    use entities::practitioner_role::Role;
-    use entities::{account, practitioner, practitioner_role};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let managers: Vec<Uuid> = practitioner_role::Entity::find()
-        .filter(practitioner_role::Column::Role.eq(Role::LocalityManager))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.practitioner_id)
-        .collect();
-    let accounts: Vec<Uuid> = practitioner::Entity::find()
-        .filter(practitioner::Column::Id.is_in(managers))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.account_id)
-        .collect();
-    Ok(account::Entity::find()
-        .filter(account::Column::Id.is_in(accounts))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.email)
-        .collect())
 }
 
 pub struct Review<'a> {

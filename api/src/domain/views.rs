@@ -5,7 +5,7 @@
 use super::{plans, text};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use entities::family_member::{self, MemberRelation};
+use entities::family_member;
 use entities::{account, practitioner, young_person_view};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
@@ -21,7 +21,10 @@ pub async fn share(
     link: &str,
     now: DateTime<Utc>,
 ) -> AppResult<young_person_view::Model> {
-    if young_person.relation != MemberRelation::Child {
+    let share = crate::access::Action::ShareView {
+        family_id: young_person.family_id,
+    };
+    if !crate::access::Permit::would_allow_member(young_person.relation, false, share) {
         return Err(AppError::Forbidden);
     }
     let mut errors = vec![];

@@ -362,6 +362,17 @@ impl FamilyMember {
         Ok(account.map(|a| a.email))
     }
 
+    /// For an adult of the household without parental responsibility: whether a parent has
+    /// shared the family's plan with them (they read it, and have a say on what is about
+    /// them, only then). Always false for parents and young people, who need no sharing.
+    async fn plan_shared_with_them(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(
+            crate::domain::household::in_force(&services(ctx)?.db, self.0.id)
+                .await?
+                .is_some(),
+        )
+    }
+
     async fn family(&self, ctx: &Context<'_>) -> GqlResult<Family> {
         Ok(Family::load(ctx, self.0.family_id)
             .await?

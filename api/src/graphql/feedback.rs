@@ -472,7 +472,7 @@ pub async fn load_follow_up(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Fol
     let Some(found) = follow_up::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    let for_viewer = matches!(viewer(ctx)?, crate::viewer::Viewer::FamilyMember(m) if m.member_id == found.member_id);
+    let for_viewer = access::visibility::is_about_viewer(viewer(ctx)?, &[found.member_id]);
     authorize(
         ctx,
         Action::AnswerFollowUp {

@@ -8,9 +8,8 @@ use super::meeting::Meeting;
 use super::organisation::{Organisation, Practitioner};
 use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
-use crate::access::Action;
+use crate::access::{self, Action};
 use crate::error::AppResult;
-use crate::viewer::Viewer;
 use async_graphql::{Context, ID, Interface};
 use entities::{consent, organisation, practitioner, safeguarding_override};
 use sea_orm::EntityTrait;
@@ -87,8 +86,7 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             .await?
         {
             Some(o) => {
-                let raised_it = matches!(super::viewer(ctx)?, Viewer::Practitioner(p) if p.practitioner_id == o.practitioner_id);
-                if !raised_it {
+                if !access::visibility::raised_override(super::viewer(ctx)?, o.practitioner_id) {
                     authorize(ctx, Action::ReviewSafeguardingOverrides).await?;
                 }
                 Some(Node::SafeguardingOverride(SafeguardingOverride(o)))

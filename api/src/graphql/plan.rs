@@ -250,7 +250,7 @@ impl Plan {
     ) -> GqlResult<Connection<Cursor, PlanChange>> {
         let mut select =
             plan_change::Entity::find().filter(plan_change::Column::PlanId.eq(self.0.id));
-        if matches!(viewer(ctx)?, crate::viewer::Viewer::FamilyMember(_)) {
+        if access::visibility::history_follows_visible_outcomes(viewer(ctx)?) {
             // A young person's view leaves out changes to outcomes they cannot see.
             let visible: Vec<Uuid> = self
                 .visible_outcomes(ctx)

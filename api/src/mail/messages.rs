@@ -143,3 +143,12 @@ pub fn follow_up_reminder(link: &str) -> Email {
         ),
     }
 }
+
+/// To an adult of the household: a parent has shared the family's plan with them, or stopped.
+pub fn household_sharing_changed(link: &str) -> Email {
+    attention(
+        "What you can see in Family Plan has changed",
+        "A parent in your household has changed what you can see of your family's plan.",
+        link,
+    )
+}

@@ -3,7 +3,7 @@ use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange
 use super::super::scalars::Date;
 use super::write;
 use crate::access::Action;
-use crate::domain::families;
+use crate::domain::{families, household};
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -38,6 +38,19 @@ pub struct AddFamilyMemberInput {
 
 #[derive(SimpleObject)]
 pub struct AddFamilyMemberPayload {
+    pub member: Option<FamilyMember>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct HouseholdSharingInput {
+    /// An adult of the household without parental responsibility.
+    pub member: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct HouseholdSharingPayload {
+    /// The person, with `planSharedWithThem` as it is now.
     pub member: Option<FamilyMember>,
     pub user_errors: Vec<UserError>,
 }
@@ -140,6 +153,55 @@ impl FamilyMutation {
         Ok(ChangeNeedLevelPayload {
             family,
             change,
+            user_errors,
+        })
+    }
+
+    /// A parent or carer with parental responsibility shares the family's plan with an adult
+    /// of the household who has none (a grandparent, a new partner). They can then read the
+    /// plan and add their own outcomes and views; they decide nothing for the family.
+    async fn share_with_household_member(
+        &self,
+        ctx: &Context<'_>,
+        input: HouseholdSharingInput,
+    ) -> GqlResult<HouseholdSharingPayload> {
+        Self::household_sharing(ctx, input, true).await
+    }
+
+    /// Stops sharing the plan with an adult of the household, with effect on their next
+    /// request.
+    async fn stop_sharing_with_household_member(
+        &self,
+        ctx: &Context<'_>,
+        input: HouseholdSharingInput,
+    ) -> GqlResult<HouseholdSharingPayload> {
+        Self::household_sharing(ctx, input, false).await
+    }
+}
+
+impl FamilyMutation {
+    async fn household_sharing(
+        ctx: &Context<'_>,
+        input: HouseholdSharingInput,
+        share: bool,
+    ) -> GqlResult<HouseholdSharingPayload> {
+        let member_id = ids::decode(&input.member, Kind::FamilyMember)?;
+        let Some(target) = FamilyMember::load(ctx, member_id).await? else {
+            return Err(crate::error::AppError::NotFound.into());
+        };
+        let action = Action::ShareWithHousehold {
+            family_id: target.0.family_id,
+        };
+        let (member, user_errors) = write(ctx, action, async |txn, permit| {
+            if share {
+                household::share(txn, permit, member_id).await
+            } else {
+                household::stop(txn, permit, member_id).await
+            }
+        })
+        .await?;
+        Ok(HouseholdSharingPayload {
+            member: member.map(FamilyMember),
             user_errors,
         })
     }

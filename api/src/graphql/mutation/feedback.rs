@@ -10,7 +10,6 @@ use crate::error::{AppError, GqlResult, UserError, UserErrorCode};
 use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use entities::family_member;
 use entities::feedback::GiverSide;
 use entities::questionnaire::QuestionnaireKind;
 use uuid::Uuid;
@@ -95,13 +94,12 @@ fn answers(given: &[FeedbackAnswerInput]) -> Vec<Answer> {
 
 /// Which side of the work the viewer is on, for the evaluation.
 fn side(viewer: &Viewer) -> Result<GiverSide, AppError> {
-    match viewer {
-        Viewer::FamilyMember(m) if m.relation == family_member::MemberRelation::Child => {
-            Ok(GiverSide::YoungPerson)
-        }
-        Viewer::FamilyMember(_) => Ok(GiverSide::FamilyAdult),
-        Viewer::Practitioner(_) => Ok(GiverSide::Practitioner),
-        Viewer::Anonymous => Err(AppError::Unauthenticated),
+    use crate::access::visibility::{Side, side_of};
+    match side_of(viewer) {
+        Some(Side::YoungPerson) => Ok(GiverSide::YoungPerson),
+        Some(Side::FamilyAdult) => Ok(GiverSide::FamilyAdult),
+        Some(Side::Practitioner) => Ok(GiverSide::Practitioner),
+        None => Err(AppError::Unauthenticated),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::super::plan::{Outcome, Plan, PlanAction};
 use super::super::{services, viewer};
 use super::{input_ids, write};
-use crate::access::Action;
+use crate::access::{Action, visibility};
 use crate::domain::actions::{self, Assignee, NewAction};
 use crate::domain::outcomes::{self, Amendment, Move, NewOutcome};
 use crate::domain::plans;
@@ -211,7 +211,7 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
         id,
         family_id: outcome.family_id,
         plan_id: outcome.plan_id,
-        for_viewer: is_viewer_among(viewer(ctx)?, &members),
+        for_viewer: visibility::is_about_viewer(viewer(ctx)?, &members),
     })
 }
 
@@ -221,10 +221,6 @@ fn signed_in(ctx: &Context<'_>) -> AppResult<()> {
         Viewer::Anonymous => Err(AppError::Unauthenticated),
         _ => Ok(()),
     }
-}
-
-fn is_viewer_among(viewer: &Viewer, members: &[Uuid]) -> bool {
-    matches!(viewer, Viewer::FamilyMember(m) if members.contains(&m.member_id))
 }
 
 impl PlanMutation {
@@ -240,9 +236,9 @@ impl PlanMutation {
         let action = if by_family {
             // A young person may write an outcome about themselves alone.
             let me = viewer(ctx)?;
-            let only_me = for_members.as_ref().is_ok_and(|members| {
-                !members.is_empty() && members.iter().all(|m| is_viewer_among(me, &[*m]))
-            });
+            let only_me = for_members
+                .as_ref()
+                .is_ok_and(|members| visibility::only_about_viewer(me, members));
             Action::ShapeOutcome {
                 family_id,
                 for_viewer: only_me,
