@@ -109,6 +109,8 @@ pub async fn review(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Changes granted under this override before now commit first (see `standing`).
+    super::standing::lock_for_access_change(db, found.family_id).await?;
     if found.reviewed_at.is_some() {
         return Err(AppError::invalid(
             &["override"],

@@ -94,6 +94,8 @@ pub async fn end(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // Changes granted on this membership before now commit first (see `standing`).
+    super::standing::lock_for_access_change(db, family_id).await?;
     let membership = current_membership(db, family_id, practitioner_id)
         .await?
         .ok_or_else(|| {
