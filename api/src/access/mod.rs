@@ -82,12 +82,6 @@ pub fn operator(now: DateTime<Utc>) -> Permit {
     Permit::new(Actor::Operator, Access::Granted, None, now)
 }
 
-/// For the demo loader only: a data set recorded as if `actor` had acted at `now`. It tells
-/// nobody (no scope) and never comes from a request.
-pub fn loading_as(actor: Actor, now: DateTime<Utc>) -> Permit {
-    Permit::new(actor, Access::Granted, None, now)
-}
-
 /// The facts read during one request, per family.
 #[derive(Default)]
 pub struct FactsCache(std::sync::Mutex<std::collections::HashMap<Uuid, FamilyFacts>>);

@@ -2,9 +2,12 @@
 //! performs it. Its fields are private and only [`super::grant`] (or [`super::operator`] for the
 //! command line and background jobs) makes one, so no domain command can run unasked.
 use super::action::Action;
+use super::rules;
 use crate::domain::notify::ChangeScope;
 use crate::viewer::{Access, Actor};
 use chrono::{DateTime, Utc};
+use entities::family_member::MemberRelation;
+use entities::practitioner_role::Role;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -80,25 +83,96 @@ impl Permit {
         self.told.as_deref()
     }
 
-    /// Whether a member of the family concerned, of `relation`, may `action` (their own
-    /// family assumed; `shared`: the plan is shared with them). For deciding who is told or
-    /// asked, from the rules table rather than beside it.
-    pub fn would_allow_member(
-        relation: entities::family_member::MemberRelation,
-        shared: bool,
-        action: Action,
-    ) -> bool {
-        super::rules::member_may(relation, shared, action)
+    /// For the demo loader only: a data set recorded as if `actor` had acted at `now`. It
+    /// tells nobody and never comes from a request.
+    pub fn for_demo_data(actor: Actor, now: DateTime<Utc>) -> Self {
+        Self::new(actor, Access::Granted, None, now)
+    }
+}
+
+/// Questions the domain asks the rules table about people other than the one acting (who is
+/// told, who is asked, who may be chosen), answered from the table's rows so that no domain
+/// module compares a role or a relation itself. A member's own family is assumed.
+impl Permit {
+    fn member_may(relation: MemberRelation, shared: bool, action: Action) -> bool {
+        rules::member_may(relation, shared, action)
     }
 
-    /// The roles whose holders may `action` outright (who is told of a missed deadline, say).
-    pub fn roles_that_may(action: Action) -> Vec<entities::practitioner_role::Role> {
-        super::rules::roles_allowed(action)
+    /// Told (email, inbox) of a change to the plan; `about_them`: the change is for them.
+    pub fn told_of_plan_change(relation: MemberRelation, shared: bool, about_them: bool) -> bool {
+        let action = Action::HearOfPlanChange {
+            family_id: Uuid::nil(),
+            about_viewer: about_them,
+        };
+        Self::member_may(relation, shared, action)
     }
 
-    /// Whether a practitioner holding `roles` may `action`, facts aside (the table's cells
-    /// that say yes outright).
-    pub fn would_allow_roles(roles: &[entities::practitioner_role::Role], action: Action) -> bool {
-        super::rules::roles_may(roles, action)
+    /// Asked the six-month follow-up questions when a plan closes.
+    pub fn asked_to_follow_up(relation: MemberRelation) -> bool {
+        let action = Action::AnswerFollowUp {
+            family_id: Uuid::nil(),
+            for_viewer: true,
+        };
+        Self::member_may(relation, false, action)
+    }
+
+    /// Gives or withdraws consent for the family's information.
+    pub fn decides_family_consent(relation: MemberRelation) -> bool {
+        let action = Action::DecideFamilyConsent {
+            family_id: Uuid::nil(),
+        };
+        Self::member_may(relation, false, action)
+    }
+
+    /// Gives or withdraws consent for their own information (once assessed competent).
+    pub fn decides_own_consent(relation: MemberRelation) -> bool {
+        let action = Action::DecideOwnConsent {
+            family_id: Uuid::nil(),
+        };
+        Self::member_may(relation, false, action)
+    }
+
+    /// Keeps their own views from the rest of the family.
+    pub fn keeps_views_private(relation: MemberRelation) -> bool {
+        let action = Action::KeepViewPrivate {
+            family_id: Uuid::nil(),
+        };
+        Self::member_may(relation, false, action)
+    }
+
+    /// Sends "what I want my worker to know".
+    pub fn shares_views_with_the_team(relation: MemberRelation) -> bool {
+        let action = Action::ShareView {
+            family_id: Uuid::nil(),
+        };
+        Self::member_may(relation, false, action)
+    }
+
+    /// Reads the plan only once a parent has shared it with them.
+    pub fn reads_the_plan_once_shared(relation: MemberRelation) -> bool {
+        let read = Action::ReadPlan {
+            family_id: Uuid::nil(),
+        };
+        Self::member_may(relation, true, read) && !Self::member_may(relation, false, read)
+    }
+
+    /// May be nominated as a family's lead professional.
+    pub fn may_lead(roles: &[Role]) -> bool {
+        rules::roles_may(
+            roles,
+            Action::TakeLead {
+                family_id: Uuid::nil(),
+            },
+        )
+    }
+
+    /// The roles told that a safeguarding override waits for review.
+    pub fn override_reviewers() -> Vec<Role> {
+        rules::roles_allowed(Action::ReviewSafeguardingOverrides)
+    }
+
+    /// The roles told that a lead professional nomination went unanswered.
+    pub fn nomination_followers() -> Vec<Role> {
+        rules::roles_allowed(Action::FollowUpLeadNominations)
     }
 }

@@ -3,7 +3,7 @@
 //! rewritten.
 use super::audit::{self, Actor};
 use super::text;
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::consent::ConsentScope;
@@ -39,21 +39,15 @@ pub async fn give(
     if giver.family_id != new.family_id {
         return Err(AppError::NotFound);
     }
-    let family_id = new.family_id;
     if new.for_own_information {
-        let own = Action::DecideOwnConsent { family_id };
-        if !Permit::would_allow_member(giver.relation, false, own) || !giver.competent_to_consent {
+        if !Permit::decides_own_consent(giver.relation) || !giver.competent_to_consent {
             errors.push(UserError::new(
                 &["forOwnInformation"],
                 UserErrorCode::Invalid,
                 "Consent for a young person's own information is given by the young person, once a practitioner has recorded that they are able to decide for themselves.",
             ));
         }
-    } else if !Permit::would_allow_member(
-        giver.relation,
-        false,
-        Action::DecideFamilyConsent { family_id },
-    ) {
+    } else if !Permit::decides_family_consent(giver.relation) {
         errors.push(UserError::new(
             &["givenBy"],
             UserErrorCode::Invalid,
@@ -166,21 +160,9 @@ pub async fn withdraw(
     }
     // Changes granted on this consent before now commit first (see `standing`).
     super::standing::lock_for_access_change(db, consent.family_id).await?;
-    let family_id = consent.family_id;
     let allowed = match consent.subject_member_id {
-        Some(subject) => {
-            subject == by.id
-                && Permit::would_allow_member(
-                    by.relation,
-                    false,
-                    Action::DecideOwnConsent { family_id },
-                )
-        }
-        None => Permit::would_allow_member(
-            by.relation,
-            false,
-            Action::DecideFamilyConsent { family_id },
-        ),
+        Some(subject) => subject == by.id && Permit::decides_own_consent(by.relation),
+        None => Permit::decides_family_consent(by.relation),
     };
     if !allowed {
         return Err(AppError::Forbidden);

@@ -2,7 +2,7 @@
 //! Every name, reference and address here is invented.
 use super::audit::Actor;
 use super::{consent, families, organisations, practitioners, team};
-use crate::access::{Permit, loading_as};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::consent::ConsentScope;
@@ -109,7 +109,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         now,
     )
     .await?;
-    let hub = &loading_as(
+    let hub = &Permit::for_demo_data(
         Actor::Practitioner {
             id: priya.id,
             organisation_id: council.id,
@@ -118,7 +118,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         },
         now,
     );
-    let teacher = &loading_as(
+    let teacher = &Permit::for_demo_data(
         Actor::Practitioner {
             id: sam.id,
             organisation_id: school.id,
@@ -170,7 +170,12 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         evidence: None,
         recorded_by: None,
     };
-    consent::give(db, new, &loading_as(Actor::Member { id: dana.id }, now)).await?;
+    consent::give(
+        db,
+        new,
+        &Permit::for_demo_data(Actor::Member { id: dana.id }, now),
+    )
+    .await?;
     team::add(db, morgans, priya.id, hub).await?;
     team::add(db, morgans, sam.id, hub).await?;
     consent::assess_competence(db, jordan.id, true, teacher).await?;
@@ -270,7 +275,7 @@ async fn add(
         relation,
         email,
     };
-    families::add_member(db, new, &loading_as(Actor::Operator, now)).await
+    families::add_member(db, new, &Permit::for_demo_data(Actor::Operator, now)).await
 }
 
 struct Morgans {
@@ -294,8 +299,8 @@ async fn morgans_plan(
     use super::assessment::{self, Section, SectionText};
     use super::outcomes::{self, Move, NewOutcome};
     use super::{actions, plans};
-    let dana = &loading_as(Actor::Member { id: m.dana }, now);
-    let jordan = &loading_as(Actor::Member { id: m.jordan }, now);
+    let dana = &Permit::for_demo_data(Actor::Member { id: m.dana }, now);
+    let jordan = &Permit::for_demo_data(Actor::Member { id: m.jordan }, now);
     let framework = super::framework::OutcomeFramework::default();
 
     assessment::open(db, m.family_id, dana).await?;

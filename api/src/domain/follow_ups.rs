@@ -10,7 +10,7 @@
 //! replica has just moved on no longer matches `status = <from>`; on SQLite the write lock
 //! taken at `BEGIN IMMEDIATE` serialises the claims.
 use super::feedback::{self, Answer, NewFeedback};
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use chrono::{DateTime, Duration, Utc};
@@ -41,13 +41,9 @@ pub async fn schedule_for_closed_plan(
         .all(db)
         .await?;
     // Asked are those the rules let answer: closing-related answers are the family's.
-    let answer = Action::AnswerFollowUp {
-        family_id: plan.family_id,
-        for_viewer: true,
-    };
     let members: Vec<_> = members
         .into_iter()
-        .filter(|m| Permit::would_allow_member(m.relation, false, answer))
+        .filter(|m| Permit::asked_to_follow_up(m.relation))
         .collect();
     if members.is_empty() {
         return Ok(());

@@ -4,7 +4,7 @@
 //! the adult is told (no details: what they can see changed).
 use super::notify;
 use super::{audit, families, standing};
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::mail::{self, messages};
 use entities::{family_member, household_share};
@@ -14,11 +14,7 @@ use uuid::Uuid;
 /// Whether sharing changes anything for `member`: the rules let them read the plan once it is
 /// shared, and not before.
 fn sharing_applies(member: &family_member::Model) -> bool {
-    let read = Action::ReadPlan {
-        family_id: member.family_id,
-    };
-    Permit::would_allow_member(member.relation, true, read)
-        && !Permit::would_allow_member(member.relation, false, read)
+    Permit::reads_the_plan_once_shared(member.relation)
 }
 
 async fn target(

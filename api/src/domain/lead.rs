@@ -8,7 +8,7 @@
 use super::consent::consent_covers;
 use super::notify::{self, Audience};
 use super::{plans, team, text};
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::mail::{self, messages};
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
@@ -139,8 +139,7 @@ async fn check_nominee(
         .await?
         .ok_or_else(not_found)?;
     let roles = super::practitioners::roles_of(db, practitioner_id).await?;
-    let family_id = plan.family_id;
-    if !Permit::would_allow_roles(&roles, Action::TakeLead { family_id }) {
+    if !Permit::may_lead(&roles) {
         return Err(AppError::invalid(
             &["practitioner"],
             UserErrorCode::Invalid,

@@ -38,11 +38,8 @@ pub async fn alert_overdue(
             .await?;
         if claimed.rows_affected == 1 {
             let email = messages::lead_nomination_overdue(link);
-            for to in notify::emails_of_those_who_may(
-                &txn,
-                crate::access::Action::FollowUpLeadNominations,
-            )
-            .await?
+            for to in
+                notify::emails_of_roles(&txn, crate::access::Permit::nomination_followers()).await?
             {
                 mail::enqueue(&txn, &to, &email, now).await?;
             }

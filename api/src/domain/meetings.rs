@@ -3,7 +3,7 @@
 //! next review date). A young person may keep their view private (DESIGN rule 5): who reads
 //! it is decided by `access::visibility::may_see_meeting_view`.
 use super::{plans, text};
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::NaiveDate;
 use entities::family_member::{self, MemberRelation};
@@ -116,10 +116,7 @@ pub async fn give_view(
     let now = permit.at();
     let mut errors = vec![];
     let words = text::required("words", "your views", view.words, 4000, &mut errors);
-    let keep_private = Action::KeepViewPrivate {
-        family_id: permit.family_id().unwrap_or_default(),
-    };
-    if view.private && !Permit::would_allow_member(view.relation, false, keep_private) {
+    if view.private && !Permit::keeps_views_private(view.relation) {
         errors.push(UserError::new(
             &["private"],
             UserErrorCode::Invalid,

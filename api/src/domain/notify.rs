@@ -13,7 +13,7 @@
 //! Who is told travels with the change's [`Permit`] (`Permit::telling`), never beside it: a
 //! permit without a scope (the demo loader) tells nobody; the command line tells as the API
 //! does.
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, Utc};
 use entities::plan_change::{self, ChangeSide};
@@ -278,11 +278,7 @@ pub async fn family_emails(
     let accounts: Vec<Uuid> = members
         .into_iter()
         .filter(|m| {
-            let told = Action::HearOfPlanChange {
-                family_id,
-                about_viewer: about.contains(&m.id),
-            };
-            Permit::would_allow_member(m.relation, shared.contains(&m.id), told)
+            Permit::told_of_plan_change(m.relation, shared.contains(&m.id), about.contains(&m.id))
         })
         .filter_map(|m| m.account_id)
         .collect();
@@ -310,13 +306,12 @@ pub async fn practitioner_email(
     Ok(emails_of(db, vec![p.account_id]).await?.into_iter().next())
 }
 
-/// The practitioners whose role alone lets them `action` (the locality managers who review
-/// overrides and follow up nominations, say), by email.
-pub async fn emails_of_those_who_may(
+/// The practitioners holding any of `roles` (from the rules: e.g. `Permit::override_reviewers`),
+/// by email.
+pub async fn emails_of_roles(
     db: &impl ConnectionTrait,
-    action: Action,
+    roles: Vec<entities::practitioner_role::Role>,
 ) -> AppResult<Vec<String>> {
-    let roles = Permit::roles_that_may(action);
     let holders: Vec<Uuid> = practitioner_role::Entity::find()
         .filter(practitioner_role::Column::Role.is_in(roles))
         .all(db)

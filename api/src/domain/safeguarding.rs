@@ -3,8 +3,9 @@
 //! reviewed by a locality manager.
 use super::audit::{self};
 use super::text;
-use crate::access::{Action, Permit};
+use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::viewer::Access;
 use entities::safeguarding_override;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
@@ -68,16 +69,14 @@ pub async fn raise(
     audit::record(
         db,
         family_id,
-        actor.with_access(crate::access::Access::UnderOverride(raised.id)),
+        actor.with_access(Access::UnderOverride(raised.id)),
         audit::Kind::Override,
         "raised a safeguarding concern and used the safeguarding override",
         now,
     )
     .await?;
     let email = crate::mail::messages::safeguarding_review_needed(review_link);
-    for address in
-        super::notify::emails_of_those_who_may(db, Action::ReviewSafeguardingOverrides).await?
-    {
+    for address in super::notify::emails_of_roles(db, Permit::override_reviewers()).await? {
         crate::mail::enqueue(db, &address, &email, now).await?;
     }
     Ok(raised)
@@ -139,7 +138,7 @@ pub async fn review(
     audit::record(
         db,
         family_id,
-        actor.with_access(crate::access::Access::UnderOverride(reviewed.id)),
+        actor.with_access(Access::UnderOverride(reviewed.id)),
         audit::Kind::Override,
         what,
         now,

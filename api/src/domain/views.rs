@@ -21,10 +21,7 @@ pub async fn share(
     link: &str,
     now: DateTime<Utc>,
 ) -> AppResult<young_person_view::Model> {
-    let share = crate::access::Action::ShareView {
-        family_id: young_person.family_id,
-    };
-    if !crate::access::Permit::would_allow_member(young_person.relation, false, share) {
+    if !crate::access::Permit::shares_views_with_the_team(young_person.relation) {
         return Err(AppError::Forbidden);
     }
     let mut errors = vec![];

@@ -139,6 +139,15 @@ impl RequestState {
     }
 }
 
+/// How to refuse someone an operation that is not for their kind of account: anonymous
+/// callers are asked to sign in, everyone else is told no.
+pub(crate) fn refusal(viewer: &Viewer) -> AppError {
+    match viewer {
+        Viewer::Anonymous => AppError::Unauthenticated,
+        _ => AppError::Forbidden,
+    }
+}
+
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> AppResult<&'a Services> {
     ctx.data::<Services>()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("services missing: {}", e.message)))

@@ -186,11 +186,13 @@ impl FamilyMutation {
         share: bool,
     ) -> GqlResult<HouseholdSharingPayload> {
         let member_id = ids::decode(&input.member, Kind::FamilyMember)?;
-        let Some(target) = FamilyMember::load(ctx, member_id).await? else {
-            return Err(crate::error::AppError::NotFound.into());
-        };
+        let viewer = super::super::viewer(ctx)?;
+        if matches!(viewer, crate::viewer::Viewer::Anonymous) {
+            return Err(crate::error::AppError::Unauthenticated.into());
+        }
+        let target = families::member(&super::super::services(ctx)?.db, member_id).await?;
         let action = Action::ShareWithHousehold {
-            family_id: target.0.family_id,
+            family_id: target.family_id,
         };
         let (member, user_errors) = write(ctx, action, async |txn, permit| {
             if share {

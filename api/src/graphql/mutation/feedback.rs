@@ -173,7 +173,7 @@ impl FeedbackMutation {
         let family_id = family_of(viewer);
         let action = Action::ShareView { family_id };
         let Viewer::FamilyMember(me) = viewer else {
-            return Err(AppError::Forbidden.into());
+            return Err(crate::graphql::refusal(viewer).into());
         };
         let s = services(ctx)?;
         let link = format!("{}/views", s.settings.public_url.trim_end_matches('/'));

@@ -5,7 +5,7 @@ use super::super::{services, viewer};
 use super::{input_id, input_ids, split, write};
 use crate::access::Action;
 use crate::domain::meetings;
-use crate::error::{AppError, GqlResult, UserError};
+use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -104,7 +104,7 @@ impl MeetingMutation {
         let family_id = meeting.family_id;
         let action = Action::GiveMeetingView { family_id };
         let Viewer::FamilyMember(me) = viewer(ctx)? else {
-            return Err(AppError::Forbidden.into());
+            return Err(crate::graphql::refusal(viewer(ctx)?).into());
         };
         let view = meetings::Viewpoint {
             meeting_id: meeting.id,

@@ -4,7 +4,7 @@ use super::super::viewer;
 use super::{input_id, write};
 use crate::access::Action;
 use crate::domain::team;
-use crate::error::{AppError, GqlResult, UserError};
+use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -90,7 +90,7 @@ impl TeamMutation {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let action = Action::LeaveTeam { family_id };
         let Viewer::Practitioner(me) = viewer(ctx)? else {
-            return Err(AppError::Forbidden.into());
+            return Err(crate::graphql::refusal(viewer(ctx)?).into());
         };
         let reason = input.reason.as_deref();
         let (membership, user_errors) = write(ctx, action, async |txn, permit| {
