@@ -679,7 +679,8 @@ fn rows(ids: &Ids) -> Vec<Row> {
                 "query($id: ID!) { node(id: $id) { id ... on Consent { status scope } } }",
                 json!({ "id": ids.withdrawn_consent }),
                 Plain,
-                read_family,
+                // Consents are for those who decide them, not a household adult.
+                [UN, OK, FB, OK, OK, CR, FB, FB, OK, FB, FB, OK, FB],
             )
         },
         Row {
@@ -1177,14 +1178,15 @@ fn rows(ids: &Ids) -> Vec<Row> {
             "mutation($m: ID!) { giveMeetingView(input: { meeting: $m, words: \" \" }) { view { id } userErrors { field code } } }",
             json!({ "m": ids.meeting }),
             Invalid,
-            family_members,
+            // A household adult gives her views once the plan is shared with her.
+            [UN, OK, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB, OK],
         ),
         row(
             "Mutation.giveConsent",
             "mutation($id: ID!) { giveConsent(input: { family: $id, scope: NAMED_ORGANISATIONS, organisations: [] }) { consent { id } userErrors { field code } } }",
             family.clone(),
             Invalid,
-            [UN, OK, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB, OK],
+            [UN, OK, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB, FB],
         ),
         row(
             "Mutation.recordPaperConsent",

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 db_tests!(a_change_racing_a_consent_withdrawal_commits_before_it_or_is_refused);
 
-const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes { id } } consents { id status } } } }";
+const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes { id } } consents(first: 10) { edges { node { id status } } } } } }";
 const NOTE: &str = "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { outcome { id } userErrors { code message } } }";
 const WITHDRAW: &str = "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { code message } } }";
 
@@ -37,10 +37,11 @@ async fn set_up(app: &TestApp) -> Setup {
     let family = me["data"]["viewer"]["familyMember"]["family"]["id"].clone();
     let body = app.gql(Some(&dana), PLAN, json!({ "id": family })).await;
     let node = &body["data"]["node"];
-    let consent = node["consents"]
+    let consent = node["consents"]["edges"]
         .as_array()
         .unwrap()
         .iter()
+        .map(|e| &e["node"])
         .find(|c| c["status"] == "ACTIVE")
         .expect("the demo family's consent covers the school")["id"]
         .as_str()

@@ -20,6 +20,7 @@ pub mod organisations;
 pub mod outcomes;
 pub mod plans;
 pub mod practitioners;
+pub mod records;
 pub mod reports;
 pub mod safeguarding;
 pub mod standing;

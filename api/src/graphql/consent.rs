@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use entities::{
     audit_entry, consent, organisation, practitioner, safeguarding_override, team_member,
 };
-use sea_orm::EntityTrait;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::consent::ConsentScope")]
@@ -193,10 +192,12 @@ impl SafeguardingOverride {
 
     /// The family record's reference (the reviewer does not otherwise see the family).
     async fn family_reference(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        let family = entities::family::Entity::find_by_id(self.0.family_id)
-            .one(&services(ctx)?.db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let family = crate::domain::records::by_id::<entities::family::Entity>(
+            &services(ctx)?.db,
+            self.0.family_id,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         Ok(family.reference)
     }
 

@@ -67,8 +67,7 @@ impl Family {
     }
 
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        match family::Entity::find_by_id(id)
-            .one(&services(ctx)?.db)
+        match crate::domain::records::by_id::<entities::family::Entity>(&services(ctx)?.db, id)
             .await?
         {
             Some(model) => Self::readable(ctx, model).await.map(Some),
@@ -299,9 +298,11 @@ pub struct FamilyMember(pub family_member::Model);
 
 impl FamilyMember {
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        let Some(model) = family_member::Entity::find_by_id(id)
-            .one(&services(ctx)?.db)
-            .await?
+        let Some(model) = crate::domain::records::by_id::<entities::family_member::Entity>(
+            &services(ctx)?.db,
+            id,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -356,9 +357,11 @@ impl FamilyMember {
         let Some(account_id) = self.0.account_id else {
             return Ok(None);
         };
-        let account = entities::account::Entity::find_by_id(account_id)
-            .one(&services(ctx)?.db)
-            .await?;
+        let account = crate::domain::records::by_id::<entities::account::Entity>(
+            &services(ctx)?.db,
+            account_id,
+        )
+        .await?;
         Ok(account.map(|a| a.email))
     }
 
@@ -393,9 +396,11 @@ pub struct NeedLevelChange(pub(super) need_level_change::Model);
 
 impl NeedLevelChange {
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        let Some(model) = need_level_change::Entity::find_by_id(id)
-            .one(&services(ctx)?.db)
-            .await?
+        let Some(model) = crate::domain::records::by_id::<entities::need_level_change::Entity>(
+            &services(ctx)?.db,
+            id,
+        )
+        .await?
         else {
             return Ok(None);
         };

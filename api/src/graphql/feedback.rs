@@ -432,7 +432,8 @@ pub async fn family_views(
 /// wants explicit denials.
 pub async fn load_feedback(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Feedback>> {
     let db = &services(ctx)?.db;
-    let Some(found) = feedback::Entity::find_by_id(id).one(db).await? else {
+    let Some(found) = crate::domain::records::by_id::<entities::feedback::Entity>(db, id).await?
+    else {
         return Ok(None);
     };
     authorize(
@@ -450,7 +451,9 @@ pub async fn load_feedback(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Feed
 
 pub async fn load_view(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPersonView>> {
     let db = &services(ctx)?.db;
-    let Some(found) = young_person_view::Entity::find_by_id(id).one(db).await? else {
+    let Some(found) =
+        crate::domain::records::by_id::<entities::young_person_view::Entity>(db, id).await?
+    else {
         return Ok(None);
     };
     authorize(
@@ -469,7 +472,8 @@ pub async fn load_view(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPer
 /// A follow-up by its ID: only the person it is for.
 pub async fn load_follow_up(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<FollowUp>> {
     let db = &services(ctx)?.db;
-    let Some(found) = follow_up::Entity::find_by_id(id).one(db).await? else {
+    let Some(found) = crate::domain::records::by_id::<entities::follow_up::Entity>(db, id).await?
+    else {
         return Ok(None);
     };
     let for_viewer = access::visibility::is_about_viewer(viewer(ctx)?, &[found.member_id]);

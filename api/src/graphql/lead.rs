@@ -13,7 +13,7 @@ use crate::viewer::Viewer;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
-use entities::{family, lead_nomination};
+use entities::lead_nomination;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -48,9 +48,11 @@ impl LeadNomination {
     }
 
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        match lead_nomination::Entity::find_by_id(id)
-            .one(&services(ctx)?.db)
-            .await?
+        match crate::domain::records::by_id::<entities::lead_nomination::Entity>(
+            &services(ctx)?.db,
+            id,
+        )
+        .await?
         {
             Some(model) => Self::readable(ctx, model).await.map(Some),
             None => Ok(None),
@@ -66,10 +68,12 @@ impl LeadNomination {
 
     /// The family's case reference, so a nominee knows which family asks.
     async fn family_reference(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        let family = family::Entity::find_by_id(self.0.family_id)
-            .one(&services(ctx)?.db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let family = crate::domain::records::by_id::<entities::family::Entity>(
+            &services(ctx)?.db,
+            self.0.family_id,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         Ok(family.reference)
     }
 

@@ -28,9 +28,9 @@ pub struct Meeting(pub meeting::Model);
 
 impl Meeting {
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        let Some(model) = meeting::Entity::find_by_id(id)
-            .one(&services(ctx)?.db)
-            .await?
+        let Some(model) =
+            crate::domain::records::by_id::<entities::meeting::Entity>(&services(ctx)?.db, id)
+                .await?
         else {
             return Ok(None);
         };

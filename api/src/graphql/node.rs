@@ -11,8 +11,6 @@ use super::{authorize, services};
 use crate::access::{self, Action};
 use crate::error::AppResult;
 use async_graphql::{Context, ID, Interface};
-use entities::{consent, organisation, practitioner, safeguarding_override};
-use sea_orm::EntityTrait;
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "A global ID, opaque to clients."))]
@@ -42,15 +40,13 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
     Ok(match kind {
         Kind::Organisation => {
             authorize(ctx, Action::ReadDirectory).await?;
-            organisation::Entity::find_by_id(uuid)
-                .one(db)
+            crate::domain::records::by_id::<entities::organisation::Entity>(db, uuid)
                 .await?
                 .map(|o| Node::Organisation(Organisation(o)))
         }
         Kind::Practitioner => {
             authorize(ctx, Action::ReadDirectory).await?;
-            practitioner::Entity::find_by_id(uuid)
-                .one(db)
+            crate::domain::records::by_id::<entities::practitioner::Entity>(db, uuid)
                 .await?
                 .map(|p| Node::Practitioner(Practitioner(p)))
         }
@@ -62,28 +58,31 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         Kind::NeedLevelChange => NeedLevelChange::load(ctx, uuid)
             .await?
             .map(Node::NeedLevelChange),
-        Kind::Consent => match consent::Entity::find_by_id(uuid).one(db).await? {
-            Some(c) => {
-                authorize(
-                    ctx,
-                    Action::ReadConsents {
-                        family_id: c.family_id,
-                    },
-                )
-                .await?;
-                Some(Node::Consent(Consent(c)))
+        Kind::Consent => {
+            match crate::domain::records::by_id::<entities::consent::Entity>(db, uuid).await? {
+                Some(c) => {
+                    authorize(
+                        ctx,
+                        Action::ReadConsents {
+                            family_id: c.family_id,
+                        },
+                    )
+                    .await?;
+                    Some(Node::Consent(Consent(c)))
+                }
+                None => None,
             }
-            None => None,
-        },
+        }
         Kind::LeadNomination => LeadNomination::load(ctx, uuid)
             .await?
             .map(Node::LeadNomination),
         Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
         // Views are reached through their meeting.
         Kind::MeetingView => None,
-        Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
-            .one(db)
-            .await?
+        Kind::SafeguardingOverride => match crate::domain::records::by_id::<
+            entities::safeguarding_override::Entity,
+        >(db, uuid)
+        .await?
         {
             Some(o) => {
                 if !access::visibility::raised_override(super::viewer(ctx)?, o.practitioner_id) {

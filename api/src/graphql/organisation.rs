@@ -102,10 +102,12 @@ impl Practitioner {
             },
         )
         .await?;
-        let account = entities::account::Entity::find_by_id(self.0.account_id)
-            .one(&services(ctx)?.db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let account = crate::domain::records::by_id::<entities::account::Entity>(
+            &services(ctx)?.db,
+            self.0.account_id,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         Ok(account.email)
     }
 

@@ -6,8 +6,6 @@ use crate::error::{AppError, GqlResult};
 use crate::viewer::Viewer;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use entities::{account, family_member, practitioner};
-use sea_orm::EntityTrait;
 
 /// The signed-in person and their session.
 pub struct SignedIn {
@@ -20,10 +18,12 @@ impl SignedIn {
     /// The email address this person signs in with.
     async fn email(&self, ctx: &Context<'_>) -> GqlResult<String> {
         let account_id = self.viewer.account_id().ok_or(AppError::Unauthenticated)?;
-        let account = account::Entity::find_by_id(account_id)
-            .one(&services(ctx)?.db)
-            .await?
-            .ok_or(AppError::SessionExpired)?;
+        let account = crate::domain::records::by_id::<entities::account::Entity>(
+            &services(ctx)?.db,
+            account_id,
+        )
+        .await?
+        .ok_or(AppError::SessionExpired)?;
         Ok(account.email)
     }
 
@@ -32,9 +32,11 @@ impl SignedIn {
         let Viewer::Practitioner(p) = &self.viewer else {
             return Ok(None);
         };
-        let model = practitioner::Entity::find_by_id(p.practitioner_id)
-            .one(&services(ctx)?.db)
-            .await?;
+        let model = crate::domain::records::by_id::<entities::practitioner::Entity>(
+            &services(ctx)?.db,
+            p.practitioner_id,
+        )
+        .await?;
         Ok(model.map(Practitioner))
     }
 
@@ -43,9 +45,11 @@ impl SignedIn {
         let Viewer::FamilyMember(m) = &self.viewer else {
             return Ok(None);
         };
-        let model = family_member::Entity::find_by_id(m.member_id)
-            .one(&services(ctx)?.db)
-            .await?;
+        let model = crate::domain::records::by_id::<entities::family_member::Entity>(
+            &services(ctx)?.db,
+            m.member_id,
+        )
+        .await?;
         Ok(model.map(FamilyMember))
     }
 

@@ -11,8 +11,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{account, family_member, practitioner};
-use sea_orm::EntityTrait;
+
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -154,15 +153,13 @@ async fn invitee(ctx: &Context<'_>, person: &ID) -> AppResult<(Option<Uuid>, Opt
     let (kind, id) = ids::decode_any(person).map_err(|_| bad())?;
     match kind {
         Kind::Practitioner => {
-            let p = practitioner::Entity::find_by_id(id)
-                .one(db)
+            let p = crate::domain::records::by_id::<entities::practitioner::Entity>(db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             Ok((Some(p.account_id), None))
         }
         Kind::FamilyMember => {
-            let m = family_member::Entity::find_by_id(id)
-                .one(db)
+            let m = crate::domain::records::by_id::<entities::family_member::Entity>(db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             Ok((m.account_id, Some(m.family_id)))
@@ -209,8 +206,7 @@ impl AuthMutation {
             Viewer::Practitioner(p) => Some(p.practitioner_id),
             _ => None,
         };
-        let account = account::Entity::find_by_id(account_id)
-            .one(&s.db)
+        let account = crate::domain::records::by_id::<entities::account::Entity>(&s.db, account_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let txn = begin_write(&s.db).await?;

@@ -12,7 +12,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::family_member;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 
 #[derive(Default)]
 pub struct ConsentMutation;
@@ -75,8 +75,7 @@ async fn member_model(
     db: &impl ConnectionTrait,
     id: uuid::Uuid,
 ) -> AppResult<family_member::Model> {
-    family_member::Entity::find_by_id(id)
-        .one(db)
+    crate::domain::records::by_id::<entities::family_member::Entity>(db, id)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -14,7 +14,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::EntityTrait;
+
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -187,8 +187,7 @@ async fn plan_target(ctx: &Context<'_>, id: &ID) -> AppResult<entities::plan::Mo
 
 async fn plan_by_id(ctx: &Context<'_>, plan_id: Uuid) -> AppResult<entities::plan::Model> {
     signed_in(ctx)?;
-    entities::plan::Entity::find_by_id(plan_id)
-        .one(&services(ctx)?.db)
+    crate::domain::records::by_id::<entities::plan::Entity>(&services(ctx)?.db, plan_id)
         .await?
         .ok_or(AppError::NotFound)
 }
