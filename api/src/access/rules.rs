@@ -337,6 +337,29 @@ pub fn member_may(relation: MemberRelation, shared: bool, action: Action) -> boo
     member_cell(rule(action).cell(kind_of_member(relation)), action, &facts)
 }
 
+/// The roles whose cell for `action` is a plain yes.
+pub fn roles_allowed(action: Action) -> Vec<Role> {
+    let row = rule(action);
+    [
+        Role::Practitioner,
+        Role::HubWorker,
+        Role::LocalityManager,
+        Role::Admin,
+    ]
+    .into_iter()
+    .filter(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
+    .collect()
+}
+
+/// Whether a practitioner holding `roles` may `action` with no facts about the family (e.g.
+/// whether they can be nominated at all).
+pub fn roles_may(roles: &[Role], action: Action) -> bool {
+    let row = rule(action);
+    roles
+        .iter()
+        .any(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
+}
+
 #[cfg(test)]
 mod tests {
     //! The rules as a pure function. The same matrix, over HTTP against a real database and
@@ -1092,27 +1115,4 @@ mod tests {
             "FORBIDDEN"
         );
     }
-}
-
-/// The roles whose cell for `action` is a plain yes.
-pub fn roles_allowed(action: Action) -> Vec<Role> {
-    let row = rule(action);
-    [
-        Role::Practitioner,
-        Role::HubWorker,
-        Role::LocalityManager,
-        Role::Admin,
-    ]
-    .into_iter()
-    .filter(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
-    .collect()
-}
-
-/// Whether a practitioner holding `roles` may `action` with no facts about the family (e.g.
-/// whether they can be nominated at all).
-pub fn roles_may(roles: &[Role], action: Action) -> bool {
-    let row = rule(action);
-    roles
-        .iter()
-        .any(|r| row.cell(kind_of_role(*r)) == Cell::Yes)
 }

@@ -249,3 +249,17 @@ pub async fn finalise(
     .await?;
     Ok(assessment)
 }
+
+/// Every version of every section of the assessment, oldest first.
+pub async fn section_versions(
+    db: &impl ConnectionTrait,
+    assessment_id: Uuid,
+) -> AppResult<Vec<assessment_section::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(assessment_section::Entity::find()
+        .filter(assessment_section::Column::AssessmentId.eq(assessment_id))
+        .order_by_asc(assessment_section::Column::SectionKey)
+        .order_by_asc(assessment_section::Column::Version)
+        .all(db)
+        .await?)
+}

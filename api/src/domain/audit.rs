@@ -95,3 +95,27 @@ pub async fn record_all(
     audit_entry::Entity::insert_many(models).exec(db).await?;
     Ok(())
 }
+
+/// The family's access log: in full (`with_withheld`, for locality managers), or without the
+/// entries of overrides withheld from the family (DESIGN rule 2).
+pub async fn log_of(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    with_withheld: bool,
+) -> AppResult<sea_orm::Select<audit_entry::Entity>> {
+    use sea_orm::sea_query::Condition;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let select = audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(family_id));
+    if with_withheld {
+        return Ok(select);
+    }
+    let hidden = super::safeguarding::withheld_from_family(db, family_id).await?;
+    if hidden.is_empty() {
+        return Ok(select);
+    }
+    Ok(select.filter(
+        Condition::any()
+            .add(audit_entry::Column::OverrideId.is_null())
+            .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
+    ))
+}

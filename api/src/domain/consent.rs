@@ -283,3 +283,8 @@ pub async fn find(db: &impl ConnectionTrait, consent_id: Uuid) -> AppResult<cons
         .await?
         .ok_or(AppError::NotFound)
 }
+
+/// The family's consents, current and past.
+pub fn of_family(family_id: Uuid) -> sea_orm::Select<consent::Entity> {
+    consent::Entity::find().filter(consent::Column::FamilyId.eq(family_id))
+}

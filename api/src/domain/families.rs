@@ -277,3 +277,17 @@ pub async fn member(db: &impl ConnectionTrait, member_id: Uuid) -> AppResult<fam
         .await?
         .ok_or(AppError::NotFound)
 }
+
+/// The family's need-level decisions.
+pub fn need_level_history(family_id: Uuid) -> sea_orm::Select<need_level_change::Entity> {
+    need_level_change::Entity::find().filter(need_level_change::Column::FamilyId.eq(family_id))
+}
+
+/// Every family record, or those of one local area.
+pub fn all(local_area: Option<&str>) -> sea_orm::Select<family::Entity> {
+    let select = family::Entity::find();
+    match local_area {
+        Some(area) => select.filter(family::Column::LocalArea.eq(area.trim())),
+        None => select,
+    }
+}

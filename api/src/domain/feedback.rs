@@ -285,3 +285,38 @@ pub async fn answers_of(
         .all(db)
         .await?)
 }
+
+/// The answers of the given feedback.
+pub async fn answers_of_all(
+    db: &impl ConnectionTrait,
+    feedback_ids: Vec<Uuid>,
+) -> AppResult<Vec<entities::feedback_answer::Model>> {
+    use entities::feedback_answer;
+    Ok(feedback_answer::Entity::find()
+        .filter(feedback_answer::Column::FeedbackId.is_in(feedback_ids))
+        .all(db)
+        .await?)
+}
+
+/// The questions of the given questionnaires, in their order.
+pub async fn questions_of(
+    db: &impl ConnectionTrait,
+    questionnaire_ids: Vec<Uuid>,
+) -> AppResult<Vec<entities::question::Model>> {
+    use entities::question;
+    Ok(question::Entity::find()
+        .filter(question::Column::QuestionnaireId.is_in(questionnaire_ids))
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// The family's feedback that `visible` lets the reader see (from `access::visibility`).
+pub fn of_family(
+    family_id: Uuid,
+    visible: sea_orm::sea_query::Condition,
+) -> sea_orm::Select<feedback::Entity> {
+    feedback::Entity::find()
+        .filter(feedback::Column::FamilyId.eq(family_id))
+        .filter(visible)
+}

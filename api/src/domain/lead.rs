@@ -401,6 +401,30 @@ pub fn waiting_for_follow_up() -> sea_orm::Condition {
         )
 }
 
+/// The family's nominations.
+pub fn of_family(family_id: Uuid) -> sea_orm::Select<lead_nomination::Entity> {
+    lead_nomination::Entity::find().filter(lead_nomination::Column::FamilyId.eq(family_id))
+}
+
+/// The nominations sent to a practitioner: waiting for an answer, or all of them.
+pub fn sent_to(
+    practitioner_id: Uuid,
+    include_answered: bool,
+) -> sea_orm::Select<lead_nomination::Entity> {
+    let select = lead_nomination::Entity::find()
+        .filter(lead_nomination::Column::PractitionerId.eq(practitioner_id));
+    if include_answered {
+        select
+    } else {
+        select.filter(lead_nomination::Column::Status.eq(NominationStatus::Pending))
+    }
+}
+
+/// The nominations a locality manager should follow up.
+pub fn to_follow_up() -> sea_orm::Select<lead_nomination::Entity> {
+    lead_nomination::Entity::find().filter(waiting_for_follow_up())
+}
+
 #[cfg(test)]
 mod tests {
     use super::working_days_after;

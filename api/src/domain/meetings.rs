@@ -303,3 +303,34 @@ async fn check_attendees(
 fn dedup_len(ids: &[Uuid]) -> usize {
     ids.iter().collect::<std::collections::BTreeSet<_>>().len()
 }
+
+/// The views given for a meeting, in the order given.
+pub async fn views_of(
+    db: &impl ConnectionTrait,
+    meeting_id: Uuid,
+) -> AppResult<Vec<meeting_view::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(meeting_view::Entity::find()
+        .filter(meeting_view::Column::MeetingId.eq(meeting_id))
+        .order_by_asc(meeting_view::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Who came to a meeting.
+pub async fn attendees_of(
+    db: &impl ConnectionTrait,
+    meeting_id: Uuid,
+) -> AppResult<Vec<meeting_attendee::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(meeting_attendee::Entity::find()
+        .filter(meeting_attendee::Column::MeetingId.eq(meeting_id))
+        .order_by_asc(meeting_attendee::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The family's meetings.
+pub fn of_family(family_id: Uuid) -> sea_orm::Select<meeting::Entity> {
+    meeting::Entity::find().filter(meeting::Column::FamilyId.eq(family_id))
+}

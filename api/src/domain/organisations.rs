@@ -42,3 +42,8 @@ pub async fn find_by_name(
         .one(db)
         .await?)
 }
+
+/// Every organisation (the directory of partners).
+pub fn all() -> sea_orm::Select<organisation::Entity> {
+    organisation::Entity::find()
+}

@@ -3,7 +3,7 @@ use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, Utc};
 use entities::practitioner_role::Role;
 use entities::{account, organisation, practitioner, practitioner_role};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub struct NewPractitioner<'a> {
@@ -118,4 +118,9 @@ pub async fn roles_of(db: &impl ConnectionTrait, practitioner_id: Uuid) -> AppRe
         .collect();
     roles.sort_by_key(|r| *r as u8);
     Ok(roles)
+}
+
+/// The organisation's practitioners.
+pub fn of_organisation(organisation_id: Uuid) -> sea_orm::Select<practitioner::Entity> {
+    practitioner::Entity::find().filter(practitioner::Column::OrganisationId.eq(organisation_id))
 }

@@ -7,7 +7,7 @@ use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::viewer::Access;
 use entities::safeguarding_override;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub struct Concern<'a> {
@@ -155,3 +155,24 @@ pub fn visible_to_family(o: &safeguarding_override::Model) -> bool {
 /// How a locality manager's review of an override ended, as stored.
 pub const UPHELD: &str = "upheld";
 pub const NOT_UPHELD: &str = "not_upheld";
+
+/// The family's overrides whose entries are withheld from the family now.
+pub async fn withheld_from_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    Ok(safeguarding_override::Entity::find()
+        .filter(safeguarding_override::Column::FamilyId.eq(family_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|o| !visible_to_family(o))
+        .map(|o| o.id)
+        .collect())
+}
+
+/// Overrides waiting for a locality manager's review.
+pub fn awaiting_review() -> sea_orm::Select<safeguarding_override::Entity> {
+    safeguarding_override::Entity::find()
+        .filter(safeguarding_override::Column::ReviewedAt.is_null())
+}

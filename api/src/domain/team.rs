@@ -123,3 +123,13 @@ pub async fn end(
     audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
     Ok(membership)
 }
+
+/// The family's team: current members, or everyone who has been on it.
+pub fn of_family(family_id: Uuid, include_past: bool) -> sea_orm::Select<team_member::Entity> {
+    let select = team_member::Entity::find().filter(team_member::Column::FamilyId.eq(family_id));
+    if include_past {
+        select
+    } else {
+        select.filter(team_member::Column::LeftAt.is_null())
+    }
+}

@@ -71,3 +71,14 @@ async fn lead_professional_email(
         .await?
         .map(|a| a.email))
 }
+
+/// The family's young people's views that `visible` lets the reader see.
+pub fn of_family(
+    family_id: Uuid,
+    visible: sea_orm::sea_query::Condition,
+) -> sea_orm::Select<young_person_view::Entity> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    young_person_view::Entity::find()
+        .filter(young_person_view::Column::FamilyId.eq(family_id))
+        .filter(visible)
+}

@@ -11,7 +11,6 @@ use async_graphql::{Context, Enum, Object};
 use chrono::{DateTime, Utc};
 use entities::assessment_section::FAMILY_SECTION;
 use entities::{assessment, assessment_section};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::assessment::AssessmentStatus")]
@@ -27,12 +26,7 @@ pub struct Assessment(pub assessment::Model);
 impl Assessment {
     /// Every version of every section, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> GqlResult<Vec<assessment_section::Model>> {
-        Ok(assessment_section::Entity::find()
-            .filter(assessment_section::Column::AssessmentId.eq(self.0.id))
-            .order_by_asc(assessment_section::Column::SectionKey)
-            .order_by_asc(assessment_section::Column::Version)
-            .all(&services(ctx)?.db)
-            .await?)
+        Ok(crate::domain::assessment::section_versions(&services(ctx)?.db, self.0.id).await?)
     }
 }
 

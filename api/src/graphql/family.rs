@@ -15,12 +15,7 @@ use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{
-    audit_entry, consent, family, family_member, need_level_change, safeguarding_override,
-    team_member,
-};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entities::{audit_entry, consent, family, family_member, need_level_change, team_member};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::family_member::MemberRelation")]
@@ -124,7 +119,7 @@ impl Family {
             },
         )
         .await?;
-        let select = consent::Entity::find().filter(consent::Column::FamilyId.eq(self.0.id));
+        let select = crate::domain::consent::of_family(self.0.id);
         Ok(Page::new(first, after)?
             .newest_first()
             .fetch(
@@ -153,11 +148,7 @@ impl Family {
             },
         )
         .await?;
-        let mut select =
-            team_member::Entity::find().filter(team_member::Column::FamilyId.eq(self.0.id));
-        if !include_past.unwrap_or(false) {
-            select = select.filter(team_member::Column::LeftAt.is_null());
-        }
+        let select = crate::domain::team::of_family(self.0.id, include_past.unwrap_or(false));
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,
@@ -279,8 +270,7 @@ impl Family {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, NeedLevelChange>> {
-        let select = need_level_change::Entity::find()
-            .filter(need_level_change::Column::FamilyId.eq(self.0.id));
+        let select = crate::domain::families::need_level_history(self.0.id);
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,
@@ -472,25 +462,7 @@ pub async fn access_log(
     authorize(ctx, Action::ReadAccessLog { family_id }).await?;
     let full = super::allows(ctx, Action::ReadFullAccessLog { family_id }).await?;
     let db = &services(ctx)?.db;
-    let mut select =
-        audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(family_id));
-    if !full {
-        let hidden: Vec<uuid::Uuid> = safeguarding_override::Entity::find()
-            .filter(safeguarding_override::Column::FamilyId.eq(family_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|o| !crate::domain::safeguarding::visible_to_family(o))
-            .map(|o| o.id)
-            .collect();
-        if !hidden.is_empty() {
-            select = select.filter(
-                Condition::any()
-                    .add(audit_entry::Column::OverrideId.is_null())
-                    .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
-            );
-        }
-    }
+    let select = crate::domain::audit::log_of(db, family_id, full).await?;
     Page::new(first, after)?
         .newest_first()
         .fetch(

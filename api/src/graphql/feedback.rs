@@ -17,7 +17,7 @@ use entities::feedback::GiverSide;
 use entities::follow_up::{self, FollowUpStatus as Status};
 use entities::{feedback, feedback_answer, question, young_person_view};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -295,15 +295,8 @@ async fn with_answers(
 ) -> AppResult<Vec<Feedback>> {
     let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
     let questionnaires: Vec<Uuid> = rows.iter().map(|f| f.questionnaire_id).collect();
-    let answers = feedback_answer::Entity::find()
-        .filter(feedback_answer::Column::FeedbackId.is_in(ids))
-        .all(db)
-        .await?;
-    let questions = question::Entity::find()
-        .filter(question::Column::QuestionnaireId.is_in(questionnaires))
-        .order_by_asc(question::Column::Position)
-        .all(db)
-        .await?;
+    let answers = crate::domain::feedback::answers_of_all(db, ids).await?;
+    let questions = crate::domain::feedback::questions_of(db, questionnaires).await?;
     let mut by_feedback: HashMap<Uuid, Vec<feedback_answer::Model>> = HashMap::new();
     for answer in answers {
         by_feedback
@@ -380,9 +373,7 @@ pub async fn family_feedback(
         feedback::Column::Private,
         feedback::Column::GiverMemberId,
     );
-    let select = feedback::Entity::find()
-        .filter(feedback::Column::FamilyId.eq(family_id))
-        .filter(visible);
+    let select = crate::domain::feedback::of_family(family_id, visible);
     let db = &services(ctx)?.db;
     let page = Page::new(first, after)?
         .newest_first()
@@ -413,9 +404,7 @@ pub async fn family_views(
         young_person_view::Column::Private,
         young_person_view::Column::MemberId,
     );
-    let select = young_person_view::Entity::find()
-        .filter(young_person_view::Column::FamilyId.eq(family_id))
-        .filter(visible);
+    let select = crate::domain::views::of_family(family_id, visible);
     Page::new(first, after)?
         .newest_first()
         .fetch(

@@ -14,7 +14,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::lead_nomination;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::lead_nomination::NominationStatus")]
@@ -159,8 +158,7 @@ pub async fn of_family(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, LeadNomination>> {
     authorize(ctx, Action::ReadLeadNominations { family_id }).await?;
-    let select =
-        lead_nomination::Entity::find().filter(lead_nomination::Column::FamilyId.eq(family_id));
+    let select = lead::of_family(family_id);
     Page::new(first, after)?
         .newest_first()
         .fetch(
@@ -190,16 +188,9 @@ impl LeadQuery {
     ) -> GqlResult<Connection<Cursor, LeadNomination>> {
         authorize(ctx, Action::ReadOwnNominations).await?;
         let Viewer::Practitioner(me) = viewer(ctx)? else {
-            return Err(AppError::Forbidden.into());
+            return Err(super::refusal(viewer(ctx)?).into());
         };
-        let mut select = lead_nomination::Entity::find()
-            .filter(lead_nomination::Column::PractitionerId.eq(me.practitioner_id));
-        if !include_answered.unwrap_or(false) {
-            select = select.filter(
-                lead_nomination::Column::Status
-                    .eq(entities::lead_nomination::NominationStatus::Pending),
-            );
-        }
+        let select = lead::sent_to(me.practitioner_id, include_answered.unwrap_or(false));
         Ok(Page::new(first, after)?
             .newest_first()
             .fetch(
@@ -221,7 +212,7 @@ impl LeadQuery {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, LeadNomination>> {
         authorize(ctx, Action::FollowUpLeadNominations).await?;
-        let select = lead_nomination::Entity::find().filter(lead::waiting_for_follow_up());
+        let select = lead::to_follow_up();
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,

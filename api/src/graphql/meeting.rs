@@ -7,12 +7,12 @@ use super::pagination::{Cursor, Page};
 use super::scalars::Date;
 use super::{authorize, loaders, services, viewer};
 use crate::access::{self, Action};
+use crate::domain::meetings;
 use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{meeting, meeting_attendee, meeting_view};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::meeting::MeetingKind")]
@@ -124,11 +124,7 @@ impl Meeting {
     /// is shown to the team and to them, not to the rest of the family.
     async fn views(&self, ctx: &Context<'_>) -> GqlResult<Vec<MeetingView>> {
         let viewer = viewer(ctx)?;
-        let views = meeting_view::Entity::find()
-            .filter(meeting_view::Column::MeetingId.eq(self.0.id))
-            .order_by_asc(meeting_view::Column::Id)
-            .all(&services(ctx)?.db)
-            .await?;
+        let views = meetings::views_of(&services(ctx)?.db, self.0.id).await?;
         Ok(views
             .into_iter()
             .filter(|v| access::visibility::may_see_meeting_view(viewer, v.member_id, v.private))
@@ -139,11 +135,7 @@ impl Meeting {
 
 impl Meeting {
     async fn attendees(&self, ctx: &Context<'_>) -> AppResult<Vec<meeting_attendee::Model>> {
-        Ok(meeting_attendee::Entity::find()
-            .filter(meeting_attendee::Column::MeetingId.eq(self.0.id))
-            .order_by_asc(meeting_attendee::Column::Id)
-            .all(&services(ctx)?.db)
-            .await?)
+        meetings::attendees_of(&services(ctx)?.db, self.0.id).await
     }
 }
 
@@ -199,7 +191,7 @@ pub async fn of_family(
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, Meeting>> {
     authorize(ctx, Action::ReadPlan { family_id }).await?;
-    let select = meeting::Entity::find().filter(meeting::Column::FamilyId.eq(family_id));
+    let select = meetings::of_family(family_id);
     Page::new(first, after)?
         .newest_first()
         .fetch(

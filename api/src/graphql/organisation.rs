@@ -9,7 +9,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{organisation, practitioner};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::organisation::OrganisationKind")]
@@ -66,8 +65,7 @@ impl Organisation {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, Practitioner>> {
         authorize(ctx, Action::ReadDirectory).await?;
-        let select =
-            practitioner::Entity::find().filter(practitioner::Column::OrganisationId.eq(self.0.id));
+        let select = crate::domain::practitioners::of_organisation(self.0.id);
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,

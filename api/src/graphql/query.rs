@@ -11,7 +11,6 @@ use crate::viewer::Viewer;
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, MergedObject, Object};
 use entities::{family, organisation, safeguarding_override};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// When the current session ends; set by the HTTP layer for signed-in requests.
 #[derive(Clone, Copy)]
@@ -78,10 +77,7 @@ impl RootQuery {
         local_area: Option<String>,
     ) -> GqlResult<Connection<Cursor, Family>> {
         authorize(ctx, Action::ListFamilies).await?;
-        let mut select = family::Entity::find();
-        if let Some(area) = local_area {
-            select = select.filter(family::Column::LocalArea.eq(area.trim()));
-        }
+        let select = crate::domain::families::all(local_area.as_deref());
         let page = Page::new(first, after)?
             .rows(&services(ctx)?.db, select, family::Column::Id)
             .await?;
@@ -108,7 +104,7 @@ impl RootQuery {
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,
-                organisation::Entity::find(),
+                crate::domain::organisations::all(),
                 organisation::Column::Id,
                 |o| o.id,
                 Organisation,
@@ -152,8 +148,7 @@ impl SafeguardingQuery {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, SafeguardingOverride>> {
         authorize(ctx, Action::ReviewSafeguardingOverrides).await?;
-        let select = safeguarding_override::Entity::find()
-            .filter(safeguarding_override::Column::ReviewedAt.is_null());
+        let select = crate::domain::safeguarding::awaiting_review();
         Ok(Page::new(first, after)?
             .fetch(
                 &services(ctx)?.db,

@@ -115,10 +115,10 @@ impl Subscription {
 /// The same decision as a read of the plan, from fresh facts, on a live session.
 async fn may_read(s: &Services, viewer: &Viewer, family_id: Uuid) -> AppResult<Access> {
     let now = s.clock.now();
-    if let Some(session_id) = viewer.session_id() {
-        if !crate::auth::session::is_live(&s.db, session_id, now).await? {
-            return Err(AppError::SessionExpired);
-        }
+    if let Some(session_id) = viewer.session_id()
+        && !crate::auth::session::is_live(&s.db, session_id, now).await?
+    {
+        return Err(AppError::SessionExpired);
     }
     let known = access::FactsCache::default();
     let permit =

@@ -58,7 +58,6 @@ impl AssessmentMutation {
     ) -> GqlResult<AssessmentPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let (action, section) = section_of(viewer(ctx)?)?;
-        let action = action;
         let body = SectionText {
             going_well: &input.going_well,
             worries: &input.worries,

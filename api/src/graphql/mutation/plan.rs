@@ -245,7 +245,6 @@ impl PlanMutation {
         } else {
             Action::AdviseOnPlan { family_id }
         };
-        let action = action;
         let framework = &services(ctx)?.settings.outcome_framework;
         let (outcome, errors) = write(ctx, action, async |txn, permit| {
             let for_members = for_members?;
@@ -281,7 +280,6 @@ impl PlanMutation {
                 for_viewer: target.for_viewer,
             },
         };
-        let action = action;
         let (_, errors) = write(ctx, action, async |txn, permit| {
             outcomes::move_to(txn, target.id, expected_version, step, reason, permit).await
         })
