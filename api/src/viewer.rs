@@ -21,12 +21,6 @@ pub struct PractitionerViewer {
     pub roles: Vec<Role>,
 }
 
-impl PractitionerViewer {
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct FamilyMemberViewer {
     pub session_id: Uuid,

@@ -7,7 +7,6 @@ use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::consent::ConsentScope;
-use entities::family_member::MemberRelation;
 use entities::{consent, consent_organisation, family_member, organisation};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -202,7 +201,7 @@ pub async fn assess_competence(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if member.relation != MemberRelation::Child {
+    if !Permit::decides_own_consent(member.relation) {
         return Err(AppError::invalid(
             &["member"],
             UserErrorCode::Invalid,
