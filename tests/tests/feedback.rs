@@ -3,7 +3,6 @@
 //! parent (DESIGN rule 5); anonymous feedback keeps no name anywhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use api::domain::audit::Actor;
 use api::domain::plans;
 use api::graphql::ids::{self, Kind};
 use entities::{audit_entry, feedback};
@@ -169,7 +168,7 @@ async fn family_adult_gives_feedback_that_the_team_reads(app: TestApp) {
             )
             .await;
         let rahmans = uuid_of(&families["data"]["families"]["edges"][1]["node"]["id"]);
-        plans::start(&app.db, rahmans, Actor::Operator, app.clock.now())
+        plans::start(&app.db, rahmans, &api::access::operator(app.clock.now()))
             .await
             .unwrap()
     };
@@ -227,7 +226,7 @@ async fn a_young_persons_private_view_is_for_the_lead_professional_not_the_paren
     // Sam accepted the family's nomination: the lead professional.
     let now = app.clock.now();
     let plan = plans::current(&app.db, m.family_id).await.unwrap().unwrap();
-    plans::set_lead_professional(&app.db, plan.id, m.sam_id, Actor::Operator, now)
+    plans::set_lead_professional(&app.db, plan.id, m.sam_id, &api::access::operator(now))
         .await
         .unwrap();
 

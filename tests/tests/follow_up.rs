@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use api::config::Settings;
-use api::domain::audit::Actor;
 use api::domain::plans;
 use chrono::Duration;
 use entities::{family_member, outbox_message};
@@ -99,8 +98,7 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
         plan.id,
         plan.version,
         "Things are calmer at home and school.",
-        Actor::Operator,
-        now,
+        &api::access::operator(now),
     )
     .await
     .unwrap();
