@@ -3,11 +3,13 @@ use crate::auth::{ClientAddress, Viewer, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::graphql::spec::ExecutionStarted;
 use crate::graphql::{self, AppSchema, Services};
+use crate::graphql_http::{self, MediaType, error_response};
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -182,7 +184,20 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-async fn graphiql(State(state): State<AppState>) -> Response {
+async fn graphiql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    // GET never runs an operation (GraphQL over HTTP allows refusing it; a GET is not
+    // protected from cross-site requests as a JSON POST is).
+    let asks_to_run = uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.starts_with("query=") || pair.starts_with("documentId="))
+    });
+    if asks_to_run {
+        return graphql_http::get_refused(MediaType::accepted(&headers));
+    }
     if state.services.settings.production {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -191,22 +206,7 @@ async fn graphiql(State(state): State<AppState>) -> Response {
 
 /// A response shaped like a GraphQL error, for problems found before execution.
 pub(crate) fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
-    let mut response = (status, body).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    error_response(MediaType::Json, status, code, message)
 }
 
 async fn graphql_handler(
@@ -215,50 +215,30 @@ async fn graphql_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Only JSON bodies: a browser cannot send one cross-site without a CORS preflight.
-    if !is_json(&headers) {
-        return http_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Please send GraphQL requests as JSON, with the header Content-Type: application/json.",
-        );
-    }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(_) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "The request body is not valid JSON.",
-            );
-        }
+    let media = MediaType::accepted(&headers);
+    let incoming = match graphql_http::parse(&headers, &body) {
+        Ok(incoming) => incoming,
+        Err(err) => return err.into_response(media),
     };
-    if value.is_array() {
-        return http_error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "Please send one operation per request; batches are not accepted.",
-        );
-    }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
+    let request = match graphql_http::to_request(incoming) {
         Ok(request) => request,
-        Err(_) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "The request must be an object with a \"query\" string, and optional \"variables\" and \"operationName\".",
-            );
-        }
+        Err(err) => return err.into_response(media),
     };
 
     let (viewer, expiry) = match authenticate(&state, &headers).await {
         Ok(found) => found,
         Err(err @ (AppError::Unauthenticated | AppError::SessionExpired)) => {
-            return http_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
+            return error_response(
+                media,
+                StatusCode::UNAUTHORIZED,
+                err.code(),
+                &err.to_string(),
+            );
         }
         Err(err) => {
             tracing::error!(error = ?err, "could not resolve the session");
-            return http_error(
+            return error_response(
+                media,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 err.code(),
                 &err.to_string(),
@@ -268,7 +248,9 @@ async fn graphql_handler(
     let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
     let client = client_address(&state, peer.map(|p| p.0.0), &headers);
+    let started = Arc::new(ExecutionStarted::default());
     let mut request = request
+        .data(started.clone())
         .data(viewer.clone())
         .data(loaders)
         .data(request_state.clone())
@@ -280,13 +262,14 @@ async fn graphql_handler(
     // Reads of family data are audited before the data leaves (DESIGN rule 6).
     if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
         tracing::error!(error = ?err, "could not write the audit trail; response withheld");
-        return http_error(
+        return error_response(
+            media,
             StatusCode::INTERNAL_SERVER_ERROR,
             err.code(),
             &err.to_string(),
         );
     }
-    Json(response).into_response()
+    graphql_http::respond(media, graphql_http::response_body(&response, &started))
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.

@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod graphql_http;
 pub mod live;
 pub mod mail;
 pub mod policy;

@@ -775,8 +775,8 @@ fn rows(ids: &Ids) -> Vec<Row> {
             "query($id: ID!) { node(id: $id) { ... on Family { assessment { organisationSections { version } } } } }",
             family.clone(),
             Plain,
-            // Not young people: agencies write about the adults too.
-            [UN, OK, FB, FB, OK, CR, FB, FB, FB, FB, FB, OK],
+            // A young person gets an empty list: agencies write about the adults too.
+            [UN, OK, FB, OK, OK, CR, FB, FB, FB, FB, FB, OK],
         ),
         row(
             "Family.plan",

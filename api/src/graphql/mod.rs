@@ -17,6 +17,7 @@ mod plan;
 pub(crate) mod query;
 pub mod report;
 pub mod scalars;
+pub mod spec;
 mod subscription;
 mod viewer;
 
@@ -60,7 +61,12 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
         mutation::Mutation::default(),
         subscription::Subscription,
     )
-    .limit_depth(MAX_DEPTH)
+    // Depth is checked by the spec extension, which leaves introspection out of the count
+    // outside production.
+    .extension(spec::Spec {
+        max_depth: MAX_DEPTH,
+        exempt_introspection: !production,
+    })
     .limit_complexity(MAX_COMPLEXITY)
     .limit_directives(10)
     .limit_recursive_depth(32);
