@@ -11,6 +11,7 @@ db_tests!(
     request_errors_have_codes_plain_messages_and_no_data,
     graphql_response_json_is_honoured,
     operations_never_run_over_get,
+    sign_out_payloads_have_user_errors,
 );
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -294,6 +295,23 @@ async fn operations_never_run_over_get(app: TestApp) {
     assert_eq!(page.status(), 200);
 }
 
+async fn sign_out_payloads_have_user_errors(app: TestApp) {
+    app.load_demo().await;
+    for mutation in ["signOut", "signOutEverywhere"] {
+        let token = app.token_for(demo::MORGAN_PARENT).await;
+        let body = app
+            .gql(
+                Some(&token),
+                &format!("mutation {{ {mutation} {{ endedSessions userErrors {{ field code message }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(body["data"][mutation]["userErrors"], json!([]), "{body}");
+        assert!(body["data"][mutation]["endedSessions"].as_u64().unwrap() >= 1);
+    }
+}
+
 const INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");
 
 #[tokio::test]
@@ -312,4 +330,63 @@ async fn introspection_stays_off_and_counted_in_production() {
     let body = app.gql(None, INTROSPECTION, json!({})).await;
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(error_code(&body), Some("QUERY_TOO_DEEP"), "{body}");
+}
+
+mod websocket {
+    use super::*;
+    use family_plan_tests::live::Subscriber;
+    use futures::{SinkExt, StreamExt};
+    use std::time::Duration;
+    use tokio_tungstenite::connect_async;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    /// Opens the socket without `connection_init`, sends `text`, returns the close code.
+    async fn close_code_after(app: &TestApp, text: &str) -> u16 {
+        let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut ws, _) = connect_async(request).await.unwrap();
+        ws.send(Message::Text(text.to_owned().into()))
+            .await
+            .unwrap();
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+                .await
+                .expect("the server answers")
+                .expect("a message")
+                .expect("no socket error");
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code)).unwrap_or_default();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn websocket_refusals_use_the_graphql_transport_ws_close_codes() {
+        let app = TestApp::spawn(Backend::Sqlite).await;
+        app.load_demo().await;
+        // An unknown token: 4401, so that the app signs in again.
+        let (refused, _) = Subscriber::connect(&app, Some("not-a-token")).await;
+        assert_eq!(refused, json!({ "type": "closed", "code": 4401 }));
+
+        // An ended session: 4401 too.
+        let token = app.token_for(demo::MORGAN_PARENT).await;
+        let (ack, _) = Subscriber::connect(&app, Some(&token)).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        app.clock.advance(chrono::Duration::days(2));
+        let (refused, _) = Subscriber::connect(&app, Some(&token)).await;
+        assert_eq!(refused, json!({ "type": "closed", "code": 4401 }));
+
+        // Not a protocol message: 4400.
+        assert_eq!(close_code_after(&app, "{not json").await, 4400);
+        assert_eq!(close_code_after(&app, r#"{"type":"hello"}"#).await, 4400);
+        // Subscribing before the connection is acknowledged: 4401.
+        let subscribe =
+            r#"{"id":"1","type":"subscribe","payload":{"query":"subscription { __typename }"}}"#;
+        assert_eq!(close_code_after(&app, subscribe).await, 4401);
+    }
 }
