@@ -27,6 +27,9 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// For registered documents already validated once.
+    pub prevalidated_schema: AppSchema,
+    pub documents: crate::trusted_documents::Cache,
     pub services: Services,
 }
 
@@ -39,7 +42,13 @@ impl AppState {
             hub: crate::domain::notify::Hub::default(),
         };
         let schema = graphql::build_schema(Some(services.clone()));
-        Self { schema, services }
+        let prevalidated_schema = graphql::build_prevalidated_schema(Some(services.clone()));
+        Self {
+            schema,
+            prevalidated_schema,
+            documents: Default::default(),
+            services,
+        }
     }
 }
 
@@ -220,9 +229,34 @@ async fn graphql_handler(
         Ok(incoming) => incoming,
         Err(err) => return err.into_response(media),
     };
-    let request = match graphql_http::to_request(incoming) {
-        Ok(request) => request,
-        Err(err) => return err.into_response(media),
+    let idempotency_key = match crate::idempotency::key_of(&headers, &incoming.extensions) {
+        Ok(key) => key,
+        Err(message) => {
+            return error_response(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
+        }
+    };
+    let prepared = match state
+        .documents
+        .prepare(
+            &state.services.db,
+            state.services.settings.trusted_documents_only,
+            incoming,
+        )
+        .await
+    {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(refused)) => {
+            return graphql_http::request_refused(media, refused.code, refused.message);
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "could not look up a trusted document");
+            return error_response(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err.code(),
+                &err.to_string(),
+            );
+        }
     };
 
     let (viewer, expiry) = match authenticate(&state, &headers).await {
@@ -248,7 +282,68 @@ async fn graphql_handler(
     let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
     let client = client_address(&state, peer.map(|p| p.0.0), &headers);
+    // A retried mutation with its key gets the first answer (any replica's).
+    let idempotent = match (&idempotency_key, prepared.is_mutation, viewer.account_id()) {
+        (Some(key), true, Some(account_id)) => Some((key.clone(), account_id)),
+        (Some(_), true, None) => {
+            return error_response(
+                media,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "Idempotency keys are for signed-in requests.",
+            );
+        }
+        _ => None,
+    };
+    if let Some((key, account_id)) = &idempotent {
+        let s = &state.services;
+        match crate::idempotency::claim(
+            &s.db,
+            *account_id,
+            key,
+            &prepared.fingerprint,
+            s.clock.now(),
+        )
+        .await
+        {
+            Ok(crate::idempotency::Claim::Claimed) => {}
+            Ok(crate::idempotency::Claim::Replay(body)) => {
+                return graphql_http::respond(media, body);
+            }
+            Ok(crate::idempotency::Claim::Reused) => {
+                return error_response(
+                    media,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::idempotency::KEY_REUSED,
+                    "This idempotency key was already used for a different request. Use a new key for each new change.",
+                );
+            }
+            Ok(crate::idempotency::Claim::InProgress) => {
+                return error_response(
+                    media,
+                    StatusCode::CONFLICT,
+                    crate::idempotency::IN_PROGRESS,
+                    "The first attempt with this idempotency key is still running. Please try again in a moment.",
+                );
+            }
+            Err(err) => {
+                tracing::error!(error = ?err, "could not claim an idempotency key");
+                return error_response(
+                    media,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    err.code(),
+                    &err.to_string(),
+                );
+            }
+        }
+    }
     let started = Arc::new(ExecutionStarted::default());
+    let schema = if prepared.prevalidated {
+        &state.prevalidated_schema
+    } else {
+        &state.schema
+    };
+    let (request, validation) = prepared.into_request();
     let mut request = request
         .data(started.clone())
         .data(viewer.clone())
@@ -258,7 +353,8 @@ async fn graphql_handler(
     if let Some(expiry) = expiry {
         request = request.data(crate::graphql::SessionExpiry(expiry));
     }
-    let response = state.schema.execute(request).await;
+    let response = schema.execute(request).await;
+    validation.note(&started);
     // Reads of family data are audited before the data leaves (DESIGN rule 6).
     if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
         tracing::error!(error = ?err, "could not write the audit trail; response withheld");
@@ -269,7 +365,14 @@ async fn graphql_handler(
             &err.to_string(),
         );
     }
-    graphql_http::respond(media, graphql_http::response_body(&response, &started))
+    let body = graphql_http::response_body(&response, &started);
+    if let Some((key, account_id)) = &idempotent
+        && let Err(err) =
+            crate::idempotency::complete(&state.services.db, *account_id, key, &body).await
+    {
+        tracing::error!(error = ?err, "could not store the response for an idempotency key");
+    }
+    graphql_http::respond(media, body)
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.

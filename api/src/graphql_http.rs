@@ -216,16 +216,13 @@ pub fn respond(media: MediaType, body: Value) -> Response {
     body_response(media, status, body)
 }
 
-/// The GraphQL request for a query sent as text.
-pub fn to_request(mut incoming: Incoming) -> Result<async_graphql::Request, HttpError> {
-    let Some(query) = incoming.query.take() else {
-        return Err(HttpError::new(
-            StatusCode::OK,
-            "PERSISTED_QUERY_NOT_FOUND",
-            "We do not know that document id.",
-        ));
-    };
-    Ok(request_for(query, &incoming))
+/// A request error found before GraphQL runs (e.g. an unknown document id): no `data`,
+/// 200 for `application/json`, 400 for `application/graphql-response+json`.
+pub fn request_refused(media: MediaType, code: &str, message: &str) -> Response {
+    respond(
+        media,
+        json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+    )
 }
 
 /// An async-graphql request for `query`, with the incoming variables and operation name.

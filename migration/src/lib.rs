@@ -7,6 +7,7 @@ mod m20261123_100000_consent_team_audit;
 mod m20261123_200000_family_plan;
 mod m20261123_300000_lead_meetings;
 pub mod m20261123_400000_voice_evaluation;
+mod m20261201_500000_trusted_documents_idempotency;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200000_family_plan::Migration),
             Box::new(m20261123_300000_lead_meetings::Migration),
             Box::new(m20261123_400000_voice_evaluation::Migration),
+            Box::new(m20261201_500000_trusted_documents_idempotency::Migration),
         ]
     }
 }

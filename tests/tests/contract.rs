@@ -12,6 +12,8 @@ db_tests!(
     graphql_response_json_is_honoured,
     operations_never_run_over_get,
     sign_out_payloads_have_user_errors,
+    a_mutation_retried_with_its_key_acts_once,
+    registered_operations_run_by_id,
 );
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -310,6 +312,247 @@ async fn sign_out_payloads_have_user_errors(app: TestApp) {
         assert_eq!(body["data"][mutation]["userErrors"], json!([]), "{body}");
         assert!(body["data"][mutation]["endedSessions"].as_u64().unwrap() >= 1);
     }
+}
+
+const ADD_OUTCOME: &str = "mutation($input: WriteOutcomeInput!) { addOutcome(input: $input) { outcome { id words } plan { id version } userErrors { field code message } } }";
+
+/// The Morgans' plan as Dana sees it: (id, version, number of outcomes).
+async fn morgans_plan(app: &TestApp, token: &str) -> (String, i64, usize) {
+    let (family, _) = family_of(app, demo::MORGAN_PARENT).await;
+    let body = app
+        .gql(
+            Some(token),
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes { id } } } } }",
+            json!({ "id": family }),
+        )
+        .await;
+    let plan = &body["data"]["node"]["plan"];
+    (
+        plan["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned(),
+        plan["version"].as_i64().unwrap(),
+        plan["outcomes"].as_array().unwrap().len(),
+    )
+}
+
+async fn post_with_key(app: &TestApp, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn a_mutation_retried_with_its_key_acts_once(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let (plan, version, outcomes) = morgans_plan(&app, &dana).await;
+    let add = |words: &str| {
+        json!({ "query": ADD_OUTCOME, "variables": { "input": {
+            "plan": plan, "expectedVersion": version, "words": words, "area": "HOUSING",
+        } } })
+    };
+
+    // The first attempt lands, but the app never hears back; it retries with the same key.
+    let (status, first) = post_with_key(
+        &app,
+        &dana,
+        Some("7d0c6f1e-retry-1"),
+        add("We find a bigger flat"),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        first["data"]["addOutcome"]["userErrors"],
+        json!([]),
+        "{first}"
+    );
+    let (status, retry) = post_with_key(
+        &app,
+        &dana,
+        Some("7d0c6f1e-retry-1"),
+        add("We find a bigger flat"),
+    )
+    .await;
+    assert_eq!(status, 200, "{retry}");
+    assert_eq!(retry, first, "the retry gets the first answer");
+    let (_, version_after, outcomes_after) = morgans_plan(&app, &dana).await;
+    assert_eq!(outcomes_after, outcomes + 1, "acted once");
+    assert_eq!(version_after, version + 1);
+
+    // The same key in the body's extensions is the same key.
+    let mut in_body = add("We find a bigger flat");
+    in_body["extensions"] = json!({ "idempotencyKey": "7d0c6f1e-retry-1" });
+    let (_, again) = post_with_key(&app, &dana, None, in_body).await;
+    assert_eq!(again, first);
+
+    // Without a key the retry is refused as stale: the first attempt did land.
+    let (_, stale) = post_with_key(&app, &dana, None, add("We find a bigger flat")).await;
+    assert_eq!(
+        stale["data"]["addOutcome"]["userErrors"][0]["code"], "STALE_VERSION",
+        "{stale}"
+    );
+
+    // The key with a different request: a clear error, and nothing done.
+    let (status, reused) =
+        post_with_key(&app, &dana, Some("7d0c6f1e-retry-1"), add("Something else")).await;
+    assert_eq!(status, 422, "{reused}");
+    assert_eq!(
+        error_code(&reused),
+        Some("IDEMPOTENCY_KEY_REUSED"),
+        "{reused}"
+    );
+    assert!(!reused.as_object().unwrap().contains_key("data"));
+
+    // Another person's key of the same name is theirs: keys are per person.
+    let lee = app.token_for(demo::RAHMAN_PARENT).await;
+    let (_, theirs) = post_with_key(
+        &app,
+        &lee,
+        Some("7d0c6f1e-retry-1"),
+        add("We find a bigger flat"),
+    )
+    .await;
+    assert_ne!(theirs, first, "{theirs}");
+
+    // After 24 hours the key is forgotten: the same request runs again (and is stale now).
+    app.clock.advance(chrono::Duration::hours(25));
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let (_, later) = post_with_key(
+        &app,
+        &dana,
+        Some("7d0c6f1e-retry-1"),
+        add("We find a bigger flat"),
+    )
+    .await;
+    assert_eq!(
+        later["data"]["addOutcome"]["userErrors"][0]["code"], "STALE_VERSION",
+        "{later}"
+    );
+    let (_, _, outcomes_later) = morgans_plan(&app, &dana).await;
+    assert_eq!(outcomes_later, outcomes + 1);
+}
+
+const NEED_LEVELS: &str = "query NeedLevels { needLevels { level label } }";
+const ORGANISATIONS: &str = "query Organisations($first: Int) { organisations(first: $first) { edges { node { id name } } } }";
+
+async fn registered_operations_run_by_id(app: TestApp) {
+    app.load_demo().await;
+    let manifest = json!({
+        trusted(NEED_LEVELS): NEED_LEVELS,
+        format!("sha256:{}", trusted(ORGANISATIONS)): ORGANISATIONS,
+    });
+    let file = app.temp_dir().join("persisted-documents.json");
+    std::fs::write(&file, manifest.to_string()).unwrap();
+    let printed = app
+        .cli(&["admin", "register-operations", file.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert!(
+        printed.contains("Registered 2 new operation(s)"),
+        "{printed}"
+    );
+    // Registering again adds nothing; a key that is not the document's hash is refused.
+    let printed = app
+        .cli(&["admin", "register-operations", file.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert!(printed.contains("Registered 0 new"), "{printed}");
+    let bad = app.temp_dir().join("bad.json");
+    std::fs::write(
+        &bad,
+        json!({ trusted("{ x }"): "{ needLevels { level } }" }).to_string(),
+    )
+    .unwrap();
+    assert!(
+        app.cli(&["admin", "register-operations", bad.to_str().unwrap()])
+            .await
+            .is_err()
+    );
+
+    // Any server runs a registered document by id, and still runs query text.
+    let by_id = json!({ "documentId": format!("sha256:{}", trusted(NEED_LEVELS)) });
+    let (status, _, body) = post(&app, None, None, by_id.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["needLevels"].as_array().unwrap().len(),
+        4,
+        "{body}"
+    );
+    let (_, _, body) = post(
+        &app,
+        None,
+        None,
+        json!({ "query": "{ needLevels { level } }" }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    // An unknown id is a request error.
+    let unknown = json!({ "documentId": format!("sha256:{}", trusted("{ nothing }")) });
+    let (status, _, body) = post(&app, None, Some(GRAPHQL_RESPONSE_JSON), unknown.clone()).await;
+    assert_eq!(status, 400);
+    assert_request_error(&body, "PERSISTED_QUERY_NOT_FOUND");
+
+    // A trusted-documents-only replica on the same database.
+    let only = app.spawn_replica(|s| s.trusted_documents_only = true).await;
+    let hub = only.token_for(demo::HUB_WORKER).await;
+    for _ in 0..3 {
+        // The first run validates it fully; the later ones use the cached, validated form.
+        let (status, _, body) = post(
+            &only,
+            Some(&hub),
+            None,
+            json!({ "documentId": format!("sha256:{}", trusted(ORGANISATIONS)), "variables": { "first": 1 } }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(
+            body["data"]["organisations"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    // Registered text is allowed; anything else is not.
+    let (_, _, body) = post(&only, None, None, json!({ "query": NEED_LEVELS })).await;
+    assert_eq!(
+        body["data"]["needLevels"].as_array().unwrap().len(),
+        4,
+        "{body}"
+    );
+    let (status, _, body) = post(
+        &only,
+        None,
+        None,
+        json!({ "query": "{ needLevels { level } }" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_request_error(&body, "OPERATION_NOT_ALLOWED");
+    let (_, _, body) = post(&only, None, None, unknown).await;
+    assert_request_error(&body, "PERSISTED_QUERY_NOT_FOUND");
+    // Variables are still checked for a registered document.
+    let (_, _, body) = post(
+        &only,
+        Some(&hub),
+        None,
+        json!({ "documentId": format!("sha256:{}", trusted(ORGANISATIONS)), "variables": { "first": 500 } }),
+    )
+    .await;
+    assert!(body["errors"].is_array(), "{body}");
+}
+
+fn trusted(document: &str) -> String {
+    api::trusted_documents::sha256_hex(document)
 }
 
 const INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");

@@ -55,6 +55,16 @@ pub struct Services {
 }
 
 pub fn build_schema(services: Option<Services>) -> AppSchema {
+    schema_in_mode(services, async_graphql::ValidationMode::Strict)
+}
+
+/// The same schema for registered documents that already passed the full validation: only
+/// fragment cycles, complexity and depth are checked again (see `trusted_documents`).
+pub fn build_prevalidated_schema(services: Option<Services>) -> AppSchema {
+    schema_in_mode(services, async_graphql::ValidationMode::Fast)
+}
+
+fn schema_in_mode(services: Option<Services>, mode: async_graphql::ValidationMode) -> AppSchema {
     let production = services.as_ref().is_some_and(|s| s.settings.production);
     let mut builder = Schema::build(
         query::Query::default(),
@@ -69,7 +79,8 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
     })
     .limit_complexity(MAX_COMPLEXITY)
     .limit_directives(10)
-    .limit_recursive_depth(32);
+    .limit_recursive_depth(32)
+    .validation_mode(mode);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
