@@ -285,7 +285,7 @@ fn check_completeness(rows: &[Row]) {
     for field in sdl_fields(&sdl, "type FamilyMember implements Node {") {
         operations.insert(format!("FamilyMember.{field}"));
     }
-    for field in sdl_fields(&sdl, "type Assessment {") {
+    for field in sdl_fields(&sdl, "type Assessment implements Node {") {
         operations.insert(format!("Assessment.{field}"));
     }
     let stale: Vec<&str> = covered

@@ -14,6 +14,7 @@ db_tests!(
     sign_out_payloads_have_user_errors,
     a_mutation_retried_with_its_key_acts_once,
     registered_operations_run_by_id,
+    objects_the_app_caches_have_ids,
 );
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -549,6 +550,60 @@ async fn registered_operations_run_by_id(app: TestApp) {
     )
     .await;
     assert!(body["errors"].is_array(), "{body}");
+}
+
+async fn objects_the_app_caches_have_ids(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let body = app
+        .gql(
+            Some(&dana),
+            "{ viewer { passkeys { id } familyMember { family { id
+                assessment { id family { id } familySection { id } organisationSections { id version } }
+                team(first: 5) { edges { node { id family { id } } } }
+                plan { history(first: 3) { edges { node { id } } } outcomes { notes { id } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let family = &body["data"]["viewer"]["familyMember"]["family"];
+    let assessment = &family["assessment"];
+    let assessment_id = assessment["id"].as_str().unwrap();
+    assert_eq!(assessment["family"]["id"], family["id"]);
+    let mut ids = vec![assessment_id.to_owned()];
+    for section in assessment["organisationSections"].as_array().unwrap() {
+        ids.push(section["id"].as_str().unwrap().to_owned());
+    }
+    for edge in family["team"]["edges"].as_array().unwrap() {
+        ids.push(edge["node"]["id"].as_str().unwrap().to_owned());
+        assert_eq!(edge["node"]["family"]["id"], family["id"]);
+    }
+    for edge in family["plan"]["history"]["edges"].as_array().unwrap() {
+        ids.push(edge["node"]["id"].as_str().unwrap().to_owned());
+    }
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "ids are distinct: {ids:?}");
+    assert!(ids.len() > 3, "{body}");
+
+    // The assessment is a Node, fetched again by its id.
+    let again = app
+        .gql(
+            Some(&dana),
+            "query($id: ID!) { node(id: $id) { id ... on Assessment { status } } }",
+            json!({ "id": assessment_id }),
+        )
+        .await;
+    assert_eq!(again["data"]["node"]["id"], assessment_id, "{again}");
+    // And refused to another family, as its family is.
+    let aisha = app.token_for(demo::RAHMAN_PARENT).await;
+    let refused = app
+        .gql(
+            Some(&aisha),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": assessment_id }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
 }
 
 fn trusted(document: &str) -> String {

@@ -1,14 +1,15 @@
 //! The Early Help Assessment as the app shows it: the family's section in their words and
 //! one section per organisation, each with its earlier versions. Built only after the
 //! policy module allowed reading the family's assessment.
+use super::ids::{self, Kind};
 use super::loaders::OrganisationById;
 use super::organisation::Organisation;
 use super::plan::{Person, person};
 use super::{authorize, loaders, services, viewer};
 use crate::auth::Viewer;
-use crate::error::{AppError, GqlResult};
+use crate::error::{AppError, AppResult, GqlResult};
 use crate::policy::Action;
-use async_graphql::{Context, Enum, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::assessment_section::FAMILY_SECTION;
 use entities::{assessment, assessment_section};
@@ -58,8 +59,38 @@ fn sections(versions: Vec<assessment_section::Model>) -> Vec<AssessmentSection> 
     sections
 }
 
+impl Assessment {
+    /// The assessment behind a global ID, if the viewer may read the family's assessment.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
+        let Some(found) = assessment::Entity::find_by_id(id)
+            .one(&services(ctx)?.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        authorize(
+            ctx,
+            Action::ReadAssessment {
+                family_id: found.family_id,
+            },
+        )
+        .await?;
+        Ok(Some(Self(found)))
+    }
+}
+
 #[Object]
 impl Assessment {
+    /// A global ID, opaque to clients.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Assessment, self.0.id)
+    }
+
+    /// The family it is about.
+    async fn family(&self, ctx: &Context<'_>) -> GqlResult<Option<super::family::Family>> {
+        Ok(super::family::Family::load(ctx, self.0.family_id).await?)
+    }
+
     async fn status(&self) -> AssessmentStatus {
         self.0.status.into()
     }
@@ -128,6 +159,12 @@ pub struct AssessmentSection {
 
 #[Object]
 impl AssessmentSection {
+    /// Identifies the section across its versions (for a client's cache).
+    async fn id(&self) -> ID {
+        let first = self.earlier.last().unwrap_or(&self.latest);
+        ids::encode(Kind::AssessmentSection, first.id)
+    }
+
     /// The organisation that wrote it; empty for the family's own section.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.latest.organisation_id else {

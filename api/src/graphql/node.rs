@@ -1,4 +1,5 @@
 //! The Relay `Node` interface: any object fetched again by its global ID.
+use super::assessment::Assessment;
 use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::feedback::{Feedback, FollowUp, YoungPersonView};
@@ -33,6 +34,7 @@ pub enum Node {
     FollowUp(FollowUp),
     LeadNomination(LeadNomination),
     Meeting(Meeting),
+    Assessment(Assessment),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -80,8 +82,13 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             .await?
             .map(Node::LeadNomination),
         Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
-        // Views are reached through their meeting.
-        Kind::MeetingView => None,
+        // Reached through their parents (meeting, assessment, family, outcome, plan).
+        Kind::MeetingView
+        | Kind::AssessmentSection
+        | Kind::TeamMembership
+        | Kind::OutcomeNote
+        | Kind::PlanChange => None,
+        Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match safeguarding_override::Entity::find_by_id(uuid)
             .one(db)
             .await?
