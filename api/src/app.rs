@@ -3,12 +3,14 @@ use crate::auth::{ClientAddress, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::graphql::spec::ExecutionStarted;
 use crate::graphql::{self, AppSchema, Services};
+use crate::graphql_http::{self, MediaType, error_response};
 use crate::viewer::Viewer;
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,6 +28,9 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// For registered documents already validated once.
+    pub prevalidated_schema: AppSchema,
+    pub documents: crate::trusted_documents::Cache,
     pub services: Services,
 }
 
@@ -38,7 +43,13 @@ impl AppState {
             hub: crate::domain::notify::Hub::default(),
         };
         let schema = graphql::build_schema(Some(services.clone()));
-        Self { schema, services }
+        let prevalidated_schema = graphql::build_prevalidated_schema(Some(services.clone()));
+        Self {
+            schema,
+            prevalidated_schema,
+            documents: Default::default(),
+            services,
+        }
     }
 }
 
@@ -183,7 +194,20 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-async fn graphiql(State(state): State<AppState>) -> Response {
+async fn graphiql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    // GET never runs an operation (GraphQL over HTTP allows refusing it; a GET is not
+    // protected from cross-site requests as a JSON POST is).
+    let asks_to_run = uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.starts_with("query=") || pair.starts_with("documentId="))
+    });
+    if asks_to_run {
+        return graphql_http::get_refused(MediaType::accepted(&headers));
+    }
     if state.services.settings.production {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -192,22 +216,7 @@ async fn graphiql(State(state): State<AppState>) -> Response {
 
 /// A response shaped like a GraphQL error, for problems found before execution.
 pub(crate) fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
-    let mut response = (status, body).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    error_response(MediaType::Json, status, code, message)
 }
 
 async fn graphql_handler(
@@ -216,38 +225,37 @@ async fn graphql_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Only JSON bodies: a browser cannot send one cross-site without a CORS preflight.
-    if !is_json(&headers) {
-        return http_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Please send GraphQL requests as JSON, with the header Content-Type: application/json.",
-        );
-    }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(_) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "The request body is not valid JSON.",
-            );
+    let media = MediaType::accepted(&headers);
+    let incoming = match graphql_http::parse(&headers, &body) {
+        Ok(incoming) => incoming,
+        Err(err) => return err.into_response(media),
+    };
+    let idempotency_key = match crate::idempotency::key_of(&headers, &incoming.extensions) {
+        Ok(key) => key,
+        Err(message) => {
+            return error_response(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
         }
     };
-    if value.is_array() {
-        return http_error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "Please send one operation per request; batches are not accepted.",
-        );
-    }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
-        Ok(request) => request,
-        Err(_) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "The request must be an object with a \"query\" string, and optional \"variables\" and \"operationName\".",
+    let prepared = match state
+        .documents
+        .prepare(
+            &state.services.db,
+            state.services.settings.trusted_documents_only,
+            incoming,
+        )
+        .await
+    {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(refused)) => {
+            return graphql_http::request_refused(media, refused.code, refused.message);
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "could not look up a trusted document");
+            return error_response(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err.code(),
+                &err.to_string(),
             );
         }
     };
@@ -255,11 +263,17 @@ async fn graphql_handler(
     let (viewer, expiry) = match authenticate(&state, &headers).await {
         Ok(found) => found,
         Err(err @ (AppError::Unauthenticated | AppError::SessionExpired)) => {
-            return http_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
+            return error_response(
+                media,
+                StatusCode::UNAUTHORIZED,
+                err.code(),
+                &err.to_string(),
+            );
         }
         Err(err) => {
             tracing::error!(error = ?err, "could not resolve the session");
-            return http_error(
+            return error_response(
+                media,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 err.code(),
                 &err.to_string(),
@@ -269,7 +283,70 @@ async fn graphql_handler(
     let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
     let client = client_address(&state, peer.map(|p| p.0.0), &headers);
+    // A retried mutation with its key gets the first answer (any replica's).
+    let idempotent = match (&idempotency_key, prepared.is_mutation, viewer.account_id()) {
+        (Some(key), true, Some(account_id)) => Some((key.clone(), account_id)),
+        (Some(_), true, None) => {
+            return error_response(
+                media,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "Idempotency keys are for signed-in requests.",
+            );
+        }
+        _ => None,
+    };
+    if let Some((key, account_id)) = &idempotent {
+        let s = &state.services;
+        match crate::idempotency::claim(
+            &s.db,
+            *account_id,
+            key,
+            &prepared.fingerprint,
+            s.clock.now(),
+        )
+        .await
+        {
+            Ok(crate::idempotency::Claim::Claimed) => {}
+            Ok(crate::idempotency::Claim::Replay(body)) => {
+                return graphql_http::respond(media, body);
+            }
+            Ok(crate::idempotency::Claim::Reused) => {
+                return error_response(
+                    media,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::idempotency::KEY_REUSED,
+                    "This idempotency key was already used for a different request. Use a new key for each new change.",
+                );
+            }
+            Ok(crate::idempotency::Claim::InProgress) => {
+                return error_response(
+                    media,
+                    StatusCode::CONFLICT,
+                    crate::idempotency::IN_PROGRESS,
+                    "The first attempt with this idempotency key is still running. Please try again in a moment.",
+                );
+            }
+            Err(err) => {
+                tracing::error!(error = ?err, "could not claim an idempotency key");
+                return error_response(
+                    media,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    err.code(),
+                    &err.to_string(),
+                );
+            }
+        }
+    }
+    let started = Arc::new(ExecutionStarted::default());
+    let schema = if prepared.prevalidated {
+        &state.prevalidated_schema
+    } else {
+        &state.schema
+    };
+    let (request, validation) = prepared.into_request();
     let mut request = request
+        .data(started.clone())
         .data(viewer.clone())
         .data(loaders)
         .data(request_state.clone())
@@ -277,17 +354,26 @@ async fn graphql_handler(
     if let Some(expiry) = expiry {
         request = request.data(crate::graphql::SessionExpiry(expiry));
     }
-    let response = state.schema.execute(request).await;
+    let response = schema.execute(request).await;
+    validation.note(&started);
     // Reads of family data are audited before the data leaves (DESIGN rule 6).
     if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
         tracing::error!(error = ?err, "could not write the audit trail; response withheld");
-        return http_error(
+        return error_response(
+            media,
             StatusCode::INTERNAL_SERVER_ERROR,
             err.code(),
             &err.to_string(),
         );
     }
-    Json(response).into_response()
+    let body = graphql_http::response_body(&response, &started);
+    if let Some((key, account_id)) = &idempotent
+        && let Err(err) =
+            crate::idempotency::complete(&state.services.db, *account_id, key, &body).await
+    {
+        tracing::error!(error = ?err, "could not store the response for an idempotency key");
+    }
+    graphql_http::respond(media, body)
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.

@@ -103,6 +103,12 @@ pub enum Admin {
         #[arg(long)]
         email: String,
     },
+    /// Register the app's operations (trusted documents) from a manifest
+    /// `{ "<sha256>": "<document>" }`, as graphql-codegen's client preset or Relay writes it.
+    RegisterOperations {
+        /// The manifest file (JSON).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -374,6 +380,18 @@ async fn run_admin(
                 out,
                 "Expires at {}. Send it as: Authorization: Bearer <token>",
                 minted.expires_at.to_rfc3339()
+            )?;
+        }
+        Admin::RegisterOperations { file } => {
+            let manifest = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let added = crate::trusted_documents::register(db, &manifest, now)
+                .await
+                .map_err(explain)?;
+            writeln!(
+                out,
+                "Registered {added} new operation(s) from {}",
+                file.display()
             )?;
         }
     }

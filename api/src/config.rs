@@ -54,6 +54,12 @@ pub struct Settings {
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub production: bool,
 
+    /// Run only registered operations (trusted documents, `admin register-operations`);
+    /// anything else is refused. Recommended in production.
+    #[arg(long, env = "FAMILY_PLAN_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub trusted_documents_only: bool,
+
     /// How long a session lasts after sign-in, e.g. `12h` or `30m`.
     #[arg(long, env = "FAMILY_PLAN_SESSION_LIFETIME", default_value = "12h", global = true,
           value_parser = humantime::parse_duration)]

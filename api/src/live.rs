@@ -11,11 +11,13 @@ use crate::graphql::{self, AppSchema, RequestState, Services};
 use crate::viewer::Viewer;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::WebSocketProtocols;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, ErrorExtensions, Executor, Pos, Request, Response};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
+use axum::response::IntoResponse;
 use axum::response::Response as HttpResponse;
+use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -23,18 +25,99 @@ use tokio::sync::watch;
 /// where reads are audited before the answer leaves.
 pub async fn graphql_ws(
     State(state): State<AppState>,
-    protocol: GraphQLProtocol,
+    headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
+    // The sub-protocol asked for, as `async_graphql_axum::GraphQLProtocol` reads it.
+    let Some(protocol) = headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|list| {
+            list.split(',')
+                .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+        })
+    else {
+        return axum::http::StatusCode::BAD_REQUEST.into_response();
+    };
     let executor = SubscriptionsOnly(state.schema.clone());
     let services = state.services.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, executor, protocol)
-                .on_connection_init(move |payload| connection_data(services, payload))
-                .serve()
+        .on_upgrade(move |socket| serve_socket(socket, executor, protocol, services))
+}
+
+/// graphql-transport-ws close codes, where async-graphql closes every failure with 1002.
+mod close {
+    /// A message the protocol does not know, or not JSON.
+    pub const BAD_MESSAGE: u16 = 4400;
+    /// No session, or an unknown or ended one: sign in again (or subscribe before the ack).
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// The connection is refused for any other reason.
+    pub const FORBIDDEN: u16 = 4403;
+}
+
+/// Serves one socket, as `GraphQLWebSocket::serve` does, with the close codes of
+/// graphql-transport-ws: the code for a refused `connection_init` is decided where it is
+/// refused, every other 1002 is a bad message.
+async fn serve_socket(
+    socket: axum::extract::ws::WebSocket,
+    executor: SubscriptionsOnly,
+    protocol: WebSocketProtocols,
+    services: Services,
+) {
+    use axum::extract::ws::{CloseFrame, Message};
+    use futures::SinkExt;
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|res| std::future::ready(res.is_ok()))
+        .filter_map(|msg| {
+            std::future::ready(match msg {
+                Ok(msg @ (Message::Text(_) | Message::Binary(_))) => Some(msg.into_data()),
+                _ => None,
+            })
+        });
+    let refusal = Arc::new(std::sync::Mutex::new(None::<u16>));
+    let noted = refusal.clone();
+    let transport_ws = protocol == WebSocketProtocols::GraphQLWS;
+    let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
+        .on_connection_init(move |payload| async move {
+            let result = connection_data(services, payload).await;
+            if let Err((code, _)) = &result {
+                *noted.lock().unwrap_or_else(|e| e.into_inner()) = Some(*code);
+            }
+            result.map_err(|(_, err)| err)
         })
+        .map(|msg| match msg {
+            async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
+            async_graphql::http::WsMessage::Close(code, reason) => {
+                let code = match code {
+                    1002 if transport_ws => refusal
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or(close::BAD_MESSAGE),
+                    // `subscribe` before `connection_ack`.
+                    1011 if transport_ws => close::UNAUTHORIZED,
+                    other => other,
+                };
+                // A close frame's reason has at most 123 bytes: the protocol's words.
+                let reason = match code {
+                    close::BAD_MESSAGE => "Invalid message received".to_owned(),
+                    close::UNAUTHORIZED => "Unauthorized".to_owned(),
+                    close::FORBIDDEN => "Forbidden".to_owned(),
+                    _ => reason.chars().take(60).collect(),
+                };
+                Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }))
+            }
+        });
+    futures::pin_mut!(messages);
+    while let Some(message) = messages.next().await {
+        if sink.send(message).await.is_err() {
+            break;
+        }
+    }
 }
 
 /// Signs the connection in from `{"authorization": "Bearer …"}`; no token: anonymous (who
@@ -42,7 +125,7 @@ pub async fn graphql_ws(
 async fn connection_data(
     services: Services,
     payload: serde_json::Value,
-) -> async_graphql::Result<Data> {
+) -> Result<Data, (u16, async_graphql::Error)> {
     let token = ["authorization", "Authorization"]
         .iter()
         .find_map(|key| payload.get(*key))
@@ -59,7 +142,13 @@ async fn connection_data(
                 services.settings.session_idle_timeout,
             )
             .await
-            .map_err(|e| e.extend())?
+            .map_err(|e| {
+                let code = match e {
+                    AppError::Unauthenticated | AppError::SessionExpired => close::UNAUTHORIZED,
+                    _ => close::FORBIDDEN,
+                };
+                (code, e.extend())
+            })?
             .0
         }
     };

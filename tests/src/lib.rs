@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 pub use serde_json;
 
+pub mod browser;
 pub mod live;
 pub mod passkeys;
 pub mod smtp;
@@ -110,6 +111,14 @@ impl TestApp {
 
     /// Starts the app with settings adjusted by `configure` (e.g. production mode).
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_at(backend, |settings, _| configure(settings)).await
+    }
+
+    /// Like [`spawn_with`](Self::spawn_with), with the port known to `configure` (for settings
+    /// that name the server's own origin, such as the passkey origins).
+    pub async fn spawn_at(backend: Backend, configure: impl FnOnce(&mut Settings, u16)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::defaults().unwrap();
         settings.data_dir = dir.path().join("data");
@@ -133,12 +142,12 @@ impl TestApp {
         });
         // Tests read delivered email: look for it often.
         settings.mail_poll_interval = std::time::Duration::from_millis(100);
-        configure(&mut settings);
+        configure(&mut settings, port);
 
         let db = api::db::connect(&settings).await.unwrap();
         api::db::migrate(&db).await.unwrap();
         let clock = Clock::system();
-        let (address, shutdown) = start_server(&db, &settings, &clock).await;
+        let (address, shutdown) = start_server_on(listener, &db, &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -222,6 +231,15 @@ async fn start_server(
     clock: &Clock,
 ) -> (String, oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_server_on(listener, db, settings, clock).await
+}
+
+async fn start_server_on(
+    listener: tokio::net::TcpListener,
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &Clock,
+) -> (String, oneshot::Sender<()>) {
     let address = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(db.clone(), settings.clone(), clock.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();

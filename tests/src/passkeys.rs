@@ -21,6 +21,9 @@ pub struct Phone {
     /// Credential id and user handle of the last passkey made, base64url.
     pub credential_id: Option<String>,
     pub user_handle: Option<String>,
+    /// The passkey it keeps on the device (a discoverable credential), made only when the
+    /// registration asked for one (`residentKey` required or preferred), as real ones do.
+    resident: Option<(String, String)>,
 }
 
 impl Default for Phone {
@@ -37,6 +40,7 @@ impl Phone {
             origin: Url::parse(origin).unwrap(),
             credential_id: None,
             user_handle: None,
+            resident: None,
         }
     }
 
@@ -51,19 +55,40 @@ impl Phone {
         let credential = serde_json::to_value(credential).unwrap();
         self.credential_id = credential["id"].as_str().map(str::to_owned);
         self.user_handle = public_key["user"]["id"].as_str().map(str::to_owned);
+        let discoverable = matches!(
+            public_key["authenticatorSelection"]["residentKey"].as_str(),
+            Some("required" | "preferred")
+        );
+        if let (true, Some(id), Some(handle)) =
+            (discoverable, &self.credential_id, &self.user_handle)
+        {
+            self.resident = Some((id.clone(), handle.clone()));
+        }
         credential
     }
 
+    /// Whether it keeps a discoverable passkey (one a sign-in without an email can use).
+    pub fn has_discoverable_passkey(&self) -> bool {
+        self.resident.is_some()
+    }
+
     /// Answers a sign-in challenge. With no allowed credentials listed (a discoverable
-    /// sign-in) it uses its last passkey and says whose it is, as a platform passkey would.
+    /// sign-in) it offers its discoverable passkey and says whose it is, as a platform passkey
+    /// would; with none kept, it has nothing to offer and answers `null` (a browser's
+    /// `NotAllowedError`). The software key underneath needs the credential named, so the
+    /// phone names its own resident one, never one the server did not ask for.
     pub fn get(&mut self, public_key: &Value) -> Value {
         let mut public_key = public_key.clone();
         let discoverable = public_key["allowCredentials"]
             .as_array()
             .is_none_or(Vec::is_empty);
+        let mut user_handle = None;
         if discoverable {
-            public_key["allowCredentials"] =
-                json!([{ "type": "public-key", "id": self.credential_id }]);
+            let Some((id, handle)) = &self.resident else {
+                return Value::Null;
+            };
+            public_key["allowCredentials"] = json!([{ "type": "public-key", "id": id }]);
+            user_handle = Some(handle.clone());
         }
         let options: RequestChallengeResponse =
             serde_json::from_value(json!({ "publicKey": public_key })).unwrap();
@@ -72,8 +97,8 @@ impl Phone {
             .do_authentication(self.origin.clone(), options)
             .unwrap();
         let mut assertion = serde_json::to_value(assertion).unwrap();
-        if discoverable {
-            assertion["response"]["userHandle"] = json!(self.user_handle);
+        if let Some(handle) = user_handle {
+            assertion["response"]["userHandle"] = json!(handle);
         }
         assertion
     }

@@ -364,6 +364,9 @@ async fn sign_in_without_an_email_uses_the_passkey_on_the_phone(app: TestApp) {
     let token = invite(&app, demo::HUB_WORKER, 1).await;
     let mut phone = Phone::default();
     phone.register(&app, &token, "Phone").await;
+    // The registration asked for a discoverable credential (residentKey preferred), so the
+    // phone keeps one; with `discouraged` it would have nothing to offer below.
+    assert!(phone.has_discoverable_passkey());
     let started = app.gql(None, START_SIGN_IN, json!({ "input": {} })).await;
     let public_key = &started["data"]["startPasskeySignIn"]["ceremony"]["publicKey"];
     assert!(

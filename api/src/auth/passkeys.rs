@@ -207,6 +207,14 @@ pub async fn start_registration(
     let (challenge, state) = configured(settings)?
         .start_passkey_registration(account.id, &account.email, &display_name, Some(exclude))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("could not start registration: {e}")))?;
+    // A discoverable credential, so that signing in without an email works: webauthn-rs's
+    // passkey registration asks for `residentKey: discouraged`, and authenticators that
+    // honour it keep nothing to offer a sign-in that names nobody. `preferred` (not
+    // `required`) still lets a security key without room for one register; its owner signs
+    // in with their email. The finish step does not depend on it.
+    let mut public_key = public_key_of(&challenge)?;
+    public_key["authenticatorSelection"]["residentKey"] = "preferred".into();
+    public_key["authenticatorSelection"]["requireResidentKey"] = false.into();
     let ceremony_id = store_ceremony(
         db,
         CeremonyKind::Registration,
@@ -218,7 +226,7 @@ pub async fn start_registration(
     .await?;
     Ok(Started {
         ceremony_id,
-        public_key: public_key_of(&challenge)?,
+        public_key,
     })
 }
 

@@ -1,13 +1,15 @@
 //! The Early Help Assessment as the app shows it: the family's section in their words and
 //! one section per organisation, each with its earlier versions. Built only after the
 //! policy module allowed reading the family's assessment.
+use super::ids::{self, Kind};
 use super::loaders::OrganisationById;
 use super::organisation::Organisation;
 use super::plan::{Person, person};
-use super::{authorize, loaders, services};
+use super::{authorize, loaders, services, viewer};
 use crate::access::Action;
-use crate::error::GqlResult;
-use async_graphql::{Context, Enum, Object};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::viewer::Viewer;
+use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::assessment_section::FAMILY_SECTION;
 use entities::{assessment, assessment_section};
@@ -51,8 +53,37 @@ fn sections(versions: Vec<assessment_section::Model>) -> Vec<AssessmentSection> 
     sections
 }
 
+impl Assessment {
+    /// The assessment behind a global ID, if the viewer may read the family's assessment.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
+        let Some(found) =
+            crate::domain::records::by_id::<assessment::Entity>(&services(ctx)?.db, id).await?
+        else {
+            return Ok(None);
+        };
+        authorize(
+            ctx,
+            Action::ReadAssessment {
+                family_id: found.family_id,
+            },
+        )
+        .await?;
+        Ok(Some(Self(found)))
+    }
+}
+
 #[Object]
 impl Assessment {
+    /// A global ID, opaque to clients.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Assessment, self.0.id)
+    }
+
+    /// The family it is about.
+    async fn family(&self, ctx: &Context<'_>) -> GqlResult<Option<super::family::Family>> {
+        Ok(super::family::Family::load(ctx, self.0.family_id).await?)
+    }
+
     async fn status(&self) -> AssessmentStatus {
         self.0.status.into()
     }
@@ -86,15 +117,24 @@ impl Assessment {
     }
 
     /// One section per organisation that contributed, in the order they first wrote.
-    /// Not shown to young people: agencies write about the adults too.
+    /// Always an empty list for a young person or an adult of the household without parental
+    /// responsibility (agencies write about the parents too): that is the normal answer for
+    /// them, not an error.
     async fn organisation_sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<AssessmentSection>> {
-        authorize(
+        let refused = authorize(
             ctx,
             Action::ReadAgencySections {
                 family_id: self.0.family_id,
             },
         )
-        .await?;
+        .await;
+        match refused {
+            Ok(_) => {}
+            Err(AppError::Forbidden) if matches!(viewer(ctx)?, Viewer::FamilyMember(_)) => {
+                return Ok(vec![]);
+            }
+            Err(err) => return Err(err.into()),
+        }
         let mut sections: Vec<_> = sections(self.versions(ctx).await?)
             .into_iter()
             .filter(|s| s.latest.section_key != FAMILY_SECTION)
@@ -113,6 +153,12 @@ pub struct AssessmentSection {
 
 #[Object]
 impl AssessmentSection {
+    /// Identifies the section across its versions (for a client's cache).
+    async fn id(&self) -> ID {
+        let first = self.earlier.last().unwrap_or(&self.latest);
+        ids::encode(Kind::AssessmentSection, first.id)
+    }
+
     /// The organisation that wrote it; empty for the family's own section.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.latest.organisation_id else {

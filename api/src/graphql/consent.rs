@@ -131,6 +131,16 @@ pub struct TeamMembership(pub team_member::Model);
 
 #[Object]
 impl TeamMembership {
+    /// Identifies the membership (for a client's cache); reached through the family's team.
+    async fn id(&self) -> async_graphql::ID {
+        super::ids::encode(super::ids::Kind::TeamMembership, self.0.id)
+    }
+
+    /// The family whose team it is.
+    async fn family(&self, ctx: &Context<'_>) -> GqlResult<Option<super::family::Family>> {
+        Ok(super::family::Family::load(ctx, self.0.family_id).await?)
+    }
+
     async fn practitioner(&self, ctx: &Context<'_>) -> GqlResult<Practitioner> {
         Ok(practitioner(ctx, Some(self.0.practitioner_id))
             .await?

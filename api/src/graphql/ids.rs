@@ -24,10 +24,15 @@ pub enum Kind {
     FollowUp,
     LeadNomination,
     MeetingView,
+    Assessment,
+    AssessmentSection,
+    TeamMembership,
+    OutcomeNote,
+    PlanChange,
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 21] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -44,6 +49,11 @@ impl Kind {
         Kind::FollowUp,
         Kind::LeadNomination,
         Kind::MeetingView,
+        Kind::Assessment,
+        Kind::AssessmentSection,
+        Kind::TeamMembership,
+        Kind::OutcomeNote,
+        Kind::PlanChange,
     ];
 
     fn name(self) -> &'static str {
@@ -64,6 +74,11 @@ impl Kind {
             Kind::FollowUp => "FollowUp",
             Kind::LeadNomination => "LeadNomination",
             Kind::MeetingView => "MeetingView",
+            Kind::Assessment => "Assessment",
+            Kind::AssessmentSection => "AssessmentSection",
+            Kind::TeamMembership => "TeamMembership",
+            Kind::OutcomeNote => "OutcomeNote",
+            Kind::PlanChange => "PlanChange",
         }
     }
 }

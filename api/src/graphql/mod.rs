@@ -17,6 +17,7 @@ mod plan;
 pub(crate) mod query;
 pub mod report;
 pub mod scalars;
+pub mod spec;
 mod subscription;
 mod viewer;
 
@@ -55,16 +56,32 @@ pub struct Services {
 }
 
 pub fn build_schema(services: Option<Services>) -> AppSchema {
+    schema_in_mode(services, async_graphql::ValidationMode::Strict)
+}
+
+/// The same schema for registered documents that already passed the full validation: only
+/// fragment cycles, complexity and depth are checked again (see `trusted_documents`).
+pub fn build_prevalidated_schema(services: Option<Services>) -> AppSchema {
+    schema_in_mode(services, async_graphql::ValidationMode::Fast)
+}
+
+fn schema_in_mode(services: Option<Services>, mode: async_graphql::ValidationMode) -> AppSchema {
     let production = services.as_ref().is_some_and(|s| s.settings.production);
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
         subscription::Subscription,
     )
-    .limit_depth(MAX_DEPTH)
+    // Depth is checked by the spec extension, which leaves introspection out of the count
+    // outside production.
+    .extension(spec::Spec {
+        max_depth: MAX_DEPTH,
+        exempt_introspection: !production,
+    })
     .limit_complexity(MAX_COMPLEXITY)
     .limit_directives(10)
-    .limit_recursive_depth(32);
+    .limit_recursive_depth(32)
+    .validation_mode(mode);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

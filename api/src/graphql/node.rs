@@ -1,4 +1,5 @@
 //! The Relay `Node` interface: any object fetched again by its global ID.
+use super::assessment::Assessment;
 use super::consent::{Consent, SafeguardingOverride};
 use super::family::{Family, FamilyMember, NeedLevelChange};
 use super::feedback::{Feedback, FollowUp, YoungPersonView};
@@ -30,6 +31,7 @@ pub enum Node {
     FollowUp(FollowUp),
     LeadNomination(LeadNomination),
     Meeting(Meeting),
+    Assessment(Assessment),
 }
 
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
@@ -77,8 +79,13 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
             .await?
             .map(Node::LeadNomination),
         Kind::Meeting => Meeting::load(ctx, uuid).await?.map(Node::Meeting),
-        // Views are reached through their meeting.
-        Kind::MeetingView => None,
+        // Reached through their parents (meeting, assessment, family, outcome, plan).
+        Kind::MeetingView
+        | Kind::AssessmentSection
+        | Kind::TeamMembership
+        | Kind::OutcomeNote
+        | Kind::PlanChange => None,
+        Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,
         >(db, uuid)

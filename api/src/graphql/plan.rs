@@ -516,6 +516,11 @@ pub struct OutcomeNote(pub outcome_note::Model);
 
 #[Object]
 impl OutcomeNote {
+    /// Identifies the note (for a client's cache); it is reached through its outcome.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::OutcomeNote, self.0.id)
+    }
+
     async fn body(&self) -> &str {
         &self.0.body
     }
@@ -642,6 +647,11 @@ pub struct PlanChange(pub plan_change::Model);
 
 #[Object]
 impl PlanChange {
+    /// Identifies the change (for a client's cache); it is reached through its plan.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::PlanChange, self.0.id)
+    }
+
     async fn what(&self) -> &str {
         &self.0.what
     }

@@ -95,6 +95,9 @@ pub struct FinishPasskeySignInPayload {
 pub struct SignOutPayload {
     /// How many sessions were ended.
     pub ended_sessions: u64,
+    /// Always empty today (signing out cannot go wrong in a way you can put right); here so
+    /// that every mutation's payload has the same shape.
+    pub user_errors: Vec<UserError>,
 }
 
 #[derive(InputObject)]
@@ -329,6 +332,7 @@ impl AuthMutation {
         let ended = session::revoke(&s.db, session_id, s.clock.now()).await?;
         Ok(SignOutPayload {
             ended_sessions: ended,
+            user_errors: vec![],
         })
     }
 
@@ -339,6 +343,7 @@ impl AuthMutation {
         let ended = session::revoke_all(&s.db, account_id, s.clock.now()).await?;
         Ok(SignOutPayload {
             ended_sessions: ended,
+            user_errors: vec![],
         })
     }
 
