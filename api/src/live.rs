@@ -8,6 +8,7 @@ use crate::config::DatabaseKind;
 use crate::domain::{lead_deadlines, notify};
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema, RequestState, Services};
+use crate::live_limits;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
@@ -23,16 +24,39 @@ use tokio::sync::watch;
 pub async fn graphql_ws(
     State(state): State<AppState>,
     protocol: GraphQLProtocol,
+    headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
-    let executor = SubscriptionsOnly(state.schema.clone());
+    if !live_limits::origin_allowed(&headers, &state.services.settings) {
+        return crate::app::http_error(
+            axum::http::StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "Live updates are open only to the Family Plan app.",
+        );
+    }
+    let connection = live_limits::Connection::new();
+    let executor = SubscriptionsOnly {
+        schema: state.schema.clone(),
+        connection: connection.clone(),
+        max_subscriptions: state.services.settings.ws_max_subscriptions,
+    };
     let services = state.services.clone();
+    let sockets = state.sockets.clone();
+    let lifecycle = state.lifecycle.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, executor, protocol)
-                .on_connection_init(move |payload| connection_data(services, payload))
-                .serve()
+        .max_message_size(live_limits::MAX_MESSAGE_BYTES)
+        .max_frame_size(live_limits::MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let settings = services.settings.clone();
+            live_limits::pump(socket, &settings, lifecycle, move |sink, stream| {
+                GraphQLWebSocket::new_with_pair(sink, stream, executor, protocol)
+                    .on_connection_init(move |payload| {
+                        connection_data(services, sockets, connection, payload)
+                    })
+                    .serve()
+            })
+            .await;
         })
 }
 
@@ -40,6 +64,8 @@ pub async fn graphql_ws(
 /// may subscribe to nothing). A bad or ended session refuses the connection.
 async fn connection_data(
     services: Services,
+    sockets: live_limits::Sockets,
+    connection: Arc<live_limits::Connection>,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
     let token = ["authorization", "Authorization"]
@@ -62,20 +88,36 @@ async fn connection_data(
             .0
         }
     };
+    if let Some(account_id) = viewer.account_id() {
+        let max = services.settings.ws_max_connections_per_account;
+        let claim = sockets.claim(account_id, max).ok_or_else(|| {
+            AppError::TooLarge(format!(
+                "You already have {max} live connections open. Please close one and try again."
+            ))
+            .extend()
+        })?;
+        connection.hold(claim);
+    }
     let (viewer, loaders) = graphql::request_data(viewer, &services);
     let mut data = Data::default();
+    data.insert(connection);
     data.insert(viewer);
     data.insert(loaders);
     data.insert(Arc::new(RequestState::default()));
     Ok(data)
 }
 
-/// The schema, refusing anything but subscriptions.
+/// The schema, refusing anything but subscriptions, and more than the connection may run.
 #[derive(Clone)]
-struct SubscriptionsOnly(AppSchema);
+struct SubscriptionsOnly {
+    schema: AppSchema,
+    connection: Arc<live_limits::Connection>,
+    max_subscriptions: u32,
+}
 
-fn subscriptions_only(request: &Request) -> bool {
-    async_graphql::parser::parse_query(&request.query)
+fn subscriptions_only(request: &mut Request) -> bool {
+    request
+        .parsed_query()
         .map(|doc| {
             doc.operations
                 .iter()
@@ -86,19 +128,23 @@ fn subscriptions_only(request: &Request) -> bool {
 }
 
 fn refused() -> Response {
-    let error = AppError::BadUserInput(
+    refusal(AppError::BadUserInput(
         "Only subscriptions run over the WebSocket; send queries and mutations to POST /graphql."
             .into(),
-    )
-    .extend()
-    .into_server_error(Pos::default());
-    Response::from_errors(vec![error])
+    ))
+}
+
+fn refusal(err: AppError) -> Response {
+    Response::from_errors(vec![err.extend().into_server_error(Pos::default())])
 }
 
 impl Executor for SubscriptionsOnly {
-    async fn execute(&self, request: Request) -> Response {
-        if subscriptions_only(&request) {
-            self.0.execute(request).await
+    async fn execute(&self, mut request: Request) -> Response {
+        if let Err(refused) = graphql::limits::bound(&mut request).await {
+            return refused.into_graphql();
+        }
+        if subscriptions_only(&mut request) {
+            self.schema.execute(request).await
         } else {
             refused()
         }
@@ -106,16 +152,37 @@ impl Executor for SubscriptionsOnly {
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if subscriptions_only(&request) {
-            self.0
+        let Some(slot) = self.connection.start_subscription(self.max_subscriptions) else {
+            let max = self.max_subscriptions;
+            return stream::once(async move {
+                refusal(AppError::TooLarge(format!(
+                    "One connection can follow at most {max} things at once. Please stop one first."
+                )))
+            })
+            .boxed();
+        };
+        let schema = self.schema.clone();
+        stream::once(async move {
+            if let Err(refused) = graphql::limits::bound(&mut request).await {
+                return stream::once(async move { refused.into_graphql() }).boxed();
+            }
+            if !subscriptions_only(&mut request) {
+                return stream::once(async { refused() }).boxed();
+            }
+            schema
                 .execute_stream_with_session_data(request, session_data.unwrap_or_default())
                 .boxed()
-        } else {
-            stream::once(async { refused() }).boxed()
-        }
+        })
+        .flatten()
+        // The slot is released when the subscription's stream is dropped.
+        .map(move |response| {
+            let _running = &slot;
+            response
+        })
+        .boxed()
     }
 }
 
