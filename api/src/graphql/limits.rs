@@ -276,9 +276,8 @@ mod tests {
             }
         );
         let nested = "{ a: viewer { ...V } b: viewer { ...V } } fragment V on Viewer { x: __typename y: __typename }";
-        let expansion = expansion(&async_graphql::parser::parse_query(nested).unwrap());
         assert_eq!(
-            expansion.unwrap(),
+            super::expansion(&async_graphql::parser::parse_query(nested).unwrap()).unwrap(),
             Expansion {
                 fields: 6,
                 aliases: 6,
