@@ -26,6 +26,8 @@ use uuid::Uuid;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Messages from one client waiting to be handled; a client that sends faster is closed.
 const INBOX: usize = 64;
+/// How long a closing connection waits for the client's close.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Plan events whose decision a connection remembers.
 const REMEMBERED_EVENTS: usize = 16;
 
@@ -209,7 +211,18 @@ pub async fn pump<S, Fut>(
         }
     };
     if let Some(message) = closing {
-        let _ = to_client.send(message).await;
+        // The closing handshake: our close, then a moment for the client's, so that the
+        // client reads the reason rather than a reset connection.
+        if to_client.send(message).await.is_ok() {
+            let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                while let Some(Ok(message)) = from_client.next().await {
+                    if let Message::Close(_) = message {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
     }
     let _ = to_client.close().await;
     // Ends the protocol handler and every subscription of the connection.
@@ -268,6 +281,40 @@ mod tests {
         assert!(sockets.claim(account, 2).is_none());
         drop(first);
         assert!(sockets.claim(account, 2).is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_event_is_decided_once_per_connection() {
+        let connection = Connection::new();
+        let decided = Arc::new(AtomicUsize::new(0));
+        let event = |version| PlanEvent {
+            plan_id: Uuid::nil(),
+            family_id: Uuid::nil(),
+            version,
+            side: crate::domain::notify::Side::Family,
+            at: chrono::DateTime::UNIX_EPOCH,
+        };
+        // 300 subscriptions of one connection wait for the same two events at once.
+        let waiting: Vec<_> = (0..300)
+            .map(|i| {
+                let connection = connection.clone();
+                let decided = decided.clone();
+                tokio::spawn(async move {
+                    let event = event(i % 2);
+                    connection
+                        .decide(&event, || async {
+                            decided.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            Ok(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for waiting in waiting {
+            assert!(waiting.await.unwrap().is_ok());
+        }
+        assert_eq!(decided.load(Ordering::SeqCst), 2);
     }
 
     #[test]
