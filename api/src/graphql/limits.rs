@@ -300,6 +300,38 @@ mod tests {
     }
 
     #[test]
+    fn counting_a_document_as_large_as_a_body_takes_milliseconds() {
+        // 256 KiB of fragments, each spreading all the earlier ones: the most work a body can
+        // ask of the count, all of it memoised.
+        let mut query = String::from("{ ...F0 }");
+        let mut n = 0;
+        while query.len() < 256 * 1024 {
+            let earlier: String = (0..n.min(20))
+                .map(|i| format!("...F{} ", n - 1 - i))
+                .collect();
+            query.push_str(&format!(
+                " fragment F{n} on Query {{ __typename {earlier}}}"
+            ));
+            n += 1;
+        }
+        let started = std::time::Instant::now();
+        let parsed = async_graphql::parser::parse_query(&query).unwrap();
+        let parsing = started.elapsed();
+        let checked = expansion(&parsed);
+        let took = started.elapsed();
+        eprintln!(
+            "{} bytes, {n} fragments: parsed in {parsing:?}, counted in {:?}",
+            query.len(),
+            took - parsing
+        );
+        assert!(checked.is_err());
+        assert!(
+            took - parsing < std::time::Duration::from_millis(100),
+            "{took:?}"
+        );
+    }
+
+    #[test]
     fn cycles_are_refused() {
         let refused =
             check_document("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }")
