@@ -49,10 +49,10 @@ async fn start(drain: &str) -> Server {
     };
     let client = reqwest::Client::new();
     for _ in 0..300 {
-        if let Ok(response) = client.get(server.url("/health/ready")).send().await {
-            if response.status() == 200 {
-                return server;
-            }
+        if let Ok(response) = client.get(server.url("/health/ready")).send().await
+            && response.status() == 200
+        {
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
