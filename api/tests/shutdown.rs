@@ -3,10 +3,12 @@
 //! flight finishes, and the process exits cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use futures::{SinkExt, StreamExt};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 
 struct Server {
     child: Child,
@@ -101,6 +103,27 @@ async fn on_sigterm_the_server_drains_finishes_what_is_in_flight_and_exits() {
     in_flight.write_all(head.as_bytes()).await.unwrap();
     in_flight.write_all(&body[..10]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // A live-updates connection, signed in anonymously.
+    let mut socket = {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/graphql/ws", server.address)
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request).await.unwrap().0
+    };
+    socket
+        .send(Message::Text(
+            r#"{"type":"connection_init","payload":{}}"#.into(),
+        ))
+        .await
+        .unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
 
     server.terminate();
     let signalled = Instant::now();
