@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::graphql::spec::ExecutionStarted;
 use crate::graphql::{self, AppSchema, Services};
 use crate::graphql_http::{self, MediaType, error_response};
+use crate::lifecycle::{self, Lifecycle};
 use crate::viewer::Viewer;
 use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
@@ -32,6 +33,10 @@ pub struct AppState {
     pub prevalidated_schema: AppSchema,
     pub documents: crate::trusted_documents::Cache,
     pub services: Services,
+    /// Draining and requests in flight (see `lifecycle`).
+    pub lifecycle: Arc<Lifecycle>,
+    /// Open WebSocket connections per account (see `live_limits`).
+    pub sockets: crate::live_limits::Sockets,
 }
 
 impl AppState {
@@ -49,6 +54,8 @@ impl AppState {
             prevalidated_schema,
             documents: Default::default(),
             services,
+            lifecycle: Lifecycle::new(),
+            sockets: crate::live_limits::Sockets::default(),
         }
     }
 }
@@ -64,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            lifecycle::budget,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Logged: method, path (never the query string or body), status, latency, request id.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -129,12 +140,31 @@ pub async fn serve(
     }
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(());
     crate::live::start_jobs(services, jobs_stopped);
+    let lifecycle = state.lifecycle.clone();
+    let drain = services.settings.shutdown_drain;
+    // Requests still in flight after the drain end within their budget; a client that keeps
+    // a connection open past that is not waited for.
+    let give_up = drain + services.settings.request_timeout + Duration::from_secs(2);
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    .with_graceful_shutdown(lifecycle::drain_then_stop(
+        lifecycle.clone(),
+        shutdown,
+        drain,
+    ))
+    .into_future();
+    let served = tokio::select! {
+        served = served => served,
+        () = async {
+            lifecycle.drain_started().await;
+            tokio::time::sleep(give_up).await;
+        } => {
+            tracing::warn!(in_flight = lifecycle.in_flight(), "shutdown: stopped waiting for connections to close");
+            Ok(())
+        }
+    };
     let _ = stop_worker.send(());
     let _ = stop_scheduler.send(());
     let _ = stop_jobs.send(());
@@ -169,12 +199,24 @@ async fn live() -> impl IntoResponse {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
+    if state.lifecycle.draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining" })),
+        )
+            .into_response();
+    }
+    // This request is one of those in flight; the others are reported.
+    let in_flight = state.lifecycle.in_flight().saturating_sub(1);
     let check = tokio::time::timeout(
         Duration::from_secs(3),
         state.services.db.execute_unprepared("SELECT 1"),
     );
     match check.await {
-        Ok(Ok(_)) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Ok(Ok(_)) => {
+            Json(json!({ "status": "ok", "database": "ok", "requestsInFlight": in_flight }))
+                .into_response()
+        }
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check: database unavailable");
             unavailable()
@@ -259,6 +301,14 @@ async fn graphql_handler(
             );
         }
     };
+    // Bounded before anything else runs (see graphql::limits). A registered document was
+    // checked when it was registered and is not parsed again.
+    let mut prepared = prepared;
+    if prepared.hash.is_none()
+        && let Err(refused) = graphql::limits::bound(&mut prepared.request).await
+    {
+        return refused.into_response();
+    }
 
     let (viewer, expiry) = match authenticate(&state, &headers).await {
         Ok(found) => found,
@@ -269,6 +319,10 @@ async fn graphql_handler(
                 err.code(),
                 &err.to_string(),
             );
+        }
+        Err(AppError::Unavailable(err)) => {
+            tracing::warn!(error = %err, "could not resolve the session: database unavailable");
+            return lifecycle::unavailable();
         }
         Err(err) => {
             tracing::error!(error = ?err, "could not resolve the session");
@@ -356,8 +410,15 @@ async fn graphql_handler(
     }
     let response = schema.execute(request).await;
     validation.note(&started);
+    // Failed for want of the database: 503, no partial data.
+    if lifecycle::failed_for_unavailability(&response) {
+        return lifecycle::unavailable();
+    }
     // Reads of family data are audited before the data leaves (DESIGN rule 6).
     if let Err(err) = request_state.write_reads(&state.services, &viewer).await {
+        if let AppError::Unavailable(_) = err {
+            return lifecycle::unavailable();
+        }
         tracing::error!(error = ?err, "could not write the audit trail; response withheld");
         return error_response(
             media,

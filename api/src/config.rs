@@ -40,6 +40,46 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_max_connections: u32,
 
+    /// How long a request waits for a pooled database connection when all are busy, before
+    /// it is answered 503 (try again), e.g. `2s`.
+    #[arg(long, env = "FAMILY_PLAN_DATABASE_ACQUIRE_TIMEOUT", default_value = "2s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub database_acquire_timeout: Duration,
+
+    /// Time budget of one HTTP request, e.g. `5s`: past it the work stops and the answer is
+    /// 503 with the code `TIMEOUT`.
+    #[arg(long, env = "FAMILY_PLAN_REQUEST_TIMEOUT", default_value = "5s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// After SIGTERM, how long `/health/ready` says not ready while requests are still served
+    /// (so that a load balancer stops sending new ones), before the listener closes and the
+    /// requests in flight finish, e.g. `5s`.
+    #[arg(long, env = "FAMILY_PLAN_SHUTDOWN_DRAIN", default_value = "5s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub shutdown_drain: Duration,
+
+    /// Most subscriptions running at once on one WebSocket connection.
+    #[arg(long, env = "FAMILY_PLAN_WS_MAX_SUBSCRIPTIONS", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub ws_max_subscriptions: u32,
+
+    /// Most WebSocket connections one account may hold open at once (on this replica).
+    #[arg(long, env = "FAMILY_PLAN_WS_MAX_CONNECTIONS_PER_ACCOUNT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub ws_max_connections_per_account: u32,
+
+    /// How often the server pings each WebSocket client, e.g. `30s`.
+    #[arg(long, env = "FAMILY_PLAN_WS_PING_INTERVAL", default_value = "30s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub ws_ping_interval: Duration,
+
+    /// A WebSocket connection from which nothing (not even a pong) arrives for this long is
+    /// closed, e.g. `75s`.
+    #[arg(long, env = "FAMILY_PLAN_WS_IDLE_TIMEOUT", default_value = "75s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub ws_idle_timeout: Duration,
+
     /// Address of the app that links in emails point to.
     #[arg(
         long,
@@ -264,6 +304,22 @@ impl Settings {
         }
         if self.lead_deadline_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_LEAD_DEADLINE_POLL_INTERVAL must be longer than zero");
+        }
+        for (value, name) in [
+            (
+                self.database_acquire_timeout,
+                "FAMILY_PLAN_DATABASE_ACQUIRE_TIMEOUT",
+            ),
+            (self.request_timeout, "FAMILY_PLAN_REQUEST_TIMEOUT"),
+            (self.ws_ping_interval, "FAMILY_PLAN_WS_PING_INTERVAL"),
+            (self.ws_idle_timeout, "FAMILY_PLAN_WS_IDLE_TIMEOUT"),
+        ] {
+            if value.is_zero() {
+                bail!("{name} must be longer than zero");
+            }
+        }
+        if self.ws_idle_timeout <= self.ws_ping_interval {
+            bail!("FAMILY_PLAN_WS_IDLE_TIMEOUT must be longer than FAMILY_PLAN_WS_PING_INTERVAL");
         }
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");

@@ -23,6 +23,12 @@ pub enum AppError {
     BadUserInput(String),
     #[error("There have been too many attempts. Please wait a few minutes and try again.")]
     RateLimited,
+    /// The request asks for more than one request may (see `graphql::limits`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The database cannot be reached or is too busy: try again shortly (HTTP 503).
+    #[error("The service is busy or briefly unavailable. Please try again in a moment.")]
+    Unavailable(#[source] anyhow::Error),
     #[error("Please check the details you entered.")]
     Invalid(Vec<UserError>),
     #[error("Something went wrong on our side. Please try again in a moment.")]
@@ -38,6 +44,8 @@ impl AppError {
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput(_) | Self::Invalid(_) => "BAD_USER_INPUT",
             Self::RateLimited => "TOO_MANY_REQUESTS",
+            Self::TooLarge(_) => "QUERY_TOO_LARGE",
+            Self::Unavailable(_) => SERVICE_UNAVAILABLE,
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -47,16 +55,28 @@ impl AppError {
     }
 }
 
+/// The code of errors caused by the database being unreachable or saturated; the HTTP layer
+/// answers 503 with `Retry-After` for any response that carries it.
+pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(err.into())
+        if crate::db::is_unavailable(&err) {
+            Self::Unavailable(err.into())
+        } else {
+            Self::Internal(err.into())
+        }
     }
 }
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = %cause, "request failed");
+        match self {
+            Self::Internal(cause) => tracing::error!(error = %cause, "request failed"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "request failed: database unavailable");
+            }
+            _ => {}
         }
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", self.code()))
     }

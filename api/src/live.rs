@@ -8,12 +8,13 @@ use crate::config::DatabaseKind;
 use crate::domain::{lead_deadlines, notify};
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema, RequestState, Services};
+use crate::live_limits;
 use crate::viewer::Viewer;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::http::WebSocketProtocols;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, ErrorExtensions, Executor, Pos, Request, Response};
+use axum::extract::ws::Message;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use axum::response::Response as HttpResponse;
@@ -28,6 +29,13 @@ pub async fn graphql_ws(
     headers: axum::http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
+    if !live_limits::origin_allowed(&headers, &state.services.settings) {
+        return crate::app::http_error(
+            axum::http::StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "Live updates are open only to the Family Plan app.",
+        );
+    }
     // The sub-protocol asked for, as `async_graphql_axum::GraphQLProtocol` reads it.
     let Some(protocol) = headers
         .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
@@ -39,11 +47,31 @@ pub async fn graphql_ws(
     else {
         return axum::http::StatusCode::BAD_REQUEST.into_response();
     };
-    let executor = SubscriptionsOnly(state.schema.clone());
+    let connection = live_limits::Connection::new();
+    let executor = SubscriptionsOnly {
+        schema: state.schema.clone(),
+        connection: connection.clone(),
+        max_subscriptions: state.services.settings.ws_max_subscriptions,
+    };
     let services = state.services.clone();
+    let sockets = state.sockets.clone();
+    let lifecycle = state.lifecycle.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve_socket(socket, executor, protocol, services))
+        .max_message_size(live_limits::MAX_MESSAGE_BYTES)
+        .max_frame_size(live_limits::MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let settings = services.settings.clone();
+            live_limits::pump(socket, &settings, lifecycle, move |sink, stream| {
+                let init = Init {
+                    services,
+                    sockets,
+                    connection,
+                };
+                serve_protocol(sink, stream, executor, protocol, init)
+            })
+            .await;
+        })
 }
 
 /// graphql-transport-ws close codes, where async-graphql closes every failure with 1002.
@@ -56,18 +84,27 @@ mod close {
     pub const FORBIDDEN: u16 = 4403;
 }
 
-/// Serves one socket, as `GraphQLWebSocket::serve` does, with the close codes of
-/// graphql-transport-ws: the code for a refused `connection_init` is decided where it is
-/// refused, every other 1002 is a bad message.
-async fn serve_socket(
-    socket: axum::extract::ws::WebSocket,
+/// What signing a connection in needs.
+struct Init {
+    services: Services,
+    sockets: live_limits::Sockets,
+    connection: Arc<live_limits::Connection>,
+}
+
+/// Speaks the GraphQL WebSocket protocol over the socket's messages (pings, idle and
+/// shutdown are `live_limits::pump`'s), with the close codes of graphql-transport-ws: the code
+/// for a refused `connection_init` is decided where it is refused, every other 1002 is a bad
+/// message.
+async fn serve_protocol(
+    sink: futures::channel::mpsc::Sender<Message>,
+    stream: futures::channel::mpsc::Receiver<Result<Message, axum::Error>>,
     executor: SubscriptionsOnly,
     protocol: WebSocketProtocols,
-    services: Services,
+    init: Init,
 ) {
-    use axum::extract::ws::{CloseFrame, Message};
+    use axum::extract::ws::CloseFrame;
     use futures::SinkExt;
-    let (mut sink, stream) = socket.split();
+    let mut sink = sink;
     let input = stream
         .take_while(|res| std::future::ready(res.is_ok()))
         .filter_map(|msg| {
@@ -81,7 +118,7 @@ async fn serve_socket(
     let transport_ws = protocol == WebSocketProtocols::GraphQLWS;
     let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
         .on_connection_init(move |payload| async move {
-            let result = connection_data(services, payload).await;
+            let result = connection_data(init, payload).await;
             if let Err((code, _)) = &result {
                 *noted.lock().unwrap_or_else(|e| e.into_inner()) = Some(*code);
             }
@@ -121,11 +158,17 @@ async fn serve_socket(
 }
 
 /// Signs the connection in from `{"authorization": "Bearer …"}`; no token: anonymous (who
-/// may subscribe to nothing). A bad or ended session refuses the connection.
+/// may subscribe to nothing). A bad or ended session refuses the connection, with the close
+/// code to use.
 async fn connection_data(
-    services: Services,
+    init: Init,
     payload: serde_json::Value,
 ) -> Result<Data, (u16, async_graphql::Error)> {
+    let Init {
+        services,
+        sockets,
+        connection,
+    } = init;
     let token = ["authorization", "Authorization"]
         .iter()
         .find_map(|key| payload.get(*key))
@@ -152,20 +195,36 @@ async fn connection_data(
             .0
         }
     };
+    if let Some(account_id) = viewer.account_id() {
+        let max = services.settings.ws_max_connections_per_account;
+        let claim = sockets.claim(account_id, max).ok_or_else(|| {
+            let err = AppError::TooLarge(format!(
+                "You already have {max} live connections open. Please close one and try again."
+            ));
+            (close::FORBIDDEN, err.extend())
+        })?;
+        connection.hold(claim);
+    }
     let (viewer, loaders) = graphql::request_data(viewer, &services);
     let mut data = Data::default();
+    data.insert(connection);
     data.insert(viewer);
     data.insert(loaders);
     data.insert(Arc::new(RequestState::default()));
     Ok(data)
 }
 
-/// The schema, refusing anything but subscriptions.
+/// The schema, refusing anything but subscriptions, and more than the connection may run.
 #[derive(Clone)]
-struct SubscriptionsOnly(AppSchema);
+struct SubscriptionsOnly {
+    schema: AppSchema,
+    connection: Arc<live_limits::Connection>,
+    max_subscriptions: u32,
+}
 
-fn subscriptions_only(request: &Request) -> bool {
-    async_graphql::parser::parse_query(&request.query)
+fn subscriptions_only(request: &mut Request) -> bool {
+    request
+        .parsed_query()
         .map(|doc| {
             doc.operations
                 .iter()
@@ -176,19 +235,23 @@ fn subscriptions_only(request: &Request) -> bool {
 }
 
 fn refused() -> Response {
-    let error = AppError::BadUserInput(
+    refusal(AppError::BadUserInput(
         "Only subscriptions run over the WebSocket; send queries and mutations to POST /graphql."
             .into(),
-    )
-    .extend()
-    .into_server_error(Pos::default());
-    Response::from_errors(vec![error])
+    ))
+}
+
+fn refusal(err: AppError) -> Response {
+    Response::from_errors(vec![err.extend().into_server_error(Pos::default())])
 }
 
 impl Executor for SubscriptionsOnly {
-    async fn execute(&self, request: Request) -> Response {
-        if subscriptions_only(&request) {
-            self.0.execute(request).await
+    async fn execute(&self, mut request: Request) -> Response {
+        if let Err(refused) = graphql::limits::bound(&mut request).await {
+            return refused.into_graphql();
+        }
+        if subscriptions_only(&mut request) {
+            self.schema.execute(request).await
         } else {
             refused()
         }
@@ -196,16 +259,37 @@ impl Executor for SubscriptionsOnly {
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if subscriptions_only(&request) {
-            self.0
+        let Some(slot) = self.connection.start_subscription(self.max_subscriptions) else {
+            let max = self.max_subscriptions;
+            return stream::once(async move {
+                refusal(AppError::TooLarge(format!(
+                    "One connection can follow at most {max} things at once. Please stop one first."
+                )))
+            })
+            .boxed();
+        };
+        let schema = self.schema.clone();
+        stream::once(async move {
+            if let Err(refused) = graphql::limits::bound(&mut request).await {
+                return stream::once(async move { refused.into_graphql() }).boxed();
+            }
+            if !subscriptions_only(&mut request) {
+                return stream::once(async { refused() }).boxed();
+            }
+            schema
                 .execute_stream_with_session_data(request, session_data.unwrap_or_default())
                 .boxed()
-        } else {
-            stream::once(async { refused() }).boxed()
-        }
+        })
+        .flatten()
+        // The slot is released when the subscription's stream is dropped.
+        .map(move |response| {
+            let _running = &slot;
+            response
+        })
+        .boxed()
     }
 }
 

@@ -142,6 +142,8 @@ impl TestApp {
         });
         // Tests read delivered email: look for it often.
         settings.mail_poll_interval = std::time::Duration::from_millis(100);
+        // A debug build on a shared machine is slow: a generous budget, unless a test sets one.
+        settings.request_timeout = std::time::Duration::from_secs(30);
         configure(&mut settings, port);
 
         let db = api::db::connect(&settings).await.unwrap();

@@ -16,14 +16,7 @@ impl Subscriber {
     /// Opens `/graphql/ws` and sends `connection_init` with `token`; returns the server's
     /// first answer (`connection_ack`, or why the connection was refused) and the socket.
     pub async fn connect(app: &TestApp, token: Option<&str>) -> (Value, Self) {
-        let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        let (ws, _) = connect_async(request).await.unwrap();
-        let mut subscriber = Self { ws };
+        let mut subscriber = Self::open(app, None).await.unwrap();
         let payload = match token {
             Some(token) => json!({ "authorization": format!("Bearer {token}") }),
             None => json!({}),
@@ -36,6 +29,27 @@ impl Subscriber {
             .await
             .unwrap_or(Value::Null);
         (first, subscriber)
+    }
+
+    /// Opens `/graphql/ws` from a browser page at `origin` (None: a native app), without
+    /// signing in; the upgrade's refusal as an error.
+    pub async fn open(
+        app: &TestApp,
+        origin: Option<&str>,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().unwrap());
+        }
+        let (ws, _) = connect_async(request).await?;
+        Ok(Self { ws })
     }
 
     /// Connects and expects the server to accept.

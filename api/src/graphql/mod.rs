@@ -6,6 +6,7 @@ mod family;
 mod feedback;
 pub mod ids;
 mod lead;
+pub mod limits;
 mod loaders;
 mod meeting;
 mod mutation;
@@ -107,6 +108,8 @@ pub fn request_data(viewer: Viewer, services: &Services) -> (Viewer, DataLoader<
 pub struct RequestState {
     facts: access::FactsCache,
     reads: Mutex<BTreeMap<Uuid, FamilyReads>>,
+    /// Lookups by ID so far (`node`, `nodes`), capped per request.
+    lookups: std::sync::atomic::AtomicUsize,
 }
 
 /// What one request read of one family, and whether under a safeguarding override.
@@ -117,6 +120,13 @@ struct FamilyReads {
 }
 
 impl RequestState {
+    /// Counts one lookup by ID; returns how many this request has made, this one included.
+    pub(crate) fn count_lookup(&self) -> usize {
+        self.lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(1)
+    }
+
     fn note_read(&self, family_id: Uuid, what: &'static str, access: Access) {
         let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         let entry = reads.entry(family_id).or_default();

@@ -10,7 +10,7 @@ use super::organisation::{Organisation, Practitioner};
 use super::plan::{Outcome, Plan, PlanAction};
 use super::{authorize, services};
 use crate::access::{self, Action};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, Interface};
 
 #[derive(Interface)]
@@ -34,9 +34,19 @@ pub enum Node {
     Assessment(Assessment),
 }
 
+/// What one lookup by ID adds to a query's complexity: a permission check and a query.
+pub const LOOKUP_COST: usize = 10;
+/// Most lookups by ID (`node`, and each ID of `nodes`) one request may make.
+pub const MAX_LOOKUPS: usize = 100;
+
 /// Loads the object behind a global ID: `None` if there is none, an error if the viewer
-/// may not see it.
+/// may not see it, or if the request has already made [`MAX_LOOKUPS`] lookups.
 pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
+    if super::request_state(ctx)?.count_lookup() > MAX_LOOKUPS {
+        return Err(AppError::TooLarge(format!(
+            "A request can look up at most {MAX_LOOKUPS} objects by ID. Please split it into several requests."
+        )));
+    }
     let (kind, uuid) = ids::decode_any(id)?;
     let db = &services(ctx)?.db;
     Ok(match kind {

@@ -47,12 +47,15 @@ impl RootQuery {
         }))
     }
 
-    /// Fetches any object by its global ID.
+    /// Fetches any object by its global ID. Costs what a lookup costs: a permission check
+    /// and a query.
+    #[graphql(complexity = "node::LOOKUP_COST + child_complexity")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
         Ok(node::load(ctx, &id).await?)
     }
 
     /// Fetches up to 100 objects by their global IDs, in the order asked.
+    #[graphql(complexity = "ids.len().max(1) * (node::LOOKUP_COST + child_complexity)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE as usize {
             return Err(AppError::BadUserInput(format!(

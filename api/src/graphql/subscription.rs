@@ -8,10 +8,12 @@ use crate::domain::audit::{self, Actor};
 use crate::domain::notify::{PlanEvent, Side};
 use crate::domain::plans;
 use crate::error::{AppError, AppResult, GqlError, GqlResult};
+use crate::live_limits::Connection;
 use crate::viewer::Viewer;
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription as GqlSubscription};
 use chrono::{DateTime, Utc};
 use futures::Stream;
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -90,22 +92,37 @@ impl Subscription {
             )
             .await?;
         }
+        // On a WebSocket, one decision per event for all the connection's subscriptions.
+        let connection = ctx.data_opt::<Arc<Connection>>().cloned();
         let state = Some((receiver, s, viewer));
-        Ok(futures::stream::unfold(state, move |state| async move {
-            let (mut receiver, s, viewer) = state?;
-            loop {
-                match receiver.recv().await {
-                    Ok(event) if event.plan_id == plan_id => {
-                        return Some(match may_read(&s, &viewer, family_id).await {
-                            Ok(_) => (Ok(event.into()), Some((receiver, s, viewer))),
-                            // The last item: the stream ends after the refusal.
-                            Err(denied) => (Err(denied.into()), None),
-                        });
+        Ok(futures::stream::unfold(state, move |state| {
+            let connection = connection.clone();
+            async move {
+                let (mut receiver, s, viewer) = state?;
+                loop {
+                    match receiver.recv().await {
+                        Ok(event) if event.plan_id == plan_id => {
+                            let decide = || async {
+                                may_read(&s, &viewer, family_id)
+                                    .await
+                                    .map(|_| ())
+                                    .map_err(GqlError::from)
+                            };
+                            let decided = match &connection {
+                                Some(connection) => connection.decide(&event, decide).await,
+                                None => decide().await,
+                            };
+                            return Some(match decided {
+                                Ok(()) => (Ok(event.into()), Some((receiver, s, viewer))),
+                                // The last item: the stream ends after the refusal.
+                                Err(denied) => (Err(denied), None),
+                            });
+                        }
+                        // Another plan's, or events lost to a slow reader: the app refetches
+                        // on the next one it gets.
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
                     }
-                    // Another plan's, or events lost to a slow reader: the app refetches
-                    // on the next one it gets.
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return None,
                 }
             }
         }))
