@@ -95,7 +95,7 @@ async fn screen_statements(app: &TestApp, token: &str, family: &Value, outcomes:
     statements.sort();
     assert!(body["errors"].is_null(), "{body}");
     let plan = &body["data"]["node"]["plan"];
-    assert_eq!(plan["outcomes"].as_array().map(Vec::len), Some(outcomes), "{body}");
+    assert_eq!(plan["outcomes"]["nodes"].as_array().map(Vec::len), Some(outcomes), "{body}");
     statements
 }
 
@@ -112,7 +112,7 @@ async fn grow_plan_to(app: &TestApp, parent: &str, practitioner: &str, family: &
     };
     let screen = app.gql(Some(parent), PLAN_SCREEN, json!({ "id": family })).await;
     let plan = screen["data"]["node"]["plan"].clone();
-    let have = plan["outcomes"].as_array().unwrap().len();
+    let have = plan["outcomes"]["nodes"].as_array().unwrap().len();
     let mut version = plan["version"].as_i64().unwrap();
     let me = app
         .gql(Some(parent), "{ viewer { familyMember { id } } }", json!({}))

@@ -3,7 +3,9 @@
 //! policy module allowed reading the family's assessment.
 use super::loaders::OrganisationById;
 use super::organisation::Organisation;
+use super::pagination::{Cursor, Page};
 use super::plan::{Person, person};
+use async_graphql::connection::Connection;
 use super::{authorize, loaders, services};
 use crate::error::GqlResult;
 use crate::policy::Action;
@@ -156,12 +158,17 @@ impl AssessmentSection {
     }
 
     /// Earlier versions, newest first: nothing written is lost.
-    async fn earlier_versions(&self) -> Vec<AssessmentSectionVersion> {
-        self.earlier
-            .iter()
-            .cloned()
-            .map(AssessmentSectionVersion)
-            .collect()
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn earlier_versions(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, AssessmentSectionVersion>> {
+        Ok(Page::new(first, after)?.slice(
+            self.earlier.clone(),
+            |v| v.id,
+            AssessmentSectionVersion,
+        )?)
     }
 }
 

@@ -1,24 +1,53 @@
-//! Batch loaders, one per request, so lists do not cost a query per row.
+//! Batch loaders, one per request, so lists do not cost a query per row, and the request's
+//! plan views (see `plan::view`), which need no batching: a plan is read whole, once.
 //! A loader only fetches; callers have asked the policy module before they use one.
-use crate::error::AppError;
+//!
+//! Loaders serve what has no parent to read it with (a family's members, a practitioner's
+//! roles and organisation, people named outside a plan). Their batching delay is zero:
+//! the batch is whatever the resolvers of one level ask for before the load task runs, and
+//! nothing waits on a timer.
+use super::plan::view::PlanView;
+use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
-use entities::{
-    family_member, organisation, outcome_member, outcome_note, plan_action, practitioner,
-    practitioner_role, progress_rating,
-};
+use entities::{family_member, organisation, practitioner, practitioner_role};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 pub struct Loaders {
     db: DatabaseConnection,
+    /// (plan id, plan version) → that plan as this request's viewer sees it.
+    plan_views: Mutex<HashMap<(Uuid, i32), Arc<OnceCell<Arc<PlanView>>>>>,
 }
 
 impl Loaders {
     pub fn new(db: DatabaseConnection) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn)
+        let loaders = Self {
+            db,
+            plan_views: Mutex::default(),
+        };
+        DataLoader::new(loaders, tokio::spawn).delay(Duration::ZERO)
+    }
+
+    /// The plan view for `key`, made by `read` the first time it is asked for in this
+    /// request; resolvers asking at the same time wait for that one read.
+    pub async fn plan_view<F, Fut>(&self, key: (Uuid, i32), read: F) -> AppResult<Arc<PlanView>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<Arc<PlanView>>>,
+    {
+        let cell = self
+            .plan_views
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_try_init(read).await.cloned()
     }
 }
 
@@ -165,99 +194,5 @@ impl Loader<MembersOf> for Loaders {
                 .push(row);
         }
         Ok(members)
-    }
-}
-
-/// The members an outcome is for (sorted; empty for the whole family).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OutcomeMembersOf(pub Uuid);
-/// Practitioners' notes on an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NotesOf(pub Uuid);
-/// Progress ratings of an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RatingsOf(pub Uuid);
-/// Actions under an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ActionsOf(pub Uuid);
-
-/// Groups rows under the keys asked for; every key gets a list, empty if nothing matched.
-fn group<K: Copy + Eq + std::hash::Hash, M>(
-    keys: &[K],
-    rows: Vec<M>,
-    key_of: impl Fn(&M) -> K,
-) -> HashMap<K, Vec<M>> {
-    let mut grouped: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, vec![])).collect();
-    for row in rows {
-        grouped.entry(key_of(&row)).or_default().push(row);
-    }
-    grouped
-}
-
-impl Loader<OutcomeMembersOf> for Loaders {
-    type Value = Vec<Uuid>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[OutcomeMembersOf],
-    ) -> Result<HashMap<OutcomeMembersOf, Self::Value>, Self::Error> {
-        let rows = outcome_member::Entity::find()
-            .filter(outcome_member::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(outcome_member::Column::MemberId)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| OutcomeMembersOf(r.outcome_id))
-            .into_iter()
-            .map(|(k, rows)| (k, rows.into_iter().map(|r| r.member_id).collect()))
-            .collect())
-    }
-}
-
-impl Loader<NotesOf> for Loaders {
-    type Value = Vec<outcome_note::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[NotesOf]) -> Result<HashMap<NotesOf, Self::Value>, Self::Error> {
-        let rows = outcome_note::Entity::find()
-            .filter(outcome_note::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(outcome_note::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| NotesOf(r.outcome_id)))
-    }
-}
-
-impl Loader<RatingsOf> for Loaders {
-    type Value = Vec<progress_rating::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[RatingsOf],
-    ) -> Result<HashMap<RatingsOf, Self::Value>, Self::Error> {
-        let rows = progress_rating::Entity::find()
-            .filter(progress_rating::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(progress_rating::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| RatingsOf(r.outcome_id)))
-    }
-}
-
-impl Loader<ActionsOf> for Loaders {
-    type Value = Vec<plan_action::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[ActionsOf],
-    ) -> Result<HashMap<ActionsOf, Self::Value>, Self::Error> {
-        let rows = plan_action::Entity::find()
-            .filter(plan_action::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(plan_action::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| ActionsOf(r.outcome_id)))
     }
 }
