@@ -51,6 +51,9 @@ async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes(backend: Ba
             practitioner_4.len(),
             practitioner_40.len()
         );
+        if std::env::var_os("SHOW_STATEMENTS").is_some() {
+            println!("parent: {parent_4:#?}\npractitioner: {practitioner_4:#?}");
+        }
         assert!(
             parent_4.len() <= PARENT_BUDGET,
             "parent, 4 outcomes: {parent_4:#?}"
@@ -163,4 +166,69 @@ async fn grow_plan_to(app: &TestApp, parent: &str, practitioner: &str, family: &
         );
         version = acted["plan"]["version"].as_i64().unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amend_outcome_reads_the_outcome_and_its_members_once_on_sqlite() {
+    amend_outcome_reads_the_outcome_and_its_members_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amend_outcome_reads_the_outcome_and_its_members_once_on_postgres() {
+    if postgres_url().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    amend_outcome_reads_the_outcome_and_its_members_once(Backend::Postgres).await;
+}
+
+/// The family changes an outcome's words and who it is for: the outcome and its members
+/// are each read once (the payload's plan comes in the plan's one statement).
+async fn amend_outcome_reads_the_outcome_and_its_members_once(backend: Backend) {
+    run_with(backend, quiet, |app: TestApp| async move {
+        app.load_demo().await;
+        let parent = app.token_for(demo::MORGAN_PARENT).await;
+        let family = family_of(&app, &parent).await;
+        let screen = app.gql(Some(&parent), PLAN_SCREEN, json!({ "id": family })).await;
+        let plan = &screen["data"]["node"]["plan"];
+        let outcome = plan["outcomes"]["nodes"][0]["id"].clone();
+        let me = app
+            .gql(Some(&parent), "{ viewer { familyMember { id } } }", json!({}))
+            .await;
+        let member = me["data"]["viewer"]["familyMember"]["id"].clone();
+
+        app.statements.reset();
+        let body = app
+            .gql(
+                Some(&parent),
+                "mutation($input: AmendOutcomeInput!) { amendOutcome(input: $input) { outcome { id words for { name } } plan { version } userErrors { message } } }",
+                json!({ "input": { "outcome": outcome, "expectedVersion": plan["version"], "words": "In our own words, again", "for": [member] } }),
+            )
+            .await;
+        let statements = app.statements.take();
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(body["data"]["amendOutcome"]["userErrors"], json!([]), "{body}");
+        assert_eq!(
+            body["data"]["amendOutcome"]["outcome"]["words"],
+            "In our own words, again"
+        );
+        let reads = |table: &str| {
+            statements
+                .iter()
+                .filter(|s| s.starts_with(&format!("SELECT \"{table}\".")))
+                .count()
+        };
+        println!(
+            "{backend:?}: amendOutcome {} statements, outcome read {} times, members {} times",
+            statements.len(),
+            reads("outcomes"),
+            reads("outcome_members")
+        );
+        if std::env::var_os("SHOW_STATEMENTS").is_some() {
+            println!("{statements:#?}");
+        }
+        assert_eq!(reads("outcomes"), 1, "{statements:#?}");
+        assert_eq!(reads("outcome_members"), 1, "{statements:#?}");
+    })
+    .await;
 }

@@ -193,12 +193,15 @@ async fn plan_by_id(ctx: &Context<'_>, plan_id: Uuid) -> AppResult<entities::pla
         .ok_or(AppError::NotFound)
 }
 
-/// The outcome named in an input: its family, plan, and whether it is about the viewer.
+/// The outcome named in an input: its family, plan, and whether it is about the viewer;
+/// the outcome and its members as read, for a change that needs them.
 struct OutcomeTarget {
     id: Uuid,
     family_id: Uuid,
     plan_id: Uuid,
     for_viewer: bool,
+    outcome: entities::outcome::Model,
+    members: Vec<Uuid>,
 }
 
 async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> {
@@ -212,6 +215,8 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
         family_id: outcome.family_id,
         plan_id: outcome.plan_id,
         for_viewer: is_viewer_among(viewer(ctx)?, &members),
+        outcome,
+        members,
     })
 }
 
@@ -418,7 +423,7 @@ impl PlanMutation {
         )
         .await?;
         let framework = &services(ctx)?.settings.outcome_framework;
-        let (_, errors) = write(ctx, async |txn| {
+        let (amended, errors) = write(ctx, async |txn| {
             let for_members = input
                 .for_members
                 .as_deref()
@@ -444,7 +449,7 @@ impl PlanMutation {
             outcomes::amend(
                 txn,
                 framework,
-                target.id,
+                (&target.outcome, &target.members),
                 input.expected_version,
                 change,
                 actor,
@@ -453,7 +458,14 @@ impl PlanMutation {
             .await
         })
         .await?;
-        outcome_payload(ctx, target.plan_id, Some(target.id), errors).await
+        // The outcome as it is now: as amended, or as read when the change was refused.
+        let outcome = amended.unwrap_or_else(|| target.outcome.clone());
+        let plan = plan_by_id(ctx, target.plan_id).await?;
+        Ok(OutcomePayload {
+            outcome: Some(Outcome::with_plan(ctx, outcome, &plan).await?),
+            plan: Some(Plan::readable(ctx, plan).await?),
+            user_errors: errors,
+        })
     }
 
     /// A family member chooses an outcome into the plan (a practitioner's proposal).

@@ -70,6 +70,26 @@ impl Outcome {
         Ok(Some(Self::new(model, view)))
     }
 
+    /// An outcome of `plan`, as just changed: the viewer may read the plan, and see it.
+    pub async fn with_plan(
+        ctx: &Context<'_>,
+        model: outcome::Model,
+        plan: &entities::plan::Model,
+    ) -> AppResult<Self> {
+        authorize(
+            ctx,
+            Action::ReadPlan {
+                family_id: model.family_id,
+            },
+        )
+        .await?;
+        let view = PlanView::of(ctx, plan).await?;
+        if !policy::may_see_outcome(viewer(ctx)?, view.members_of(model.id)) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Self::new(model, view))
+    }
+
     pub(super) fn view(&self) -> &Arc<PlanView> {
         &self.view
     }
