@@ -16,6 +16,7 @@ pub mod need_level;
 pub mod notify;
 pub mod organisations;
 pub mod outcomes;
+pub mod people;
 pub mod plan_contents;
 pub mod plans;
 pub mod practitioners;

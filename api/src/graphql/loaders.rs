@@ -10,8 +10,9 @@ use super::plan::view::PlanView;
 use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
-use entities::{family_member, organisation, practitioner, practitioner_role};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use crate::domain::people;
+use entities::{family_member, organisation, practitioner};
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,11 +98,8 @@ impl Loader<MemberById> for Loaders {
         &self,
         keys: &[MemberById],
     ) -> Result<HashMap<MemberById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = family_member::Entity::find()
-            .filter(family_member::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::members(&self.db, &ids).await?;
         Ok(rows.into_iter().map(|m| (MemberById(m.id), m)).collect())
     }
 }
@@ -114,11 +112,8 @@ impl Loader<OrganisationById> for Loaders {
         &self,
         keys: &[OrganisationById],
     ) -> Result<HashMap<OrganisationById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::organisations(&self.db, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|o| (OrganisationById(o.id), o))
@@ -134,11 +129,8 @@ impl Loader<PractitionerById> for Loaders {
         &self,
         keys: &[PractitionerById],
     ) -> Result<HashMap<PractitionerById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = practitioner::Entity::find()
-            .filter(practitioner::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::practitioners(&self.db, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|p| (PractitionerById(p.id), p))
@@ -151,11 +143,8 @@ impl Loader<RolesOf> for Loaders {
     type Error = LoadError;
 
     async fn load(&self, keys: &[RolesOf]) -> Result<HashMap<RolesOf, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = practitioner_role::Entity::find()
-            .filter(practitioner_role::Column::PractitionerId.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::roles(&self.db, &ids).await?;
         let mut roles: HashMap<RolesOf, Vec<Role>> = keys.iter().map(|k| (*k, vec![])).collect();
         for row in rows {
             roles
@@ -179,12 +168,8 @@ impl Loader<MembersOf> for Loaders {
         &self,
         keys: &[MembersOf],
     ) -> Result<HashMap<MembersOf, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = family_member::Entity::find()
-            .filter(family_member::Column::FamilyId.is_in(ids))
-            .order_by_asc(family_member::Column::Id)
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::members_of_families(&self.db, &ids).await?;
         let mut members: HashMap<MembersOf, Self::Value> =
             keys.iter().map(|k| (*k, vec![])).collect();
         for row in rows {

@@ -187,8 +187,7 @@ async fn plan_target(ctx: &Context<'_>, id: &ID) -> AppResult<entities::plan::Mo
 
 async fn plan_by_id(ctx: &Context<'_>, plan_id: Uuid) -> AppResult<entities::plan::Model> {
     signed_in(ctx)?;
-    entities::plan::Entity::find_by_id(plan_id)
-        .one(&services(ctx)?.db)
+    crate::domain::plan_contents::plan(&services(ctx)?.db, plan_id)
         .await?
         .ok_or(AppError::NotFound)
 }
