@@ -487,7 +487,10 @@ async fn set_up(app: &TestApp) -> Ids {
     let first = &plan["outcomes"]["nodes"][0];
     assert_eq!(first["for"], json!([]), "{plan}");
     let outcome = first["id"].as_str().unwrap().to_owned();
-    let action = first["actions"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let action = first["actions"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let plan = plan["id"].as_str().unwrap().to_owned();
 
     // Priya (the Morgans' lead) schedules a review; Dana asks Sam to lead, Sam declines.

@@ -62,7 +62,10 @@ async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes(backend: Ba
             practitioner_4.len() <= PRACTITIONER_BUDGET + FACTS_BEYOND_ONE,
             "practitioner, 4 outcomes: {practitioner_4:#?}"
         );
-        assert_eq!(parent_4, parent_40, "the parent's statements, 4 against 40 outcomes");
+        assert_eq!(
+            parent_4, parent_40,
+            "the parent's statements, 4 against 40 outcomes"
+        );
         assert_eq!(
             practitioner_4, practitioner_40,
             "the practitioner's statements, 4 against 40 outcomes"
@@ -90,21 +93,38 @@ async fn family_of(app: &TestApp, parent: &str) -> Value {
 }
 
 /// The statements of one plan screen, having checked it shows `outcomes` outcomes.
-async fn screen_statements(app: &TestApp, token: &str, family: &Value, outcomes: usize) -> Vec<String> {
+async fn screen_statements(
+    app: &TestApp,
+    token: &str,
+    family: &Value,
+    outcomes: usize,
+) -> Vec<String> {
     app.statements.reset();
-    let body = app.gql(Some(token), PLAN_SCREEN, json!({ "id": family })).await;
+    let body = app
+        .gql(Some(token), PLAN_SCREEN, json!({ "id": family }))
+        .await;
     let mut statements = app.statements.take();
     // Resolvers run concurrently: compare what was sent, not in which order.
     statements.sort();
     assert!(body["errors"].is_null(), "{body}");
     let plan = &body["data"]["node"]["plan"];
-    assert_eq!(plan["outcomes"]["nodes"].as_array().map(Vec::len), Some(outcomes), "{body}");
+    assert_eq!(
+        plan["outcomes"]["nodes"].as_array().map(Vec::len),
+        Some(outcomes),
+        "{body}"
+    );
     statements
 }
 
 /// The family adds outcomes until the plan has `total`; each new one gets a practitioner's
 /// note, a rating from each side and an action, as the demo's do.
-async fn grow_plan_to(app: &TestApp, parent: &str, practitioner: &str, family: &Value, total: usize) {
+async fn grow_plan_to(
+    app: &TestApp,
+    parent: &str,
+    practitioner: &str,
+    family: &Value,
+    total: usize,
+) {
     let ok = |body: Value, field: &str| {
         let payload = body["data"][field].clone();
         assert!(
@@ -113,12 +133,18 @@ async fn grow_plan_to(app: &TestApp, parent: &str, practitioner: &str, family: &
         );
         payload
     };
-    let screen = app.gql(Some(parent), PLAN_SCREEN, json!({ "id": family })).await;
+    let screen = app
+        .gql(Some(parent), PLAN_SCREEN, json!({ "id": family }))
+        .await;
     let plan = screen["data"]["node"]["plan"].clone();
     let have = plan["outcomes"]["nodes"].as_array().unwrap().len();
     let mut version = plan["version"].as_i64().unwrap();
     let me = app
-        .gql(Some(parent), "{ viewer { familyMember { id } } }", json!({}))
+        .gql(
+            Some(parent),
+            "{ viewer { familyMember { id } } }",
+            json!({}),
+        )
         .await;
     let parent_member = me["data"]["viewer"]["familyMember"]["id"].clone();
     for n in have..total {

@@ -2,8 +2,8 @@
 //! Lists of ids are padded to a power of two (repeating the last id), so that the database
 //! sees a few statement shapes, prepared once, instead of one per length. Plain queries:
 //! they fail only as the database does.
-use sea_orm::DbErr;
 use entities::{family_member, organisation, practitioner, practitioner_role};
+use sea_orm::DbErr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -16,7 +16,10 @@ fn padded(ids: &[Uuid]) -> Vec<Uuid> {
     padded
 }
 
-pub async fn members(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<family_member::Model>, DbErr> {
+pub async fn members(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<family_member::Model>, DbErr> {
     family_member::Entity::find()
         .filter(family_member::Column::Id.is_in(padded(ids)))
         .all(db)
@@ -74,7 +77,7 @@ mod tests {
     #[test]
     fn id_lists_come_in_powers_of_two() {
         let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
-        assert_eq!(padded(&ids[..0]), vec![]);
+        assert!(padded(&ids[..0]).is_empty());
         assert_eq!(padded(&ids[..1]), ids[..1].to_vec());
         let five = padded(&ids);
         assert_eq!(five.len(), 8);

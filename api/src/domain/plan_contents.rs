@@ -75,9 +75,7 @@ fn named_practitioners(plan: &plan::Model) -> Condition {
                 Query::select()
                     .column(progress_rating::Column::PractitionerId)
                     .from(progress_rating::Entity)
-                    .and_where(
-                        progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id)),
-                    )
+                    .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id)))
                     .to_owned(),
             ),
         );
@@ -109,8 +107,7 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
     );
     let ratings = union.branch::<progress_rating::Entity>(
         "r_",
-        Condition::all()
-            .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
+        Condition::all().add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
     );
     let actions = union.branch::<plan_action::Entity>(
         "a_",
@@ -129,7 +126,10 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
     member_rows.sort_by_key(|m| m.member_id);
     let mut members_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for row in member_rows {
-        members_of.entry(row.outcome_id).or_default().push(row.member_id);
+        members_of
+            .entry(row.outcome_id)
+            .or_default()
+            .push(row.member_id);
     }
     let mut note_rows: Vec<outcome_note::Model> = rows.of(&union, notes)?;
     note_rows.sort_by_key(|n| n.id);

@@ -7,12 +7,10 @@
 //! depends only on the branches, never on how many rows or ids there are, so the database
 //! prepares it once.
 use crate::error::AppResult;
-use sea_orm::sea_query::{
-    Alias, ColumnType, Condition, Expr, Query, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Alias, ColumnType, Condition, Expr, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    QueryResult,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryResult,
 };
 
 const BRANCH: &str = "branch";
@@ -79,9 +77,8 @@ impl Union {
         else {
             return Ok(Rows(vec![]));
         };
-        statement.unions(
-            (1..self.branches.len()).map(|i| (UnionType::All, self.select(backend, i))),
-        );
+        statement
+            .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(backend, i))));
         let rows = db.query_all(&statement).await?;
         let mut tagged = Vec::with_capacity(rows.len());
         for row in rows {

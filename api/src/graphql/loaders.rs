@@ -7,10 +7,10 @@
 //! the batch is whatever the resolvers of one level ask for before the load task runs, and
 //! nothing waits on a timer.
 use super::plan::view::PlanView;
+use crate::domain::people;
 use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
-use crate::domain::people;
 use entities::{family_member, organisation, practitioner};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -19,10 +19,13 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+/// A plan view, read once by whichever resolver asks first.
+type PlanViewCell = Arc<OnceCell<Arc<PlanView>>>;
+
 pub struct Loaders {
     db: DatabaseConnection,
     /// (plan id, plan version) → that plan as this request's viewer sees it.
-    plan_views: Mutex<HashMap<(Uuid, i32), Arc<OnceCell<Arc<PlanView>>>>>,
+    plan_views: Mutex<HashMap<(Uuid, i32), PlanViewCell>>,
 }
 
 impl Loaders {

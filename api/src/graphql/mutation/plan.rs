@@ -14,7 +14,6 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::policy::Action;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 #[derive(Default)]

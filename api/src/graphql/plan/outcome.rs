@@ -174,11 +174,7 @@ impl Outcome {
     ) -> GqlResult<Connection<Cursor, OutcomeNote>> {
         let notes = self.view.notes_of(self.model.id).to_vec();
         let view = &self.view;
-        Ok(Page::new(first, after)?.slice(
-            notes,
-            |n| n.id,
-            |n| OutcomeNote(n, view.clone()),
-        )?)
+        Ok(Page::new(first, after)?.slice(notes, |n| n.id, |n| OutcomeNote(n, view.clone()))?)
     }
 
     /// The latest ratings from the family and from practitioners, side by side.

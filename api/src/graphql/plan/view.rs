@@ -2,10 +2,10 @@
 //! [`plan_contents::read`]) and the outcomes this viewer may see worked out once, shared by
 //! `outcomes`, `overdueActions`, `history` and everything under an outcome. Nothing here
 //! waits to batch: the first resolver that needs the plan reads all of it.
-use super::Person;
 use super::super::family::FamilyMember;
 use super::super::organisation::Practitioner;
 use super::super::{loaders, services, viewer};
+use super::Person;
 use crate::domain::plan_contents::{self, PlanContents};
 use crate::error::AppResult;
 use crate::policy;
