@@ -18,8 +18,8 @@ use entities::practitioner_role::Role;
 use entities::progress_rating::RatingSource;
 use entities::{
     account, audit_entry, consent, family, family_member, organisation, outcome, outcome_member,
-    outcome_note, plan, plan_action, plan_change, practitioner, practitioner_role,
-    progress_rating, team_member,
+    outcome_note, plan, plan_action, plan_change, practitioner, practitioner_role, progress_rating,
+    team_member,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -234,7 +234,8 @@ pub async fn county(
 }
 
 fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now: DateTime<Utc>) {
-    let days = |rng: &mut StdRng, from: i64, to: i64| now - Duration::days(rng.random_range(from..to));
+    let days =
+        |rng: &mut StdRng, from: i64, to: i64| now - Duration::days(rng.random_range(from..to));
     let opened = days(rng, 200, 700);
     let family_id = Uuid::now_v7();
     rows.families.push(family::Model {
@@ -257,7 +258,10 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
     let parent = Uuid::now_v7();
     let mut members = vec![(parent, MemberRelation::AdultWithParentalResponsibility)];
     if rng.random_bool(0.5) {
-        members.push((Uuid::now_v7(), MemberRelation::AdultWithParentalResponsibility));
+        members.push((
+            Uuid::now_v7(),
+            MemberRelation::AdultWithParentalResponsibility,
+        ));
     }
     for _ in 0..rng.random_range(1..=3) {
         members.push((Uuid::now_v7(), MemberRelation::Child));
@@ -268,7 +272,10 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
             id: *id,
             family_id,
             account_id: (i == 0).then_some(account_id),
-            name: format!("{} {i} of family {n}", if child { "Child" } else { "Adult" }),
+            name: format!(
+                "{} {i} of family {n}",
+                if child { "Child" } else { "Adult" }
+            ),
             date_of_birth: if child {
                 born(rng, 4, 17)
             } else {
@@ -320,12 +327,12 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
     let plan_id = Uuid::now_v7();
     let mut version = 0;
     let change = |rows: &mut Rows,
-                      version: &mut i32,
-                      outcome_id: Option<Uuid>,
-                      action_id: Option<Uuid>,
-                      by: (Option<Uuid>, Option<Uuid>),
-                      what: &str,
-                      at: DateTime<Utc>| {
+                  version: &mut i32,
+                  outcome_id: Option<Uuid>,
+                  action_id: Option<Uuid>,
+                  by: (Option<Uuid>, Option<Uuid>),
+                  what: &str,
+                  at: DateTime<Utc>| {
         *version += 1;
         rows.changes.push(plan_change::Model {
             id: Uuid::now_v7(),
@@ -375,7 +382,15 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
         } else {
             (Some(parent), None)
         };
-        change(rows, &mut version, Some(outcome_id), None, by, "wrote the outcome", written);
+        change(
+            rows,
+            &mut version,
+            Some(outcome_id),
+            None,
+            by,
+            "wrote the outcome",
+            written,
+        );
         if !children.is_empty() && rng.random_bool(0.4) {
             rows.outcome_members.push(outcome_member::Model {
                 outcome_id,
@@ -394,7 +409,15 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 body: format!("A note on outcome {position}"),
                 created_at: at,
             });
-            change(rows, &mut version, Some(outcome_id), None, (None, Some(author.id)), "added a note", at);
+            change(
+                rows,
+                &mut version,
+                Some(outcome_id),
+                None,
+                (None, Some(author.id)),
+                "added a note",
+                at,
+            );
         }
         for i in 0..rng.random_range(2..=6) {
             let family_side = i % 2 == 0;
@@ -420,7 +443,15 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
             } else {
                 (None, Some(rater.id))
             };
-            change(rows, &mut version, Some(outcome_id), None, by, "rated progress", at);
+            change(
+                rows,
+                &mut version,
+                Some(outcome_id),
+                None,
+                by,
+                "rated progress",
+                at,
+            );
         }
         for _ in 0..rng.random_range(1..=3) {
             let action_id = Uuid::now_v7();
@@ -444,7 +475,15 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 created_by_practitioner_id: Some(creator.id),
                 created_at: at,
             });
-            change(rows, &mut version, Some(outcome_id), Some(action_id), (None, Some(creator.id)), "added an action", at);
+            change(
+                rows,
+                &mut version,
+                Some(outcome_id),
+                Some(action_id),
+                (None, Some(creator.id)),
+                "added an action",
+                at,
+            );
         }
     }
     rows.plans.push(plan::Model {

@@ -11,7 +11,8 @@
 //! `BENCH_DATABASE_URL` (default: a new SQLite file) is filled with `BENCH_FAMILIES`
 //! generated families (default 1,000) when it holds none yet, as
 //! `family-plan admin generate --families N` does. `BENCH_SECONDS` (default 2) is the time
-//! per kind per round per point. Client and server share the process and the machine.
+//! per kind per round per point. Client and server share the process and the machine; the
+//! CPU column is the process's CPU time per request, both sides together.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use api::app::AppState;
 use api::clock::Clock;
@@ -104,13 +105,15 @@ async fn point(
     db: &DatabaseConnection,
     url: &str,
     sample: &Arc<Vec<Sampled>>,
-) -> (Vec<Duration>, Duration) {
+) -> (Vec<Duration>, Duration, Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
+    let cpu_before = cpu();
     let until = started + Duration::from_secs_f64(seconds);
     let mut tasks = vec![];
     for _ in 0..clients {
-        let (db, url, sample, client) = (db.clone(), url.to_owned(), sample.clone(), client.clone());
+        let (db, url, sample, client) =
+            (db.clone(), url.to_owned(), sample.clone(), client.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = vec![];
             while Instant::now() < until {
@@ -130,7 +133,23 @@ async fn point(
     for task in tasks {
         all.extend(task.await.unwrap());
     }
-    (all, started.elapsed())
+    (all, started.elapsed(), cpu().saturating_sub(cpu_before))
+}
+
+/// CPU time this process has used (user and system), where `/proc` tells.
+fn cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    // Clock ticks are 1/100 s on Linux.
+    Duration::from_millis(ticks * 10)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -144,7 +163,10 @@ async fn main() {
     let mut settings = Settings::defaults().unwrap();
     settings.data_dir = dir.path().join("data");
     settings.database_url = Some(std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!("sqlite://{}?mode=rwc", dir.path().join("county.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("county.db").display()
+        )
     }));
     settings.mail_worker = false;
     settings.follow_up_scheduler = false;
@@ -193,7 +215,10 @@ async fn main() {
             .await
             .unwrap()
             .unwrap();
-        let plan = api::domain::plans::current(&db, f.id).await.unwrap().unwrap();
+        let plan = api::domain::plans::current(&db, f.id)
+            .await
+            .unwrap()
+            .unwrap();
         let parent = api::auth::session::account_by_email(&db, &api::generate::parent_email(n))
             .await
             .unwrap()
@@ -235,41 +260,46 @@ async fn main() {
         db.get_database_backend()
     );
     println!(
-        "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9}",
-        "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor"
+        "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
+        "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor", "cpu ms"
     );
+    println!("(cpu ms: this process's CPU per request, client and server together)");
     for clients in [1, 10] {
         let kinds = [Who::Floor, Who::Parent, Who::Practitioner];
-        let mut times: Vec<(Vec<Duration>, Duration)> = vec![(vec![], Duration::ZERO); 3];
+        let mut times: Vec<(Vec<Duration>, Duration, Duration)> =
+            vec![(vec![], Duration::ZERO, Duration::ZERO); 3];
         for _round in 0..2 {
             for (i, who) in kinds.iter().enumerate() {
-                let (t, spent) = point(*who, clients, seconds, &db, &url, &sample).await;
+                let (t, spent, used) = point(*who, clients, seconds, &db, &url, &sample).await;
                 times[i].0.extend(t);
                 times[i].1 += spent;
+                times[i].2 += used;
             }
         }
-        let stats: Vec<(f64, f64, f64)> = times
+        let stats: Vec<(f64, f64, f64, f64)> = times
             .iter_mut()
-            .map(|(t, spent)| {
+            .map(|(t, spent, used)| {
                 t.sort();
                 (
                     percentile(t, 0.5),
                     percentile(t, 0.99),
                     t.len() as f64 / spent.as_secs_f64(),
+                    used.as_secs_f64() * 1000.0 / t.len() as f64,
                 )
             })
             .collect();
         for (i, who) in kinds.iter().enumerate() {
-            let (p50, p99, rps) = stats[i];
+            let (p50, p99, rps, cpu_ms) = stats[i];
             println!(
-                "{:<18} {:>7} {:>9.2} {:>9.2} {:>8.0} {:>9.2}x {:>8.2}x",
+                "{:<18} {:>7} {:>9.2} {:>9.2} {:>8.0} {:>9.2}x {:>8.2}x {:>8.2}",
                 who.name(),
                 clients,
                 p50,
                 p99,
                 rps,
                 p50 / stats[0].0,
-                rps / stats[0].2
+                rps / stats[0].2,
+                cpu_ms
             );
         }
     }
