@@ -205,7 +205,7 @@ impl Family {
         )
         .await?;
         let db = &services(ctx)?.db;
-        Ok(plans::current(db, self.0.id).await?.map(Plan))
+        Ok(plans::current(db, self.0.id).await?.map(Plan::new))
     }
 
     /// Every plan the family has had, the newest first, closed ones included.
@@ -230,7 +230,7 @@ impl Family {
                 plan_contents::of_family(self.0.id),
                 entities::plan::Column::Id,
                 |p| p.id,
-                Plan,
+                Plan::in_list,
             )
             .await?)
     }

@@ -117,10 +117,24 @@ async fn named(
     }
 }
 
-/// A family's plan.
-pub struct Plan(pub plan::Model);
+/// A family's plan, alone on a screen or one of a list (then its lead professional comes by
+/// batch loader, one statement for the list, rather than with each plan's contents).
+pub struct Plan(pub plan::Model, InList);
+
+#[derive(Clone, Copy, Default)]
+pub struct InList(bool);
 
 impl Plan {
+    /// A plan shown on its own: everything under it is read with it.
+    pub fn new(model: plan::Model) -> Self {
+        Self(model, InList(false))
+    }
+
+    /// A plan in a list.
+    pub fn in_list(model: plan::Model) -> Self {
+        Self(model, InList(true))
+    }
+
     /// Wraps a plan once the viewer may read the family's plan.
     pub async fn readable(ctx: &Context<'_>, model: plan::Model) -> AppResult<Self> {
         authorize(
@@ -130,7 +144,7 @@ impl Plan {
             },
         )
         .await?;
-        Ok(Self(model))
+        Ok(Self::new(model))
     }
 
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
@@ -169,7 +183,9 @@ impl Plan {
         let Some(id) = self.0.lead_professional_id else {
             return Ok(None);
         };
-        if let Some(lead) = self.view(ctx).await?.practitioner(id) {
+        if !self.1.0
+            && let Some(lead) = self.view(ctx).await?.practitioner(id)
+        {
             return Ok(Some(lead));
         }
         Ok(loaders(ctx)?
@@ -335,7 +351,7 @@ impl PlanQuery {
             match Plan::readable(ctx, row).await {
                 Ok(plan) => connection.edges.push(async_graphql::connection::Edge::new(
                     async_graphql::connection::OpaqueCursor(id),
-                    plan,
+                    Plan::in_list(plan.0),
                 )),
                 Err(AppError::Forbidden | AppError::ConsentRequired) => continue,
                 Err(other) => return Err(other.into()),
