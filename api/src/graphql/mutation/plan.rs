@@ -456,11 +456,14 @@ impl PlanMutation {
             .await
         })
         .await?;
-        // The outcome as it is now: as amended, or as read when the change was refused.
-        let outcome = amended.unwrap_or_else(|| target.outcome.clone());
+        let Some(amended) = amended else {
+            // Refused: the outcome and plan as they are now, perhaps changed by someone else.
+            return outcome_payload(ctx, target.plan_id, Some(target.id), errors).await;
+        };
+        // Amended: the row as written, and the plan read once.
         let plan = plan_by_id(ctx, target.plan_id).await?;
         Ok(OutcomePayload {
-            outcome: Some(Outcome::with_plan(ctx, outcome, &plan).await?),
+            outcome: Some(Outcome::with_plan(ctx, amended, &plan).await?),
             plan: Some(Plan::readable(ctx, plan).await?),
             user_errors: errors,
         })
