@@ -44,13 +44,12 @@ impl Loaders {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<Arc<PlanView>>>,
     {
-        let cell = self
-            .plan_views
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
-            .or_default()
-            .clone();
+        let cell = {
+            let mut views = self.plan_views.lock().unwrap_or_else(|e| e.into_inner());
+            // Only the newest version of a plan is kept (a subscription lives long).
+            views.retain(|(plan, version), _| *plan != key.0 || *version == key.1);
+            views.entry(key).or_default().clone()
+        };
         cell.get_or_try_init(read).await.cloned()
     }
 }
