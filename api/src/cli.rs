@@ -109,6 +109,11 @@ pub enum Admin {
         /// The manifest file (JSON).
         file: std::path::PathBuf,
     },
+    /// Fill the database with a synthetic county, for benchmarks (see the README).
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        families: usize,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -257,6 +262,20 @@ async fn run_admin(
 ) -> anyhow::Result<()> {
     let now = clock.now();
     match admin {
+        Admin::Generate { families } => {
+            let started = std::time::Instant::now();
+            let made = crate::generate::county(db, families, now)
+                .await
+                .map_err(explain)?;
+            writeln!(
+                out,
+                "Generated {} families and {} practitioners: {} rows in {:.1} s.",
+                made.families,
+                made.practitioners,
+                made.rows,
+                started.elapsed().as_secs_f64()
+            )?;
+        }
         Admin::CreateOrganisation { name, kind } => {
             let org = organisations::create(db, &name, kind.into(), now)
                 .await

@@ -15,6 +15,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .max_connections(settings.database_max_connections)
         .min_connections(1)
         .acquire_timeout(settings.database_acquire_timeout)
+        // No liveness query before every acquire (a round trip per statement on the plan
+        // screen); a broken connection fails its statement and the pool replaces it.
+        .test_before_acquire(false)
         // Statements carry family data: never log them.
         .sqlx_logging(false);
     if let DatabaseKind::Sqlite = settings.database_kind()? {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod graphql;
 pub mod graphql_http;
 pub mod idempotency;

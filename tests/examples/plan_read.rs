@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 100;
-const SCREEN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version status leadProfessional { name } outcomes { id words status area { label } for { name } proposedBy { ... on FamilyMember { name } ... on Practitioner { name } } notes { body author { name } } progress { gap largeGap family { score } practitioner { score } } actions { description done overdue assignee { ... on FamilyMember { name } ... on Practitioner { name } } } } overdueActions { id } } } } }";
+const SCREEN: &str = family_plan_tests::screens::PLAN_SCREEN;
 
 async fn time(app: &TestApp, viewers: &[(&str, String)], family: &Value) -> Vec<Duration> {
     let mut spent = vec![Duration::ZERO; viewers.len()];

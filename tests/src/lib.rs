@@ -16,6 +16,7 @@ pub use serde_json;
 pub mod browser;
 pub mod live;
 pub mod passkeys;
+pub mod screens;
 pub mod smtp;
 pub mod stories;
 
@@ -99,6 +100,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// Every SQL statement the server sent to the database, in order.
+    pub statements: Statements,
     dir: TempDir,
     postgres_database: Option<(String, String)>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -149,7 +152,9 @@ impl TestApp {
         let db = api::db::connect(&settings).await.unwrap();
         api::db::migrate(&db).await.unwrap();
         let clock = Clock::system();
-        let (address, shutdown) = start_server_on(listener, &db, &settings, &clock).await;
+        let statements = Statements::default();
+        let (address, shutdown) =
+            start_server_on(listener, &statements.counting(&db), &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -157,6 +162,7 @@ impl TestApp {
             settings,
             db,
             backend,
+            statements,
             dir,
             postgres_database,
             shutdown: Some(shutdown),
@@ -180,6 +186,7 @@ impl TestApp {
             settings,
             db,
             backend: self.backend,
+            statements: Statements::default(),
             dir,
             postgres_database: None,
             shutdown: Some(shutdown),
@@ -224,6 +231,36 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("no email number {n} to {to} was delivered");
+    }
+}
+
+/// The statements a server sends, counted through sea-orm's metric hook on the server's
+/// own connection handle (the test's `db` is not counted). Every statement, prepared or
+/// not, inside a transaction or not, is one entry; pool pings, `BEGIN` and `COMMIT` are not.
+#[derive(Clone, Default)]
+pub struct Statements(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Statements {
+    /// A handle on `db`'s pool that records every statement it runs here.
+    fn counting(&self, db: &DatabaseConnection) -> DatabaseConnection {
+        let mut counted = db.clone();
+        let log = self.0.clone();
+        counted.set_metric_callback(move |info| {
+            log.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(info.statement.sql.clone());
+        });
+        counted
+    }
+
+    /// Forgets what was recorded so far.
+    pub fn reset(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// The statements recorded since the last reset.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

@@ -483,15 +483,18 @@ async fn set_up(app: &TestApp) -> Ids {
     let plan = app
         .gql(
             Some(&dana_token),
-            "query($id: ID!) { node(id: $id) { ... on Family { plan { id outcomes { id for { id } actions { id } } } } } }",
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { id outcomes { nodes { id for { id } actions { nodes { id } } } } } } } }",
             json!({ "id": morgans }),
         )
         .await;
     let plan = &ok(&plan, "node")["plan"];
-    let first = &plan["outcomes"][0];
+    let first = &plan["outcomes"]["nodes"][0];
     assert_eq!(first["for"], json!([]), "{plan}");
     let outcome = first["id"].as_str().unwrap().to_owned();
-    let action = first["actions"][0]["id"].as_str().unwrap().to_owned();
+    let action = first["actions"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let plan = plan["id"].as_str().unwrap().to_owned();
 
     // Priya (the Morgans' lead) schedules a review; Dana asks Sam to lead, Sam declines.
@@ -834,7 +837,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         ),
         row(
             "Family.plan",
-            "query($id: ID!) { node(id: $id) { ... on Family { plan { id status version outcomes { words } history(first: 5) { edges { node { what } } } } } } }",
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { id status version outcomes { nodes { words } } history(first: 5) { edges { node { what } } } } } } }",
             family.clone(),
             Plain,
             read_plan,
@@ -890,7 +893,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         ),
         row(
             "Family.plans",
-            "query($id: ID!) { node(id: $id) { ... on Family { plans { id status } } } }",
+            "query($id: ID!) { node(id: $id) { ... on Family { plans { nodes { id status } } } } }",
             family.clone(),
             Plain,
             read_plan,
@@ -899,7 +902,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
             label: "Query.node (a Plan)".to_owned(),
             ..row(
                 "Query.node",
-                "query($id: ID!) { node(id: $id) { id ... on Plan { version overdueActions { id } } } }",
+                "query($id: ID!) { node(id: $id) { id ... on Plan { version overdueActions { nodes { id } } } } }",
                 json!({ "id": ids.plan }),
                 Plain,
                 read_plan,
@@ -909,7 +912,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
             label: "Query.node (an Outcome)".to_owned(),
             ..row(
                 "Query.node",
-                "query($id: ID!) { node(id: $id) { id ... on Outcome { words progress { largeGap } notes { body } actions { description } } } }",
+                "query($id: ID!) { node(id: $id) { id ... on Outcome { words progress { largeGap } notes { nodes { body } } actions { nodes { description } } } } }",
                 json!({ "id": ids.outcome }),
                 Plain,
                 read_plan,
@@ -934,7 +937,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         ),
         row(
             "Query.plansILead",
-            "{ plansILead { id } }",
+            "{ plansILead { nodes { id } } }",
             json!({}),
             Plain,
             // Frontline practitioners (their own list, empty if they lead nothing).

@@ -18,9 +18,9 @@ const HEALTH_VISITOR: &str = "hv@wrenfield-health.example";
 const PARENT: &str = "lee@home.example";
 const YOUNG_PERSON: &str = "robin@home.example";
 
-const SECTION: &str = "mutation($input: WriteSectionInput!) { writeFamilySection(input: $input) { assessment { familySection { version goingWell worries earlierVersions { version goingWell writtenBy { ... on FamilyMember { name } } } } } userErrors { field code message } } }";
+const SECTION: &str = "mutation($input: WriteSectionInput!) { writeFamilySection(input: $input) { assessment { familySection { version goingWell worries earlierVersions { nodes { version goingWell writtenBy { ... on FamilyMember { name } } } } } } userErrors { field code message } } }";
 const ORG_SECTION: &str = "mutation($input: WriteSectionInput!) { writeOrganisationSection(input: $input) { assessment { organisationSections { version organisation { name } worries writtenBy { ... on Practitioner { name } } } } userErrors { field code message } } }";
-const OUTCOME_FIELDS: &str = "id words status declineReason area { code label frameworkVersion } for { name } proposedBy { ... on FamilyMember { name } ... on Practitioner { name } } progress { gap largeGap family { score comment } practitioner { score comment } } ratingHistory { score source } notes { body author { name } } actions { id description done overdue assignee { ... on FamilyMember { name } ... on Practitioner { name } } }";
+const OUTCOME_FIELDS: &str = "id words status declineReason area { code label frameworkVersion } for { name } proposedBy { ... on FamilyMember { name } ... on Practitioner { name } } progress { gap largeGap family { score comment } practitioner { score comment } } ratingHistory { nodes { score source } } notes { nodes { body author { name } } } actions { nodes { id description done overdue assignee { ... on FamilyMember { name } ... on Practitioner { name } } } }";
 const PLAN_FIELDS: &str = "id status version";
 
 /// A fresh family with a parent and a young person who can sign in; consent covers the
@@ -272,7 +272,7 @@ async fn the_story_is_told_once_and_earlier_versions_are_kept(app: TestApp) {
         "We are close and we laugh a lot"
     );
     assert_eq!(
-        family_section["earlierVersions"],
+        family_section["earlierVersions"]["nodes"],
         json!([{ "version": 1, "goingWell": "We are close", "writtenBy": { "name": "Lee Hart" } }])
     );
 
@@ -493,7 +493,7 @@ async fn family_chooses_outcomes_and_both_sides_see_progress(app: TestApp) {
     } }), "addOutcomeNote").await;
     assert_eq!(noted["outcome"]["words"], "Robin gets to school on time");
     assert_eq!(
-        noted["outcome"]["notes"],
+        noted["outcome"]["notes"]["nodes"],
         json!([{ "body": "Lee may get help with childcare costs.", "author": { "name": "Jess Amadi" } }])
     );
     let today = chrono::Utc::now().date_naive();
@@ -534,9 +534,9 @@ async fn family_chooses_outcomes_and_both_sides_see_progress(app: TestApp) {
     // Three days on, the health visitor's action is overdue; Lee's, done, is not.
     app.clock.advance(Duration::days(3));
     let parent = app.token_for(PARENT).await;
-    let plan_now = ok(&app, &parent, "query($id: ID!) { node(id: $id) { ... on Plan { version overdueActions { description assignee { ... on Practitioner { name } } } } } }", json!({ "id": plan["id"] }), "node").await;
+    let plan_now = ok(&app, &parent, "query($id: ID!) { node(id: $id) { ... on Plan { version overdueActions { nodes { description assignee { ... on Practitioner { name } } } } } } }", json!({ "id": plan["id"] }), "node").await;
     assert_eq!(
-        plan_now["overdueActions"],
+        plan_now["overdueActions"]["nodes"],
         json!([{ "description": "Childcare funding form", "assignee": { "name": "Jess Amadi" } }])
     );
 
@@ -557,20 +557,20 @@ async fn family_chooses_outcomes_and_both_sides_see_progress(app: TestApp) {
         .collect();
     assert_eq!(history(&outcome), expected);
     assert_eq!(
-        outcome["ratingHistory"],
+        outcome["ratingHistory"]["nodes"],
         json!([{ "score": 3, "source": "FAMILY" }, { "score": 8, "source": "PRACTITIONER" }])
     );
 
     // Robin sees the whole-family outcomes and his own, not the rest.
     let robin = app.token_for(YOUNG_PERSON).await;
-    let robins_view = ok(&app, &robin, "query($id: ID!) { node(id: $id) { ... on Plan { outcomes(includeSetAside: true) { words } } } }", json!({ "id": plan["id"] }), "node").await;
+    let robins_view = ok(&app, &robin, "query($id: ID!) { node(id: $id) { ... on Plan { outcomes(includeSetAside: true) { nodes { words } } } } }", json!({ "id": plan["id"] }), "node").await;
     assert_eq!(
-        robins_view["outcomes"],
+        robins_view["outcomes"]["nodes"],
         json!([{ "words": "Robin gets to school on time" }, { "words": "I feel less worried at school" }, { "words": "Parenting course" }])
     );
 
     // Lee puts Robin's outcome first; the order is the family's.
-    let reorder = "mutation($input: ReorderOutcomesInput!) { reorderOutcomes(input: $input) { plan { version outcomes(includeSetAside: true) { words position } } userErrors { field code message } } }";
+    let reorder = "mutation($input: ReorderOutcomesInput!) { reorderOutcomes(input: $input) { plan { version outcomes(includeSetAside: true) { nodes { words position } } } userErrors { field code message } } }";
     let incomplete = app.gql(Some(&parent), reorder, json!({ "input": { "plan": plan["id"], "expectedVersion": 11, "outcomes": [robins["outcome"]["id"]] } })).await;
     assert_eq!(
         incomplete["data"]["reorderOutcomes"]["userErrors"][0]["code"], "INVALID",
@@ -578,7 +578,7 @@ async fn family_chooses_outcomes_and_both_sides_see_progress(app: TestApp) {
     );
     let reordered = ok(&app, &parent, reorder, json!({ "input": { "plan": plan["id"], "expectedVersion": 11, "outcomes": [robins["outcome"]["id"], school_run["id"], proposal] } }), "reorderOutcomes").await;
     assert_eq!(
-        reordered["plan"]["outcomes"],
+        reordered["plan"]["outcomes"]["nodes"],
         json!([
             { "words": "I feel less worried at school", "position": 1 },
             { "words": "Robin gets to school on time", "position": 2 },
@@ -688,7 +688,7 @@ async fn two_edits_from_the_same_version_one_wins_and_nothing_is_lost(app: TestA
         "STALE_VERSION"
     );
     assert_eq!(
-        stale["data"]["rateProgress"]["outcome"]["ratingHistory"],
+        stale["data"]["rateProgress"]["outcome"]["ratingHistory"]["nodes"],
         json!([])
     );
 }
@@ -702,11 +702,12 @@ async fn the_lead_professional_reviews_finalises_and_closes(app: TestApp) {
     let led = ok(
         &app,
         &lead,
-        "{ plansILead { id status version family { reference } leadProfessional { name } } }",
+        "{ plansILead { nodes { id status version family { reference } leadProfessional { name } } } }",
         json!({}),
         "plansILead",
     )
-    .await;
+    .await["nodes"]
+        .clone();
     assert_eq!(led.as_array().unwrap().len(), 1, "{led}");
     let plan = led[0].clone();
     assert_eq!(plan["status"], "ACTIVE");
@@ -783,10 +784,11 @@ async fn the_lead_professional_reviews_finalises_and_closes(app: TestApp) {
     let led = ok(
         &app,
         &lead,
-        "{ plansILead { id } }",
+        "{ plansILead { nodes { id } } }",
         json!({}),
         "plansILead",
     )
-    .await;
+    .await["nodes"]
+        .clone();
     assert_eq!(led, json!([]));
 }

@@ -123,10 +123,12 @@ pub struct Amendment<'a> {
     pub target_date: Option<Option<NaiveDate>>,
 }
 
+/// Amends `current` (the outcome and its members as read before the plan's version was
+/// checked: any change since moved the version on, so the check refuses a stale read).
 pub async fn amend(
     db: &impl ConnectionTrait,
     framework: &OutcomeFramework,
-    outcome_id: Uuid,
+    (current, current_members): (&outcome::Model, &[Uuid]),
     expected: i32,
     change: Amendment<'_>,
     permit: &Permit,
@@ -149,7 +151,7 @@ pub async fn amend(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let current = find(db, outcome_id).await?;
+    let outcome_id = current.id;
     if !matches!(
         current.status,
         OutcomeStatus::Proposed | OutcomeStatus::Chosen
@@ -176,7 +178,7 @@ pub async fn amend(
     }
     if let Some(members) = change.for_members {
         check_members(db, current.family_id, members).await?;
-        if sorted(members) != members_of(db, outcome_id).await? {
+        if sorted(members) != current_members {
             set_members(db, outcome_id, members).await?;
             parts.push("who it is for");
         }

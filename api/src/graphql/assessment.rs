@@ -4,11 +4,13 @@
 use super::ids::{self, Kind};
 use super::loaders::OrganisationById;
 use super::organisation::Organisation;
+use super::pagination::{Cursor, Page};
 use super::plan::{Person, person};
 use super::{authorize, loaders, services, viewer};
 use crate::access::Action;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::viewer::Viewer;
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::assessment_section::FAMILY_SECTION;
@@ -196,12 +198,17 @@ impl AssessmentSection {
     }
 
     /// Earlier versions, newest first: nothing written is lost.
-    async fn earlier_versions(&self) -> Vec<AssessmentSectionVersion> {
-        self.earlier
-            .iter()
-            .cloned()
-            .map(AssessmentSectionVersion)
-            .collect()
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn earlier_versions(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, AssessmentSectionVersion>> {
+        Ok(Page::new(first, after)?.slice(
+            self.earlier.clone(),
+            |v| v.id,
+            AssessmentSectionVersion,
+        )?)
     }
 }
 

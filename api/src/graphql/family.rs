@@ -10,7 +10,7 @@ use super::plan::Plan;
 use super::scalars::Date;
 use super::{authorize, loaders, services};
 use crate::access::Action;
-use crate::domain::{assessment, plans};
+use crate::domain::{assessment, plan_contents, plans};
 use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -195,11 +195,17 @@ impl Family {
         )
         .await?;
         let db = &services(ctx)?.db;
-        Ok(plans::current(db, self.0.id).await?.map(Plan))
+        Ok(plans::current(db, self.0.id).await?.map(Plan::new))
     }
 
     /// Every plan the family has had, the newest first, closed ones included.
-    async fn plans(&self, ctx: &Context<'_>) -> GqlResult<Vec<Plan>> {
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, Plan>> {
         authorize(
             ctx,
             Action::ReadPlan {
@@ -207,12 +213,16 @@ impl Family {
             },
         )
         .await?;
-        let db = &services(ctx)?.db;
-        Ok(plans::all_for_family(db, self.0.id)
-            .await?
-            .into_iter()
-            .map(Plan)
-            .collect())
+        Ok(Page::new(first, after)?
+            .newest_first()
+            .fetch(
+                &services(ctx)?.db,
+                plan_contents::of_family(self.0.id),
+                entities::plan::Column::Id,
+                |p| p.id,
+                Plan::in_list,
+            )
+            .await?)
     }
 
     /// Feedback from the family and the team, newest first. Family members do not see a

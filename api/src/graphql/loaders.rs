@@ -1,24 +1,56 @@
-//! Batch loaders, one per request, so lists do not cost a query per row.
+//! Batch loaders, one per request, so lists do not cost a query per row, and the request's
+//! plan views (see `plan::view`), which need no batching: a plan is read whole, once.
 //! A loader only fetches; callers have asked the policy module before they use one.
-use crate::error::AppError;
+//!
+//! Loaders serve what has no parent to read it with (a family's members, a practitioner's
+//! roles and organisation, people named outside a plan). Their batching delay is zero:
+//! the batch is whatever the resolvers of one level ask for before the load task runs, and
+//! nothing waits on a timer.
+use super::plan::view::PlanView;
+use crate::domain::people;
+use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
-use entities::{
-    family_member, organisation, outcome_member, outcome_note, plan_action, practitioner,
-    practitioner_role, progress_rating,
-};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entities::{family_member, organisation, practitioner};
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
+
+/// A plan view, read once by whichever resolver asks first.
+type PlanViewCell = Arc<OnceCell<Arc<PlanView>>>;
 
 pub struct Loaders {
     db: DatabaseConnection,
+    /// (plan id, plan version) → that plan as this request's viewer sees it.
+    plan_views: Mutex<HashMap<(Uuid, i32), PlanViewCell>>,
 }
 
 impl Loaders {
     pub fn new(db: DatabaseConnection) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn)
+        let loaders = Self {
+            db,
+            plan_views: Mutex::default(),
+        };
+        DataLoader::new(loaders, tokio::spawn).delay(Duration::ZERO)
+    }
+
+    /// The plan view for `key`, made by `read` the first time it is asked for in this
+    /// request; resolvers asking at the same time wait for that one read.
+    pub async fn plan_view<F, Fut>(&self, key: (Uuid, i32), read: F) -> AppResult<Arc<PlanView>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<Arc<PlanView>>>,
+    {
+        let cell = {
+            let mut views = self.plan_views.lock().unwrap_or_else(|e| e.into_inner());
+            // Only the newest version of a plan is kept (a subscription lives long).
+            views.retain(|(plan, version), _| *plan != key.0 || *version == key.1);
+            views.entry(key).or_default().clone()
+        };
+        cell.get_or_try_init(read).await.cloned()
     }
 }
 
@@ -68,11 +100,8 @@ impl Loader<MemberById> for Loaders {
         &self,
         keys: &[MemberById],
     ) -> Result<HashMap<MemberById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = family_member::Entity::find()
-            .filter(family_member::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::members(&self.db, &ids).await?;
         Ok(rows.into_iter().map(|m| (MemberById(m.id), m)).collect())
     }
 }
@@ -85,11 +114,8 @@ impl Loader<OrganisationById> for Loaders {
         &self,
         keys: &[OrganisationById],
     ) -> Result<HashMap<OrganisationById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::organisations(&self.db, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|o| (OrganisationById(o.id), o))
@@ -105,11 +131,8 @@ impl Loader<PractitionerById> for Loaders {
         &self,
         keys: &[PractitionerById],
     ) -> Result<HashMap<PractitionerById, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = practitioner::Entity::find()
-            .filter(practitioner::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::practitioners(&self.db, &ids).await?;
         Ok(rows
             .into_iter()
             .map(|p| (PractitionerById(p.id), p))
@@ -122,11 +145,8 @@ impl Loader<RolesOf> for Loaders {
     type Error = LoadError;
 
     async fn load(&self, keys: &[RolesOf]) -> Result<HashMap<RolesOf, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = practitioner_role::Entity::find()
-            .filter(practitioner_role::Column::PractitionerId.is_in(ids))
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::roles(&self.db, &ids).await?;
         let mut roles: HashMap<RolesOf, Vec<Role>> = keys.iter().map(|k| (*k, vec![])).collect();
         for row in rows {
             roles
@@ -150,12 +170,8 @@ impl Loader<MembersOf> for Loaders {
         &self,
         keys: &[MembersOf],
     ) -> Result<HashMap<MembersOf, Self::Value>, Self::Error> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = family_member::Entity::find()
-            .filter(family_member::Column::FamilyId.is_in(ids))
-            .order_by_asc(family_member::Column::Id)
-            .all(&self.db)
-            .await?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = people::members_of_families(&self.db, &ids).await?;
         let mut members: HashMap<MembersOf, Self::Value> =
             keys.iter().map(|k| (*k, vec![])).collect();
         for row in rows {
@@ -165,99 +181,5 @@ impl Loader<MembersOf> for Loaders {
                 .push(row);
         }
         Ok(members)
-    }
-}
-
-/// The members an outcome is for (sorted; empty for the whole family).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OutcomeMembersOf(pub Uuid);
-/// Practitioners' notes on an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NotesOf(pub Uuid);
-/// Progress ratings of an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RatingsOf(pub Uuid);
-/// Actions under an outcome, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ActionsOf(pub Uuid);
-
-/// Groups rows under the keys asked for; every key gets a list, empty if nothing matched.
-fn group<K: Copy + Eq + std::hash::Hash, M>(
-    keys: &[K],
-    rows: Vec<M>,
-    key_of: impl Fn(&M) -> K,
-) -> HashMap<K, Vec<M>> {
-    let mut grouped: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, vec![])).collect();
-    for row in rows {
-        grouped.entry(key_of(&row)).or_default().push(row);
-    }
-    grouped
-}
-
-impl Loader<OutcomeMembersOf> for Loaders {
-    type Value = Vec<Uuid>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[OutcomeMembersOf],
-    ) -> Result<HashMap<OutcomeMembersOf, Self::Value>, Self::Error> {
-        let rows = outcome_member::Entity::find()
-            .filter(outcome_member::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(outcome_member::Column::MemberId)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| OutcomeMembersOf(r.outcome_id))
-            .into_iter()
-            .map(|(k, rows)| (k, rows.into_iter().map(|r| r.member_id).collect()))
-            .collect())
-    }
-}
-
-impl Loader<NotesOf> for Loaders {
-    type Value = Vec<outcome_note::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[NotesOf]) -> Result<HashMap<NotesOf, Self::Value>, Self::Error> {
-        let rows = outcome_note::Entity::find()
-            .filter(outcome_note::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(outcome_note::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| NotesOf(r.outcome_id)))
-    }
-}
-
-impl Loader<RatingsOf> for Loaders {
-    type Value = Vec<progress_rating::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[RatingsOf],
-    ) -> Result<HashMap<RatingsOf, Self::Value>, Self::Error> {
-        let rows = progress_rating::Entity::find()
-            .filter(progress_rating::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(progress_rating::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| RatingsOf(r.outcome_id)))
-    }
-}
-
-impl Loader<ActionsOf> for Loaders {
-    type Value = Vec<plan_action::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[ActionsOf],
-    ) -> Result<HashMap<ActionsOf, Self::Value>, Self::Error> {
-        let rows = plan_action::Entity::find()
-            .filter(plan_action::Column::OutcomeId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(plan_action::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(keys, rows, |r| ActionsOf(r.outcome_id)))
     }
 }

@@ -115,3 +115,41 @@ pub struct Rows<M> {
     pub has_previous: bool,
     pub has_next: bool,
 }
+
+impl Page {
+    /// One page of a list already read, kept in its own order; an item's cursor is its id.
+    pub fn slice<T, N>(
+        self,
+        items: Vec<T>,
+        id_of: impl Fn(&T) -> Uuid,
+        to_node: impl Fn(T) -> N,
+    ) -> AppResult<Connection<Cursor, N>>
+    where
+        N: OutputType,
+    {
+        let start = match self.after {
+            None => 0,
+            Some(after) => {
+                items
+                    .iter()
+                    .position(|item| id_of(item) == after)
+                    .ok_or_else(|| {
+                        AppError::BadUserInput(
+                            "That page cursor is not valid. Please start again from the first page."
+                                .into(),
+                        )
+                    })?
+                    + 1
+            }
+        };
+        let first = usize::try_from(self.first).unwrap_or(usize::MAX);
+        let has_next = items.len() > start.saturating_add(first);
+        let mut connection = Connection::new(start > 0, has_next);
+        for item in items.into_iter().skip(start).take(first) {
+            connection
+                .edges
+                .push(Edge::new(OpaqueCursor(id_of(&item)), to_node(item)));
+        }
+        Ok(connection)
+    }
+}

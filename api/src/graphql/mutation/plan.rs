@@ -14,7 +14,6 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::viewer::Viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -187,17 +186,20 @@ async fn plan_target(ctx: &Context<'_>, id: &ID) -> AppResult<entities::plan::Mo
 
 async fn plan_by_id(ctx: &Context<'_>, plan_id: Uuid) -> AppResult<entities::plan::Model> {
     signed_in(ctx)?;
-    crate::domain::records::by_id::<entities::plan::Entity>(&services(ctx)?.db, plan_id)
+    crate::domain::plan_contents::plan(&services(ctx)?.db, plan_id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-/// The outcome named in an input: its family, plan, and whether it is about the viewer.
+/// The outcome named in an input: its family, plan, and whether it is about the viewer;
+/// the outcome and its members as read, for a change that needs them.
 struct OutcomeTarget {
     id: Uuid,
     family_id: Uuid,
     plan_id: Uuid,
     for_viewer: bool,
+    outcome: entities::outcome::Model,
+    members: Vec<Uuid>,
 }
 
 async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> {
@@ -211,6 +213,8 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
         family_id: outcome.family_id,
         plan_id: outcome.plan_id,
         for_viewer: visibility::is_about_viewer(viewer(ctx)?, &members),
+        outcome,
+        members,
     })
 }
 
@@ -381,7 +385,7 @@ impl PlanMutation {
             for_viewer: target.for_viewer,
         };
         let framework = &services(ctx)?.settings.outcome_framework;
-        let (_, errors) = write(ctx, action, async |txn, permit| {
+        let (amended, errors) = write(ctx, action, async |txn, permit| {
             let for_members = input
                 .for_members
                 .as_deref()
@@ -407,7 +411,7 @@ impl PlanMutation {
             outcomes::amend(
                 txn,
                 framework,
-                target.id,
+                (&target.outcome, &target.members),
                 input.expected_version,
                 change,
                 permit,
@@ -415,7 +419,17 @@ impl PlanMutation {
             .await
         })
         .await?;
-        outcome_payload(ctx, target.plan_id, Some(target.id), errors).await
+        let Some(amended) = amended else {
+            // Refused: the outcome and plan as they are now, perhaps changed by someone else.
+            return outcome_payload(ctx, target.plan_id, Some(target.id), errors).await;
+        };
+        // Amended: the row as written, and the plan read once.
+        let plan = plan_by_id(ctx, target.plan_id).await?;
+        Ok(OutcomePayload {
+            outcome: Some(Outcome::with_plan(ctx, amended, &plan).await?),
+            plan: Some(Plan::readable(ctx, plan).await?),
+            user_errors: errors,
+        })
     }
 
     /// A family member chooses an outcome into the plan (a practitioner's proposal).

@@ -1,0 +1,230 @@
+//! Everything the plan screen shows, read in one statement: the plan's outcomes, who each is
+//! for, the notes, ratings and actions under them, and the people they name (the family's
+//! members and the practitioners who wrote, rated, proposed, were given an action or lead).
+//! The statement is the same whatever the size of the plan. Callers decide what the viewer
+//! may see of it (a young person sees only some outcomes).
+use super::union::Union;
+use crate::error::AppResult;
+use entities::{
+    family_member, outcome, outcome_member, outcome_note, plan, plan_action, plan_change,
+    practitioner, progress_rating,
+};
+use sea_orm::sea_query::{Condition, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A plan's contents, each list in the order the app shows it.
+#[derive(Debug, Default)]
+pub struct PlanContents {
+    /// In the family's order of priority.
+    pub outcomes: Vec<outcome::Model>,
+    /// Outcome → the members it is for (sorted; none when it is for the whole family).
+    pub members_of: HashMap<Uuid, Vec<Uuid>>,
+    /// Outcome → practitioners' notes, oldest first.
+    pub notes_of: HashMap<Uuid, Vec<outcome_note::Model>>,
+    /// Outcome → progress ratings, oldest first.
+    pub ratings_of: HashMap<Uuid, Vec<progress_rating::Model>>,
+    /// Outcome → actions, oldest first.
+    pub actions_of: HashMap<Uuid, Vec<plan_action::Model>>,
+    /// The family's members.
+    pub members: HashMap<Uuid, family_member::Model>,
+    /// The practitioners the plan names.
+    pub practitioners: HashMap<Uuid, practitioner::Model>,
+}
+
+/// The ids of the plan's outcomes, as a subquery.
+fn outcomes_of(plan_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(outcome::Column::Id)
+        .from(outcome::Entity)
+        .and_where(outcome::Column::PlanId.eq(plan_id))
+        .to_owned()
+}
+
+/// The practitioners named by the plan's rows, as one condition on `practitioner.id`.
+fn named_practitioners(plan: &plan::Model) -> Condition {
+    let by_plan = |column: plan_action::Column| {
+        Query::select()
+            .column(column)
+            .from(plan_action::Entity)
+            .and_where(plan_action::Column::PlanId.eq(plan.id))
+            .to_owned()
+    };
+    let mut named = Condition::any()
+        .add(
+            practitioner::Column::Id.in_subquery(
+                Query::select()
+                    .column(outcome::Column::ProposedByPractitionerId)
+                    .from(outcome::Entity)
+                    .and_where(outcome::Column::PlanId.eq(plan.id))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            practitioner::Column::Id.in_subquery(
+                Query::select()
+                    .column(outcome_note::Column::PractitionerId)
+                    .from(outcome_note::Entity)
+                    .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan.id)))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            practitioner::Column::Id.in_subquery(
+                Query::select()
+                    .column(progress_rating::Column::PractitionerId)
+                    .from(progress_rating::Entity)
+                    .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id)))
+                    .to_owned(),
+            ),
+        );
+    for column in [
+        plan_action::Column::AssigneePractitionerId,
+        plan_action::Column::CreatedByPractitionerId,
+        plan_action::Column::DoneByPractitionerId,
+    ] {
+        named = named.add(practitioner::Column::Id.in_subquery(by_plan(column)));
+    }
+    // Always present, so that the statement keeps one shape with or without a lead.
+    named.add(practitioner::Column::Id.eq(plan.lead_professional_id))
+}
+
+/// Reads the plan's contents in one statement.
+pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<PlanContents> {
+    let mut union = Union::default();
+    let outcomes = union.branch::<outcome::Entity>(
+        "o_",
+        Condition::all().add(outcome::Column::PlanId.eq(plan.id)),
+    );
+    let for_members = union.branch::<outcome_member::Entity>(
+        "m_",
+        Condition::all().add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
+    );
+    let notes = union.branch::<outcome_note::Entity>(
+        "n_",
+        Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
+    );
+    let ratings = union.branch::<progress_rating::Entity>(
+        "r_",
+        Condition::all().add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
+    );
+    let actions = union.branch::<plan_action::Entity>(
+        "a_",
+        Condition::all().add(plan_action::Column::PlanId.eq(plan.id)),
+    );
+    let members = union.branch::<family_member::Entity>(
+        "f_",
+        Condition::all().add(family_member::Column::FamilyId.eq(plan.family_id)),
+    );
+    let practitioners = union.branch::<practitioner::Entity>("p_", named_practitioners(plan));
+    let rows = union.rows(db).await?;
+
+    let mut outcome_rows: Vec<outcome::Model> = rows.of(&union, outcomes)?;
+    outcome_rows.sort_by_key(|o| (o.position, o.id));
+    let mut member_rows: Vec<outcome_member::Model> = rows.of(&union, for_members)?;
+    member_rows.sort_by_key(|m| m.member_id);
+    let mut members_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in member_rows {
+        members_of
+            .entry(row.outcome_id)
+            .or_default()
+            .push(row.member_id);
+    }
+    let mut note_rows: Vec<outcome_note::Model> = rows.of(&union, notes)?;
+    note_rows.sort_by_key(|n| n.id);
+    let mut rating_rows: Vec<progress_rating::Model> = rows.of(&union, ratings)?;
+    rating_rows.sort_by_key(|r| r.id);
+    let mut action_rows: Vec<plan_action::Model> = rows.of(&union, actions)?;
+    action_rows.sort_by_key(|a| a.id);
+    Ok(PlanContents {
+        outcomes: outcome_rows,
+        members_of,
+        notes_of: group(note_rows, |n| n.outcome_id),
+        ratings_of: group(rating_rows, |r| r.outcome_id),
+        actions_of: group(action_rows, |a| a.outcome_id),
+        members: rows
+            .of::<family_member::Model>(&union, members)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect(),
+        practitioners: rows
+            .of::<practitioner::Model>(&union, practitioners)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect(),
+    })
+}
+
+fn group<M>(rows: Vec<M>, key: impl Fn(&M) -> Uuid) -> HashMap<Uuid, Vec<M>> {
+    let mut grouped: HashMap<Uuid, Vec<M>> = HashMap::new();
+    for row in rows {
+        grouped.entry(key(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+/// One plan, if it exists.
+pub async fn plan(db: &impl ConnectionTrait, plan_id: Uuid) -> AppResult<Option<plan::Model>> {
+    Ok(plan::Entity::find_by_id(plan_id).one(db).await?)
+}
+
+/// One outcome, if it exists.
+pub async fn outcome(
+    db: &impl ConnectionTrait,
+    outcome_id: Uuid,
+) -> AppResult<Option<outcome::Model>> {
+    Ok(outcome::Entity::find_by_id(outcome_id).one(db).await?)
+}
+
+/// One action, if it exists.
+pub async fn action(
+    db: &impl ConnectionTrait,
+    action_id: Uuid,
+) -> AppResult<Option<plan_action::Model>> {
+    Ok(plan_action::Entity::find_by_id(action_id).one(db).await?)
+}
+
+/// The plans a practitioner leads that are not closed, to be paged by id.
+pub fn led_by(practitioner_id: Uuid) -> Select<plan::Entity> {
+    plan::Entity::find()
+        .filter(plan::Column::LeadProfessionalId.eq(practitioner_id))
+        .filter(plan::Column::Status.ne(plan::PlanStatus::Closed))
+}
+
+/// A family's plans, closed ones included, to be paged by id.
+pub fn of_family(family_id: Uuid) -> Select<plan::Entity> {
+    plan::Entity::find().filter(plan::Column::FamilyId.eq(family_id))
+}
+
+/// Whose history: a plan's (with, for a young person, only the outcomes they may see), an
+/// outcome's or an action's.
+pub enum HistoryOf {
+    Plan {
+        plan_id: Uuid,
+        /// `None`: every change; otherwise changes to the plan itself and to these outcomes.
+        outcomes: Option<Vec<Uuid>>,
+    },
+    Outcome(Uuid),
+    Action(Uuid),
+}
+
+/// The changes in a history, to be paged by id.
+pub fn history(of: HistoryOf) -> Select<plan_change::Entity> {
+    let changes = plan_change::Entity::find();
+    match of {
+        HistoryOf::Plan { plan_id, outcomes } => {
+            let changes = changes.filter(plan_change::Column::PlanId.eq(plan_id));
+            match outcomes {
+                None => changes,
+                Some(visible) => changes.filter(
+                    Condition::any()
+                        .add(plan_change::Column::OutcomeId.is_null())
+                        .add(plan_change::Column::OutcomeId.is_in(visible)),
+                ),
+            }
+        }
+        HistoryOf::Outcome(id) => changes.filter(plan_change::Column::OutcomeId.eq(id)),
+        HistoryOf::Action(id) => changes.filter(plan_change::Column::ActionId.eq(id)),
+    }
+}

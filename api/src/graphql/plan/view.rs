@@ -1,0 +1,119 @@
+//! The plan as one viewer sees it in one request: its contents read once (one statement,
+//! [`plan_contents::read`]) and the outcomes this viewer may see worked out once, shared by
+//! `outcomes`, `overdueActions`, `history` and everything under an outcome. Nothing here
+//! waits to batch: the first resolver that needs the plan reads all of it.
+use super::super::family::FamilyMember;
+use super::super::organisation::Practitioner;
+use super::super::{loaders, services, viewer};
+use super::Person;
+use crate::access::visibility;
+use crate::domain::plan_contents::{self, PlanContents};
+use crate::error::AppResult;
+use async_graphql::Context;
+use entities::{outcome, outcome_note, plan, plan_action, progress_rating};
+use std::collections::HashSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct PlanView {
+    contents: PlanContents,
+    /// The outcomes the viewer may see.
+    visible: HashSet<Uuid>,
+}
+
+impl PlanView {
+    /// The plan's contents for this request's viewer, read on first use. Keyed by the
+    /// plan's version, so a change made earlier in the same request is never hidden.
+    pub async fn of(ctx: &Context<'_>, plan: &plan::Model) -> AppResult<Arc<Self>> {
+        loaders(ctx)?
+            .loader()
+            .plan_view((plan.id, plan.version), || async {
+                let contents = plan_contents::read(&services(ctx)?.db, plan).await?;
+                let viewer = viewer(ctx)?;
+                let visible = contents
+                    .outcomes
+                    .iter()
+                    .filter(|o| visibility::may_see_outcome(viewer, members(&contents, o.id)))
+                    .map(|o| o.id)
+                    .collect();
+                Ok(Arc::new(Self { contents, visible }))
+            })
+            .await
+    }
+
+    /// The outcomes the viewer may see, in the family's order.
+    pub fn outcomes(&self) -> impl Iterator<Item = &outcome::Model> {
+        self.contents
+            .outcomes
+            .iter()
+            .filter(|o| self.visible.contains(&o.id))
+    }
+
+    pub fn outcome_ids(&self) -> Vec<Uuid> {
+        self.outcomes().map(|o| o.id).collect()
+    }
+
+    /// Whether the viewer sees every outcome of the plan.
+    pub fn sees_all(&self) -> bool {
+        self.visible.len() == self.contents.outcomes.len()
+    }
+
+    /// The actions of the outcomes the viewer may see.
+    pub fn actions(&self) -> impl Iterator<Item = &plan_action::Model> {
+        self.outcomes()
+            .flat_map(|o| self.contents.actions_of.get(&o.id).into_iter().flatten())
+    }
+
+    pub fn members_of(&self, outcome_id: Uuid) -> &[Uuid] {
+        members(&self.contents, outcome_id)
+    }
+
+    pub fn notes_of(&self, outcome_id: Uuid) -> &[outcome_note::Model] {
+        self.contents
+            .notes_of
+            .get(&outcome_id)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    pub fn ratings_of(&self, outcome_id: Uuid) -> &[progress_rating::Model] {
+        self.contents
+            .ratings_of
+            .get(&outcome_id)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    pub fn actions_of(&self, outcome_id: Uuid) -> &[plan_action::Model] {
+        self.contents
+            .actions_of
+            .get(&outcome_id)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    pub fn member(&self, id: Uuid) -> Option<FamilyMember> {
+        self.contents.members.get(&id).cloned().map(FamilyMember)
+    }
+
+    pub fn practitioner(&self, id: Uuid) -> Option<Practitioner> {
+        self.contents
+            .practitioners
+            .get(&id)
+            .cloned()
+            .map(Practitioner)
+    }
+
+    /// A person the plan names, when it was read with the plan.
+    pub fn person(&self, member: Option<Uuid>, practitioner: Option<Uuid>) -> Option<Person> {
+        match (practitioner, member) {
+            (Some(id), _) => self.practitioner(id).map(Person::Practitioner),
+            (None, Some(id)) => self.member(id).map(Person::FamilyMember),
+            (None, None) => None,
+        }
+    }
+}
+
+fn members(contents: &PlanContents, outcome_id: Uuid) -> &[Uuid] {
+    contents
+        .members_of
+        .get(&outcome_id)
+        .map_or(&[][..], Vec::as_slice)
+}

@@ -1,0 +1,306 @@
+//! Benchmark: the plan screen (`PLAN_SCREEN`) over HTTP for parents and for team
+//! practitioners (consent gate and audit included), against the same data fetched by four
+//! hand-written SQL statements (the floor), on a generated county, at 1 and 10 clients,
+//! interleaved: each point runs floor, parent, practitioner in turn, twice.
+//!
+//! ```text
+//! cargo run --release -p family-plan-tests --example plan_screen
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fp_bench BENCH_FAMILIES=10000 \
+//!     cargo run --release -p family-plan-tests --example plan_screen
+//! ```
+//! `BENCH_DATABASE_URL` (default: a new SQLite file) is filled with `BENCH_FAMILIES`
+//! generated families (default 1,000) when it holds none yet, as
+//! `family-plan admin generate --families N` does. `BENCH_SECONDS` (default 2) is the time
+//! per kind per round per point. Client and server share the process and the machine; the
+//! CPU column is the process's CPU time per request, both sides together.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use api::app::AppState;
+use api::clock::Clock;
+use api::config::Settings;
+use api::graphql::ids::{self, Kind};
+use entities::{family, practitioner, team_member};
+use family_plan_tests::screens::PLAN_SCREEN;
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Statement,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Families given sessions and asked for at random.
+const SAMPLE: usize = 200;
+
+/// The same data as the screen, by hand: plan and lead; outcomes and proposers; who each is
+/// for, notes and authors, ratings; actions and assignees.
+const FLOOR: [&str; 4] = [
+    "SELECT p.id, p.version, p.status, lp.name FROM plans p LEFT JOIN practitioners lp ON lp.id = p.lead_professional_id WHERE p.family_id = $1 AND p.status <> 'closed'",
+    "SELECT o.id, o.words, o.status, o.area_label, fm.name, pr.name FROM outcomes o LEFT JOIN family_members fm ON fm.id = o.proposed_by_member_id LEFT JOIN practitioners pr ON pr.id = o.proposed_by_practitioner_id WHERE o.plan_id = $1 AND o.status NOT IN ('declined', 'withdrawn') ORDER BY o.position",
+    "SELECT 'for' AS kind, om.outcome_id, fm.name AS a, CAST(NULL AS text) AS b, CAST(NULL AS smallint) AS score FROM outcome_members om JOIN outcomes o ON o.id = om.outcome_id JOIN family_members fm ON fm.id = om.member_id WHERE o.plan_id = $1 \
+     UNION ALL SELECT 'note', n.outcome_id, n.body, pr.name, CAST(NULL AS smallint) FROM outcome_notes n JOIN outcomes o ON o.id = n.outcome_id JOIN practitioners pr ON pr.id = n.practitioner_id WHERE o.plan_id = $1 \
+     UNION ALL SELECT r.source, r.outcome_id, CAST(NULL AS text), CAST(NULL AS text), r.score FROM progress_ratings r JOIN outcomes o ON o.id = r.outcome_id WHERE o.plan_id = $1",
+    "SELECT a.id, a.outcome_id, a.description, a.done_at, a.due_date, fm.name, pr.name FROM plan_actions a LEFT JOIN family_members fm ON fm.id = a.assignee_member_id LEFT JOIN practitioners pr ON pr.id = a.assignee_practitioner_id WHERE a.plan_id = $1 ORDER BY a.id",
+];
+
+struct Sampled {
+    family: Uuid,
+    family_gid: String,
+    plan: Uuid,
+    parent: String,
+    practitioner: String,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Floor,
+    Parent,
+    Practitioner,
+}
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::Floor => "floor (SQL)",
+            Who::Parent => "parent",
+            Who::Practitioner => "team practitioner",
+        }
+    }
+}
+
+async fn floor(db: &DatabaseConnection, s: &Sampled) {
+    let backend = db.get_database_backend();
+    let by_family = Statement::from_sql_and_values(backend, FLOOR[0], [s.family.into()]);
+    let plan = db.query_all_raw(by_family).await.unwrap();
+    assert_eq!(plan.len(), 1);
+    for sql in &FLOOR[1..] {
+        let stmt = Statement::from_sql_and_values(backend, *sql, [s.plan.into()]);
+        let rows = db.query_all_raw(stmt).await.unwrap();
+        for row in rows {
+            let _: Uuid = row.try_get_by_index(1).unwrap_or_default();
+        }
+    }
+}
+
+async fn screen(client: &reqwest::Client, url: &str, token: &str, s: &Sampled) {
+    let body: Value = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({ "query": PLAN_SCREEN, "variables": { "id": s.family_gid } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+/// Runs `clients` loops of `who` for `seconds`; returns each request's latency.
+async fn point(
+    who: Who,
+    clients: usize,
+    seconds: f64,
+    db: &DatabaseConnection,
+    url: &str,
+    sample: &Arc<Vec<Sampled>>,
+) -> (Vec<Duration>, Duration, Duration) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let cpu_before = cpu();
+    let until = started + Duration::from_secs_f64(seconds);
+    let mut tasks = vec![];
+    for _ in 0..clients {
+        let (db, url, sample, client) =
+            (db.clone(), url.to_owned(), sample.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut times = vec![];
+            while Instant::now() < until {
+                let s = &sample[rand::rng().random_range(0..sample.len())];
+                let t = Instant::now();
+                match who {
+                    Who::Floor => floor(&db, s).await,
+                    Who::Parent => screen(&client, &url, &s.parent, s).await,
+                    Who::Practitioner => screen(&client, &url, &s.practitioner, s).await,
+                }
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut all = vec![];
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    (all, started.elapsed(), cpu().saturating_sub(cpu_before))
+}
+
+/// CPU time this process has used (user and system), where `/proc` tells.
+fn cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    // Clock ticks are 1/100 s on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::defaults().unwrap();
+    settings.data_dir = dir.path().join("data");
+    settings.database_url = Some(std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("county.db").display()
+        )
+    }));
+    settings.mail_worker = false;
+    settings.follow_up_scheduler = false;
+    let families: usize = std::env::var("BENCH_FAMILIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let seconds: f64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2.0);
+
+    let db = api::db::connect(&settings).await.unwrap();
+    api::db::migrate(&db).await.unwrap();
+    let generated = family::Entity::find()
+        .filter(family::Column::Reference.starts_with("GEN-"))
+        .count(&db)
+        .await
+        .unwrap() as usize;
+    let families = if generated == 0 {
+        let started = Instant::now();
+        let made = api::generate::county(&db, families, chrono::Utc::now())
+            .await
+            .unwrap();
+        println!(
+            "generated {} families ({} rows) in {:.0} s",
+            made.families,
+            made.rows,
+            started.elapsed().as_secs_f64()
+        );
+        families
+    } else {
+        println!("using the {generated} generated families already there");
+        generated
+    };
+
+    let now = chrono::Utc::now();
+    let lifetime = settings.session_lifetime;
+    let mut sample = vec![];
+    let mut rng = rand::rng();
+    while sample.len() < SAMPLE.min(families) {
+        let n = rng.random_range(1..=families);
+        let f = family::Entity::find()
+            .filter(family::Column::Reference.eq(format!("GEN-{n:07}")))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let plan = api::domain::plans::current(&db, f.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let parent = api::domain::accounts::account_by_email(&db, &api::generate::parent_email(n))
+            .await
+            .unwrap()
+            .unwrap();
+        // A team member other than the lead: the consent gate, not the lead's own caseload.
+        let member = team_member::Entity::find()
+            .filter(team_member::Column::FamilyId.eq(f.id))
+            .filter(team_member::Column::PractitionerId.ne(plan.lead_professional_id))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let p = practitioner::Entity::find_by_id(member.practitioner_id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mint = |account| api::auth::session::mint(&db, account, now, lifetime);
+        sample.push(Sampled {
+            family: f.id,
+            family_gid: ids::encode(Kind::Family, f.id).to_string(),
+            plan: plan.id,
+            parent: mint(parent.id).await.unwrap().token,
+            practitioner: mint(p.account_id).await.unwrap().token,
+        });
+    }
+    let sample = Arc::new(sample);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let state = AppState::new(db.clone(), settings.clone(), Clock::system());
+    tokio::spawn(api::app::serve(listener, state, std::future::pending()));
+    // Warm up: prepared statements, pool connections.
+    let _ = point(Who::Parent, 2, 0.5, &db, &url, &sample).await;
+    let _ = point(Who::Practitioner, 2, 0.5, &db, &url, &sample).await;
+
+    println!(
+        "{:?}, {families} families, {seconds} s per kind per round, 2 rounds interleaved",
+        db.get_database_backend()
+    );
+    println!(
+        "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
+        "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor", "cpu ms"
+    );
+    println!("(cpu ms: this process's CPU per request, client and server together)");
+    for clients in [1, 10] {
+        let kinds = [Who::Floor, Who::Parent, Who::Practitioner];
+        let mut times: Vec<(Vec<Duration>, Duration, Duration)> =
+            vec![(vec![], Duration::ZERO, Duration::ZERO); 3];
+        for _round in 0..2 {
+            for (i, who) in kinds.iter().enumerate() {
+                let (t, spent, used) = point(*who, clients, seconds, &db, &url, &sample).await;
+                times[i].0.extend(t);
+                times[i].1 += spent;
+                times[i].2 += used;
+            }
+        }
+        let stats: Vec<(f64, f64, f64, f64)> = times
+            .iter_mut()
+            .map(|(t, spent, used)| {
+                t.sort();
+                (
+                    percentile(t, 0.5),
+                    percentile(t, 0.99),
+                    t.len() as f64 / spent.as_secs_f64(),
+                    used.as_secs_f64() * 1000.0 / t.len() as f64,
+                )
+            })
+            .collect();
+        for (i, who) in kinds.iter().enumerate() {
+            let (p50, p99, rps, cpu_ms) = stats[i];
+            println!(
+                "{:<18} {:>7} {:>9.2} {:>9.2} {:>8.0} {:>9.2}x {:>8.2}x {:>8.2}",
+                who.name(),
+                clients,
+                p50,
+                p99,
+                rps,
+                p50 / stats[0].0,
+                rps / stats[0].2,
+                cpu_ms
+            );
+        }
+    }
+}

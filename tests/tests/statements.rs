@@ -1,0 +1,255 @@
+//! Statements per request, counted (a count is deterministic, unlike a time): the plan
+//! screen costs the same number of statements for 4 outcomes as for 40, within a budget of
+//! session, access facts, data and the audit entry.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use family_plan_tests::screens::PLAN_SCREEN;
+use family_plan_tests::{Backend, TestApp, demo, postgres_url, run_with};
+use serde_json::{Value, json};
+
+/// Session, family, plan, the plan's contents, the people they name.
+const PARENT_BUDGET: usize = 6;
+/// The parent's, plus the access facts and the audit entry of the read.
+const PRACTITIONER_BUDGET: usize = 8;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes_on_sqlite() {
+    plan_screen_costs_the_same_statements_for_4_and_40_outcomes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes_on_postgres() {
+    if postgres_url().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    plan_screen_costs_the_same_statements_for_4_and_40_outcomes(Backend::Postgres).await;
+}
+
+async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes(backend: Backend) {
+    run_with(backend, quiet, |app: TestApp| async move {
+        app.load_demo().await;
+        let parent = app.token_for(demo::MORGAN_PARENT).await;
+        let practitioner = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+        let family = family_of(&app, &parent).await;
+
+        // The demo plan shows 3 outcomes; the family adds one, then 36 more.
+        grow_plan_to(&app, &parent, &practitioner, &family, 4).await;
+        let parent_4 = screen_statements(&app, &parent, &family, 4).await;
+        let practitioner_4 = screen_statements(&app, &practitioner, &family, 4).await;
+        grow_plan_to(&app, &parent, &practitioner, &family, 40).await;
+        let parent_40 = screen_statements(&app, &parent, &family, 40).await;
+        let practitioner_40 = screen_statements(&app, &practitioner, &family, 40).await;
+
+        println!(
+            "{backend:?}: parent {} / {} statements, practitioner {} / {} (4 / 40 outcomes)",
+            parent_4.len(),
+            parent_40.len(),
+            practitioner_4.len(),
+            practitioner_40.len()
+        );
+        if std::env::var_os("SHOW_STATEMENTS").is_some() {
+            println!("parent: {parent_4:#?}\npractitioner: {practitioner_4:#?}");
+        }
+        assert!(
+            parent_4.len() <= PARENT_BUDGET,
+            "parent, 4 outcomes: {parent_4:#?}"
+        );
+        assert!(
+            practitioner_4.len() <= PRACTITIONER_BUDGET,
+            "practitioner, 4 outcomes: {practitioner_4:#?}"
+        );
+        assert_eq!(
+            parent_4, parent_40,
+            "the parent's statements, 4 against 40 outcomes"
+        );
+        assert_eq!(
+            practitioner_4, practitioner_40,
+            "the practitioner's statements, 4 against 40 outcomes"
+        );
+    })
+    .await;
+}
+
+/// No background work on the counted connection: only requests send statements.
+fn quiet(settings: &mut api::config::Settings) {
+    settings.mail_worker = false;
+    settings.follow_up_scheduler = false;
+    settings.lead_deadline_poll_interval = std::time::Duration::from_secs(24 * 3600);
+}
+
+async fn family_of(app: &TestApp, parent: &str) -> Value {
+    let me = app
+        .gql(
+            Some(parent),
+            "{ viewer { familyMember { family { id } } } }",
+            json!({}),
+        )
+        .await;
+    me["data"]["viewer"]["familyMember"]["family"]["id"].clone()
+}
+
+/// The statements of one plan screen, having checked it shows `outcomes` outcomes.
+async fn screen_statements(
+    app: &TestApp,
+    token: &str,
+    family: &Value,
+    outcomes: usize,
+) -> Vec<String> {
+    app.statements.reset();
+    let body = app
+        .gql(Some(token), PLAN_SCREEN, json!({ "id": family }))
+        .await;
+    let mut statements = app.statements.take();
+    // Resolvers run concurrently: compare what was sent, not in which order.
+    statements.sort();
+    assert!(body["errors"].is_null(), "{body}");
+    let plan = &body["data"]["node"]["plan"];
+    assert_eq!(
+        plan["outcomes"]["nodes"].as_array().map(Vec::len),
+        Some(outcomes),
+        "{body}"
+    );
+    statements
+}
+
+/// The family adds outcomes until the plan has `total`; each new one gets a practitioner's
+/// note, a rating from each side and an action, as the demo's do.
+async fn grow_plan_to(
+    app: &TestApp,
+    parent: &str,
+    practitioner: &str,
+    family: &Value,
+    total: usize,
+) {
+    let ok = |body: Value, field: &str| {
+        let payload = body["data"][field].clone();
+        assert!(
+            body["errors"].is_null() && payload["userErrors"] == json!([]),
+            "{body}"
+        );
+        payload
+    };
+    let screen = app
+        .gql(Some(parent), PLAN_SCREEN, json!({ "id": family }))
+        .await;
+    let plan = screen["data"]["node"]["plan"].clone();
+    let have = plan["outcomes"]["nodes"].as_array().unwrap().len();
+    let mut version = plan["version"].as_i64().unwrap();
+    let me = app
+        .gql(
+            Some(parent),
+            "{ viewer { familyMember { id } } }",
+            json!({}),
+        )
+        .await;
+    let parent_member = me["data"]["viewer"]["familyMember"]["id"].clone();
+    for n in have..total {
+        let added = ok(
+            app.gql(
+                Some(parent),
+                "mutation($input: WriteOutcomeInput!) { addOutcome(input: $input) { outcome { id } plan { version } userErrors { message } } }",
+                json!({ "input": { "plan": plan["id"], "expectedVersion": version, "words": format!("Outcome number {n}"), "area": "HOUSING" } }),
+            )
+            .await,
+            "addOutcome",
+        );
+        let outcome = added["outcome"]["id"].clone();
+        version = added["plan"]["version"].as_i64().unwrap();
+        let noted = ok(
+            app.gql(
+                Some(practitioner),
+                "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { plan { version } userErrors { message } } }",
+                json!({ "input": { "outcome": outcome, "expectedVersion": version, "body": format!("A note on {n}") } }),
+            )
+            .await,
+            "addOutcomeNote",
+        );
+        version = noted["plan"]["version"].as_i64().unwrap();
+        for token in [parent, practitioner] {
+            let rated = ok(
+                app.gql(
+                    Some(token),
+                    "mutation($input: RateProgressInput!) { rateProgress(input: $input) { plan { version } userErrors { message } } }",
+                    json!({ "input": { "outcome": outcome, "expectedVersion": version, "score": 4 } }),
+                )
+                .await,
+                "rateProgress",
+            );
+            version = rated["plan"]["version"].as_i64().unwrap();
+        }
+        let acted = ok(
+            app.gql(
+                Some(practitioner),
+                "mutation($input: AddActionInput!) { addAction(input: $input) { plan { version } userErrors { message } } }",
+                json!({ "input": { "outcome": outcome, "expectedVersion": version, "description": format!("Step {n}"), "assignee": parent_member, "dueDate": "2031-01-01" } }),
+            )
+            .await,
+            "addAction",
+        );
+        version = acted["plan"]["version"].as_i64().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amend_outcome_reads_the_outcome_and_its_members_once_on_sqlite() {
+    amend_outcome_reads_the_outcome_and_its_members_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amend_outcome_reads_the_outcome_and_its_members_once_on_postgres() {
+    if postgres_url().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    amend_outcome_reads_the_outcome_and_its_members_once(Backend::Postgres).await;
+}
+
+/// The family changes an outcome's words and who it is for: the outcome and its members
+/// are each read once (the payload's plan comes in the plan's one statement).
+async fn amend_outcome_reads_the_outcome_and_its_members_once(backend: Backend) {
+    run_with(backend, quiet, |app: TestApp| async move {
+        app.load_demo().await;
+        let parent = app.token_for(demo::MORGAN_PARENT).await;
+        let family = family_of(&app, &parent).await;
+        let screen = app.gql(Some(&parent), PLAN_SCREEN, json!({ "id": family })).await;
+        let plan = &screen["data"]["node"]["plan"];
+        let outcome = plan["outcomes"]["nodes"][0]["id"].clone();
+        let me = app
+            .gql(Some(&parent), "{ viewer { familyMember { id } } }", json!({}))
+            .await;
+        let member = me["data"]["viewer"]["familyMember"]["id"].clone();
+
+        app.statements.reset();
+        let body = app
+            .gql(
+                Some(&parent),
+                "mutation($input: AmendOutcomeInput!) { amendOutcome(input: $input) { outcome { id words for { name } } plan { version } userErrors { message } } }",
+                json!({ "input": { "outcome": outcome, "expectedVersion": plan["version"], "words": "In our own words, again", "for": [member] } }),
+            )
+            .await;
+        let statements = app.statements.take();
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(body["data"]["amendOutcome"]["userErrors"], json!([]), "{body}");
+        assert_eq!(
+            body["data"]["amendOutcome"]["outcome"]["words"],
+            "In our own words, again"
+        );
+        let reads = |table: &str| {
+            statements
+                .iter()
+                .filter(|s| s.starts_with(&format!("SELECT \"{table}\".")))
+                .count()
+        };
+        println!(
+            "{backend:?}: amendOutcome {} statements, outcome read {} times, members {} times",
+            statements.len(),
+            reads("outcomes"),
+            reads("outcome_members")
+        );
+        if std::env::var_os("SHOW_STATEMENTS").is_some() {
+            println!("{statements:#?}");
+        }
+        assert_eq!(reads("outcomes"), 1, "{statements:#?}");
+        assert_eq!(reads("outcome_members"), 1, "{statements:#?}");
+    })
+    .await;
+}
