@@ -53,8 +53,13 @@ pub async fn register(
                 "The key {key} is not the SHA-256 of its document."
             )));
         }
-        async_graphql::parser::parse_query(&document).map_err(|e| {
-            AppError::BadUserInput(format!("The document {key} does not parse: {e}"))
+        // Bounded as any request is (see graphql::limits): a registered document is not
+        // checked again when it runs.
+        crate::graphql::limits::check_document(&document).map_err(|refused| {
+            AppError::BadUserInput(format!(
+                "The document {key} cannot be registered: {}",
+                refused.message()
+            ))
         })?;
         models.push(trusted_document::ActiveModel {
             hash: Set(hash),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 db_tests!(a_change_racing_a_consent_withdrawal_commits_before_it_or_is_refused);
 
-const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes { id } } consents(first: 10) { edges { node { id status } } } } } }";
+const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes(first: 50) { nodes { id } } } consents(first: 10) { edges { node { id status } } } } } }";
 const NOTE: &str = "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { outcome { id } userErrors { code message } } }";
 const WITHDRAW: &str = "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { code message } } }";
 
@@ -51,7 +51,7 @@ async fn set_up(app: &TestApp) -> Setup {
         dana,
         sam,
         version: node["plan"]["version"].as_i64().unwrap(),
-        outcome: node["plan"]["outcomes"][0]["id"]
+        outcome: node["plan"]["outcomes"]["nodes"][0]["id"]
             .as_str()
             .unwrap()
             .to_owned(),

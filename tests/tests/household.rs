@@ -10,7 +10,7 @@ db_tests!(a_grandmother_reads_the_plan_once_shared_and_decides_nothing);
 
 const JUNE: &str = "june@family.example";
 const FAMILY: &str = "{ viewer { familyMember { id family { id members { id name } } } } }";
-const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes { id for { id } } } } } }";
+const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes(first: 50) { nodes { id for { id } } } } } } }";
 const SHARE: &str = "mutation($m: ID!) { shareWithHouseholdMember(input: { member: $m }) { member { planSharedWithThem } userErrors { code message } } }";
 const STOP: &str = "mutation($m: ID!) { stopSharingWithHouseholdMember(input: { member: $m }) { member { planSharedWithThem } userErrors { code message } } }";
 const ADD: &str = "mutation($input: WriteOutcomeInput!) { addOutcome(input: $input) { outcome { id words } userErrors { code message } } }";
@@ -107,7 +107,7 @@ async fn a_grandmother_reads_the_plan_once_shared_and_decides_nothing(app: TestA
     assert_eq!(code(&plan), None, "{plan}");
     let plan = &plan["data"]["node"]["plan"];
     let version = plan["version"].as_i64().unwrap();
-    let whole_family = plan["outcomes"]
+    let whole_family = plan["outcomes"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
