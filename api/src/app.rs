@@ -304,10 +304,20 @@ async fn graphql_handler(
     // Bounded before anything else runs (see graphql::limits). A registered document was
     // checked when it was registered and is not parsed again.
     let mut prepared = prepared;
-    if prepared.hash.is_none()
-        && let Err(refused) = graphql::limits::bound(&mut prepared.request).await
-    {
-        return refused.into_response();
+    if prepared.hash.is_none() {
+        match graphql::limits::bound(&mut prepared.request).await {
+            // A syntax error is the schema's to answer, as the GraphQL-over-HTTP spec says.
+            Ok(()) | Err(graphql::limits::Refusal::Syntax(_)) => {}
+            Err(refused) => {
+                let message = refused.message();
+                return error_response(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    graphql::limits::Refusal::CODE,
+                    &message,
+                );
+            }
+        }
     }
 
     let (viewer, expiry) = match authenticate(&state, &headers).await {
