@@ -7,7 +7,7 @@ use family_plan_tests::{Backend, TestApp, demo};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const SCREEN: &str = "query PlanScreen($id: ID!) { node(id: $id) { ... on Family { plan { id version status leadProfessional { name } outcomes { id words status area { label } for { name } proposedBy { ... on FamilyMember { name } ... on Practitioner { name } } notes { body author { name } } progress { gap largeGap family { score } practitioner { score } } actions { description done overdue assignee { ... on FamilyMember { name } ... on Practitioner { name } } } } overdueActions { id } } } } }";
+const SCREEN: &str = family_plan_tests::screens::PLAN_SCREEN;
 
 async fn post(app: &TestApp, token: &str, body: &Value) -> Duration {
     let started = Instant::now();

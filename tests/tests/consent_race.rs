@@ -123,16 +123,36 @@ async fn the_change_in_flight_holds_the_withdrawal(app: &TestApp, s: &Setup) {
         !withdrew_first,
         "the withdrawal committed while a change granted under that consent was in flight"
     );
-    assert_eq!(code(&changed), None, "{changed}");
-    assert_eq!(
-        changed["data"]["addOutcomeNote"]["userErrors"],
-        json!([]),
-        "{changed}"
+    // The change committed first. Its answer shows it, or — when the withdrawal committed
+    // before the answer was read back — refuses to show Sam what he may no longer see.
+    match code(&changed) {
+        None => assert_eq!(
+            changed["data"]["addOutcomeNote"]["userErrors"],
+            json!([]),
+            "{changed}"
+        ),
+        Some(code) => assert_eq!(code, "CONSENT_REQUIRED", "{changed}"),
+    }
+    assert!(
+        note_is_kept(app, s).await,
+        "the change granted before the withdrawal was lost"
     );
     assert_eq!(
         withdrawn["data"]["withdrawConsent"]["consent"]["status"], "WITHDRAWN",
         "{withdrawn}"
     );
+}
+
+/// Whether Sam's note is in the plan, as the family reads it.
+async fn note_is_kept(app: &TestApp, s: &Setup) -> bool {
+    let body = app
+        .gql(
+            Some(&s.dana),
+            "query($id: ID!) { node(id: $id) { ... on Outcome { notes(first: 20) { nodes { body } } } } }",
+            json!({ "id": s.outcome }),
+        )
+        .await;
+    body.to_string().contains("Jordan was on time all week.")
 }
 
 /// SQLite runs one writer at a time: whichever of the two goes first, the other sees it. Sam's
@@ -151,7 +171,10 @@ async fn one_writer_at_a_time(app: &TestApp, s: &Setup) {
         "{withdrawn}"
     );
     match code(&changed) {
-        None => assert_eq!(changed["data"]["addOutcomeNote"]["userErrors"], json!([])),
+        None => {
+            assert_eq!(changed["data"]["addOutcomeNote"]["userErrors"], json!([]));
+            assert!(note_is_kept(app, s).await, "{changed}");
+        }
         Some(code) => assert_eq!(code, "CONSENT_REQUIRED", "{changed}"),
     }
 }
