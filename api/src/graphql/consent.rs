@@ -1,5 +1,5 @@
 //! Consents, the team around the family, safeguarding overrides and the access log.
-//! Each object here is built only after the policy module allowed reading its family's data.
+//! Each object here is built only after the access rules allowed reading its family's data.
 use super::family::FamilyMember;
 use super::ids::{self, Kind};
 use super::loaders::{MemberById, OrganisationById, PractitionerById};

@@ -1,5 +1,5 @@
 //! Family records, their members and need-level history.
-//! A `Family` is only ever built after the policy module said the viewer may read it.
+//! A `Family` is only ever built after the access rules said the viewer may read it.
 use super::assessment::Assessment;
 use super::consent::{AccessLogEntry, Consent, TeamMembership};
 use super::ids::{self, Kind};

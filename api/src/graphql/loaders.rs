@@ -1,6 +1,6 @@
 //! Batch loaders, one per request, so lists do not cost a query per row, and the request's
 //! plan views (see `plan::view`), which need no batching: a plan is read whole, once.
-//! A loader only fetches; callers have asked the policy module before they use one.
+//! A loader only fetches; callers have asked the access rules before they use one.
 //!
 //! Loaders serve what has no parent to read it with (a family's members, a practitioner's
 //! roles and organisation, people named outside a plan). Their batching delay is zero:
