@@ -1,6 +1,6 @@
 //! The Early Help Assessment as the app shows it: the family's section in their words and
-//! one section per organisation, each with its earlier versions. Built only after the
-//! policy module allowed reading the family's assessment.
+//! one section per organisation, each with its earlier versions. Built only after the access
+//! rules allowed reading the family's assessment.
 use super::ids::{self, Kind};
 use super::loaders::OrganisationById;
 use super::organisation::Organisation;
