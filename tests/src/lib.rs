@@ -213,19 +213,22 @@ impl TestApp {
         files
     }
 
+    /// The emails delivered to `to` so far, as files, in order.
+    pub fn emails_to(&self, to: &str) -> Vec<String> {
+        self.outbox_files()
+            .into_iter()
+            .map(|(_, content)| content)
+            .filter(|c| {
+                c.lines()
+                    .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
+            })
+            .collect()
+    }
+
     /// Waits (up to 10 s) for the `n`th email to `to` to be delivered as a file; returns it.
     pub async fn email_to(&self, to: &str, n: usize) -> String {
         for _ in 0..200 {
-            let found: Vec<String> = self
-                .outbox_files()
-                .into_iter()
-                .map(|(_, content)| content)
-                .filter(|c| {
-                    c.lines()
-                        .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
-                })
-                .collect();
-            if let Some(email) = found.get(n - 1) {
+            if let Some(email) = self.emails_to(to).get(n - 1) {
                 return email.clone();
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

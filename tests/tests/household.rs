@@ -20,17 +20,6 @@ fn code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
 
-fn emails_to(app: &TestApp, to: &str) -> Vec<String> {
-    app.outbox_files()
-        .into_iter()
-        .map(|(_, content)| content)
-        .filter(|c| {
-            c.lines()
-                .any(|l| l.eq_ignore_ascii_case(&format!("To: {to}")))
-        })
-        .collect()
-}
-
 async fn a_grandmother_reads_the_plan_once_shared_and_decides_nothing(app: TestApp) {
     app.load_demo().await;
     app.cli(&[
@@ -161,7 +150,7 @@ async fn a_grandmother_reads_the_plan_once_shared_and_decides_nothing(app: TestA
     let digest = app.email_to(demo::MORGAN_PARENT, 1).await;
     assert!(digest.contains("plan"), "{digest}");
     assert_eq!(
-        emails_to(&app, JUNE).len(),
+        app.emails_to(JUNE).len(),
         1,
         "June is told only what concerns her"
     );

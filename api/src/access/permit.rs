@@ -57,11 +57,6 @@ impl Permit {
         self.access
     }
 
-    /// The action allowed; `None` for an operator, who is allowed everything.
-    pub fn action(&self) -> Option<Action> {
-        self.action
-    }
-
     /// The family the action concerns, if any.
     pub fn family_id(&self) -> Option<Uuid> {
         self.action.and_then(Action::family_id)
