@@ -167,7 +167,11 @@ pub async fn pump<S, Fut>(
     let (mut inbox, inbox_rx) = mpsc::channel::<Result<Message, axum::Error>>(INBOX);
     let (outbox, mut outbox_rx) = mpsc::channel::<Message>(INBOX);
     let protocol = tokio::spawn(serve(outbox, inbox_rx));
-    let mut ping = tokio::time::interval(settings.ws_ping_interval);
+    // The first ping one interval in: a ping at once would race the protocol's first answer.
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + settings.ws_ping_interval,
+        settings.ws_ping_interval,
+    );
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = tokio::time::Instant::now();
     let close = |code: u16, reason: &'static str| {
