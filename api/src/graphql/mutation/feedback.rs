@@ -185,7 +185,7 @@ impl FeedbackMutation {
                 &input.words,
                 input.private,
                 &link,
-                permit.at(),
+                permit,
             )
             .await
         })
