@@ -159,8 +159,12 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table(NotificationSettings::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(NotificationPreferences::Table).to_owned())
-            .await?;
+        m.drop_table(
+            Table::drop()
+                .table(NotificationPreferences::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(Notifications::Table).to_owned())
             .await?;
         Ok(())

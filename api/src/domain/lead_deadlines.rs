@@ -36,11 +36,13 @@ pub async fn alert_overdue(
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
-            let notice =
-                notify::Notice::new(notify::Kind::LeadNominationOverdue, Default::default(), link);
-            let to =
-                notify::accounts_of_roles(&txn, crate::access::Permit::nomination_followers())
-                    .await?;
+            let notice = notify::Notice::new(
+                notify::Kind::LeadNominationOverdue,
+                Default::default(),
+                link,
+            );
+            let to = notify::accounts_of_roles(&txn, crate::access::Permit::nomination_followers())
+                .await?;
             notify::tell(&txn, &notice, &to, now).await?;
             audit::record(
                 &txn,

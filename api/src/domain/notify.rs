@@ -27,12 +27,12 @@ pub mod inbox;
 pub mod kinds;
 pub mod preferences;
 
-pub use kinds::Kind;
 use crate::access::Permit;
 use crate::error::AppResult;
 use chrono::{DateTime, Duration, Utc};
 use entities::plan_change::{self, ChangeSide};
 use entities::{account, change_digest, family_member, plan, practitioner, practitioner_role};
+pub use kinds::Kind;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
     Statement,
@@ -652,9 +652,7 @@ pub async fn listen(db: sea_orm::DatabaseConnection, hub: Hub, shutdown: impl Fu
     loop {
         let listener = async {
             let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-            listener
-                .listen_all([CHANNEL, NOTIFICATION_CHANNEL])
-                .await?;
+            listener.listen_all([CHANNEL, NOTIFICATION_CHANNEL]).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
         let mut listener = tokio::select! {

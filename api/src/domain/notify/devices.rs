@@ -69,8 +69,16 @@ pub async fn register(
     db: &impl ConnectionTrait,
     owner: &Owner,
     registration: Registration,
+    enabled: &[Platform],
     now: DateTime<Utc>,
 ) -> AppResult<push_device::Model> {
+    if !enabled.contains(&registration.platform) {
+        return Err(AppError::Invalid(vec![UserError::new(
+            &["platform"],
+            UserErrorCode::NotAllowedNow,
+            "Push notifications to this kind of device are not set up on this service; the app's inbox still shows everything.",
+        )]));
+    }
     let (address, p256dh, auth) = match registration.address {
         Address::Token(token) => (token, None, None),
         Address::WebPush {
@@ -101,7 +109,7 @@ pub async fn register(
             "The device's push address is missing or too long.",
         ));
     }
-    if p256dh.is_some() && !address.starts_with("https://") {
+    if p256dh.is_some() && !is_push_service_url(&address) {
         errors.push(invalid(
             &["webPushSubscription", "endpoint"],
             "A Web Push endpoint is an https:// address.",
@@ -160,6 +168,21 @@ pub async fn register(
             .await?;
     }
     Ok(device)
+}
+
+/// A Web Push endpoint: https, or plain http on this machine (a push service run locally,
+/// as in development and the tests).
+fn is_push_service_url(address: &str) -> bool {
+    match url::Url::parse(address) {
+        Ok(url) if url.scheme() == "https" => true,
+        Ok(url) if url.scheme() == "http" => {
+            matches!(
+                url.host(),
+                Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+            ) || url.host_str() == Some("localhost")
+        }
+        _ => false,
+    }
 }
 
 /// Unregisters one of one's own devices; false when it is not (or no longer) theirs.

@@ -10,7 +10,9 @@ use crate::viewer::Viewer;
 use chrono::{DateTime, Utc};
 use entities::notification::{self, Column};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 /// Rows read at a time while looking for the ones the reader may see.
@@ -166,7 +168,5 @@ pub async fn find_visible(
         return Ok(None);
     };
     let known = FactsCache::default();
-    Ok(visible(db, viewer, &row, now, &known)
-        .await?
-        .then_some(row))
+    Ok(visible(db, viewer, &row, now, &known).await?.then_some(row))
 }
