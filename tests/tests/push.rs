@@ -85,11 +85,14 @@ struct Received {
     body: Vec<u8>,
 }
 
+/// Per device, the answers to give next: status and `Retry-After`.
+type Answers = HashMap<String, VecDeque<(u16, Option<&'static str>)>>;
+
 /// A push service on this machine. Answers 201, unless told otherwise for a device.
 #[derive(Clone, Default)]
 struct PushService {
     received: Arc<Mutex<Vec<Received>>>,
-    answers: Arc<Mutex<HashMap<String, VecDeque<(u16, Option<&'static str>)>>>>,
+    answers: Arc<Mutex<Answers>>,
 }
 
 async fn receive(
