@@ -653,3 +653,37 @@ async fn dana_on_two_devices(app: &TestApp) -> (String, String, Value) {
         added["passkey"]["id"].clone(),
     )
 }
+
+#[tokio::test]
+async fn the_vapid_keys_command_makes_a_key_the_service_accepts_and_a_bad_one_is_refused() {
+    use clap::Parser;
+    let cli = api::cli::Cli::try_parse_from(["family-plan", "admin", "vapid-keys"]).unwrap();
+    let mut out = Vec::new();
+    api::cli::run(cli, &mut out).await.unwrap();
+    let printed = String::from_utf8(out).unwrap();
+    let private = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("FAMILY_PLAN_VAPID_PRIVATE_KEY="))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let vapid = api::push::web::Vapid::new(private, SUBJECT).unwrap();
+    assert!(printed.contains(vapid.public_key()), "{printed}");
+
+    let ok =
+        api::cli::Cli::try_parse_from(["family-plan", "--vapid-private-key", private]).unwrap();
+    ok.settings.validate().unwrap();
+    let bad =
+        api::cli::Cli::try_parse_from(["family-plan", "--vapid-private-key", "not-a-key"]).unwrap();
+    assert!(bad.settings.validate().is_err());
+
+    let help = <api::cli::Cli as clap::CommandFactory>::command()
+        .render_long_help()
+        .to_string();
+    for var in [
+        "FAMILY_PLAN_VAPID_PRIVATE_KEY",
+        "FAMILY_PLAN_VAPID_SUBJECT",
+        "FAMILY_PLAN_PUSH_POLL_INTERVAL",
+        "FAMILY_PLAN_PUSH_WORKER",
+    ] {
+        assert!(help.contains(var), "--help lacks {var}");
+    }
+}
