@@ -28,6 +28,7 @@ pub mod lifecycle;
 pub mod live;
 pub mod live_limits;
 pub mod mail;
+pub mod push;
 pub mod reports_csv;
 pub mod telemetry;
 pub mod trusted_documents;

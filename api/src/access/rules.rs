@@ -160,6 +160,8 @@ pub fn rule(action: Action) -> Row {
         // Closing-related answers are the family's: parents and young people.
         AnswerFollowUp { .. } => row(IfAbout, No, IfAbout, No, No, No, No),
         ReadEvaluationReports => row(No, No, No, No, No, Yes, No),
+        // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
+        ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
@@ -700,6 +702,9 @@ mod tests {
                 family_id: f,
                 about_viewer: true,
             },
+            // Issue 13
+            ReadOwnNotifications,
+            ManageOwnNotifications,
         ];
         for action in &all {
             match action {
@@ -758,6 +763,8 @@ mod tests {
                 | ShareWithHousehold { .. }
                 | HearOfPlanChange { .. }
                 | KeepViewPrivate { .. } => {}
+                // Issue 13
+                ReadOwnNotifications | ManageOwnNotifications => {}
             }
         }
         all
@@ -783,6 +790,9 @@ mod tests {
             Action::ReadEvaluationReports,
             Action::ReadOwnNominations,
             Action::FollowUpLeadNominations,
+            // Issue 13
+            Action::ReadOwnNotifications,
+            Action::ManageOwnNotifications,
         ];
         let reads = [
             ("ReadFamily", "family record"),

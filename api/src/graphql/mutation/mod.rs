@@ -8,6 +8,7 @@ mod family;
 mod feedback;
 mod lead;
 mod meeting;
+mod notification;
 mod plan;
 mod safeguarding;
 mod team;
@@ -35,6 +36,7 @@ pub struct Mutation(
     feedback::FeedbackMutation,
     lead::LeadMutation,
     meeting::MeetingMutation,
+    notification::NotificationMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
