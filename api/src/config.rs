@@ -230,6 +230,14 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "FAMILY_PLAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    // Issue 14: growing up in the plan.
+    /// Youngest age at which a practitioner may record that a young person can consent for
+    /// their own information (Gillick/Fraser). Competence has no fixed age in law; 12 follows
+    /// the ICO's guidance that from about 12 a child can usually decide about their own data.
+    #[arg(long, env = "FAMILY_PLAN_COMPETENCE_MINIMUM_AGE", default_value_t = 12, global = true,
+          value_parser = clap::value_parser!(u32).range(8..=17))]
+    pub competence_minimum_age: u32,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod assessment_section;
 pub mod audit_entry;
 pub mod change_digest;
+pub mod competence_assessment;
 pub mod consent;
 pub mod consent_organisation;
 pub mod family;

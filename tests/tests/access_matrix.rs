@@ -1210,7 +1210,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         ),
         row(
             "Mutation.recordCompetenceAssessment",
-            "mutation($member: ID!) { recordCompetenceAssessment(input: { member: $member, competentToConsent: true }) { member { id } userErrors { field code } } }",
+            "mutation($member: ID!) { recordCompetenceAssessment(input: { member: $member, competentToConsent: true, reason: \"Understands.\" }) { member { id } userErrors { field code } } }",
             json!({ "member": ids.dana }),
             Invalid,
             [UN, FB, FB, FB, OK, CR, FB, FB, FB, FB, FB, OK, FB],

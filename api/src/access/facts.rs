@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FamilyFacts {
     /// The practitioner is currently on the family's team.
     pub on_team: bool,
@@ -18,6 +18,9 @@ pub struct FamilyFacts {
     pub lead_professional: bool,
     /// A parent has shared the plan with this adult of the household.
     pub shared_with_viewer: bool,
+    /// Issue 14: young people assessed competent who decide for their own information, each
+    /// with whether their own consent in force covers the practitioner's organisation.
+    pub own_consents: Vec<(Uuid, bool)>,
 }
 
 impl FamilyFacts {
@@ -28,7 +31,13 @@ impl FamilyFacts {
         override_id: None,
         lead_professional: false,
         shared_with_viewer: false,
+        own_consents: Vec::new(),
     };
+
+    /// Whether a competent young person's own consent covers the practitioner's organisation.
+    pub fn own_consent_covers_someone(&self) -> bool {
+        self.own_consents.iter().any(|(_, covers)| *covers)
+    }
 }
 
 pub async fn load(
@@ -49,6 +58,7 @@ pub async fn load(
                 override_id: s.override_id,
                 lead_professional: s.lead_professional,
                 shared_with_viewer: false,
+                own_consents: s.own_consents,
             })
         }
         Viewer::FamilyMember(m) => Ok(FamilyFacts {

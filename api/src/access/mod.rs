@@ -16,6 +16,7 @@ pub use crate::viewer::Access;
 pub use action::Action;
 pub use facts::FamilyFacts;
 pub use permit::Permit;
+pub use visibility::Reach;
 
 use crate::domain::standing;
 use crate::error::{AppError, AppResult};
@@ -57,7 +58,7 @@ pub async fn grant_read(
             Some(facts) => facts,
             None => {
                 let facts = facts::load(db, viewer, family_id, now).await?;
-                known.put(family_id, facts);
+                known.put(family_id, facts.clone());
                 facts
             }
         },
@@ -74,7 +75,8 @@ fn permit(
 ) -> AppResult<Permit> {
     let access = rules::decide(viewer, action, facts)?;
     let actor = Actor::of(viewer).ok_or(AppError::Unauthenticated)?;
-    Ok(Permit::new(actor, access, Some(action), now))
+    let reach = visibility::reach(viewer, action, facts, access);
+    Ok(Permit::new(actor, access, Some(action), now).reaching(reach))
 }
 
 /// The operator at the command line, or a background job: allowed what they run.
@@ -92,7 +94,7 @@ impl FactsCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&family_id)
-            .copied()
+            .cloned()
     }
 
     fn put(&self, family_id: Uuid, facts: FamilyFacts) {

@@ -3,6 +3,7 @@
 //! command line and background jobs) makes one, so no domain command can run unasked.
 use super::action::Action;
 use super::rules;
+use super::visibility::Reach;
 use crate::domain::notify::ChangeScope;
 use crate::viewer::{Access, Actor};
 use chrono::{DateTime, Utc};
@@ -18,6 +19,7 @@ pub struct Permit {
     action: Option<Action>,
     at: DateTime<Utc>,
     told: Option<Arc<ChangeScope>>,
+    reach: Reach,
 }
 
 impl std::fmt::Debug for Permit {
@@ -44,7 +46,19 @@ impl Permit {
             action,
             at,
             told: None,
+            reach: Reach::ALL,
         }
+    }
+
+    pub(super) fn reaching(mut self, reach: Reach) -> Self {
+        self.reach = reach;
+        self
+    }
+
+    /// Which of the family's items, by whom they are about, the action reaches
+    /// ([`super::visibility::Reach`]).
+    pub fn reach(&self) -> &Reach {
+        &self.reach
     }
 
     /// Who acts, as the audit trail and the history record them.

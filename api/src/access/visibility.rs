@@ -1,19 +1,95 @@
 //! Which items of a family a viewer sees, once the rules table has let them read that part:
 //! outcomes about a young person, private views, withheld override entries, the history.
 //! Each function answers for one item; no caller decides these beside them.
-use super::rules::{Kind, kind_of_member};
-use crate::viewer::Viewer;
+use super::action::Action;
+use super::facts::FamilyFacts;
+use super::rules::{self, Kind, kind_of_member};
+use crate::viewer::{Access, Viewer};
 use uuid::Uuid;
 
-/// Whether `viewer`, already allowed to read the plan, sees an outcome for `for_members`
-/// (empty: the whole family). Young people see the outcomes about them or the whole family.
-pub fn may_see_outcome(viewer: &Viewer, for_members: &[Uuid]) -> bool {
-    match viewer {
+/// Issue 14: which of a family's items a permit reaches, by whom they are about. A young
+/// person assessed competent who has decided about their own information governs
+/// practitioners' access to the items about them (outcomes for them, their views and
+/// feedback); the family's consent governs the rest. A practitioner covered by the
+/// family's consent but not by the young person's reaches the family's items without the
+/// young person's, and the reverse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The family's items (those not about a young person who decides for themselves).
+    family: bool,
+    /// Young people who decide for themselves, and whether their items are reached.
+    own: Vec<(Uuid, bool)>,
+}
+
+impl Reach {
+    /// Everything the action allows: family members, and practitioners under an override
+    /// or a row that needs no facts.
+    pub const ALL: Reach = Reach {
+        family: true,
+        own: Vec::new(),
+    };
+
+    /// Whether an item about `members` (none: the whole family) is reached. An item about
+    /// several people needs each of them reached.
+    pub fn about(&self, members: &[Uuid]) -> bool {
+        if members.is_empty() {
+            return self.family;
+        }
+        members.iter().all(|m| self.member(*m))
+    }
+
+    /// Whether an item by or about one member is reached.
+    pub fn member(&self, member: Uuid) -> bool {
+        match self.own.iter().find(|(id, _)| *id == member) {
+            Some((_, covered)) => *covered,
+            None => self.family,
+        }
+    }
+
+    /// Whether an item given by `by_member` (none: a practitioner's, or anonymous) is reached.
+    pub fn by(&self, by_member: Option<Uuid>) -> bool {
+        match by_member {
+            Some(member) => self.member(member),
+            None => self.family,
+        }
+    }
+
+    /// Whether every item is reached.
+    pub fn everything(&self) -> bool {
+        self.family && self.own.iter().all(|(_, covered)| *covered)
+    }
+
+    /// The members whose items are out of reach, and whether the family's items are reached
+    /// (for conditions on lists): `(family, withheld members, reached members)`.
+    pub fn split(&self) -> (bool, Vec<Uuid>, Vec<Uuid>) {
+        let withheld = self.own.iter().filter(|(_, c)| !c).map(|(m, _)| *m);
+        let reached = self.own.iter().filter(|(_, c)| *c).map(|(m, _)| *m);
+        (self.family, withheld.collect(), reached.collect())
+    }
+}
+
+/// The reach of a permit for `action`, granted as `access` on `facts`.
+pub fn reach(viewer: &Viewer, action: Action, facts: &FamilyFacts, access: Access) -> Reach {
+    match (viewer, access) {
+        (Viewer::Practitioner(_), Access::Granted) if rules::needs_facts(viewer, action) => Reach {
+            family: facts.consent_covers_organisation,
+            own: facts.own_consents.clone(),
+        },
+        _ => Reach::ALL,
+    }
+}
+
+/// Whether `viewer`, already allowed to read the plan (with `reach`), sees an outcome for
+/// `for_members` (empty: the whole family). Young people see the outcomes about them or the
+/// whole family.
+pub fn may_see_outcome(viewer: &Viewer, reach: &Reach, for_members: &[Uuid]) -> bool {
+    let by_kind = match viewer {
         Viewer::FamilyMember(m) if kind_of_member(m.relation) == Kind::YoungPerson => {
             for_members.is_empty() || for_members.contains(&m.member_id)
         }
         _ => true,
-    }
+    };
+    by_kind && reach.about(for_members)
 }
 
 /// Who gave an item of feedback or a view, as far as the policy needs to know.
@@ -33,10 +109,17 @@ pub struct VoiceItem {
 /// the evaluation's: no family member sees them, since we no longer know whose they are and
 /// showing them to the family could tell the others who wrote them. Practitioners' own
 /// feedback about the service is for the team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoiceScope {
-    /// Everything (the team around the family).
+    /// Everything (the team around the family, with everything in reach).
     Everything,
+    /// The team, with some young people's items out of reach (issue 14): items given by
+    /// `reached` members, and when `family`, every other item not given by `withheld`.
+    Reached {
+        family: bool,
+        withheld: Vec<Uuid>,
+        reached: Vec<Uuid>,
+    },
     /// The family's own items, not anonymous, not private unless by `member_id`.
     SharedWithFamily {
         member_id: Uuid,
@@ -44,9 +127,17 @@ pub enum VoiceScope {
     Nothing,
 }
 
-pub fn voice_scope(viewer: &Viewer) -> VoiceScope {
+pub fn voice_scope(viewer: &Viewer, reach: &Reach) -> VoiceScope {
     match viewer {
-        Viewer::Practitioner(_) => VoiceScope::Everything,
+        Viewer::Practitioner(_) if reach.everything() => VoiceScope::Everything,
+        Viewer::Practitioner(_) => {
+            let (family, withheld, reached) = reach.split();
+            VoiceScope::Reached {
+                family,
+                withheld,
+                reached,
+            }
+        }
         Viewer::FamilyMember(m) => VoiceScope::SharedWithFamily {
             member_id: m.member_id,
         },
@@ -55,9 +146,10 @@ pub fn voice_scope(viewer: &Viewer) -> VoiceScope {
 }
 
 /// Whether `viewer` sees `item` (the same rule as [`voice_scope`], for one item).
-pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
-    match voice_scope(viewer) {
+pub fn may_see_voice(viewer: &Viewer, reach: &Reach, item: VoiceItem) -> bool {
+    match voice_scope(viewer, reach) {
         VoiceScope::Everything => true,
+        VoiceScope::Reached { .. } => reach.by(item.by_member),
         VoiceScope::SharedWithFamily { member_id } => {
             !item.anonymous
                 && !item.by_practitioner
@@ -70,18 +162,12 @@ pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
 /// Whether `viewer`, already allowed to read the family's meetings, reads a view that
 /// `author` gave. DESIGN rule 5: a young person's private view is for the team (and
 /// themselves), not for other family members.
-pub fn may_see_meeting_view(viewer: &Viewer, author: Uuid, private: bool) -> bool {
+pub fn may_see_meeting_view(viewer: &Viewer, reach: &Reach, author: Uuid, private: bool) -> bool {
     match viewer {
         Viewer::FamilyMember(m) => !private || m.member_id == author,
-        Viewer::Practitioner(_) => true,
+        Viewer::Practitioner(_) => reach.member(author),
         Viewer::Anonymous => false,
     }
-}
-
-/// Whether `viewer` filters the plan's history down to the outcomes they see (family
-/// members do; practitioners read the whole history).
-pub fn history_follows_visible_outcomes(viewer: &Viewer) -> bool {
-    matches!(viewer, Viewer::FamilyMember(_))
 }
 
 /// Whether `viewer` may read a safeguarding override that `raised_by` raised, without the

@@ -189,38 +189,6 @@ pub async fn withdraw(
     Ok(consent)
 }
 
-/// Records whether a young person can decide about their own information (Gillick/Fraser).
-pub async fn assess_competence(
-    db: &impl ConnectionTrait,
-    member_id: Uuid,
-    competent: bool,
-    permit: &Permit,
-) -> AppResult<family_member::Model> {
-    let (actor, now) = (permit.actor(), permit.at());
-    let member = family_member::Entity::find_by_id(member_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !Permit::decides_own_consent(member.relation) {
-        return Err(AppError::invalid(
-            &["member"],
-            UserErrorCode::Invalid,
-            "Only a child's competence to consent is assessed.",
-        ));
-    }
-    let family_id = member.family_id;
-    let mut active: family_member::ActiveModel = member.into();
-    active.competent_to_consent = Set(competent);
-    let member = active.update(db).await?;
-    let what = if competent {
-        "recorded that a young person can consent for themselves"
-    } else {
-        "recorded that a young person cannot yet consent for themselves"
-    };
-    audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
-    Ok(member)
-}
-
 /// Organisations named in a consent.
 pub async fn organisations_of(db: &impl ConnectionTrait, consent_id: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(consent_organisation::Entity::find()

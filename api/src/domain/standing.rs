@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
 /// A practitioner's standing with one family.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PractitionerStanding {
     /// Currently on the family's team.
     pub on_team: bool,
@@ -17,9 +17,14 @@ pub struct PractitionerStanding {
     pub override_id: Option<Uuid>,
     /// The lead professional of the family's current plan.
     pub lead_professional: bool,
+    /// Issue 14: the family's young people assessed competent who have decided about their
+    /// own information (given an own consent, in force or not), each with whether an own
+    /// consent in force covers the practitioner's organisation.
+    pub own_consents: Vec<(Uuid, bool)>,
 }
 
-const PRACTITIONER_STANDING: &str = "SELECT \
+const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.override_id, st.lead, \
+  y.member_id AS own_member, y.covers AS own_covers FROM (SELECT \
   EXISTS (SELECT 1 FROM team_members t \
           WHERE t.family_id = $1 AND t.practitioner_id = $2 AND t.left_at IS NULL) AS on_team, \
   EXISTS (SELECT 1 FROM consents c \
@@ -32,7 +37,17 @@ const PRACTITIONER_STANDING: &str = "SELECT \
      AND (s.review_outcome IS NULL OR s.review_outcome <> 'not_upheld') \
    ORDER BY s.id DESC LIMIT 1) AS override_id, \
   EXISTS (SELECT 1 FROM plans p \
-          WHERE p.family_id = $1 AND p.status <> 'closed' AND p.lead_professional_id = $2) AS lead";
+          WHERE p.family_id = $1 AND p.status <> 'closed' AND p.lead_professional_id = $2) AS lead) st \
+  LEFT JOIN (SELECT m.id AS member_id, \
+    EXISTS (SELECT 1 FROM consents c \
+            WHERE c.subject_member_id = m.id AND c.withdrawn_at IS NULL \
+              AND (c.expires_at IS NULL OR c.expires_at > $4) \
+              AND (c.scope = 'all_partners' OR EXISTS (SELECT 1 FROM consent_organisations o \
+                   WHERE o.consent_id = c.id AND o.organisation_id = $3))) AS covers \
+    FROM family_members m \
+    WHERE m.family_id = $1 AND m.relation = 'child' AND m.competent_to_consent = $5 \
+      AND EXISTS (SELECT 1 FROM consents d WHERE d.family_id = $1 AND d.subject_member_id = m.id)) y \
+  ON 1 = 1 ORDER BY y.member_id";
 
 pub async fn practitioner(
     db: &impl ConnectionTrait,
@@ -41,8 +56,9 @@ pub async fn practitioner(
     organisation_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<PractitionerStanding> {
-    let row = db
-        .query_one_raw(statement(
+    // One row per young person who decides for themselves (or one row with none).
+    let rows = db
+        .query_all_raw(statement(
             db.get_database_backend(),
             PRACTITIONER_STANDING,
             vec![
@@ -50,17 +66,26 @@ pub async fn practitioner(
                 practitioner_id.into(),
                 organisation_id.into(),
                 now.into(),
+                true.into(),
             ],
         ))
         .await?;
-    let Some(row) = row else {
+    let Some(row) = rows.first() else {
         return Ok(PractitionerStanding::default());
     };
+    let mut own_consents = vec![];
+    for row in &rows {
+        let member: Option<Uuid> = row.try_get("", "own_member")?;
+        if let Some(member) = member {
+            own_consents.push((member, row.try_get("", "own_covers")?));
+        }
+    }
     Ok(PractitionerStanding {
         on_team: row.try_get("", "on_team")?,
         consent_covers_organisation: row.try_get("", "consent_covers")?,
         override_id: row.try_get("", "override_id")?,
         lead_professional: row.try_get("", "lead")?,
+        own_consents,
     })
 }
 

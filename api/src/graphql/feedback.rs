@@ -337,6 +337,32 @@ fn scope_condition(
 ) -> Condition {
     match scope {
         VoiceScope::Everything => Condition::all(),
+        VoiceScope::Reached {
+            family,
+            withheld,
+            reached,
+        } => {
+            let mut visible = Condition::any();
+            if !reached.is_empty() {
+                visible = visible.add(by_member.is_in(reached));
+            }
+            if family {
+                let mut not_withheld = Condition::any().add(by_member.is_null());
+                if withheld.is_empty() {
+                    not_withheld = not_withheld.add(by_member.is_not_null());
+                } else {
+                    not_withheld = not_withheld.add(by_member.is_not_in(withheld));
+                }
+                visible = visible.add(not_withheld);
+            }
+            if visible.is_empty() {
+                // Nothing in reach.
+                return Condition::all()
+                    .add(private.eq(true))
+                    .add(private.eq(false));
+            }
+            visible
+        }
         VoiceScope::SharedWithFamily { member_id } => {
             let mut shared = Condition::all().add(
                 Condition::any()
@@ -364,8 +390,8 @@ pub async fn family_feedback(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, Feedback>> {
-    authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = access::visibility::voice_scope(viewer(ctx)?);
+    let permit = authorize(ctx, Action::ReadVoice { family_id }).await?;
+    let scope = access::visibility::voice_scope(viewer(ctx)?, permit.reach());
     let visible = scope_condition(
         scope,
         Some(feedback::Column::Anonymous),
@@ -395,8 +421,8 @@ pub async fn family_views(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, YoungPersonView>> {
-    authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = access::visibility::voice_scope(viewer(ctx)?);
+    let permit = authorize(ctx, Action::ReadVoice { family_id }).await?;
+    let scope = access::visibility::voice_scope(viewer(ctx)?, permit.reach());
     let visible = scope_condition(
         scope,
         None,
@@ -425,14 +451,14 @@ pub async fn load_feedback(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Feed
     else {
         return Ok(None);
     };
-    authorize(
+    let permit = authorize(
         ctx,
         Action::ReadVoice {
             family_id: found.family_id,
         },
     )
     .await?;
-    if !access::visibility::may_see_voice(viewer(ctx)?, feedback_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, permit.reach(), feedback_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(with_answers(db, vec![found]).await?.pop())
@@ -445,14 +471,14 @@ pub async fn load_view(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPer
     else {
         return Ok(None);
     };
-    authorize(
+    let permit = authorize(
         ctx,
         Action::ReadVoice {
             family_id: found.family_id,
         },
     )
     .await?;
-    if !access::visibility::may_see_voice(viewer(ctx)?, view_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, permit.reach(), view_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(Some(YoungPersonView(found)))

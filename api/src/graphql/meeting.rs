@@ -124,10 +124,24 @@ impl Meeting {
     /// is shown to the team and to them, not to the rest of the family.
     async fn views(&self, ctx: &Context<'_>) -> GqlResult<Vec<MeetingView>> {
         let viewer = viewer(ctx)?;
+        let permit = authorize(
+            ctx,
+            Action::ReadPlan {
+                family_id: self.0.family_id,
+            },
+        )
+        .await?;
         let views = meetings::views_of(&services(ctx)?.db, self.0.id).await?;
         Ok(views
             .into_iter()
-            .filter(|v| access::visibility::may_see_meeting_view(viewer, v.member_id, v.private))
+            .filter(|v| {
+                access::visibility::may_see_meeting_view(
+                    viewer,
+                    permit.reach(),
+                    v.member_id,
+                    v.private,
+                )
+            })
             .map(MeetingView)
             .collect())
     }

@@ -6,10 +6,10 @@ use super::super::loaders::{MemberById, OrganisationById, PractitionerById};
 use super::super::organisation::{Organisation, Practitioner};
 use super::super::pagination::{Cursor, Page};
 use super::super::scalars::Date;
-use super::super::{authorize, loaders, services, viewer};
+use super::super::{authorize, loaders, services};
 use super::view::PlanView;
 use super::{OutcomeStatus, Person, Plan, PlanAction, PlanChange, RatingSource, history, named};
-use crate::access::{Action, visibility};
+use crate::access::Action;
 use crate::domain::outcomes;
 use crate::domain::plan_contents::{self, HistoryOf};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -64,7 +64,7 @@ impl Outcome {
             .await?
             .ok_or(AppError::NotFound)?;
         let view = PlanView::of(ctx, &plan).await?;
-        if !visibility::may_see_outcome(viewer(ctx)?, view.members_of(model.id)) {
+        if !view.sees(model.id) {
             return Err(AppError::Forbidden);
         }
         Ok(Some(Self::new(model, view)))
@@ -84,7 +84,7 @@ impl Outcome {
         )
         .await?;
         let view = PlanView::of(ctx, plan).await?;
-        if !visibility::may_see_outcome(viewer(ctx)?, view.members_of(model.id)) {
+        if !view.sees(model.id) {
             return Err(AppError::Forbidden);
         }
         Ok(Self::new(model, view))

@@ -4,9 +4,9 @@
 //! waits to batch: the first resolver that needs the plan reads all of it.
 use super::super::family::FamilyMember;
 use super::super::organisation::Practitioner;
-use super::super::{loaders, services, viewer};
+use super::super::{authorize, loaders, services, viewer};
 use super::Person;
-use crate::access::visibility;
+use crate::access::{Action, visibility};
 use crate::domain::plan_contents::{self, PlanContents};
 use crate::error::AppResult;
 use async_graphql::Context;
@@ -28,12 +28,26 @@ impl PlanView {
         loaders(ctx)?
             .loader()
             .plan_view((plan.id, plan.version), || async {
+                // The facts are the request's: asking again reads nothing more.
+                let permit = authorize(
+                    ctx,
+                    Action::ReadPlan {
+                        family_id: plan.family_id,
+                    },
+                )
+                .await?;
                 let contents = plan_contents::read(&services(ctx)?.db, plan).await?;
                 let viewer = viewer(ctx)?;
                 let visible = contents
                     .outcomes
                     .iter()
-                    .filter(|o| visibility::may_see_outcome(viewer, members(&contents, o.id)))
+                    .filter(|o| {
+                        visibility::may_see_outcome(
+                            viewer,
+                            permit.reach(),
+                            members(&contents, o.id),
+                        )
+                    })
                     .map(|o| o.id)
                     .collect();
                 Ok(Arc::new(Self { contents, visible }))
@@ -56,6 +70,11 @@ impl PlanView {
     /// Whether the viewer sees every outcome of the plan.
     pub fn sees_all(&self) -> bool {
         self.visible.len() == self.contents.outcomes.len()
+    }
+
+    /// Whether the viewer sees this outcome of the plan.
+    pub fn sees(&self, outcome_id: Uuid) -> bool {
+        self.visible.contains(&outcome_id)
     }
 
     /// The actions of the outcomes the viewer may see.

@@ -1,0 +1,93 @@
+//! Issue 14, growing up in the plan: competence assessments kept with their reason and
+//! who assessed (one row per assessment, never rewritten).
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(CompetenceAssessments::Table)
+                .col(uuid(CompetenceAssessments::Id).primary_key())
+                .col(uuid(CompetenceAssessments::FamilyId))
+                .col(uuid(CompetenceAssessments::MemberId))
+                .col(boolean(CompetenceAssessments::Competent))
+                .col(text(CompetenceAssessments::Reason))
+                .col(uuid_null(CompetenceAssessments::AssessedByPractitionerId))
+                .col(timestamp_with_time_zone(CompetenceAssessments::AssessedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(
+                            CompetenceAssessments::Table,
+                            CompetenceAssessments::FamilyId,
+                        )
+                        .to(Families::Table, Families::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(
+                            CompetenceAssessments::Table,
+                            CompetenceAssessments::MemberId,
+                        )
+                        .to(FamilyMembers::Table, FamilyMembers::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(
+                            CompetenceAssessments::Table,
+                            CompetenceAssessments::AssessedByPractitionerId,
+                        )
+                        .to(Practitioners::Table, Practitioners::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("competence_assessments_member")
+                .table(CompetenceAssessments::Table)
+                .col(CompetenceAssessments::MemberId)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CompetenceAssessments::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum CompetenceAssessments {
+    Table,
+    Id,
+    FamilyId,
+    MemberId,
+    Competent,
+    Reason,
+    AssessedByPractitionerId,
+    AssessedAt,
+}
+
+#[derive(DeriveIden)]
+enum Families {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum FamilyMembers {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Practitioners {
+    Table,
+    Id,
+}

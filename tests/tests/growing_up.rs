@@ -1,0 +1,402 @@
+//! Issue 14: growing up in the plan. A young person's competence to consent is assessed
+//! with a minimum age, a reason and an assessor; once competent, their own consent governs
+//! practitioners' access to information about them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use family_plan_tests::{TestApp, db_tests, demo};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+db_tests!(
+    the_competence_minimum_refuses_a_six_year_old_and_stores_nothing,
+    a_competent_young_persons_consent_narrows_a_practitioners_view,
+);
+
+const ME: &str =
+    "{ viewer { familyMember { id family { id members { id name competentToConsent } } } } }";
+const ASSESS: &str = "mutation($input: RecordCompetenceAssessmentInput!) { recordCompetenceAssessment(input: $input) { member { id competentToConsent } userErrors { field code message } } }";
+const GIVE: &str = "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { consent { id } userErrors { field code message } } }";
+const WITHDRAW: &str = "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { field code } } }";
+const PLAN: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id outcomes(first: 50) { nodes { id words for { name } } } } } } }";
+const PLAN_BY_ID: &str = "query($id: ID!) { node(id: $id) { ... on Plan { outcomes(first: 50) { nodes { words for { name } } } } } }";
+const VIEWS: &str = "query($id: ID!) { node(id: $id) { ... on Family { youngPeoplesViews(first: 50) { nodes { words } } } } }";
+const SHARE_VIEW: &str = "mutation($input: ShareViewInput!) { shareView(input: $input) { view { id } userErrors { field code } } }";
+
+pub fn code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+struct Morgans {
+    family: Value,
+    members: Vec<Value>,
+}
+
+impl Morgans {
+    fn id_of(&self, name: &str) -> Value {
+        self.members
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is a Morgan"))["id"]
+            .clone()
+    }
+}
+
+async fn morgans(app: &TestApp) -> Morgans {
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let me = app.gql(Some(&dana), ME, json!({})).await;
+    let family = &me["data"]["viewer"]["familyMember"]["family"];
+    Morgans {
+        family: family["id"].clone(),
+        members: family["members"].as_array().unwrap().clone(),
+    }
+}
+
+async fn add_child(app: &TestApp, name: &str, born: chrono::NaiveDate) {
+    app.cli(&[
+        "admin",
+        "add-member",
+        "--family",
+        "EH-DEMO-001",
+        "--name",
+        name,
+        "--born",
+        &born.to_string(),
+        "--relation",
+        "child",
+    ])
+    .await
+    .unwrap();
+}
+
+async fn the_competence_minimum_refuses_a_six_year_old_and_stores_nothing(app: TestApp) {
+    app.load_demo().await;
+    let today = app.clock.now().date_naive();
+    let six = today
+        .checked_sub_months(chrono::Months::new(6 * 12 + 3))
+        .unwrap();
+    add_child(&app, "Alfie Morgan", six).await;
+    let morgans = morgans(&app).await;
+    let alfie = morgans.id_of("Alfie Morgan");
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let before = entities::competence_assessment::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+
+    let body = app
+        .gql(
+            Some(&sam),
+            ASSESS,
+            json!({ "input": { "member": alfie, "competentToConsent": true, "reason": "He said he understood." } }),
+        )
+        .await;
+    let payload = &body["data"]["recordCompetenceAssessment"];
+    assert_eq!(payload["member"], Value::Null, "{body}");
+    assert_eq!(payload["userErrors"][0]["code"], "OUT_OF_RANGE", "{body}");
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "member"])
+    );
+    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("from the age of 12"), "{message}");
+    assert!(message.contains("is 6"), "{message}");
+    // Nothing stored: no assessment, and Alfie is not competent.
+    let after = entities::competence_assessment::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    let morgans = self::morgans(&app).await;
+    let alfie_now = morgans
+        .members
+        .iter()
+        .find(|m| m["name"] == "Alfie Morgan")
+        .unwrap();
+    assert_eq!(alfie_now["competentToConsent"], false);
+
+    // A reason is required, even at 14.
+    let jordan = morgans.id_of("Jordan Morgan");
+    let body = app
+        .gql(
+            Some(&sam),
+            ASSESS,
+            json!({ "input": { "member": jordan, "competentToConsent": true, "reason": "  " } }),
+        )
+        .await;
+    let payload = &body["data"]["recordCompetenceAssessment"];
+    assert_eq!(payload["userErrors"][0]["code"], "REQUIRED", "{body}");
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "reason"])
+    );
+
+    // At 14, with a reason: recorded, with Sam as the assessor.
+    let body = app
+        .gql(
+            Some(&sam),
+            ASSESS,
+            json!({ "input": { "member": jordan, "competentToConsent": true, "reason": "Jordan explained who would see what and why." } }),
+        )
+        .await;
+    let payload = &body["data"]["recordCompetenceAssessment"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(payload["member"]["competentToConsent"], true);
+    let rows = entities::competence_assessment::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len() as u64, before + 1);
+    let latest = rows.iter().max_by_key(|r| r.id).unwrap();
+    assert!(latest.assessed_by_practitioner_id.is_some());
+    assert_eq!(
+        latest.reason,
+        "Jordan explained who would see what and why."
+    );
+
+    // The minimum is a setting: a local authority may choose 13.
+    let stricter = app.spawn_replica(|s| s.competence_minimum_age = 13).await;
+    let twelve = today
+        .checked_sub_months(chrono::Months::new(12 * 12 + 1))
+        .unwrap();
+    add_child(&app, "Cara Morgan", twelve).await;
+    let cara = self::morgans(&app).await.id_of("Cara Morgan");
+    let body = stricter
+        .gql(
+            Some(&sam),
+            ASSESS,
+            json!({ "input": { "member": cara, "competentToConsent": true, "reason": "Cara understood." } }),
+        )
+        .await;
+    let payload = &body["data"]["recordCompetenceAssessment"];
+    assert_eq!(payload["userErrors"][0]["code"], "OUT_OF_RANGE", "{body}");
+    let body = app
+        .gql(
+            Some(&sam),
+            ASSESS,
+            json!({ "input": { "member": cara, "competentToConsent": true, "reason": "Cara understood." } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["recordCompetenceAssessment"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}
+
+const HOUSING_WORKER: &str = "housing@wrenfield.example";
+const ORG: &str = "{ viewer { practitioner { id organisation { id } } } }";
+const JORDANS_WORDS: &str = "I have somewhere quiet to go at break when it gets too much";
+
+fn words(body: &Value) -> Vec<String> {
+    let plan = if body["data"]["node"]["plan"].is_null() {
+        &body["data"]["node"]
+    } else {
+        &body["data"]["node"]["plan"]
+    };
+    plan["outcomes"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no outcomes: {body}"))
+        .iter()
+        .map(|o| o["words"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn view_words(body: &Value) -> Vec<String> {
+    body["data"]["node"]["youngPeoplesViews"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no views: {body}"))
+        .iter()
+        .map(|v| v["words"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_competent_young_persons_consent_narrows_a_practitioners_view(app: TestApp) {
+    app.load_demo().await;
+    app.cli(&[
+        "admin",
+        "create-organisation",
+        "--name",
+        "Wrenfield Housing",
+        "--kind",
+        "housing",
+    ])
+    .await
+    .unwrap();
+    app.cli(&[
+        "admin",
+        "create-practitioner",
+        "--name",
+        "Hal Osei",
+        "--email",
+        HOUSING_WORKER,
+        "--organisation",
+        "Wrenfield Housing",
+        "--role",
+        "practitioner",
+    ])
+    .await
+    .unwrap();
+    let morgans = morgans(&app).await;
+    let family = morgans.family.clone();
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let priya = app.token_for(demo::HUB_WORKER).await;
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let hal = app.token_for(HOUSING_WORKER).await;
+    let org_of = async |token: &str| {
+        let me = app.gql(Some(token), ORG, json!({})).await;
+        (
+            me["data"]["viewer"]["practitioner"]["id"].clone(),
+            me["data"]["viewer"]["practitioner"]["organisation"]["id"].clone(),
+        )
+    };
+    let (_, council) = org_of(&priya).await;
+    let (hal_id, housing) = org_of(&hal).await;
+    // Housing joins the team with the family's consent, which Dana then withdraws.
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let for_housing = app
+        .gql(
+            Some(&dana),
+            GIVE,
+            json!({ "input": { "family": family, "scope": "NAMED_ORGANISATIONS", "organisations": [housing] } }),
+        )
+        .await;
+    let for_housing = for_housing["data"]["giveConsent"]["consent"]["id"].clone();
+    let added = app
+        .gql(
+            Some(&priya),
+            "mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { membership { current } userErrors { code } } }",
+            json!({ "input": { "family": family, "practitioner": hal_id } }),
+        )
+        .await;
+    assert_eq!(
+        added["data"]["addTeamMember"]["membership"]["current"], true,
+        "{added}"
+    );
+    let withdrawn = app
+        .gql(
+            Some(&dana),
+            WITHDRAW,
+            json!({ "input": { "consent": for_housing } }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn["data"]["withdrawConsent"]["consent"]["status"], "WITHDRAWN",
+        "{withdrawn}"
+    );
+    // Jordan tells the team something, kept from the family.
+    let shared = app
+        .gql(
+            Some(&jordan),
+            SHARE_VIEW,
+            json!({ "input": { "words": "Mornings are hard for me too." } }),
+        )
+        .await;
+    assert_eq!(
+        shared["data"]["shareView"]["userErrors"],
+        json!([]),
+        "{shared}"
+    );
+
+    // Before Jordan decides, the family's consent covers the school for everything.
+    let plan = app.gql(Some(&sam), PLAN, json!({ "id": family })).await;
+    assert!(words(&plan).contains(&JORDANS_WORDS.to_owned()), "{plan}");
+    let plan_id = plan["data"]["node"]["plan"]["id"].clone();
+    let views = app.gql(Some(&sam), VIEWS, json!({ "id": family })).await;
+    assert_eq!(view_words(&views), ["Mornings are hard for me too."]);
+
+    // Jordan, assessed competent, shares his own information with the council and housing,
+    // not with the school.
+    let given = app
+        .gql(
+            Some(&jordan),
+            GIVE,
+            json!({ "input": { "family": family, "scope": "NAMED_ORGANISATIONS", "organisations": [council, housing], "forOwnInformation": true } }),
+        )
+        .await;
+    assert_eq!(
+        given["data"]["giveConsent"]["userErrors"],
+        json!([]),
+        "{given}"
+    );
+    let jordans_consent = given["data"]["giveConsent"]["consent"]["id"].clone();
+
+    // The school: the family's plan without Jordan's items.
+    let plan = app.gql(Some(&sam), PLAN, json!({ "id": family })).await;
+    let seen = words(&plan);
+    assert!(!seen.contains(&JORDANS_WORDS.to_owned()), "{plan}");
+    assert!(
+        seen.iter().any(|w| w.contains("rent arrears")),
+        "the family's items stay: {plan}"
+    );
+    let views = app.gql(Some(&sam), VIEWS, json!({ "id": family })).await;
+    assert_eq!(view_words(&views), Vec::<String>::new(), "{views}");
+    // Nor can the school act on Jordan's outcome.
+    let outcome_id = {
+        let priya_plan = app.gql(Some(&priya), PLAN, json!({ "id": family })).await;
+        priya_plan["data"]["node"]["plan"]["outcomes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["words"] == JORDANS_WORDS)
+            .unwrap_or_else(|| panic!("the council sees Jordan's outcome: {priya_plan}"))["id"]
+            .clone()
+    };
+    let outcome = app
+        .gql(
+            Some(&sam),
+            "query($id: ID!) { node(id: $id) { ... on Outcome { words } } }",
+            json!({ "id": outcome_id }),
+        )
+        .await;
+    assert_eq!(code(&outcome), Some("FORBIDDEN"), "{outcome}");
+    let note = app
+        .gql(
+            Some(&sam),
+            "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { userErrors { code } } }",
+            json!({ "input": { "outcome": outcome_id, "expectedVersion": 1, "body": "A note." } }),
+        )
+        .await;
+    assert_eq!(code(&note), Some("CONSENT_REQUIRED"), "{note}");
+
+    // The council (covered by both) sees everything.
+    let views = app.gql(Some(&priya), VIEWS, json!({ "id": family })).await;
+    assert_eq!(view_words(&views), ["Mornings are hard for me too."]);
+
+    // The reverse: housing, covered by Jordan but not by the family, reads Jordan's items
+    // only, and not the family's record.
+    let record = app.gql(Some(&hal), PLAN, json!({ "id": family })).await;
+    assert_eq!(code(&record), Some("CONSENT_REQUIRED"), "{record}");
+    let plan = app
+        .gql(Some(&hal), PLAN_BY_ID, json!({ "id": plan_id }))
+        .await;
+    assert_eq!(words(&plan), [JORDANS_WORDS], "{plan}");
+    let views = app.gql(Some(&hal), VIEWS, json!({ "id": family })).await;
+    assert_eq!(
+        code(&views),
+        Some("CONSENT_REQUIRED"),
+        "family record first: {views}"
+    );
+
+    // Jordan withdraws: on the very next request housing reads nothing, and the council
+    // no longer sees Jordan's items.
+    let withdrawn = app
+        .gql(
+            Some(&jordan),
+            WITHDRAW,
+            json!({ "input": { "consent": jordans_consent } }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn["data"]["withdrawConsent"]["consent"]["status"], "WITHDRAWN",
+        "{withdrawn}"
+    );
+    let plan = app
+        .gql(Some(&hal), PLAN_BY_ID, json!({ "id": plan_id }))
+        .await;
+    assert_eq!(code(&plan), Some("CONSENT_REQUIRED"), "{plan}");
+    let plan = app.gql(Some(&priya), PLAN, json!({ "id": family })).await;
+    assert!(!words(&plan).contains(&JORDANS_WORDS.to_owned()), "{plan}");
+    // Jordan and his parent see the plan as before.
+    let plan = app.gql(Some(&jordan), PLAN, json!({ "id": family })).await;
+    assert!(words(&plan).contains(&JORDANS_WORDS.to_owned()), "{plan}");
+}
