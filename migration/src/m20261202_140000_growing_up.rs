@@ -1,5 +1,7 @@
 //! Issue 14, growing up in the plan: competence assessments kept with their reason and
-//! who assessed (one row per assessment, never rewritten).
+//! who assessed (one row per assessment, never rewritten); a young person's own outcomes and
+//! ratings private to them and the team until they share them (`private`, false for every
+//! row written before).
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -53,10 +55,38 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Outcomes::Table)
+                .add_column(boolean(Outcomes::Private).default(false))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(ProgressRatings::Table)
+                .add_column(boolean(ProgressRatings::Private).default(false))
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(ProgressRatings::Table)
+                .drop_column(ProgressRatings::Private)
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Outcomes::Table)
+                .drop_column(Outcomes::Private)
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(CompetenceAssessments::Table).to_owned())
             .await
     }
@@ -90,4 +120,16 @@ enum FamilyMembers {
 enum Practitioners {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum Outcomes {
+    Table,
+    Private,
+}
+
+#[derive(DeriveIden)]
+enum ProgressRatings {
+    Table,
+    Private,
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 db_tests!(
     the_competence_minimum_refuses_a_six_year_old_and_stores_nothing,
     a_competent_young_persons_consent_narrows_a_practitioners_view,
+    what_a_young_person_writes_starts_private_and_they_share_it,
 );
 
 const ME: &str =
@@ -399,4 +400,275 @@ async fn a_competent_young_persons_consent_narrows_a_practitioners_view(app: Tes
     // Jordan and his parent see the plan as before.
     let plan = app.gql(Some(&jordan), PLAN, json!({ "id": family })).await;
     assert!(words(&plan).contains(&JORDANS_WORDS.to_owned()), "{plan}");
+}
+
+const VISIBLE: &str = "visibleTo { summary family hub organisations { name } }";
+
+fn orgs(visible: &Value) -> Vec<String> {
+    visible["organisations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no organisations: {visible}"))
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn what_a_young_person_writes_starts_private_and_they_share_it(app: TestApp) {
+    app.load_demo().await;
+    let morgans = morgans(&app).await;
+    let family = morgans.family.clone();
+    let jordan_id = morgans.id_of("Jordan Morgan");
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let priya = app.token_for(demo::HUB_WORKER).await;
+    let plan_of = async |token: &str| {
+        app.gql(
+            Some(token),
+            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Family {{ plan {{ id version outcomes(first: 50) {{ nodes {{ id words private {VISIBLE} ratingHistory(first: 50) {{ nodes {{ score private {VISIBLE} }} }} }} }} }} }} }} }}"),
+            json!({ "id": family }),
+        )
+        .await
+    };
+    let find = |body: &Value, words: &str| -> Option<Value> {
+        body["data"]["node"]["plan"]["outcomes"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no plan: {body}"))
+            .iter()
+            .find(|o| o["words"] == words)
+            .cloned()
+    };
+    let plan = plan_of(&jordan).await;
+    let plan_id = plan["data"]["node"]["plan"]["id"].clone();
+    let version = plan["data"]["node"]["plan"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{plan}"));
+
+    // Jordan writes an outcome for himself: private to him and the team.
+    let mine = "I go to the climbing club on Thursdays";
+    let added = app
+        .gql(
+            Some(&jordan),
+            &format!("mutation($input: WriteOutcomeInput!) {{ addOutcome(input: $input) {{ outcome {{ id private {VISIBLE} }} userErrors {{ code message }} }} }}"),
+            json!({ "input": { "plan": plan_id, "expectedVersion": version, "words": mine, "area": "HEALTH", "for": [jordan_id] } }),
+        )
+        .await;
+    let outcome = &added["data"]["addOutcome"]["outcome"];
+    assert_eq!(outcome["private"], true, "{added}");
+    let visible = &outcome["visibleTo"];
+    assert_eq!(visible["family"], false);
+    assert_eq!(
+        visible["hub"], true,
+        "Priya, the hub worker, is on the team: {visible}"
+    );
+    assert_eq!(
+        orgs(visible),
+        ["Larkhill Academy", "Wrenfield Council Early Help"]
+    );
+    let summary = visible["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("cannot see it unless you share it"),
+        "{summary}"
+    );
+    let outcome_id = outcome["id"].clone();
+    assert!(
+        find(&plan_of(&dana).await, mine).is_none(),
+        "Dana does not see it"
+    );
+    assert!(find(&plan_of(&sam).await, mine).is_some(), "the team does");
+    // Dana orders the outcomes she sees; Jordan's private one keeps its place after them.
+    let dana_plan = app
+        .gql(
+            Some(&dana),
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { version outcomes(first: 50, includeSetAside: true) { nodes { id } } } } } }",
+            json!({ "id": family }),
+        )
+        .await;
+    let mut hers: Vec<Value> = dana_plan["data"]["node"]["plan"]["outcomes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect();
+    hers.reverse();
+    let reordered = app
+        .gql(
+            Some(&dana),
+            "mutation($input: ReorderOutcomesInput!) { reorderOutcomes(input: $input) { userErrors { code message } } }",
+            json!({ "input": { "plan": plan_id, "expectedVersion": dana_plan["data"]["node"]["plan"]["version"], "outcomes": hers } }),
+        )
+        .await;
+    assert_eq!(
+        reordered["data"]["reorderOutcomes"]["userErrors"],
+        json!([]),
+        "{reordered}"
+    );
+
+    // His rating of his own outcome is private too; his parent sees the outcome, not it.
+    let quiet = find(&plan_of(&jordan).await, JORDANS_WORDS).unwrap();
+    let version = plan_of(&jordan).await["data"]["node"]["plan"]["version"]
+        .as_i64()
+        .unwrap();
+    let rated = app
+        .gql(
+            Some(&jordan),
+            "mutation($input: RateProgressInput!) { rateProgress(input: $input) { userErrors { code message } } }",
+            json!({ "input": { "outcome": quiet["id"], "expectedVersion": version, "score": 3 } }),
+        )
+        .await;
+    assert_eq!(
+        rated["data"]["rateProgress"]["userErrors"],
+        json!([]),
+        "{rated}"
+    );
+    let jordans_ratings = |body: &Value| -> Vec<Value> {
+        find(body, JORDANS_WORDS).unwrap()["ratingHistory"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["score"] == 3)
+            .cloned()
+            .collect()
+    };
+    let own = jordans_ratings(&plan_of(&jordan).await);
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["private"], true);
+    assert_eq!(own[0]["visibleTo"]["family"], false);
+    assert!(jordans_ratings(&plan_of(&dana).await).is_empty());
+    assert_eq!(jordans_ratings(&plan_of(&sam).await).len(), 1);
+    // The outcome itself (written before, shared) stays visible to Dana.
+    let quiet_for_dana = find(&plan_of(&dana).await, JORDANS_WORDS).unwrap();
+    assert_eq!(quiet_for_dana["visibleTo"]["family"], true);
+
+    // His views for a meeting are private unless he says otherwise.
+    let scheduled = app
+        .gql(
+            Some(&priya),
+            "mutation($id: ID!, $on: Date!) { scheduleMeeting(input: { family: $id, kind: REVIEW, heldOn: $on }) { meeting { id } userErrors { field message } } }",
+            json!({ "id": family, "on": (app.clock.now() + chrono::Duration::days(14)).date_naive().to_string() }),
+        )
+        .await;
+    let meeting = scheduled["data"]["scheduleMeeting"]["meeting"]["id"].clone();
+    let given = app
+        .gql(
+            Some(&jordan),
+            &format!("mutation($input: GiveMeetingViewInput!) {{ giveMeetingView(input: $input) {{ view {{ id private {VISIBLE} }} userErrors {{ code }} }} }}"),
+            json!({ "input": { "meeting": meeting, "words": "I want to talk about school." } }),
+        )
+        .await;
+    let view = &given["data"]["giveMeetingView"]["view"];
+    assert_eq!(view["private"], true, "{given}");
+    assert_eq!(view["visibleTo"]["family"], false);
+    let meeting_view = view["id"].clone();
+    let views_of = async |token: &str| {
+        let body = app
+            .gql(
+                Some(token),
+                "query($id: ID!) { node(id: $id) { ... on Meeting { views { words } } } }",
+                json!({ "id": meeting }),
+            )
+            .await;
+        body["data"]["node"]["views"].as_array().unwrap().len()
+    };
+    assert_eq!(views_of(&dana).await, 0);
+    assert_eq!(views_of(&sam).await, 1);
+    // An adult's views are the family's.
+    let dana_view = app
+        .gql(
+            Some(&dana),
+            "mutation($input: GiveMeetingViewInput!) { giveMeetingView(input: $input) { view { private } userErrors { code } } }",
+            json!({ "input": { "meeting": meeting, "words": "Mornings, again." } }),
+        )
+        .await;
+    assert_eq!(
+        dana_view["data"]["giveMeetingView"]["view"]["private"], false,
+        "{dana_view}"
+    );
+
+    // His feedback and his views for his worker start private too.
+    let view = app
+        .gql(
+            Some(&jordan),
+            &format!("mutation($input: ShareViewInput!) {{ shareView(input: $input) {{ view {{ id private {VISIBLE} }} userErrors {{ code }} }} }}"),
+            json!({ "input": { "words": "I like the quiet room." } }),
+        )
+        .await;
+    assert_eq!(view["data"]["shareView"]["view"]["private"], true, "{view}");
+
+    // He shares his outcome and his meeting view: Dana sees them, and "who can see this"
+    // says so.
+    let share = "mutation($input: ShareWithMyFamilyInput!) { shareWithMyFamily(input: $input) { private visibleTo { summary family } userErrors { field code } } }";
+    for item in [&outcome_id, &meeting_view] {
+        let shared = app
+            .gql(Some(&jordan), share, json!({ "input": { "item": item } }))
+            .await;
+        let payload = &shared["data"]["shareWithMyFamily"];
+        assert_eq!(payload["private"], false, "{shared}");
+        assert_eq!(payload["visibleTo"]["family"], true);
+        assert!(
+            payload["visibleTo"]["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("You, your parents or carers"),
+            "{shared}"
+        );
+    }
+    assert!(find(&plan_of(&dana).await, mine).is_some(), "shared now");
+    assert_eq!(views_of(&dana).await, 2);
+    // Dana cannot share (or unshare) what Jordan wrote.
+    let refused = app
+        .gql(
+            Some(&dana),
+            share,
+            json!({ "input": { "item": outcome_id, "shared": false } }),
+        )
+        .await;
+    assert_eq!(code(&refused), Some("FORBIDDEN"), "{refused}");
+    // Jordan can take it back.
+    let back = app
+        .gql(
+            Some(&jordan),
+            share,
+            json!({ "input": { "item": outcome_id, "shared": false } }),
+        )
+        .await;
+    assert_eq!(back["data"]["shareWithMyFamily"]["private"], true, "{back}");
+    assert!(find(&plan_of(&dana).await, mine).is_none());
+
+    // "Who can see this" follows consent: Jordan shares his own information with the
+    // council only, so the school no longer sees his outcome.
+    let council = {
+        let me = app.gql(Some(&priya), ORG, json!({})).await;
+        me["data"]["viewer"]["practitioner"]["organisation"]["id"].clone()
+    };
+    let given = app
+        .gql(
+            Some(&jordan),
+            GIVE,
+            json!({ "input": { "family": family, "scope": "NAMED_ORGANISATIONS", "organisations": [council], "forOwnInformation": true } }),
+        )
+        .await;
+    assert_eq!(
+        given["data"]["giveConsent"]["userErrors"],
+        json!([]),
+        "{given}"
+    );
+    let mine_now = find(&plan_of(&jordan).await, mine).unwrap();
+    assert_eq!(
+        orgs(&mine_now["visibleTo"]),
+        ["Wrenfield Council Early Help"]
+    );
+    // The whole family's outcomes still follow the family's consent.
+    let whole = plan_of(&jordan).await["data"]["node"]["plan"]["outcomes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["words"].as_str().unwrap().contains("out of the door"))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        orgs(&whole["visibleTo"]),
+        ["Larkhill Academy", "Wrenfield Council Early Help"]
+    );
+    assert!(find(&plan_of(&sam).await, mine).is_none());
 }

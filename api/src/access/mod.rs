@@ -76,7 +76,9 @@ fn permit(
     let access = rules::decide(viewer, action, facts)?;
     let actor = Actor::of(viewer).ok_or(AppError::Unauthenticated)?;
     let reach = visibility::reach(viewer, action, facts, access);
-    Ok(Permit::new(actor, access, Some(action), now).reaching(reach))
+    Ok(Permit::new(actor, access, Some(action), now)
+        .reaching(reach)
+        .writing_privately(visibility::starts_private(viewer)))
 }
 
 /// The operator at the command line, or a background job: allowed what they run.

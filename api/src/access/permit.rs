@@ -20,6 +20,7 @@ pub struct Permit {
     at: DateTime<Utc>,
     told: Option<Arc<ChangeScope>>,
     reach: Reach,
+    writes_privately: bool,
 }
 
 impl std::fmt::Debug for Permit {
@@ -47,7 +48,28 @@ impl Permit {
             at,
             told: None,
             reach: Reach::ALL,
+            writes_privately: false,
         }
+    }
+
+    pub(super) fn writing_privately(mut self, private: bool) -> Self {
+        self.writes_privately = private;
+        self
+    }
+
+    /// Issue 14: whether an item that `kept_by` (a young person) keeps private is kept from
+    /// the actor: from every other member of the family; never from the team.
+    pub fn kept_from_actor(&self, kept_by: Option<Uuid>) -> bool {
+        match (self.actor, kept_by) {
+            (Actor::Member { id }, Some(author)) => id != author,
+            _ => false,
+        }
+    }
+
+    /// Issue 14: what the actor writes themselves starts private to them and the team (a
+    /// young person: DESIGN rule 5); they choose what to share with their family.
+    pub fn writes_privately(&self) -> bool {
+        self.writes_privately
     }
 
     pub(super) fn reaching(mut self, reach: Reach) -> Self {

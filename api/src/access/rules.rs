@@ -403,6 +403,7 @@ mod tests {
     use super::*;
     use crate::access::visibility::{
         Reach, VoiceItem, may_see_meeting_view, may_see_outcome, may_see_voice, reach,
+        starts_private,
     };
     use crate::viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
     use uuid::Uuid;
@@ -640,10 +641,10 @@ mod tests {
         let young = member(FAMILY, MemberRelation::Child);
         let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
         let sibling = Uuid::from_u128(3);
-        assert!(may_see_outcome(&young, &Reach::ALL, &[]));
-        assert!(may_see_outcome(&young, &Reach::ALL, &[OTHER]));
-        assert!(!may_see_outcome(&young, &Reach::ALL, &[sibling]));
-        assert!(may_see_outcome(&parent, &Reach::ALL, &[sibling]));
+        assert!(may_see_outcome(&young, &Reach::ALL, &[], None));
+        assert!(may_see_outcome(&young, &Reach::ALL, &[OTHER], None));
+        assert!(!may_see_outcome(&young, &Reach::ALL, &[sibling], None));
+        assert!(may_see_outcome(&parent, &Reach::ALL, &[sibling], None));
         let agency_sections = Action::ReadAgencySections { family_id: FAMILY };
         assert_eq!(
             code(decide(&young, agency_sections, &FamilyFacts::NONE)),
@@ -673,10 +674,10 @@ mod tests {
         let family_only = with(true, false);
         assert_eq!(code(decide(&worker, read, &family_only)), "ok");
         let r = reach_of(&family_only);
-        assert!(may_see_outcome(&worker, &r, &[]));
-        assert!(may_see_outcome(&worker, &r, &[dana]));
-        assert!(!may_see_outcome(&worker, &r, &[jordan]));
-        assert!(!may_see_outcome(&worker, &r, &[jordan, dana]));
+        assert!(may_see_outcome(&worker, &r, &[], None));
+        assert!(may_see_outcome(&worker, &r, &[dana], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan, dana], None));
         assert!(!may_see_meeting_view(&worker, &r, jordan, false));
         assert!(may_see_meeting_view(&worker, &r, dana, false));
         // The reverse: Jordan consents, the family does not. Jordan's items only; the
@@ -684,9 +685,9 @@ mod tests {
         let jordan_only = with(false, true);
         assert_eq!(code(decide(&worker, read, &jordan_only)), "ok");
         let r = reach_of(&jordan_only);
-        assert!(!may_see_outcome(&worker, &r, &[]));
-        assert!(may_see_outcome(&worker, &r, &[jordan]));
-        assert!(!may_see_outcome(&worker, &r, &[jordan, dana]));
+        assert!(!may_see_outcome(&worker, &r, &[], None));
+        assert!(may_see_outcome(&worker, &r, &[jordan], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan, dana], None));
         let family = Action::ReadFamily { family_id: FAMILY };
         assert_eq!(
             code(decide(&worker, family, &jordan_only)),
@@ -711,6 +712,33 @@ mod tests {
             ..facts(false, false, None)
         };
         assert_eq!(code(decide(&worker, read, &outsider)), "FORBIDDEN");
+        // What Jordan keeps private: the team and Jordan, not his parent.
+        let parent_viewer = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let jordan_viewer = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: jordan,
+            family_id: FAMILY,
+            relation: MemberRelation::Child,
+        });
+        let all = Reach::ALL;
+        assert!(!may_see_outcome(
+            &parent_viewer,
+            &all,
+            &[jordan],
+            Some(jordan)
+        ));
+        assert!(may_see_outcome(
+            &jordan_viewer,
+            &all,
+            &[jordan],
+            Some(jordan)
+        ));
+        assert!(may_see_outcome(&worker, &all, &[jordan], Some(jordan)));
+        assert!(may_see_outcome(&parent_viewer, &all, &[jordan], None));
+        assert!(starts_private(&jordan_viewer));
+        assert!(!starts_private(&parent_viewer));
+        assert!(!starts_private(&worker));
         // Family members are not narrowed by consent.
         let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
         assert!(reach(&parent, read, &family_only, Access::Granted).everything());

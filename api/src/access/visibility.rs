@@ -81,15 +81,37 @@ pub fn reach(viewer: &Viewer, action: Action, facts: &FamilyFacts, access: Acces
 
 /// Whether `viewer`, already allowed to read the plan (with `reach`), sees an outcome for
 /// `for_members` (empty: the whole family). Young people see the outcomes about them or the
-/// whole family.
-pub fn may_see_outcome(viewer: &Viewer, reach: &Reach, for_members: &[Uuid]) -> bool {
+/// whole family. `kept_by`: the young person who wrote it and keeps it private.
+pub fn may_see_outcome(
+    viewer: &Viewer,
+    reach: &Reach,
+    for_members: &[Uuid],
+    kept_by: Option<Uuid>,
+) -> bool {
     let by_kind = match viewer {
         Viewer::FamilyMember(m) if kind_of_member(m.relation) == Kind::YoungPerson => {
             for_members.is_empty() || for_members.contains(&m.member_id)
         }
         _ => true,
     };
-    by_kind && reach.about(for_members)
+    by_kind && reach.about(for_members) && !kept_from(viewer, kept_by)
+}
+
+/// Issue 14: whether what `viewer` writes themselves starts private to them and the team
+/// (young people; DESIGN rule 5). Everything they write: views, meeting views, feedback,
+/// their own outcomes' words and ratings.
+pub fn starts_private(viewer: &Viewer) -> bool {
+    matches!(viewer, Viewer::FamilyMember(m) if rules::member_may(m.relation, false, Action::KeepViewPrivate { family_id: m.family_id }))
+}
+
+/// Whether an item that `kept_by` (a young person) keeps private is kept from `viewer`:
+/// from every other member of the family; never from the team.
+pub fn kept_from(viewer: &Viewer, kept_by: Option<Uuid>) -> bool {
+    match (viewer, kept_by) {
+        (Viewer::FamilyMember(m), Some(author)) => m.member_id != author,
+        (Viewer::Anonymous, Some(_)) => true,
+        _ => false,
+    }
 }
 
 /// Who gave an item of feedback or a view, as far as the policy needs to know.
@@ -208,5 +230,89 @@ pub fn side_of(viewer: &Viewer) -> Option<Side> {
         Viewer::FamilyMember(_) => Some(Side::FamilyAdult),
         Viewer::Practitioner(_) => Some(Side::Practitioner),
         Viewer::Anonymous => None,
+    }
+}
+
+/// An item a young person can read about themselves, for "who can see this".
+#[derive(Debug, Clone, Copy)]
+pub struct OwnItem<'a> {
+    /// Who it is about (none: the whole family).
+    pub about: &'a [Uuid],
+    /// Kept from the rest of the family by the young person who wrote it.
+    pub private: bool,
+}
+
+/// Who can see an item: the family (parents and carers), and which organisations'
+/// practitioners on the team (and whether the hub is among them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub family: bool,
+    /// (organisation id, name), each once.
+    pub organisations: Vec<(Uuid, String)>,
+    pub hub: bool,
+}
+
+/// Issue 14: who sees `item`, by the same rules as the reads: the team's practitioners
+/// whose organisation the governing consent covers (the young person's own, once they decide
+/// for themselves; the family's for the rest), and the family unless it is kept private.
+pub fn visible_to(known: &crate::domain::growing_up::Audience, item: OwnItem<'_>) -> Audience {
+    let covers = |organisation: Uuid| {
+        let member_covers = |member: &Uuid| match known.own.iter().find(|(m, _)| m == member) {
+            Some((_, own)) => own.covers(organisation),
+            None => known.family.covers(organisation),
+        };
+        if item.about.is_empty() {
+            known.family.covers(organisation)
+        } else {
+            item.about.iter().all(member_covers)
+        }
+    };
+    let mut organisations: Vec<(Uuid, String)> = vec![];
+    let mut hub = false;
+    for (organisation, name, is_hub) in &known.team {
+        if covers(*organisation) {
+            hub |= *is_hub;
+            if !organisations.iter().any(|(o, _)| o == organisation) {
+                organisations.push((*organisation, name.clone()));
+            }
+        }
+    }
+    Audience {
+        family: !item.private,
+        organisations,
+        hub,
+    }
+}
+
+impl Audience {
+    /// In plain words, for the person the item is about.
+    pub fn summary(&self) -> String {
+        let family = if self.family {
+            "You, your parents or carers and the rest of your family"
+        } else {
+            "You"
+        };
+        let team = match self.organisations.as_slice() {
+            [] => String::new(),
+            [(_, one)] => format!(" and the practitioners on your team from {one}"),
+            [rest @ .., (_, last)] => format!(
+                " and the practitioners on your team from {} and {last}",
+                rest.iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut words = format!("{family}{team} can see this.");
+        if self.hub {
+            words.push_str(" That includes the Early Help hub.");
+        }
+        if !self.family {
+            words.push_str(" Your parents or carers cannot see it unless you share it.");
+        }
+        if self.organisations.is_empty() {
+            words.push_str(" No practitioner can see it at the moment.");
+        }
+        words
     }
 }

@@ -114,3 +114,267 @@ mod tests {
         assert_eq!(age_on(day(2030, 1, 1), day(2026, 3, 1)), 0);
     }
 }
+
+/// Who could see a family's items: the team (each practitioner's organisation, and whether
+/// they are a hub worker), the consents in force (the family's, and each young person's who
+/// decides for themselves). Read once per request for "who can see this" (`visibleTo`);
+/// [`crate::access::visibility::visible_to`] answers for each item.
+#[derive(Debug, Clone, Default)]
+pub struct Audience {
+    /// (organisation id, organisation name, hub worker) for each current team member.
+    pub team: Vec<(Uuid, String, bool)>,
+    /// What the family's consent covers.
+    pub family: Coverage,
+    /// Young people assessed competent who have decided about their own information.
+    pub own: Vec<(Uuid, Coverage)>,
+}
+
+/// The organisations a set of consents in force covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub all_partners: bool,
+    pub organisations: Vec<Uuid>,
+}
+
+impl Coverage {
+    pub fn covers(&self, organisation_id: Uuid) -> bool {
+        self.all_partners || self.organisations.contains(&organisation_id)
+    }
+}
+
+const TEAM: &str = "SELECT p.organisation_id, o.name, \
+  EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id AND r.role = 'hub_worker') AS hub \
+  FROM team_members t JOIN practitioners p ON p.id = t.practitioner_id \
+  JOIN organisations o ON o.id = p.organisation_id \
+  WHERE t.family_id = $1 AND t.left_at IS NULL ORDER BY o.name, p.organisation_id";
+
+const CONSENTS: &str = "SELECT c.subject_member_id, c.scope, o.organisation_id, c.expires_at \
+  FROM consents c LEFT JOIN consent_organisations o ON o.consent_id = c.id \
+  WHERE c.family_id = $1 AND c.withdrawn_at IS NULL \
+    AND (c.subject_member_id IS NULL OR c.subject_member_id IN (SELECT m.id FROM family_members m \
+         WHERE m.family_id = $1 AND m.relation = 'child' AND m.competent_to_consent = $2)) \
+  UNION ALL SELECT d.subject_member_id, NULL, NULL, NULL FROM consents d \
+  JOIN family_members m ON m.id = d.subject_member_id \
+  WHERE d.family_id = $1 AND m.relation = 'child' AND m.competent_to_consent = $2";
+
+/// Reads the family's audience in two statements.
+pub async fn audience(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Audience> {
+    let backend = db.get_database_backend();
+    let team_rows = db
+        .query_all_raw(super::standing::statement(
+            backend,
+            TEAM,
+            vec![family_id.into()],
+        ))
+        .await?;
+    let mut team = vec![];
+    for row in team_rows {
+        team.push((
+            row.try_get("", "organisation_id")?,
+            row.try_get("", "name")?,
+            row.try_get("", "hub")?,
+        ));
+    }
+    let rows = db
+        .query_all_raw(super::standing::statement(
+            backend,
+            CONSENTS,
+            vec![family_id.into(), true.into()],
+        ))
+        .await?;
+    let mut audience = Audience {
+        team,
+        ..Audience::default()
+    };
+    for row in rows {
+        let subject: Option<Uuid> = row.try_get("", "subject_member_id")?;
+        let scope: Option<String> = row.try_get("", "scope")?;
+        let organisation: Option<Uuid> = row.try_get("", "organisation_id")?;
+        let expires_at: Option<chrono::DateTime<chrono::Utc>> = row.try_get("", "expires_at")?;
+        let coverage = match subject {
+            None => &mut audience.family,
+            Some(member) => {
+                let at = match audience.own.iter().position(|(m, _)| *m == member) {
+                    Some(at) => at,
+                    None => {
+                        audience.own.push((member, Coverage::default()));
+                        audience.own.len() - 1
+                    }
+                };
+                &mut audience.own[at].1
+            }
+        };
+        // The decision row (no scope) only names who has decided; expiry is checked here
+        // (SQLite compares timestamps as text).
+        let Some(scope) = scope else { continue };
+        if expires_at.is_some_and(|at| at <= now) {
+            continue;
+        }
+        if scope == "all_partners" {
+            coverage.all_partners = true;
+        }
+        if let Some(organisation) = organisation {
+            coverage.organisations.push(organisation);
+        }
+    }
+    Ok(audience)
+}
+
+/// Something a young person wrote themselves that they may share with their family.
+#[derive(Debug, Clone, Copy)]
+pub enum OwnWords {
+    Outcome(Uuid),
+    View(Uuid),
+    MeetingView(Uuid),
+    Feedback(Uuid),
+}
+
+/// An item once shared (or kept private again): its family, who it is about, and whether it
+/// is now private.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub family_id: Uuid,
+    pub about: Vec<Uuid>,
+    pub private: bool,
+}
+
+/// The family an item belongs to (to ask the access rules before changing it).
+pub async fn family_of(db: &impl ConnectionTrait, item: OwnWords) -> AppResult<Uuid> {
+    use entities::{feedback, meeting_view, outcome, young_person_view};
+    let found = match item {
+        OwnWords::Outcome(id) => outcome::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|o| o.family_id),
+        OwnWords::View(id) => young_person_view::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|v| v.family_id),
+        OwnWords::MeetingView(id) => meeting_view::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|v| v.family_id),
+        OwnWords::Feedback(id) => feedback::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|f| f.family_id),
+    };
+    found.ok_or(AppError::NotFound)
+}
+
+/// A young person shares what they wrote with their family (`shared`), or keeps it private
+/// again. Only the young person who wrote it; audited.
+pub async fn share_with_family(
+    db: &impl ConnectionTrait,
+    item: OwnWords,
+    shared: bool,
+    permit: &Permit,
+) -> AppResult<Shared> {
+    use entities::{feedback, meeting_view, outcome, outcome_member, young_person_view};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let (actor, now) = (permit.actor(), permit.at());
+    let me = actor.member_id().ok_or(AppError::Forbidden)?;
+    let private = !shared;
+    let not_yours = || {
+        AppError::invalid(
+            &["item"],
+            UserErrorCode::Invalid,
+            "Only the young person who wrote this can share it or keep it private.",
+        )
+    };
+    let result = match item {
+        OwnWords::Outcome(id) => {
+            let found = outcome::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if found.proposed_by_member_id != Some(me) {
+                return Err(not_yours());
+            }
+            let about = outcome_member::Entity::find()
+                .filter(outcome_member::Column::OutcomeId.eq(id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| m.member_id)
+                .collect();
+            let family_id = found.family_id;
+            let mut active: outcome::ActiveModel = found.into();
+            active.private = Set(private);
+            active.update(db).await?;
+            Shared {
+                family_id,
+                about,
+                private,
+            }
+        }
+        OwnWords::View(id) => {
+            let found = young_person_view::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if found.member_id != me {
+                return Err(not_yours());
+            }
+            let family_id = found.family_id;
+            let mut active: young_person_view::ActiveModel = found.into();
+            active.private = Set(private);
+            active.update(db).await?;
+            Shared {
+                family_id,
+                about: vec![me],
+                private,
+            }
+        }
+        OwnWords::MeetingView(id) => {
+            let found = meeting_view::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if found.member_id != me {
+                return Err(not_yours());
+            }
+            let family_id = found.family_id;
+            let mut active: meeting_view::ActiveModel = found.into();
+            active.private = Set(private);
+            active.update(db).await?;
+            Shared {
+                family_id,
+                about: vec![me],
+                private,
+            }
+        }
+        OwnWords::Feedback(id) => {
+            let found = feedback::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if found.giver_member_id != Some(me) || found.anonymous {
+                return Err(not_yours());
+            }
+            let family_id = found.family_id;
+            let mut active: feedback::ActiveModel = found.into();
+            active.private = Set(private);
+            active.update(db).await?;
+            Shared {
+                family_id,
+                about: vec![me],
+                private,
+            }
+        }
+    };
+    if permit.family_id().is_some_and(|f| f != result.family_id) {
+        return Err(AppError::NotFound);
+    }
+    let what = if shared {
+        "shared something they wrote with their family"
+    } else {
+        "kept something they wrote from their family"
+    };
+    audit::record(db, result.family_id, actor, audit::Kind::Change, what, now).await?;
+    Ok(result)
+}

@@ -6,6 +6,7 @@ use super::ids::{self, Kind};
 use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
+use super::visible_to::VisibleTo;
 use super::{authorize, loaders, services, viewer};
 use crate::access::visibility::{VoiceItem, VoiceScope};
 use crate::access::{self, Action};
@@ -163,6 +164,12 @@ impl Feedback {
         self.model.private
     }
 
+    /// Who can see this feedback (as the person who gave it).
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        let about: Vec<Uuid> = self.model.giver_member_id.into_iter().collect();
+        Ok(VisibleTo::of(ctx, self.model.family_id, &about, self.model.private).await?)
+    }
+
     /// Who gave it, broadly; empty when anonymous (in a small family the side alone could
     /// tell who it was).
     async fn giver_side(&self) -> Option<FeedbackGiverSide> {
@@ -222,6 +229,11 @@ impl YoungPersonView {
     /// Kept from the rest of the family: only the team and the young person read it.
     async fn private(&self) -> bool {
         self.0.private
+    }
+
+    /// Who can see this view.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(ctx, self.0.family_id, &[self.0.member_id], self.0.private).await?)
     }
 
     async fn given_by(&self, ctx: &Context<'_>) -> GqlResult<FamilyMember> {

@@ -5,6 +5,7 @@ use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
+use super::visible_to::VisibleTo;
 use super::{authorize, loaders, services, viewer};
 use crate::access::{self, Action};
 use crate::domain::meetings;
@@ -190,6 +191,11 @@ impl MeetingView {
     /// Kept from the rest of the family (a young person's choice).
     async fn private(&self) -> bool {
         self.0.private
+    }
+
+    /// Who can see these views.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(ctx, self.0.family_id, &[self.0.member_id], self.0.private).await?)
     }
 
     async fn given_at(&self) -> DateTime<Utc> {

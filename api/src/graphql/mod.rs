@@ -21,6 +21,7 @@ pub mod scalars;
 pub mod spec;
 mod subscription;
 mod viewer;
+mod visible_to;
 
 use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;

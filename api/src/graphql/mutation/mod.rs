@@ -6,6 +6,7 @@ mod consent;
 mod directory;
 mod family;
 mod feedback;
+mod growing_up;
 mod lead;
 mod meeting;
 mod plan;
@@ -35,6 +36,7 @@ pub struct Mutation(
     feedback::FeedbackMutation,
     lead::LeadMutation,
     meeting::MeetingMutation,
+    growing_up::GrowingUpMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.

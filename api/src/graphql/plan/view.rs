@@ -36,8 +36,14 @@ impl PlanView {
                     },
                 )
                 .await?;
-                let contents = plan_contents::read(&services(ctx)?.db, plan).await?;
+                let mut contents = plan_contents::read(&services(ctx)?.db, plan).await?;
                 let viewer = viewer(ctx)?;
+                // A young person's own ratings, kept private, are for them and the team.
+                for ratings in contents.ratings_of.values_mut() {
+                    ratings.retain(|r| {
+                        !visibility::kept_from(viewer, r.private.then_some(r.member_id).flatten())
+                    });
+                }
                 let visible = contents
                     .outcomes
                     .iter()
@@ -46,6 +52,7 @@ impl PlanView {
                             viewer,
                             permit.reach(),
                             members(&contents, o.id),
+                            o.private.then_some(o.proposed_by_member_id).flatten(),
                         )
                     })
                     .map(|o| o.id)
