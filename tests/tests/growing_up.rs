@@ -11,6 +11,7 @@ db_tests!(
     the_competence_minimum_refuses_a_six_year_old_and_stores_nothing,
     a_competent_young_persons_consent_narrows_a_practitioners_view,
     what_a_young_person_writes_starts_private_and_they_share_it,
+    parents_see_less_as_a_young_person_grows_up,
 );
 
 const ME: &str =
@@ -671,4 +672,147 @@ async fn what_a_young_person_writes_starts_private_and_they_share_it(app: TestAp
         ["Larkhill Academy", "Wrenfield Council Early Help"]
     );
     assert!(find(&plan_of(&sam).await, mine).is_none());
+}
+
+const MIA: &str = "mia@family.example";
+
+async fn parents_see_less_as_a_young_person_grows_up(app: TestApp) {
+    app.load_demo().await;
+    // Mia turns 13 in 20 days.
+    let today = app.clock.now().date_naive();
+    let born = today
+        .checked_sub_months(chrono::Months::new(13 * 12))
+        .unwrap()
+        .checked_add_days(chrono::Days::new(20))
+        .unwrap();
+    app.cli(&[
+        "admin",
+        "add-member",
+        "--family",
+        "EH-DEMO-001",
+        "--name",
+        "Mia Morgan",
+        "--born",
+        &born.to_string(),
+        "--relation",
+        "child",
+        "--email",
+        MIA,
+    ])
+    .await
+    .unwrap();
+    let morgans = morgans(&app).await;
+    let family = morgans.family.clone();
+    let mia_id = morgans.id_of("Mia Morgan");
+    let plan_query = format!(
+        "query($id: ID!) {{ node(id: $id) {{ ... on Family {{ plan {{ id version outcomes(first: 50) {{ nodes {{ id words private {VISIBLE} }} }} }} }} }} }}"
+    );
+    let plan_of = async |email: &str| {
+        let token = app.token_for(email).await;
+        app.gql(Some(&token), &plan_query, json!({ "id": family }))
+            .await
+    };
+    let find = |body: &Value, words: &str| -> Option<Value> {
+        body["data"]["node"]["plan"]["outcomes"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no plan: {body}"))
+            .iter()
+            .find(|o| o["words"] == words)
+            .cloned()
+    };
+    let add = async |email: &str, words: &str| {
+        let plan = plan_of(email).await;
+        let token = app.token_for(email).await;
+        let added = app
+            .gql(
+                Some(&token),
+                "mutation($input: WriteOutcomeInput!) { addOutcome(input: $input) { outcome { id } userErrors { code message } } }",
+                json!({ "input": { "plan": plan["data"]["node"]["plan"]["id"], "expectedVersion": plan["data"]["node"]["plan"]["version"], "words": words, "area": "HEALTH", "for": [mia_id] } }),
+            )
+            .await;
+        assert_eq!(
+            added["data"]["addOutcome"]["userErrors"],
+            json!([]),
+            "{added}"
+        );
+        added["data"]["addOutcome"]["outcome"]["id"].clone()
+    };
+    let hers = "I sleep better on school nights";
+    let about_her = "Mia has a bedtime routine that works for her";
+    let hers_id = add(MIA, hers).await;
+    add(demo::MORGAN_PARENT, about_her).await;
+
+    // At 12 her parent still sees what she wrote, and "who can see this" tells her so.
+    let mine = find(&plan_of(MIA).await, hers).unwrap();
+    assert_eq!(mine["private"], true);
+    assert_eq!(mine["visibleTo"]["family"], true, "{mine}");
+    let summary = mine["visibleTo"]["summary"].as_str().unwrap();
+    assert!(summary.contains("until you are 13"), "{summary}");
+    assert!(find(&plan_of(demo::MORGAN_PARENT).await, hers).is_some());
+
+    // She turns 13: her own words no longer reach Dana unless she shares them; what Dana
+    // wrote about her stays visible.
+    app.clock.advance(chrono::Duration::days(21));
+    let dana_plan = plan_of(demo::MORGAN_PARENT).await;
+    assert!(find(&dana_plan, hers).is_none(), "{dana_plan}");
+    assert!(find(&dana_plan, about_her).is_some(), "{dana_plan}");
+    let mine = find(&plan_of(MIA).await, hers).unwrap();
+    assert_eq!(mine["visibleTo"]["family"], false, "{mine}");
+    // She shares it: Dana sees it again.
+    let mia = app.token_for(MIA).await;
+    let shared = app
+        .gql(
+            Some(&mia),
+            "mutation($input: ShareWithMyFamilyInput!) { shareWithMyFamily(input: $input) { private userErrors { code } } }",
+            json!({ "input": { "item": hers_id } }),
+        )
+        .await;
+    assert_eq!(
+        shared["data"]["shareWithMyFamily"]["private"], false,
+        "{shared}"
+    );
+    assert!(find(&plan_of(demo::MORGAN_PARENT).await, hers).is_some());
+
+    // Four years on Jordan is 18, an adult member: nothing about him reaches Dana, while
+    // the whole family's outcomes and Mia's (17) stay. The team still sees his.
+    app.clock.advance(chrono::Duration::days(4 * 365 + 1));
+    let dana_plan = plan_of(demo::MORGAN_PARENT).await;
+    assert!(find(&dana_plan, JORDANS_WORDS).is_none(), "{dana_plan}");
+    assert!(find(&dana_plan, about_her).is_some(), "{dana_plan}");
+    assert!(
+        dana_plan["data"]["node"]["plan"]["outcomes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["words"].as_str().unwrap().contains("rent arrears")),
+        "{dana_plan}"
+    );
+    let jordans = find(&plan_of(demo::MORGAN_YOUNG_PERSON).await, JORDANS_WORDS).unwrap();
+    assert_eq!(jordans["visibleTo"]["family"], false, "{jordans}");
+    assert!(find(&plan_of(demo::SCHOOL_PRACTITIONER).await, JORDANS_WORDS).is_some());
+
+    // From 16 her information follows her own consent with no competence assessment: she
+    // shares it with the council only, and the school no longer sees her items.
+    let council = {
+        let priya = app.token_for(demo::HUB_WORKER).await;
+        let me = app.gql(Some(&priya), ORG, json!({})).await;
+        me["data"]["viewer"]["practitioner"]["organisation"]["id"].clone()
+    };
+    assert!(find(&plan_of(demo::SCHOOL_PRACTITIONER).await, about_her).is_some());
+    let mia = app.token_for(MIA).await;
+    let given = app
+        .gql(
+            Some(&mia),
+            GIVE,
+            json!({ "input": { "family": family, "scope": "NAMED_ORGANISATIONS", "organisations": [council], "forOwnInformation": true } }),
+        )
+        .await;
+    assert_eq!(
+        given["data"]["giveConsent"]["userErrors"],
+        json!([]),
+        "{given}"
+    );
+    let school = plan_of(demo::SCHOOL_PRACTITIONER).await;
+    assert!(find(&school, about_her).is_none(), "{school}");
+    assert!(find(&plan_of(demo::HUB_WORKER).await, about_her).is_some());
 }

@@ -14,7 +14,7 @@ pub mod visibility;
 
 pub use crate::viewer::Access;
 pub use action::Action;
-pub use facts::FamilyFacts;
+pub use facts::{Ages, Band, FamilyFacts};
 pub use permit::Permit;
 pub use visibility::Reach;
 
@@ -33,11 +33,12 @@ pub async fn grant(
     viewer: &Viewer,
     action: Action,
     now: DateTime<Utc>,
+    ages: Ages,
 ) -> AppResult<Permit> {
-    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+    let facts = match (needs_facts(viewer, action), action.family_id()) {
         (true, Some(family_id)) => {
             standing::hold_for_change(txn, family_id).await?;
-            facts::load(txn, viewer, family_id, now).await?
+            facts::load(txn, viewer, family_id, now, ages).await?
         }
         _ => FamilyFacts::NONE,
     };
@@ -51,13 +52,14 @@ pub async fn grant_read(
     viewer: &Viewer,
     action: Action,
     now: DateTime<Utc>,
+    ages: Ages,
     known: &FactsCache,
 ) -> AppResult<Permit> {
-    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+    let facts = match (needs_facts(viewer, action), action.family_id()) {
         (true, Some(family_id)) => match known.get(family_id) {
             Some(facts) => facts,
             None => {
-                let facts = facts::load(db, viewer, family_id, now).await?;
+                let facts = facts::load(db, viewer, family_id, now, ages).await?;
                 known.put(family_id, facts.clone());
                 facts
             }
@@ -65,6 +67,14 @@ pub async fn grant_read(
         _ => FamilyFacts::NONE,
     };
     permit(viewer, action, &facts, now)
+}
+
+/// Whether deciding (or the permit's reach) needs facts read from the database: the row's
+/// cells, or (issue 14) an adult of the family, whose view of each child follows the child's
+/// age (the plan's reach is completed from the members read with the plan instead:
+/// [`visibility::Reach::with_children`]).
+fn needs_facts(viewer: &Viewer, action: Action) -> bool {
+    rules::needs_facts(viewer, action) || visibility::sees_children_grow_up(viewer, action)
 }
 
 fn permit(

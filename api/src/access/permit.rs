@@ -61,7 +61,9 @@ impl Permit {
     /// the actor: from every other member of the family; never from the team.
     pub fn kept_from_actor(&self, kept_by: Option<Uuid>) -> bool {
         match (self.actor, kept_by) {
-            (Actor::Member { id }, Some(author)) => id != author,
+            (Actor::Member { id }, Some(author)) => {
+                id != author && self.reach.band(author) != Some(super::Band::Child)
+            }
             _ => false,
         }
     }

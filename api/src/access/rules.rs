@@ -439,6 +439,7 @@ mod tests {
             lead_professional: false,
             shared_with_viewer: false,
             own_consents: vec![],
+            children: vec![],
         }
     }
 

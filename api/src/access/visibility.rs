@@ -2,7 +2,7 @@
 //! outcomes about a young person, private views, withheld override entries, the history.
 //! Each function answers for one item; no caller decides these beside them.
 use super::action::Action;
-use super::facts::FamilyFacts;
+use super::facts::{Band, FamilyFacts};
 use super::rules::{self, Kind, kind_of_member};
 use crate::viewer::{Access, Viewer};
 use uuid::Uuid;
@@ -19,6 +19,9 @@ pub struct Reach {
     family: bool,
     /// Young people who decide for themselves, and whether their items are reached.
     own: Vec<(Uuid, bool)>,
+    /// For an adult of the family: the children and how far each has grown up (what they
+    /// wrote is kept from parents from the privacy age; nothing about an adult member).
+    grown: Vec<(Uuid, Band)>,
 }
 
 impl Reach {
@@ -27,6 +30,7 @@ impl Reach {
     pub const ALL: Reach = Reach {
         family: true,
         own: Vec::new(),
+        grown: Vec::new(),
     };
 
     /// Whether an item about `members` (none: the whole family) is reached. An item about
@@ -40,6 +44,9 @@ impl Reach {
 
     /// Whether an item by or about one member is reached.
     pub fn member(&self, member: Uuid) -> bool {
+        if self.band(member) == Some(Band::Adult) {
+            return false;
+        }
         match self.own.iter().find(|(id, _)| *id == member) {
             Some((_, covered)) => *covered,
             None => self.family,
@@ -52,6 +59,44 @@ impl Reach {
             Some(member) => self.member(member),
             None => self.family,
         }
+    }
+
+    /// The same reach for an adult of the family, with the family's children (id, date of
+    /// birth) as read with the plan.
+    pub fn with_children(
+        &self,
+        viewer: &Viewer,
+        children: impl Iterator<Item = (Uuid, chrono::NaiveDate)>,
+        today: chrono::NaiveDate,
+        ages: super::Ages,
+    ) -> Reach {
+        let mut reach = self.clone();
+        if matches!(viewer, Viewer::FamilyMember(m) if kind_of_member(m.relation) != Kind::YoungPerson)
+        {
+            reach.grown = children
+                .map(|(id, born)| (id, ages.band(born, today)))
+                .collect();
+        }
+        reach
+    }
+
+    /// How far a child of the family has grown up, when the reader is an adult of it.
+    pub fn band(&self, member: Uuid) -> Option<Band> {
+        self.grown
+            .iter()
+            .find(|(id, _)| *id == member)
+            .map(|(_, band)| *band)
+    }
+
+    /// The children whose private words the reader still sees (under the privacy age), and
+    /// the adult members about whom they see nothing.
+    pub fn family_split(&self) -> (Vec<Uuid>, Vec<Uuid>) {
+        let young = self.grown.iter().filter(|(_, b)| *b == Band::Child);
+        let adults = self.grown.iter().filter(|(_, b)| *b == Band::Adult);
+        (
+            young.map(|(m, _)| *m).collect(),
+            adults.map(|(m, _)| *m).collect(),
+        )
     }
 
     /// Whether every item is reached.
@@ -68,12 +113,29 @@ impl Reach {
     }
 }
 
+/// Whether `viewer` is an adult of a family, whose view of each child narrows as the child
+/// grows up, and `action` one whose reach needs the children's ages from the facts: their
+/// views and feedback, and ordering the outcomes. (A plan's reach is completed from the
+/// members read with the plan, [`Reach::with_children`], so the plan screen costs no more.)
+pub fn sees_children_grow_up(viewer: &Viewer, action: Action) -> bool {
+    matches!(viewer, Viewer::FamilyMember(m) if kind_of_member(m.relation) != Kind::YoungPerson)
+        && matches!(
+            action,
+            Action::ReadVoice { .. } | Action::ShapeOutcome { .. }
+        )
+}
+
 /// The reach of a permit for `action`, granted as `access` on `facts`.
 pub fn reach(viewer: &Viewer, action: Action, facts: &FamilyFacts, access: Access) -> Reach {
     match (viewer, access) {
         (Viewer::Practitioner(_), Access::Granted) if rules::needs_facts(viewer, action) => Reach {
             family: facts.consent_covers_organisation,
             own: facts.own_consents.clone(),
+            grown: vec![],
+        },
+        (Viewer::FamilyMember(m), _) if kind_of_member(m.relation) != Kind::YoungPerson => Reach {
+            grown: facts.children.clone(),
+            ..Reach::ALL
         },
         _ => Reach::ALL,
     }
@@ -94,7 +156,7 @@ pub fn may_see_outcome(
         }
         _ => true,
     };
-    by_kind && reach.about(for_members) && !kept_from(viewer, kept_by)
+    by_kind && reach.about(for_members) && !kept_from(viewer, reach, kept_by)
 }
 
 /// Issue 14: whether what `viewer` writes themselves starts private to them and the team
@@ -105,10 +167,13 @@ pub fn starts_private(viewer: &Viewer) -> bool {
 }
 
 /// Whether an item that `kept_by` (a young person) keeps private is kept from `viewer`:
-/// from every other member of the family; never from the team.
-pub fn kept_from(viewer: &Viewer, kept_by: Option<Uuid>) -> bool {
+/// from every other member of the family once the young person has reached the privacy age
+/// (before it, parents see it: `reach`); never from the team.
+pub fn kept_from(viewer: &Viewer, reach: &Reach, kept_by: Option<Uuid>) -> bool {
     match (viewer, kept_by) {
-        (Viewer::FamilyMember(m), Some(author)) => m.member_id != author,
+        (Viewer::FamilyMember(m), Some(author)) => {
+            m.member_id != author && reach.band(author) != Some(Band::Child)
+        }
         (Viewer::Anonymous, Some(_)) => true,
         _ => false,
     }
@@ -142,9 +207,13 @@ pub enum VoiceScope {
         withheld: Vec<Uuid>,
         reached: Vec<Uuid>,
     },
-    /// The family's own items, not anonymous, not private unless by `member_id`.
+    /// The family's own items, not anonymous, not private unless by `member_id` (or by a
+    /// child in `sees_private_of`, under the privacy age), none by the adult members in
+    /// `withheld` (issue 14).
     SharedWithFamily {
         member_id: Uuid,
+        sees_private_of: Vec<Uuid>,
+        withheld: Vec<Uuid>,
     },
     Nothing,
 }
@@ -160,9 +229,14 @@ pub fn voice_scope(viewer: &Viewer, reach: &Reach) -> VoiceScope {
                 reached,
             }
         }
-        Viewer::FamilyMember(m) => VoiceScope::SharedWithFamily {
-            member_id: m.member_id,
-        },
+        Viewer::FamilyMember(m) => {
+            let (sees_private_of, withheld) = reach.family_split();
+            VoiceScope::SharedWithFamily {
+                member_id: m.member_id,
+                sees_private_of,
+                withheld,
+            }
+        }
         Viewer::Anonymous => VoiceScope::Nothing,
     }
 }
@@ -172,10 +246,13 @@ pub fn may_see_voice(viewer: &Viewer, reach: &Reach, item: VoiceItem) -> bool {
     match voice_scope(viewer, reach) {
         VoiceScope::Everything => true,
         VoiceScope::Reached { .. } => reach.by(item.by_member),
-        VoiceScope::SharedWithFamily { member_id } => {
+        VoiceScope::SharedWithFamily { member_id, .. } => {
             !item.anonymous
                 && !item.by_practitioner
-                && (!item.private || item.by_member == Some(member_id))
+                && (!item.private
+                    || item.by_member == Some(member_id)
+                    || !kept_from(viewer, reach, item.by_member))
+                && reach.by(item.by_member)
         }
         VoiceScope::Nothing => false,
     }
@@ -186,7 +263,9 @@ pub fn may_see_voice(viewer: &Viewer, reach: &Reach, item: VoiceItem) -> bool {
 /// themselves), not for other family members.
 pub fn may_see_meeting_view(viewer: &Viewer, reach: &Reach, author: Uuid, private: bool) -> bool {
     match viewer {
-        Viewer::FamilyMember(m) => !private || m.member_id == author,
+        Viewer::FamilyMember(_) => {
+            !kept_from(viewer, reach, private.then_some(author)) && reach.member(author)
+        }
         Viewer::Practitioner(_) => reach.member(author),
         Viewer::Anonymous => false,
     }
@@ -250,6 +329,9 @@ pub struct Audience {
     /// (organisation id, name), each once.
     pub organisations: Vec<(Uuid, String)>,
     pub hub: bool,
+    /// Kept private, but the young person is under the privacy age: their parents see it
+    /// until this age.
+    pub parents_until: Option<u32>,
 }
 
 /// Issue 14: who sees `item`, by the same rules as the reads: the team's practitioners
@@ -277,10 +359,17 @@ pub fn visible_to(known: &crate::domain::growing_up::Audience, item: OwnItem<'_>
             }
         }
     }
+    let band = |m: &Uuid| known.children.iter().find(|(c, _)| c == m).map(|(_, b)| *b);
+    let adult = item.about.iter().any(|m| band(m) == Some(Band::Adult));
+    let under_privacy_age =
+        !item.about.is_empty() && item.about.iter().all(|m| band(m) == Some(Band::Child));
     Audience {
-        family: !item.private,
+        family: !adult && (!item.private || under_privacy_age),
         organisations,
         hub,
+        parents_until: (item.private && under_privacy_age)
+            .then(|| known.ages.map(|a| a.private_from))
+            .flatten(),
     }
 }
 
@@ -307,7 +396,11 @@ impl Audience {
         if self.hub {
             words.push_str(" That includes the Early Help hub.");
         }
-        if !self.family {
+        if let Some(age) = self.parents_until {
+            words.push_str(&format!(
+                " Your parents or carers can see what you write until you are {age}; from then on, only what you share."
+            ));
+        } else if !self.family {
             words.push_str(" Your parents or carers cannot see it unless you share it.");
         }
         if self.organisations.is_empty() {

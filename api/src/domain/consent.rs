@@ -25,6 +25,9 @@ pub struct NewConsent<'a> {
     pub evidence: Option<&'a str>,
     /// Set when a practitioner records consent the family gave on paper.
     pub recorded_by: Option<Uuid>,
+    /// Issue 14: from this age a young person decides for their own information without a
+    /// competence assessment (a setting).
+    pub own_consent_age: u32,
 }
 
 pub async fn give(
@@ -39,7 +42,10 @@ pub async fn give(
         return Err(AppError::NotFound);
     }
     if new.for_own_information {
-        if !Permit::decides_own_consent(giver.relation) || !giver.competent_to_consent {
+        let presumed =
+            super::growing_up::age_on(giver.date_of_birth, now.date_naive()) >= new.own_consent_age;
+        if !Permit::decides_own_consent(giver.relation) || !(giver.competent_to_consent || presumed)
+        {
             errors.push(UserError::new(
                 &["forOwnInformation"],
                 UserErrorCode::Invalid,

@@ -169,6 +169,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         expires_on: None,
         evidence: None,
         recorded_by: None,
+        own_consent_age: 16,
     };
     consent::give(
         db,

@@ -125,8 +125,13 @@ pub struct Audience {
     pub team: Vec<(Uuid, String, bool)>,
     /// What the family's consent covers.
     pub family: Coverage,
-    /// Young people assessed competent who have decided about their own information.
+    /// Young people assessed competent (or old enough) who have decided about their own
+    /// information.
     pub own: Vec<(Uuid, Coverage)>,
+    /// The family's children and how far each has grown up.
+    pub children: Vec<(Uuid, crate::access::Band)>,
+    /// The ages in force.
+    pub ages: Option<crate::access::Ages>,
 }
 
 /// The organisations a set of consents in force covers.
@@ -152,17 +157,23 @@ const CONSENTS: &str = "SELECT c.subject_member_id, c.scope, o.organisation_id, 
   FROM consents c LEFT JOIN consent_organisations o ON o.consent_id = c.id \
   WHERE c.family_id = $1 AND c.withdrawn_at IS NULL \
     AND (c.subject_member_id IS NULL OR c.subject_member_id IN (SELECT m.id FROM family_members m \
-         WHERE m.family_id = $1 AND m.relation = 'child' AND m.competent_to_consent = $2)) \
+         WHERE m.family_id = $1 AND m.relation = 'child' \
+           AND (m.competent_to_consent = $2 OR m.date_of_birth <= $3))) \
   UNION ALL SELECT d.subject_member_id, NULL, NULL, NULL FROM consents d \
   JOIN family_members m ON m.id = d.subject_member_id \
-  WHERE d.family_id = $1 AND m.relation = 'child' AND m.competent_to_consent = $2";
+  WHERE d.family_id = $1 AND m.relation = 'child' \
+    AND (m.competent_to_consent = $2 OR m.date_of_birth <= $3)";
 
 /// Reads the family's audience in two statements.
 pub async fn audience(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     now: chrono::DateTime<chrono::Utc>,
+    ages: crate::access::Ages,
 ) -> AppResult<Audience> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let today = now.date_naive();
+    let own_consent_born_by = crate::access::Ages::born_by(ages.own_consent_from, today);
     let backend = db.get_database_backend();
     let team_rows = db
         .query_all_raw(super::standing::statement(
@@ -183,11 +194,21 @@ pub async fn audience(
         .query_all_raw(super::standing::statement(
             backend,
             CONSENTS,
-            vec![family_id.into(), true.into()],
+            vec![family_id.into(), true.into(), own_consent_born_by.into()],
         ))
         .await?;
+    let children = family_member::Entity::find()
+        .filter(family_member::Column::FamilyId.eq(family_id))
+        .filter(family_member::Column::Relation.eq(entities::family_member::MemberRelation::Child))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, ages.band(m.date_of_birth, today)))
+        .collect();
     let mut audience = Audience {
         team,
+        children,
+        ages: Some(ages),
         ..Audience::default()
     };
     for row in rows {

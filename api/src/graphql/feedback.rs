@@ -375,12 +375,27 @@ fn scope_condition(
             }
             visible
         }
-        VoiceScope::SharedWithFamily { member_id } => {
-            let mut shared = Condition::all().add(
-                Condition::any()
-                    .add(private.eq(false))
-                    .add(by_member.eq(member_id)),
-            );
+        VoiceScope::SharedWithFamily {
+            member_id,
+            sees_private_of,
+            withheld,
+        } => {
+            let mut not_private = Condition::any()
+                .add(private.eq(false))
+                .add(by_member.eq(member_id));
+            if !sees_private_of.is_empty() {
+                // Children under the privacy age: their parents still read it (issue 14).
+                not_private = not_private.add(by_member.is_in(sees_private_of));
+            }
+            let mut shared = Condition::all().add(not_private);
+            if !withheld.is_empty() {
+                // Adult members: nothing of theirs reaches their parents.
+                shared = shared.add(
+                    Condition::any()
+                        .add(by_member.is_null())
+                        .add(by_member.is_not_in(withheld)),
+                );
+            }
             if let Some(anonymous) = anonymous {
                 shared = shared.add(anonymous.eq(false));
             }

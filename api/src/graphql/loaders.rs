@@ -63,13 +63,14 @@ impl Loaders {
         &self,
         family_id: Uuid,
         now: chrono::DateTime<chrono::Utc>,
+        ages: crate::access::Ages,
     ) -> AppResult<Arc<crate::domain::growing_up::Audience>> {
         let cell = {
             let mut known = self.audiences.lock().unwrap_or_else(|e| e.into_inner());
             known.entry(family_id).or_default().clone()
         };
         cell.get_or_try_init(|| async {
-            crate::domain::growing_up::audience(&self.db, family_id, now)
+            crate::domain::growing_up::audience(&self.db, family_id, now, ages)
                 .await
                 .map(Arc::new)
         })

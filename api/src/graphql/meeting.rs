@@ -125,9 +125,10 @@ impl Meeting {
     /// is shown to the team and to them, not to the rest of the family.
     async fn views(&self, ctx: &Context<'_>) -> GqlResult<Vec<MeetingView>> {
         let viewer = viewer(ctx)?;
+        // Views are the family's voice: the same row as the plan, with the children's ages.
         let permit = authorize(
             ctx,
-            Action::ReadPlan {
+            Action::ReadVoice {
                 family_id: self.0.family_id,
             },
         )

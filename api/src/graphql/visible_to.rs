@@ -18,8 +18,11 @@ impl VisibleTo {
         about: &[Uuid],
         private: bool,
     ) -> AppResult<Self> {
-        let now = services(ctx)?.clock.now();
-        let known = loaders(ctx)?.loader().audience(family_id, now).await?;
+        let s = services(ctx)?;
+        let known = loaders(ctx)?
+            .loader()
+            .audience(family_id, s.clock.now(), s.settings.ages())
+            .await?;
         Ok(Self(visibility::visible_to(
             &known,
             OwnItem { about, private },

@@ -108,6 +108,7 @@ impl ConsentMutation {
                 expires_on: input.expires_on.map(|d| d.0),
                 evidence: None,
                 recorded_by: None,
+                own_consent_age: services(ctx)?.settings.young_person_own_consent_age,
             };
             consent::give(txn, new, permit).await
         })
@@ -141,6 +142,7 @@ impl ConsentMutation {
                 expires_on: input.expires_on.map(|d| d.0),
                 evidence: Some(&input.evidence),
                 recorded_by: permit.actor().practitioner_id(),
+                own_consent_age: services(ctx)?.settings.young_person_own_consent_age,
             };
             consent::give(txn, new, permit).await
         })

@@ -62,7 +62,7 @@ pub(super) async fn write<T>(
     let viewer = super::viewer(ctx)?;
     let scope = ChangeScope::new(&s.settings.public_url);
     let txn = begin_write(&s.db).await?;
-    let permit = match access::grant(&txn, viewer, action, s.clock.now()).await {
+    let permit = match access::grant(&txn, viewer, action, s.clock.now(), s.settings.ages()).await {
         Ok(permit) => permit.telling(&scope),
         Err(refused) => {
             txn.rollback().await?;

@@ -10,6 +10,7 @@ use crate::access::{Action, visibility};
 use crate::domain::plan_contents::{self, PlanContents};
 use crate::error::AppResult;
 use async_graphql::Context;
+use entities::family_member::MemberRelation;
 use entities::{outcome, outcome_note, plan, plan_action, progress_rating};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -36,12 +37,30 @@ impl PlanView {
                     },
                 )
                 .await?;
-                let mut contents = plan_contents::read(&services(ctx)?.db, plan).await?;
+                let s = services(ctx)?;
+                let mut contents = plan_contents::read(&s.db, plan).await?;
                 let viewer = viewer(ctx)?;
+                // Issue 14: an adult of the family sees each child's part as far as the
+                // child has grown up; the ages come from the members read with the plan.
+                let children = contents
+                    .members
+                    .values()
+                    .filter(|m| m.relation == MemberRelation::Child)
+                    .map(|m| (m.id, m.date_of_birth));
+                let reach = permit.reach().with_children(
+                    viewer,
+                    children,
+                    s.clock.now().date_naive(),
+                    s.settings.ages(),
+                );
                 // A young person's own ratings, kept private, are for them and the team.
                 for ratings in contents.ratings_of.values_mut() {
                     ratings.retain(|r| {
-                        !visibility::kept_from(viewer, r.private.then_some(r.member_id).flatten())
+                        !visibility::kept_from(
+                            viewer,
+                            &reach,
+                            r.private.then_some(r.member_id).flatten(),
+                        )
                     });
                 }
                 let visible = contents
@@ -50,7 +69,7 @@ impl PlanView {
                     .filter(|o| {
                         visibility::may_see_outcome(
                             viewer,
-                            permit.reach(),
+                            &reach,
                             members(&contents, o.id),
                             o.private.then_some(o.proposed_by_member_id).flatten(),
                         )
