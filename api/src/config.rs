@@ -258,6 +258,12 @@ pub struct Settings {
     #[arg(long, env = "FAMILY_PLAN_ADULT_AGE", default_value_t = 18, global = true,
           value_parser = clap::value_parser!(u32).range(16..=21))]
     pub adult_age: u32,
+
+    /// How often each replica looks for young people who reached one of those ages, to tell
+    /// them and their parents (once) that what their parents see has changed.
+    #[arg(long, env = "FAMILY_PLAN_GROWING_UP_POLL_INTERVAL", default_value = "1h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub growing_up_poll_interval: Duration,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -351,6 +357,9 @@ impl Settings {
         }
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");
+        }
+        if self.growing_up_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_GROWING_UP_POLL_INTERVAL must be longer than zero");
         }
         if self.follow_up_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_FOLLOW_UP_POLL_INTERVAL must be longer than zero");

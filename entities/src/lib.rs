@@ -13,6 +13,7 @@ pub mod family_member;
 pub mod feedback;
 pub mod feedback_answer;
 pub mod follow_up;
+pub mod growing_up_notice;
 pub mod household_share;
 pub mod idempotency_key;
 pub mod invitation;

@@ -55,6 +55,34 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // One row per young person per age band reached: the change of what their parents
+        // see is told once, whichever replica notices it first.
+        m.create_table(
+            Table::create()
+                .table(GrowingUpNotices::Table)
+                .col(uuid(GrowingUpNotices::Id).primary_key())
+                .col(uuid(GrowingUpNotices::FamilyId))
+                .col(uuid(GrowingUpNotices::MemberId))
+                .col(string_len(GrowingUpNotices::Band, 16))
+                .col(timestamp_with_time_zone(GrowingUpNotices::NoticedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(GrowingUpNotices::Table, GrowingUpNotices::MemberId)
+                        .to(FamilyMembers::Table, FamilyMembers::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("growing_up_notices_once")
+                .table(GrowingUpNotices::Table)
+                .col(GrowingUpNotices::MemberId)
+                .col(GrowingUpNotices::Band)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(Outcomes::Table)
@@ -87,6 +115,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.drop_table(Table::drop().table(GrowingUpNotices::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(CompetenceAssessments::Table).to_owned())
             .await
     }
@@ -132,4 +162,14 @@ enum Outcomes {
 enum ProgressRatings {
     Table,
     Private,
+}
+
+#[derive(DeriveIden)]
+enum GrowingUpNotices {
+    Table,
+    Id,
+    FamilyId,
+    MemberId,
+    Band,
+    NoticedAt,
 }

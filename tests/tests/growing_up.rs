@@ -816,3 +816,87 @@ async fn parents_see_less_as_a_young_person_grows_up(app: TestApp) {
     assert!(find(&school, about_her).is_none(), "{school}");
     assert!(find(&plan_of(demo::HUB_WORKER).await, about_her).is_some());
 }
+
+/// Two servers on one database look for birthdays often; the change is told once.
+fn often(settings: &mut api::config::Settings) {
+    settings.growing_up_poll_interval = std::time::Duration::from_millis(100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_young_person_and_their_parent_are_told_once_when_their_view_changes() {
+    family_plan_tests::run_with(
+        family_plan_tests::Backend::Sqlite,
+        often,
+        a_young_person_and_their_parent_are_told_once_when_their_view_changes,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_young_person_and_their_parent_are_told_once_when_their_view_changes() {
+    family_plan_tests::run_with(
+        family_plan_tests::Backend::Postgres,
+        often,
+        a_young_person_and_their_parent_are_told_once_when_their_view_changes,
+    )
+    .await
+}
+
+async fn a_young_person_and_their_parent_are_told_once_when_their_view_changes(app: TestApp) {
+    app.load_demo().await;
+    let today = app.clock.now().date_naive();
+    let born = today
+        .checked_sub_months(chrono::Months::new(13 * 12))
+        .unwrap()
+        .checked_add_days(chrono::Days::new(5))
+        .unwrap();
+    app.cli(&[
+        "admin",
+        "add-member",
+        "--family",
+        "EH-DEMO-001",
+        "--name",
+        "Mia Morgan",
+        "--born",
+        &born.to_string(),
+        "--relation",
+        "child",
+        "--email",
+        MIA,
+    ])
+    .await
+    .unwrap();
+    let replica = app.spawn_replica(often).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let before_dana =
+        app.emails_to(demo::MORGAN_PARENT).len() + replica.emails_to(demo::MORGAN_PARENT).len();
+    assert_eq!(app.emails_to(MIA).len() + replica.emails_to(MIA).len(), 0);
+
+    // Mia turns 13 on both servers' clocks.
+    app.clock.advance(chrono::Duration::days(6));
+    replica.clock.advance(chrono::Duration::days(6));
+    let mut told = vec![];
+    for _ in 0..200 {
+        told = app.emails_to(MIA);
+        told.extend(replica.emails_to(MIA));
+        if !told.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Both servers keep looking for a while: still one email each.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let mut told = app.emails_to(MIA);
+    told.extend(replica.emails_to(MIA));
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("Who can see what in Family Plan has changed"));
+    assert!(!told[0].contains("Mia"), "no names in email: {}", told[0]);
+    let dana =
+        app.emails_to(demo::MORGAN_PARENT).len() + replica.emails_to(demo::MORGAN_PARENT).len();
+    assert_eq!(dana, before_dana + 1);
+    let notices = entities::growing_up_notice::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(notices, 1);
+}

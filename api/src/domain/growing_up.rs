@@ -399,3 +399,111 @@ pub async fn share_with_family(
     audit::record(db, result.family_id, actor, audit::Kind::Change, what, now).await?;
     Ok(result)
 }
+
+/// How long after a young person reaches an age the change is still told (a replica that
+/// was down for a while still tells it; a record opened years later does not).
+const NOTICE_WITHIN_DAYS: i64 = 31;
+
+/// Tells each young person who has just reached one of the ages, and their parents, that
+/// what their parents see has changed: once per young person and age, whichever replica
+/// notices first (the unique notice row is written in the same transaction as the emails).
+/// Returns how many changes this call told.
+pub async fn notice_grown_up(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    ages: crate::access::Ages,
+    link: &str,
+) -> AppResult<usize> {
+    use crate::access::{Ages, Band};
+    use entities::family_member::MemberRelation;
+    use entities::growing_up_notice;
+    use sea_orm::sea_query::OnConflict;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let today = now.date_naive();
+    let earliest = today - chrono::Duration::days(NOTICE_WITHIN_DAYS);
+    // Born between these dates: reached `age` within the notice window.
+    let reached = |age: u32| (Ages::born_by(age, earliest), Ages::born_by(age, today));
+    let children = family_member::Entity::find()
+        .filter(family_member::Column::Relation.eq(MemberRelation::Child))
+        .all(db)
+        .await?;
+    let mut told = 0;
+    for child in children {
+        let band = match ages.band(child.date_of_birth, today) {
+            Band::Child => continue,
+            Band::Private => ("private", ages.private_from),
+            Band::OwnConsent => ("own_consent", ages.own_consent_from),
+            Band::Adult => ("adult", ages.adult_from),
+        };
+        let (after, by) = reached(band.1);
+        if !(child.date_of_birth > after && child.date_of_birth <= by) {
+            continue;
+        }
+        let txn = crate::db::begin_write(db).await?;
+        let inserted = growing_up_notice::Entity::insert(growing_up_notice::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            family_id: Set(child.family_id),
+            member_id: Set(child.id),
+            band: Set(band.0.to_owned()),
+            noticed_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                growing_up_notice::Column::MemberId,
+                growing_up_notice::Column::Band,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        if inserted == 1 {
+            let email = crate::mail::messages::parents_view_changed(link);
+            let mut to = super::notify::family_emails(&txn, child.family_id, &[child.id]).await?;
+            if let Some(account) = child.account_id
+                && let Some(own) = super::notify::account_email(&txn, account).await?
+            {
+                to.push(own);
+            }
+            to.sort();
+            to.dedup();
+            for address in to {
+                crate::mail::enqueue(&txn, &address, &email, now).await?;
+            }
+            audit::record(
+                &txn,
+                child.family_id,
+                audit::Actor::Operator,
+                audit::Kind::Change,
+                "told a young person and their parents that what their parents see changed as they grew up",
+                now,
+            )
+            .await?;
+            told += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(told)
+}
+
+/// Looks for young people who reached an age every poll interval, until `shutdown`.
+pub async fn run(
+    db: sea_orm::DatabaseConnection,
+    clock: crate::clock::Clock,
+    settings: std::sync::Arc<crate::config::Settings>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let link = format!("{}/plan", settings.public_url.trim_end_matches('/'));
+    tokio::pin!(shutdown);
+    loop {
+        match notice_grown_up(&db, clock.now(), settings.ages(), &link).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(told = n, "young people's age changes told"),
+            Err(err) => tracing::error!(error = ?err, "could not look for age changes"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(settings.growing_up_poll_interval) => {}
+            () = &mut shutdown => return,
+        }
+    }
+}
