@@ -127,6 +127,13 @@ pub enum Action {
     /// Be told (email, inbox) that the family's plan changed. `about_viewer`: the change is
     /// about an outcome for the person told. Not something anyone asks for: who is told.
     HearOfPlanChange { family_id: Uuid, about_viewer: bool },
+    // Issue 13: the app's own channel (inbox and push).
+    /// Read one's own inbox, one's choices of how to be told, and one's push devices. Which
+    /// notifications each reader sees is each kind's gate (`domain::notify::kinds`).
+    ReadOwnNotifications,
+    /// Mark one's own notifications read, choose how one is told, register and unregister
+    /// one's own push devices.
+    ManageOwnNotifications,
 }
 
 impl Action {
@@ -186,6 +193,7 @@ impl Action {
             | ReadPractitionerEmail { .. }
             | ReviewSafeguardingOverrides
             | ManageOwnSignIn => None,
+            ReadOwnNotifications | ManageOwnNotifications => None,
         }
     }
 }

@@ -189,6 +189,8 @@ pub fn rule(action: Action) -> Row {
         // Closing-related answers are the family's: parents and young people.
         AnswerFollowUp { .. } => row(IfAbout, No, IfAbout, No, No, No, No),
         ReadEvaluationReports => row(No, No, No, No, No, Yes, No),
+        // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
+        ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
@@ -827,6 +829,9 @@ mod tests {
                 family_id: f,
                 about_viewer: true,
             },
+            // Issue 13
+            ReadOwnNotifications,
+            ManageOwnNotifications,
         ];
         for action in &all {
             match action {
@@ -885,6 +890,8 @@ mod tests {
                 | ShareWithHousehold { .. }
                 | HearOfPlanChange { .. }
                 | KeepViewPrivate { .. } => {}
+                // Issue 13
+                ReadOwnNotifications | ManageOwnNotifications => {}
             }
         }
         all
@@ -910,6 +917,9 @@ mod tests {
             Action::ReadEvaluationReports,
             Action::ReadOwnNominations,
             Action::FollowUpLeadNominations,
+            // Issue 13
+            Action::ReadOwnNotifications,
+            Action::ManageOwnNotifications,
         ];
         let reads = [
             ("ReadFamily", "family record"),

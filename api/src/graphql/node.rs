@@ -94,7 +94,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         | Kind::AssessmentSection
         | Kind::TeamMembership
         | Kind::OutcomeNote
-        | Kind::PlanChange => None,
+        | Kind::PlanChange
+        | Kind::Notification
+        | Kind::PushDevice => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,

@@ -9,6 +9,7 @@ mod feedback;
 mod growing_up;
 mod lead;
 mod meeting;
+mod notification;
 mod plan;
 mod safeguarding;
 mod team;
@@ -37,6 +38,7 @@ pub struct Mutation(
     lead::LeadMutation,
     meeting::MeetingMutation,
     growing_up::GrowingUpMutation,
+    notification::NotificationMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
