@@ -262,6 +262,40 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "FAMILY_PLAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    // Issue 14: growing up in the plan.
+    /// Youngest age at which a practitioner may record that a young person can consent for
+    /// their own information (Gillick/Fraser). Competence has no fixed age in law; 12 follows
+    /// the ICO's guidance that from about 12 a child can usually decide about their own data.
+    #[arg(long, env = "FAMILY_PLAN_COMPETENCE_MINIMUM_AGE", default_value_t = 12, global = true,
+          value_parser = clap::value_parser!(u32).range(8..=17))]
+    pub competence_minimum_age: u32,
+
+    /// From this age, what a young person wrote themselves (their outcomes' words, ratings,
+    /// views) reaches their parents only when they share it; before it, parents with
+    /// parental responsibility see it (the NHS proxy-access model, where parents' access to
+    /// a child's record narrows from about 11-13).
+    #[arg(long, env = "FAMILY_PLAN_YOUNG_PERSON_PRIVACY_AGE", default_value_t = 13, global = true,
+          value_parser = clap::value_parser!(u32).range(8..=18))]
+    pub young_person_privacy_age: u32,
+
+    /// From this age a young person's information follows their own consent without a
+    /// competence assessment (the Mental Capacity Act 2005 presumes capacity from 16).
+    #[arg(long, env = "FAMILY_PLAN_YOUNG_PERSON_OWN_CONSENT_AGE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(8..=18))]
+    pub young_person_own_consent_age: u32,
+
+    /// At this age a young person is an adult member: their parents' access to the
+    /// information about them ends.
+    #[arg(long, env = "FAMILY_PLAN_ADULT_AGE", default_value_t = 18, global = true,
+          value_parser = clap::value_parser!(u32).range(16..=21))]
+    pub adult_age: u32,
+
+    /// How often each replica looks for young people who reached one of those ages, to tell
+    /// them and their parents (once) that what their parents see has changed.
+    #[arg(long, env = "FAMILY_PLAN_GROWING_UP_POLL_INTERVAL", default_value = "1h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub growing_up_poll_interval: Duration,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -360,10 +394,20 @@ impl Settings {
         if self.mail_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_MAIL_POLL_INTERVAL must be longer than zero");
         }
+        if self.growing_up_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_GROWING_UP_POLL_INTERVAL must be longer than zero");
+        }
         if self.follow_up_poll_interval.is_zero() {
             bail!("FAMILY_PLAN_FOLLOW_UP_POLL_INTERVAL must be longer than zero");
         }
         self.follow_up_timing()?;
+        if !(self.young_person_privacy_age <= self.young_person_own_consent_age
+            && self.young_person_own_consent_age <= self.adult_age)
+        {
+            bail!(
+                "FAMILY_PLAN_YOUNG_PERSON_PRIVACY_AGE, FAMILY_PLAN_YOUNG_PERSON_OWN_CONSENT_AGE and FAMILY_PLAN_ADULT_AGE must not decrease"
+            );
+        }
         crate::auth::passkeys::webauthn(self).map_err(|e| {
             anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}")
         })?;
@@ -371,6 +415,15 @@ impl Settings {
             bail!("FAMILY_PLAN_MAIL_FROM is not an email address: {e}");
         }
         Ok(())
+    }
+
+    /// Issue 14: the ages at which parents' view of a young person's information narrows.
+    pub fn ages(&self) -> crate::access::Ages {
+        crate::access::Ages {
+            private_from: self.young_person_privacy_age,
+            own_consent_from: self.young_person_own_consent_age,
+            adult_from: self.adult_age,
+        }
     }
 
     /// When follow-ups fall due, are reminded and close.

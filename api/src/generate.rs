@@ -376,6 +376,7 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
             decline_reason: None,
             created_at: written,
             updated_at: written,
+            private: false,
         });
         let by = if by_practitioner {
             (None, Some(proposer.id))
@@ -437,6 +438,7 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 member_id: family_side.then_some(parent),
                 practitioner_id: (!family_side).then_some(rater.id),
                 rated_at: at,
+                private: false,
             });
             let by = if family_side {
                 (Some(parent), None)

@@ -309,6 +309,13 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         link,
         stopped(stop.clone()),
     ));
+    // Issue 14: young people reaching an age at which their parents' view changes.
+    tokio::spawn(crate::domain::growing_up::run(
+        services.db.clone(),
+        services.clock.clone(),
+        services.settings.clone(),
+        stopped(stop.clone()),
+    ));
     // Issue 13: the push worker, on every replica, when this service pushes anywhere.
     if services.settings.push_worker
         && !crate::push::enabled_platforms(&services.settings).is_empty()

@@ -37,6 +37,7 @@ pub async fn evaluation_csv(
         &viewer,
         Action::ReadEvaluationReports,
         now,
+        state.services.settings.ages(),
         &known,
     )
     .await

@@ -22,6 +22,9 @@ pub struct Model {
     /// Why the family declined a practitioner's proposal, if they said.
     pub decline_reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Written by a young person and kept from the rest of the family (the team reads it)
+    /// until they share it.
+    pub private: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub member_id: Option<Uuid>,
     pub practitioner_id: Option<Uuid>,
     pub rated_at: DateTimeUtc,
+    /// A young person's own rating, kept from the rest of the family unless they share it.
+    pub private: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]

@@ -10,6 +10,7 @@ pub mod m20261123_400000_voice_evaluation;
 mod m20261201_100000_household_sharing;
 mod m20261201_500000_trusted_documents_idempotency;
 mod m20261202_130000_notifications;
+mod m20261202_140000_growing_up;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_100000_household_sharing::Migration),
             Box::new(m20261201_500000_trusted_documents_idempotency::Migration),
             Box::new(m20261202_130000_notifications::Migration),
+            Box::new(m20261202_140000_growing_up::Migration),
         ]
     }
 }

@@ -1208,9 +1208,18 @@ fn rows(ids: &Ids) -> Vec<Row> {
             // A young person withdraws only their own consent, not the family's.
             [UN, OK, FB, FB, FB, FB, FB, FB, FB, FB, FB, FB, FB],
         ),
+        // Issue 14: only a young person shares (or keeps private) what they wrote; the demo
+        // outcome is Dana's, so Jordan is told it is not his to share.
+        row(
+            "Mutation.shareWithMyFamily",
+            "mutation($outcome: ID!) { shareWithMyFamily(input: { item: $outcome }) { private userErrors { field code } } }",
+            json!({ "outcome": ids.outcome }),
+            Invalid,
+            [UN, FB, FB, OK, FB, FB, FB, FB, FB, FB, FB, FB, FB],
+        ),
         row(
             "Mutation.recordCompetenceAssessment",
-            "mutation($member: ID!) { recordCompetenceAssessment(input: { member: $member, competentToConsent: true }) { member { id } userErrors { field code } } }",
+            "mutation($member: ID!) { recordCompetenceAssessment(input: { member: $member, competentToConsent: true, reason: \"Understands.\" }) { member { id } userErrors { field code } } }",
             json!({ "member": ids.dana }),
             Invalid,
             [UN, FB, FB, FB, OK, CR, FB, FB, FB, FB, FB, OK, FB],

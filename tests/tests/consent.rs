@@ -466,7 +466,7 @@ async fn young_person_consents_for_their_own_information_once_assessed_competent
         .gql(
             Some(&school),
             assess,
-            json!({ "input": { "member": jordan_id, "competentToConsent": false } }),
+            json!({ "input": { "member": jordan_id, "competentToConsent": false, "reason": "Jordan could not yet weigh up who would see what." } }),
         )
         .await;
     assert_eq!(
@@ -484,7 +484,7 @@ async fn young_person_consents_for_their_own_information_once_assessed_competent
         .gql(
             Some(&parent),
             assess,
-            json!({ "input": { "member": jordan_id, "competentToConsent": true } }),
+            json!({ "input": { "member": jordan_id, "competentToConsent": true, "reason": "Jordan understands." } }),
         )
         .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"));

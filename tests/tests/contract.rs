@@ -770,7 +770,7 @@ async fn mutation_payloads_return_the_parent_they_changed(app: TestApp) {
     let assessed = app
         .gql(
             Some(&sam),
-            "mutation($m: ID!) { recordCompetenceAssessment(input: { member: $m, competentToConsent: true }) {
+            "mutation($m: ID!) { recordCompetenceAssessment(input: { member: $m, competentToConsent: true, reason: \"Jordan explained what sharing means.\" }) {
                 member { id } family { id members { id } } userErrors { code } } }",
             json!({ "m": jordan_id }),
         )

@@ -569,6 +569,19 @@ async fn family_chooses_outcomes_and_both_sides_see_progress(app: TestApp) {
         json!([{ "words": "Robin gets to school on time" }, { "words": "I feel less worried at school" }, { "words": "Parenting course" }])
     );
 
+    // Robin's outcome is private to him and the team until he shares it (issue 14).
+    let shared = app
+        .gql(
+            Some(&robin),
+            "mutation($input: ShareWithMyFamilyInput!) { shareWithMyFamily(input: $input) { private userErrors { code } } }",
+            json!({ "input": { "item": robins["outcome"]["id"] } }),
+        )
+        .await;
+    assert_eq!(
+        shared["data"]["shareWithMyFamily"]["private"], false,
+        "{shared}"
+    );
+
     // Lee puts Robin's outcome first; the order is the family's.
     let reorder = "mutation($input: ReorderOutcomesInput!) { reorderOutcomes(input: $input) { plan { version outcomes(includeSetAside: true) { nodes { words position } } } userErrors { field code message } } }";
     let incomplete = app.gql(Some(&parent), reorder, json!({ "input": { "plan": plan["id"], "expectedVersion": 11, "outcomes": [robins["outcome"]["id"]] } })).await;

@@ -245,6 +245,7 @@ async fn insert(db: &impl ConnectionTrait, seed: &Seed) {
             decline_reason: Set(None),
             created_at: Set(at(2025, 3, 1)),
             updated_at: Set(at(2025, 3, 1)),
+            private: Set(false),
         }
         .insert(db)
         .await

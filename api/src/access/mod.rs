@@ -14,8 +14,9 @@ pub mod visibility;
 
 pub use crate::viewer::Access;
 pub use action::Action;
-pub use facts::FamilyFacts;
+pub use facts::{Ages, Band, FamilyFacts};
 pub use permit::Permit;
+pub use visibility::Reach;
 
 use crate::domain::standing;
 use crate::error::{AppError, AppResult};
@@ -32,11 +33,12 @@ pub async fn grant(
     viewer: &Viewer,
     action: Action,
     now: DateTime<Utc>,
+    ages: Ages,
 ) -> AppResult<Permit> {
-    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+    let facts = match (needs_facts(viewer, action), action.family_id()) {
         (true, Some(family_id)) => {
             standing::hold_for_change(txn, family_id).await?;
-            facts::load(txn, viewer, family_id, now).await?
+            facts::load(txn, viewer, family_id, now, ages).await?
         }
         _ => FamilyFacts::NONE,
     };
@@ -50,20 +52,29 @@ pub async fn grant_read(
     viewer: &Viewer,
     action: Action,
     now: DateTime<Utc>,
+    ages: Ages,
     known: &FactsCache,
 ) -> AppResult<Permit> {
-    let facts = match (rules::needs_facts(viewer, action), action.family_id()) {
+    let facts = match (needs_facts(viewer, action), action.family_id()) {
         (true, Some(family_id)) => match known.get(family_id) {
             Some(facts) => facts,
             None => {
-                let facts = facts::load(db, viewer, family_id, now).await?;
-                known.put(family_id, facts);
+                let facts = facts::load(db, viewer, family_id, now, ages).await?;
+                known.put(family_id, facts.clone());
                 facts
             }
         },
         _ => FamilyFacts::NONE,
     };
     permit(viewer, action, &facts, now)
+}
+
+/// Whether deciding (or the permit's reach) needs facts read from the database: the row's
+/// cells, or (issue 14) an adult of the family, whose view of each child follows the child's
+/// age (the plan's reach is completed from the members read with the plan instead:
+/// [`visibility::Reach::with_children`]).
+fn needs_facts(viewer: &Viewer, action: Action) -> bool {
+    rules::needs_facts(viewer, action) || visibility::sees_children_grow_up(viewer, action)
 }
 
 fn permit(
@@ -74,7 +85,10 @@ fn permit(
 ) -> AppResult<Permit> {
     let access = rules::decide(viewer, action, facts)?;
     let actor = Actor::of(viewer).ok_or(AppError::Unauthenticated)?;
-    Ok(Permit::new(actor, access, Some(action), now))
+    let reach = visibility::reach(viewer, action, facts, access);
+    Ok(Permit::new(actor, access, Some(action), now)
+        .reaching(reach)
+        .writing_privately(visibility::starts_private(viewer)))
 }
 
 /// The operator at the command line, or a background job: allowed what they run.
@@ -92,7 +106,7 @@ impl FactsCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&family_id)
-            .copied()
+            .cloned()
     }
 
     fn put(&self, family_id: Uuid, facts: FamilyFacts) {

@@ -3,6 +3,7 @@
 //! command line and background jobs) makes one, so no domain command can run unasked.
 use super::action::Action;
 use super::rules;
+use super::visibility::Reach;
 use crate::domain::notify::ChangeScope;
 use crate::viewer::{Access, Actor};
 use chrono::{DateTime, Utc};
@@ -18,6 +19,8 @@ pub struct Permit {
     action: Option<Action>,
     at: DateTime<Utc>,
     told: Option<Arc<ChangeScope>>,
+    reach: Reach,
+    writes_privately: bool,
 }
 
 impl std::fmt::Debug for Permit {
@@ -44,7 +47,42 @@ impl Permit {
             action,
             at,
             told: None,
+            reach: Reach::ALL,
+            writes_privately: false,
         }
+    }
+
+    pub(super) fn writing_privately(mut self, private: bool) -> Self {
+        self.writes_privately = private;
+        self
+    }
+
+    /// Issue 14: whether an item that `kept_by` (a young person) keeps private is kept from
+    /// the actor: from every other member of the family; never from the team.
+    pub fn kept_from_actor(&self, kept_by: Option<Uuid>) -> bool {
+        match (self.actor, kept_by) {
+            (Actor::Member { id }, Some(author)) => {
+                id != author && self.reach.band(author) != Some(super::Band::Child)
+            }
+            _ => false,
+        }
+    }
+
+    /// Issue 14: what the actor writes themselves starts private to them and the team (a
+    /// young person: DESIGN rule 5); they choose what to share with their family.
+    pub fn writes_privately(&self) -> bool {
+        self.writes_privately
+    }
+
+    pub(super) fn reaching(mut self, reach: Reach) -> Self {
+        self.reach = reach;
+        self
+    }
+
+    /// Which of the family's items, by whom they are about, the action reaches
+    /// ([`super::visibility::Reach`]).
+    pub fn reach(&self) -> &Reach {
+        &self.reach
     }
 
     /// Who acts, as the audit trail and the history record them.

@@ -31,6 +31,10 @@ pub enum Cell {
     /// On the family's team with consent covering their organisation, or under their own live
     /// safeguarding override. On the team without consent: CONSENT_REQUIRED.
     Consent,
+    /// [`Cell::Consent`], or on the team with a competent young person's own consent covering
+    /// their organisation (issue 14): then they reach that young person's items only
+    /// ([`super::visibility::Reach`]).
+    ConsentOrOwn,
     /// The lead professional of the family's current plan, through the consent gate.
     Lead,
     /// On the family's team (consent aside: leaving needs none).
@@ -125,7 +129,16 @@ pub fn rule(action: Action) -> Row {
         ReadAccessLog { .. } => row(Yes, No, Yes, No, No, Yes, No),
         ReadFullAccessLog { .. } => row(No, No, No, No, No, Yes, No),
         // The assessment: the story told once.
-        ReadAssessment { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        // Issue 14: a competent young person's own consent opens their items (the reach).
+        ReadAssessment { .. } => row(
+            Yes,
+            IfShared,
+            Yes,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+        ),
         // Agencies write about the adults too: not for young people.
         ReadAgencySections { .. } => row(Yes, No, No, Consent, Consent, Consent, Consent),
         WriteFamilySection { .. } => row(Yes, No, Yes, No, No, No, No),
@@ -134,7 +147,15 @@ pub fn rule(action: Action) -> Row {
         // The plan. The family's own words and choices are theirs alone (DESIGN rule 3); a
         // young person, or an adult without parental responsibility, has their say on what is
         // about them.
-        ReadPlan { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        ReadPlan { .. } => row(
+            Yes,
+            IfShared,
+            Yes,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+        ),
         ShapeOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, No, No, No, No),
         WorkOnOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, Consent, Consent, No, No),
         SettleOutcome { .. } => row(Yes, IfSharedAndAbout, IfAbout, Lead, Lead, Lead, Lead),
@@ -153,7 +174,15 @@ pub fn rule(action: Action) -> Row {
         RecordMeeting { .. } => row(No, No, No, Consent, Consent, No, No),
         GiveMeetingView { .. } => row(Yes, IfShared, Yes, No, No, No, No),
         // Voice: which items each reader sees is `visibility::may_see_voice` (DESIGN rule 5).
-        ReadVoice { .. } => row(Yes, IfShared, Yes, Consent, Consent, Consent, Consent),
+        ReadVoice { .. } => row(
+            Yes,
+            IfShared,
+            Yes,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+            ConsentOrOwn,
+        ),
         GiveFeedback { .. } => row(Yes, Yes, Yes, Consent, Consent, No, No),
         ShareView { .. } => row(No, No, Yes, No, No, No, No),
         KeepViewPrivate { .. } => row(No, No, Yes, No, No, No, No),
@@ -230,6 +259,7 @@ pub fn needs_facts(viewer: &Viewer, action: Action) -> bool {
                 Cell::IfShared
                     | Cell::IfSharedAndAbout
                     | Cell::Consent
+                    | Cell::ConsentOrOwn
                     | Cell::Lead
                     | Cell::OnTeam
                     | Cell::OnTeamOrOverride
@@ -293,6 +323,12 @@ fn practitioner_cell(cell: Cell, action: Action, facts: &FamilyFacts) -> AppResu
     match cell {
         Cell::Yes => Ok(Access::Granted),
         Cell::Consent => consent_gate(facts),
+        Cell::ConsentOrOwn => match consent_gate(facts) {
+            Err(AppError::ConsentRequired) if facts.own_consent_covers_someone() => {
+                Ok(Access::Granted)
+            }
+            other => other,
+        },
         Cell::Lead if facts.lead_professional => consent_gate(facts),
         Cell::OnTeam if facts.on_team => Ok(Access::Granted),
         Cell::OnTeamOrOverride if facts.on_team || facts.override_id.is_some() => {
@@ -368,7 +404,8 @@ mod tests {
     //! every GraphQL operation, is in `tests/tests/access_matrix.rs`.
     use super::*;
     use crate::access::visibility::{
-        VoiceItem, may_see_meeting_view, may_see_outcome, may_see_voice,
+        Reach, VoiceItem, may_see_meeting_view, may_see_outcome, may_see_voice, reach,
+        starts_private,
     };
     use crate::viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
     use uuid::Uuid;
@@ -403,6 +440,8 @@ mod tests {
             override_id,
             lead_professional: false,
             shared_with_viewer: false,
+            own_consents: vec![],
+            children: vec![],
         }
     }
 
@@ -508,12 +547,12 @@ mod tests {
         });
         let author = member(FAMILY, MemberRelation::Child);
         let worker = practitioner(&[Role::Practitioner]);
-        assert!(!may_see_voice(&parent, private));
-        assert!(may_see_voice(&parent, shared));
-        assert!(!may_see_voice(&parent, anonymous));
-        assert!(may_see_voice(&author, private));
-        assert!(may_see_voice(&worker, private));
-        assert!(may_see_voice(&worker, anonymous));
+        assert!(!may_see_voice(&parent, &Reach::ALL, private));
+        assert!(may_see_voice(&parent, &Reach::ALL, shared));
+        assert!(!may_see_voice(&parent, &Reach::ALL, anonymous));
+        assert!(may_see_voice(&author, &Reach::ALL, private));
+        assert!(may_see_voice(&worker, &Reach::ALL, private));
+        assert!(may_see_voice(&worker, &Reach::ALL, anonymous));
         // The team reads them only through the consent gate.
         let read = Action::ReadVoice { family_id: FAMILY };
         assert_eq!(code(decide(&worker, read, &facts(true, true, None))), "ok");
@@ -605,10 +644,10 @@ mod tests {
         let young = member(FAMILY, MemberRelation::Child);
         let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
         let sibling = Uuid::from_u128(3);
-        assert!(may_see_outcome(&young, &[]));
-        assert!(may_see_outcome(&young, &[OTHER]));
-        assert!(!may_see_outcome(&young, &[sibling]));
-        assert!(may_see_outcome(&parent, &[sibling]));
+        assert!(may_see_outcome(&young, &Reach::ALL, &[], None));
+        assert!(may_see_outcome(&young, &Reach::ALL, &[OTHER], None));
+        assert!(!may_see_outcome(&young, &Reach::ALL, &[sibling], None));
+        assert!(may_see_outcome(&parent, &Reach::ALL, &[sibling], None));
         let agency_sections = Action::ReadAgencySections { family_id: FAMILY };
         assert_eq!(
             code(decide(&young, agency_sections, &FamilyFacts::NONE)),
@@ -618,6 +657,94 @@ mod tests {
             code(decide(&parent, agency_sections, &FamilyFacts::NONE)),
             "ok"
         );
+    }
+
+    #[test]
+    fn a_competent_young_persons_own_consent_governs_the_items_about_them() {
+        let jordan = Uuid::from_u128(7);
+        let dana = Uuid::from_u128(8);
+        let worker = practitioner(&[Role::Practitioner]);
+        let read = Action::ReadPlan { family_id: FAMILY };
+        let with = |family: bool, jordan_covers: bool| FamilyFacts {
+            own_consents: vec![(jordan, jordan_covers)],
+            ..facts(true, family, None)
+        };
+        let reach_of = |f: &FamilyFacts| {
+            let access = decide(&worker, read, f).unwrap_or(Access::Granted);
+            reach(&worker, read, f, access)
+        };
+        // The family consents, Jordan does not: the family's items, not Jordan's.
+        let family_only = with(true, false);
+        assert_eq!(code(decide(&worker, read, &family_only)), "ok");
+        let r = reach_of(&family_only);
+        assert!(may_see_outcome(&worker, &r, &[], None));
+        assert!(may_see_outcome(&worker, &r, &[dana], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan, dana], None));
+        assert!(!may_see_meeting_view(&worker, &r, jordan, false));
+        assert!(may_see_meeting_view(&worker, &r, dana, false));
+        // The reverse: Jordan consents, the family does not. Jordan's items only; the
+        // family record itself stays behind the family's consent.
+        let jordan_only = with(false, true);
+        assert_eq!(code(decide(&worker, read, &jordan_only)), "ok");
+        let r = reach_of(&jordan_only);
+        assert!(!may_see_outcome(&worker, &r, &[], None));
+        assert!(may_see_outcome(&worker, &r, &[jordan], None));
+        assert!(!may_see_outcome(&worker, &r, &[jordan, dana], None));
+        let family = Action::ReadFamily { family_id: FAMILY };
+        assert_eq!(
+            code(decide(&worker, family, &jordan_only)),
+            "CONSENT_REQUIRED"
+        );
+        // Neither: refused as before; both: everything.
+        assert_eq!(
+            code(decide(&worker, read, &with(false, false))),
+            "CONSENT_REQUIRED"
+        );
+        assert!(reach_of(&with(true, true)).everything());
+        // An override reaches everything (safeguarding, DESIGN rule 2).
+        let under_override = FamilyFacts {
+            own_consents: vec![(jordan, false)],
+            ..facts(false, false, Some(OTHER))
+        };
+        assert_eq!(code(decide(&worker, read, &under_override)), "override");
+        assert!(reach_of(&under_override).everything());
+        // Not on the team: the young person's consent opens nothing.
+        let outsider = FamilyFacts {
+            own_consents: vec![(jordan, true)],
+            ..facts(false, false, None)
+        };
+        assert_eq!(code(decide(&worker, read, &outsider)), "FORBIDDEN");
+        // What Jordan keeps private: the team and Jordan, not his parent.
+        let parent_viewer = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        let jordan_viewer = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: jordan,
+            family_id: FAMILY,
+            relation: MemberRelation::Child,
+        });
+        let all = Reach::ALL;
+        assert!(!may_see_outcome(
+            &parent_viewer,
+            &all,
+            &[jordan],
+            Some(jordan)
+        ));
+        assert!(may_see_outcome(
+            &jordan_viewer,
+            &all,
+            &[jordan],
+            Some(jordan)
+        ));
+        assert!(may_see_outcome(&worker, &all, &[jordan], Some(jordan)));
+        assert!(may_see_outcome(&parent_viewer, &all, &[jordan], None));
+        assert!(starts_private(&jordan_viewer));
+        assert!(!starts_private(&parent_viewer));
+        assert!(!starts_private(&worker));
+        // Family members are not narrowed by consent.
+        let parent = member(FAMILY, MemberRelation::AdultWithParentalResponsibility);
+        assert!(reach(&parent, read, &family_only, Access::Granted).everything());
     }
 
     /// One of every action. The match below does not compile when an action is added and
@@ -1089,11 +1216,16 @@ mod tests {
             relation: MemberRelation::AdultWithParentalResponsibility,
         });
         let worker = practitioner(&[Role::Practitioner]);
-        assert!(may_see_meeting_view(&young, author, true));
-        assert!(may_see_meeting_view(&worker, author, true));
-        assert!(!may_see_meeting_view(&parent, author, true));
-        assert!(may_see_meeting_view(&parent, author, false));
-        assert!(!may_see_meeting_view(&Viewer::Anonymous, author, false));
+        assert!(may_see_meeting_view(&young, &Reach::ALL, author, true));
+        assert!(may_see_meeting_view(&worker, &Reach::ALL, author, true));
+        assert!(!may_see_meeting_view(&parent, &Reach::ALL, author, true));
+        assert!(may_see_meeting_view(&parent, &Reach::ALL, author, false));
+        assert!(!may_see_meeting_view(
+            &Viewer::Anonymous,
+            &Reach::ALL,
+            author,
+            false
+        ));
     }
 
     #[test]

@@ -1,18 +1,181 @@
 //! Which items of a family a viewer sees, once the rules table has let them read that part:
 //! outcomes about a young person, private views, withheld override entries, the history.
 //! Each function answers for one item; no caller decides these beside them.
-use super::rules::{Kind, kind_of_member};
-use crate::viewer::Viewer;
+use super::action::Action;
+use super::facts::{Band, FamilyFacts};
+use super::rules::{self, Kind, kind_of_member};
+use crate::viewer::{Access, Viewer};
 use uuid::Uuid;
 
-/// Whether `viewer`, already allowed to read the plan, sees an outcome for `for_members`
-/// (empty: the whole family). Young people see the outcomes about them or the whole family.
-pub fn may_see_outcome(viewer: &Viewer, for_members: &[Uuid]) -> bool {
-    match viewer {
+/// Issue 14: which of a family's items a permit reaches, by whom they are about. A young
+/// person assessed competent who has decided about their own information governs
+/// practitioners' access to the items about them (outcomes for them, their views and
+/// feedback); the family's consent governs the rest. A practitioner covered by the
+/// family's consent but not by the young person's reaches the family's items without the
+/// young person's, and the reverse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The family's items (those not about a young person who decides for themselves).
+    family: bool,
+    /// Young people who decide for themselves, and whether their items are reached.
+    own: Vec<(Uuid, bool)>,
+    /// For an adult of the family: the children and how far each has grown up (what they
+    /// wrote is kept from parents from the privacy age; nothing about an adult member).
+    grown: Vec<(Uuid, Band)>,
+}
+
+impl Reach {
+    /// Everything the action allows: family members, and practitioners under an override
+    /// or a row that needs no facts.
+    pub const ALL: Reach = Reach {
+        family: true,
+        own: Vec::new(),
+        grown: Vec::new(),
+    };
+
+    /// Whether an item about `members` (none: the whole family) is reached. An item about
+    /// several people needs each of them reached.
+    pub fn about(&self, members: &[Uuid]) -> bool {
+        if members.is_empty() {
+            return self.family;
+        }
+        members.iter().all(|m| self.member(*m))
+    }
+
+    /// Whether an item by or about one member is reached.
+    pub fn member(&self, member: Uuid) -> bool {
+        if self.band(member) == Some(Band::Adult) {
+            return false;
+        }
+        match self.own.iter().find(|(id, _)| *id == member) {
+            Some((_, covered)) => *covered,
+            None => self.family,
+        }
+    }
+
+    /// Whether an item given by `by_member` (none: a practitioner's, or anonymous) is reached.
+    pub fn by(&self, by_member: Option<Uuid>) -> bool {
+        match by_member {
+            Some(member) => self.member(member),
+            None => self.family,
+        }
+    }
+
+    /// The same reach for an adult of the family, with the family's children (id, date of
+    /// birth) as read with the plan.
+    pub fn with_children(
+        &self,
+        viewer: &Viewer,
+        children: impl Iterator<Item = (Uuid, chrono::NaiveDate)>,
+        today: chrono::NaiveDate,
+        ages: super::Ages,
+    ) -> Reach {
+        let mut reach = self.clone();
+        if matches!(viewer, Viewer::FamilyMember(m) if kind_of_member(m.relation) != Kind::YoungPerson)
+        {
+            reach.grown = children
+                .map(|(id, born)| (id, ages.band(born, today)))
+                .collect();
+        }
+        reach
+    }
+
+    /// How far a child of the family has grown up, when the reader is an adult of it.
+    pub fn band(&self, member: Uuid) -> Option<Band> {
+        self.grown
+            .iter()
+            .find(|(id, _)| *id == member)
+            .map(|(_, band)| *band)
+    }
+
+    /// The children whose private words the reader still sees (under the privacy age), and
+    /// the adult members about whom they see nothing.
+    pub fn family_split(&self) -> (Vec<Uuid>, Vec<Uuid>) {
+        let young = self.grown.iter().filter(|(_, b)| *b == Band::Child);
+        let adults = self.grown.iter().filter(|(_, b)| *b == Band::Adult);
+        (
+            young.map(|(m, _)| *m).collect(),
+            adults.map(|(m, _)| *m).collect(),
+        )
+    }
+
+    /// Whether every item is reached.
+    pub fn everything(&self) -> bool {
+        self.family && self.own.iter().all(|(_, covered)| *covered)
+    }
+
+    /// The members whose items are out of reach, and whether the family's items are reached
+    /// (for conditions on lists): `(family, withheld members, reached members)`.
+    pub fn split(&self) -> (bool, Vec<Uuid>, Vec<Uuid>) {
+        let withheld = self.own.iter().filter(|(_, c)| !c).map(|(m, _)| *m);
+        let reached = self.own.iter().filter(|(_, c)| *c).map(|(m, _)| *m);
+        (self.family, withheld.collect(), reached.collect())
+    }
+}
+
+/// Whether `viewer` is an adult of a family, whose view of each child narrows as the child
+/// grows up, and `action` one whose reach needs the children's ages from the facts: their
+/// views and feedback, and ordering the outcomes. (A plan's reach is completed from the
+/// members read with the plan, [`Reach::with_children`], so the plan screen costs no more.)
+pub fn sees_children_grow_up(viewer: &Viewer, action: Action) -> bool {
+    matches!(viewer, Viewer::FamilyMember(m) if kind_of_member(m.relation) != Kind::YoungPerson)
+        && matches!(
+            action,
+            Action::ReadVoice { .. } | Action::ShapeOutcome { .. }
+        )
+}
+
+/// The reach of a permit for `action`, granted as `access` on `facts`.
+pub fn reach(viewer: &Viewer, action: Action, facts: &FamilyFacts, access: Access) -> Reach {
+    match (viewer, access) {
+        (Viewer::Practitioner(_), Access::Granted) if rules::needs_facts(viewer, action) => Reach {
+            family: facts.consent_covers_organisation,
+            own: facts.own_consents.clone(),
+            grown: vec![],
+        },
+        (Viewer::FamilyMember(m), _) if kind_of_member(m.relation) != Kind::YoungPerson => Reach {
+            grown: facts.children.clone(),
+            ..Reach::ALL
+        },
+        _ => Reach::ALL,
+    }
+}
+
+/// Whether `viewer`, already allowed to read the plan (with `reach`), sees an outcome for
+/// `for_members` (empty: the whole family). Young people see the outcomes about them or the
+/// whole family. `kept_by`: the young person who wrote it and keeps it private.
+pub fn may_see_outcome(
+    viewer: &Viewer,
+    reach: &Reach,
+    for_members: &[Uuid],
+    kept_by: Option<Uuid>,
+) -> bool {
+    let by_kind = match viewer {
         Viewer::FamilyMember(m) if kind_of_member(m.relation) == Kind::YoungPerson => {
             for_members.is_empty() || for_members.contains(&m.member_id)
         }
         _ => true,
+    };
+    by_kind && reach.about(for_members) && !kept_from(viewer, reach, kept_by)
+}
+
+/// Issue 14: whether what `viewer` writes themselves starts private to them and the team
+/// (young people; DESIGN rule 5). Everything they write: views, meeting views, feedback,
+/// their own outcomes' words and ratings.
+pub fn starts_private(viewer: &Viewer) -> bool {
+    matches!(viewer, Viewer::FamilyMember(m) if rules::member_may(m.relation, false, Action::KeepViewPrivate { family_id: m.family_id }))
+}
+
+/// Whether an item that `kept_by` (a young person) keeps private is kept from `viewer`:
+/// from every other member of the family once the young person has reached the privacy age
+/// (before it, parents see it: `reach`); never from the team.
+pub fn kept_from(viewer: &Viewer, reach: &Reach, kept_by: Option<Uuid>) -> bool {
+    match (viewer, kept_by) {
+        (Viewer::FamilyMember(m), Some(author)) => {
+            m.member_id != author && reach.band(author) != Some(Band::Child)
+        }
+        (Viewer::Anonymous, Some(_)) => true,
+        _ => false,
     }
 }
 
@@ -33,35 +196,63 @@ pub struct VoiceItem {
 /// the evaluation's: no family member sees them, since we no longer know whose they are and
 /// showing them to the family could tell the others who wrote them. Practitioners' own
 /// feedback about the service is for the team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoiceScope {
-    /// Everything (the team around the family).
+    /// Everything (the team around the family, with everything in reach).
     Everything,
-    /// The family's own items, not anonymous, not private unless by `member_id`.
+    /// The team, with some young people's items out of reach (issue 14): items given by
+    /// `reached` members, and when `family`, every other item not given by `withheld`.
+    Reached {
+        family: bool,
+        withheld: Vec<Uuid>,
+        reached: Vec<Uuid>,
+    },
+    /// The family's own items, not anonymous, not private unless by `member_id` (or by a
+    /// child in `sees_private_of`, under the privacy age), none by the adult members in
+    /// `withheld` (issue 14).
     SharedWithFamily {
         member_id: Uuid,
+        sees_private_of: Vec<Uuid>,
+        withheld: Vec<Uuid>,
     },
     Nothing,
 }
 
-pub fn voice_scope(viewer: &Viewer) -> VoiceScope {
+pub fn voice_scope(viewer: &Viewer, reach: &Reach) -> VoiceScope {
     match viewer {
-        Viewer::Practitioner(_) => VoiceScope::Everything,
-        Viewer::FamilyMember(m) => VoiceScope::SharedWithFamily {
-            member_id: m.member_id,
-        },
+        Viewer::Practitioner(_) if reach.everything() => VoiceScope::Everything,
+        Viewer::Practitioner(_) => {
+            let (family, withheld, reached) = reach.split();
+            VoiceScope::Reached {
+                family,
+                withheld,
+                reached,
+            }
+        }
+        Viewer::FamilyMember(m) => {
+            let (sees_private_of, withheld) = reach.family_split();
+            VoiceScope::SharedWithFamily {
+                member_id: m.member_id,
+                sees_private_of,
+                withheld,
+            }
+        }
         Viewer::Anonymous => VoiceScope::Nothing,
     }
 }
 
 /// Whether `viewer` sees `item` (the same rule as [`voice_scope`], for one item).
-pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
-    match voice_scope(viewer) {
+pub fn may_see_voice(viewer: &Viewer, reach: &Reach, item: VoiceItem) -> bool {
+    match voice_scope(viewer, reach) {
         VoiceScope::Everything => true,
-        VoiceScope::SharedWithFamily { member_id } => {
+        VoiceScope::Reached { .. } => reach.by(item.by_member),
+        VoiceScope::SharedWithFamily { member_id, .. } => {
             !item.anonymous
                 && !item.by_practitioner
-                && (!item.private || item.by_member == Some(member_id))
+                && (!item.private
+                    || item.by_member == Some(member_id)
+                    || !kept_from(viewer, reach, item.by_member))
+                && reach.by(item.by_member)
         }
         VoiceScope::Nothing => false,
     }
@@ -70,18 +261,14 @@ pub fn may_see_voice(viewer: &Viewer, item: VoiceItem) -> bool {
 /// Whether `viewer`, already allowed to read the family's meetings, reads a view that
 /// `author` gave. DESIGN rule 5: a young person's private view is for the team (and
 /// themselves), not for other family members.
-pub fn may_see_meeting_view(viewer: &Viewer, author: Uuid, private: bool) -> bool {
+pub fn may_see_meeting_view(viewer: &Viewer, reach: &Reach, author: Uuid, private: bool) -> bool {
     match viewer {
-        Viewer::FamilyMember(m) => !private || m.member_id == author,
-        Viewer::Practitioner(_) => true,
+        Viewer::FamilyMember(_) => {
+            !kept_from(viewer, reach, private.then_some(author)) && reach.member(author)
+        }
+        Viewer::Practitioner(_) => reach.member(author),
         Viewer::Anonymous => false,
     }
-}
-
-/// Whether `viewer` filters the plan's history down to the outcomes they see (family
-/// members do; practitioners read the whole history).
-pub fn history_follows_visible_outcomes(viewer: &Viewer) -> bool {
-    matches!(viewer, Viewer::FamilyMember(_))
 }
 
 /// Whether `viewer` may read a safeguarding override that `raised_by` raised, without the
@@ -122,5 +309,103 @@ pub fn side_of(viewer: &Viewer) -> Option<Side> {
         Viewer::FamilyMember(_) => Some(Side::FamilyAdult),
         Viewer::Practitioner(_) => Some(Side::Practitioner),
         Viewer::Anonymous => None,
+    }
+}
+
+/// An item a young person can read about themselves, for "who can see this".
+#[derive(Debug, Clone, Copy)]
+pub struct OwnItem<'a> {
+    /// Who it is about (none: the whole family).
+    pub about: &'a [Uuid],
+    /// Kept from the rest of the family by the young person who wrote it.
+    pub private: bool,
+}
+
+/// Who can see an item: the family (parents and carers), and which organisations'
+/// practitioners on the team (and whether the hub is among them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub family: bool,
+    /// (organisation id, name), each once.
+    pub organisations: Vec<(Uuid, String)>,
+    pub hub: bool,
+    /// Kept private, but the young person is under the privacy age: their parents see it
+    /// until this age.
+    pub parents_until: Option<u32>,
+}
+
+/// Issue 14: who sees `item`, by the same rules as the reads: the team's practitioners
+/// whose organisation the governing consent covers (the young person's own, once they decide
+/// for themselves; the family's for the rest), and the family unless it is kept private.
+pub fn visible_to(known: &crate::domain::growing_up::Audience, item: OwnItem<'_>) -> Audience {
+    let covers = |organisation: Uuid| {
+        let member_covers = |member: &Uuid| match known.own.iter().find(|(m, _)| m == member) {
+            Some((_, own)) => own.covers(organisation),
+            None => known.family.covers(organisation),
+        };
+        if item.about.is_empty() {
+            known.family.covers(organisation)
+        } else {
+            item.about.iter().all(member_covers)
+        }
+    };
+    let mut organisations: Vec<(Uuid, String)> = vec![];
+    let mut hub = false;
+    for (organisation, name, is_hub) in &known.team {
+        if covers(*organisation) {
+            hub |= *is_hub;
+            if !organisations.iter().any(|(o, _)| o == organisation) {
+                organisations.push((*organisation, name.clone()));
+            }
+        }
+    }
+    let band = |m: &Uuid| known.children.iter().find(|(c, _)| c == m).map(|(_, b)| *b);
+    let adult = item.about.iter().any(|m| band(m) == Some(Band::Adult));
+    let under_privacy_age =
+        !item.about.is_empty() && item.about.iter().all(|m| band(m) == Some(Band::Child));
+    Audience {
+        family: !adult && (!item.private || under_privacy_age),
+        organisations,
+        hub,
+        parents_until: (item.private && under_privacy_age)
+            .then(|| known.ages.map(|a| a.private_from))
+            .flatten(),
+    }
+}
+
+impl Audience {
+    /// In plain words, for the person the item is about.
+    pub fn summary(&self) -> String {
+        let family = if self.family {
+            "You, your parents or carers and the rest of your family"
+        } else {
+            "You"
+        };
+        let team = match self.organisations.as_slice() {
+            [] => String::new(),
+            [(_, one)] => format!(" and the practitioners on your team from {one}"),
+            [rest @ .., (_, last)] => format!(
+                " and the practitioners on your team from {} and {last}",
+                rest.iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut words = format!("{family}{team} can see this.");
+        if self.hub {
+            words.push_str(" That includes the Early Help hub.");
+        }
+        if let Some(age) = self.parents_until {
+            words.push_str(&format!(
+                " Your parents or carers can see what you write until you are {age}; from then on, only what you share."
+            ));
+        } else if !self.family {
+            words.push_str(" Your parents or carers cannot see it unless you share it.");
+        }
+        if self.organisations.is_empty() {
+            words.push_str(" No practitioner can see it at the moment.");
+        }
+        words
     }
 }

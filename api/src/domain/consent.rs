@@ -25,6 +25,9 @@ pub struct NewConsent<'a> {
     pub evidence: Option<&'a str>,
     /// Set when a practitioner records consent the family gave on paper.
     pub recorded_by: Option<Uuid>,
+    /// Issue 14: from this age a young person decides for their own information without a
+    /// competence assessment (a setting).
+    pub own_consent_age: u32,
 }
 
 pub async fn give(
@@ -39,7 +42,10 @@ pub async fn give(
         return Err(AppError::NotFound);
     }
     if new.for_own_information {
-        if !Permit::decides_own_consent(giver.relation) || !giver.competent_to_consent {
+        let presumed =
+            super::growing_up::age_on(giver.date_of_birth, now.date_naive()) >= new.own_consent_age;
+        if !Permit::decides_own_consent(giver.relation) || !(giver.competent_to_consent || presumed)
+        {
             errors.push(UserError::new(
                 &["forOwnInformation"],
                 UserErrorCode::Invalid,
@@ -187,38 +193,6 @@ pub async fn withdraw(
     )
     .await?;
     Ok(consent)
-}
-
-/// Records whether a young person can decide about their own information (Gillick/Fraser).
-pub async fn assess_competence(
-    db: &impl ConnectionTrait,
-    member_id: Uuid,
-    competent: bool,
-    permit: &Permit,
-) -> AppResult<family_member::Model> {
-    let (actor, now) = (permit.actor(), permit.at());
-    let member = family_member::Entity::find_by_id(member_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !Permit::decides_own_consent(member.relation) {
-        return Err(AppError::invalid(
-            &["member"],
-            UserErrorCode::Invalid,
-            "Only a child's competence to consent is assessed.",
-        ));
-    }
-    let family_id = member.family_id;
-    let mut active: family_member::ActiveModel = member.into();
-    active.competent_to_consent = Set(competent);
-    let member = active.update(db).await?;
-    let what = if competent {
-        "recorded that a young person can consent for themselves"
-    } else {
-        "recorded that a young person cannot yet consent for themselves"
-    };
-    audit::record(db, family_id, actor, audit::Kind::Change, what, now).await?;
-    Ok(member)
 }
 
 /// Organisations named in a consent.

@@ -1,7 +1,7 @@
 //! A small fictional data set so that a newcomer can try the API at once.
 //! Every name, reference and address here is invented.
 use super::audit::Actor;
-use super::{consent, families, organisations, practitioners, team};
+use super::{consent, families, growing_up, organisations, practitioners, team};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -169,6 +169,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         expires_on: None,
         evidence: None,
         recorded_by: None,
+        own_consent_age: 16,
     };
     consent::give(
         db,
@@ -178,7 +179,13 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     .await?;
     team::add(db, morgans, priya.id, hub).await?;
     team::add(db, morgans, sam.id, hub).await?;
-    consent::assess_competence(db, jordan.id, true, teacher).await?;
+    let assessed = growing_up::CompetenceAssessment {
+        member_id: jordan.id,
+        competent: true,
+        reason: "Jordan explained what sharing means, who would see what, and that he can change his mind.",
+        minimum_age: 12,
+    };
+    growing_up::assess_competence(db, assessed, teacher).await?;
 
     morgans_plan(
         db,

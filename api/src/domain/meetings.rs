@@ -103,8 +103,9 @@ pub struct Viewpoint<'a> {
     pub member_id: Uuid,
     pub relation: MemberRelation,
     pub words: &'a str,
-    /// Only a young person may keep their view from the rest of the family.
-    pub private: bool,
+    /// Only a young person may keep their view from the rest of the family; theirs are
+    /// private unless they say otherwise (`None`).
+    pub private: Option<bool>,
 }
 
 /// A family member gives (or rewrites) their views before the meeting.
@@ -116,7 +117,9 @@ pub async fn give_view(
     let now = permit.at();
     let mut errors = vec![];
     let words = text::required("words", "your views", view.words, 4000, &mut errors);
-    if view.private && !Permit::keeps_views_private(view.relation) {
+    let may_keep_private = Permit::keeps_views_private(view.relation);
+    let private = view.private.unwrap_or(may_keep_private);
+    if private && !may_keep_private {
         errors.push(UserError::new(
             &["private"],
             UserErrorCode::Invalid,
@@ -143,7 +146,7 @@ pub async fn give_view(
         Some(found) => {
             let mut active: meeting_view::ActiveModel = found.into();
             active.words = Set(words);
-            active.private = Set(view.private);
+            active.private = Set(private);
             active.given_at = Set(now);
             active.update(db).await?
         }
@@ -154,7 +157,7 @@ pub async fn give_view(
                 family_id: Set(meeting.family_id),
                 member_id: Set(view.member_id),
                 words: Set(words),
-                private: Set(view.private),
+                private: Set(private),
                 given_at: Set(now),
             }
             .insert(db)

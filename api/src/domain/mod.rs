@@ -10,6 +10,7 @@ pub mod families;
 pub mod feedback;
 pub mod follow_ups;
 pub mod framework;
+pub mod growing_up;
 pub mod household;
 pub mod lead;
 pub mod lead_deadlines;

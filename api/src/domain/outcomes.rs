@@ -100,6 +100,8 @@ pub async fn add(
         decline_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        // Issue 14: a young person's own words start private to them and the team.
+        private: Set(permit.writes_privately()),
     }
     .insert(db)
     .await?;
@@ -319,8 +321,19 @@ pub async fn reorder(
         .filter(outcome::Column::PlanId.eq(plan_id))
         .all(db)
         .await?;
+    // A young person's private outcomes are not the actor's to see (issue 14): they keep
+    // their order after the ones listed.
+    let mut kept: Vec<&outcome::Model> = outcomes
+        .iter()
+        .filter(|o| permit.kept_from_actor(o.private.then_some(o.proposed_by_member_id).flatten()))
+        .collect();
+    kept.sort_by_key(|o| (o.position, o.id));
     let given: HashSet<Uuid> = ordered.iter().copied().collect();
-    let existing: HashSet<Uuid> = outcomes.iter().map(|o| o.id).collect();
+    let existing: HashSet<Uuid> = outcomes
+        .iter()
+        .map(|o| o.id)
+        .filter(|id| !kept.iter().any(|k| k.id == *id))
+        .collect();
     if given.len() != ordered.len() || given != existing {
         return Err(AppError::invalid(
             &["outcomes"],
@@ -328,6 +341,11 @@ pub async fn reorder(
             "Please list every outcome in the plan exactly once, in the order you want.",
         ));
     }
+    let ordered: Vec<Uuid> = ordered
+        .iter()
+        .copied()
+        .chain(kept.iter().map(|k| k.id))
+        .collect();
     let mut reordered = Vec::with_capacity(outcomes.len());
     for (index, id) in ordered.iter().enumerate() {
         let Some(outcome) = outcomes.iter().find(|o| o.id == *id) else {
@@ -451,6 +469,7 @@ pub async fn rate(
         member_id: Set(member),
         practitioner_id: Set(practitioner),
         rated_at: Set(now),
+        private: Set(permit.writes_privately()),
     }
     .insert(db)
     .await?;

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
 /// A practitioner's standing with one family.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PractitionerStanding {
     /// Currently on the family's team.
     pub on_team: bool,
@@ -17,9 +17,15 @@ pub struct PractitionerStanding {
     pub override_id: Option<Uuid>,
     /// The lead professional of the family's current plan.
     pub lead_professional: bool,
+    /// Issue 14: the family's young people assessed competent (or old enough to decide for
+    /// themselves) who have decided about their
+    /// own information (given an own consent, in force or not), each with whether an own
+    /// consent in force covers the practitioner's organisation.
+    pub own_consents: Vec<(Uuid, bool)>,
 }
 
-const PRACTITIONER_STANDING: &str = "SELECT \
+const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.override_id, st.lead, \
+  y.member_id AS own_member, y.covers AS own_covers FROM (SELECT \
   EXISTS (SELECT 1 FROM team_members t \
           WHERE t.family_id = $1 AND t.practitioner_id = $2 AND t.left_at IS NULL) AS on_team, \
   EXISTS (SELECT 1 FROM consents c \
@@ -32,7 +38,18 @@ const PRACTITIONER_STANDING: &str = "SELECT \
      AND (s.review_outcome IS NULL OR s.review_outcome <> 'not_upheld') \
    ORDER BY s.id DESC LIMIT 1) AS override_id, \
   EXISTS (SELECT 1 FROM plans p \
-          WHERE p.family_id = $1 AND p.status <> 'closed' AND p.lead_professional_id = $2) AS lead";
+          WHERE p.family_id = $1 AND p.status <> 'closed' AND p.lead_professional_id = $2) AS lead) st \
+  LEFT JOIN (SELECT m.id AS member_id, \
+    EXISTS (SELECT 1 FROM consents c \
+            WHERE c.subject_member_id = m.id AND c.withdrawn_at IS NULL \
+              AND (c.expires_at IS NULL OR c.expires_at > $4) \
+              AND (c.scope = 'all_partners' OR EXISTS (SELECT 1 FROM consent_organisations o \
+                   WHERE o.consent_id = c.id AND o.organisation_id = $3))) AS covers \
+    FROM family_members m \
+    WHERE m.family_id = $1 AND m.relation = 'child' \
+      AND (m.competent_to_consent = $5 OR m.date_of_birth <= $6) \
+      AND EXISTS (SELECT 1 FROM consents d WHERE d.family_id = $1 AND d.subject_member_id = m.id)) y \
+  ON 1 = 1 ORDER BY y.member_id";
 
 pub async fn practitioner(
     db: &impl ConnectionTrait,
@@ -40,9 +57,11 @@ pub async fn practitioner(
     practitioner_id: Uuid,
     organisation_id: Uuid,
     now: DateTime<Utc>,
+    own_consent_born_by: chrono::NaiveDate,
 ) -> AppResult<PractitionerStanding> {
-    let row = db
-        .query_one_raw(statement(
+    // One row per young person who decides for themselves (or one row with none).
+    let rows = db
+        .query_all_raw(statement(
             db.get_database_backend(),
             PRACTITIONER_STANDING,
             vec![
@@ -50,39 +69,72 @@ pub async fn practitioner(
                 practitioner_id.into(),
                 organisation_id.into(),
                 now.into(),
+                true.into(),
+                own_consent_born_by.into(),
             ],
         ))
         .await?;
-    let Some(row) = row else {
+    let Some(row) = rows.first() else {
         return Ok(PractitionerStanding::default());
     };
+    let mut own_consents = vec![];
+    for row in &rows {
+        let member: Option<Uuid> = row.try_get("", "own_member")?;
+        if let Some(member) = member {
+            own_consents.push((member, row.try_get("", "own_covers")?));
+        }
+    }
     Ok(PractitionerStanding {
         on_team: row.try_get("", "on_team")?,
         consent_covers_organisation: row.try_get("", "consent_covers")?,
         override_id: row.try_get("", "override_id")?,
         lead_professional: row.try_get("", "lead")?,
+        own_consents,
     })
 }
 
-const SHARED_WITH_MEMBER: &str = "SELECT EXISTS (SELECT 1 FROM household_shares h \
-  WHERE h.family_id = $1 AND h.member_id = $2 AND h.stopped_at IS NULL) AS shared";
+const MEMBER_STANDING: &str = "SELECT st.shared, c.id AS child_id, c.date_of_birth AS child_born \
+  FROM (SELECT EXISTS (SELECT 1 FROM household_shares h \
+  WHERE h.family_id = $1 AND h.member_id = $2 AND h.stopped_at IS NULL) AS shared) st \
+  LEFT JOIN (SELECT m.id, m.date_of_birth FROM family_members m \
+    WHERE m.family_id = $1 AND m.relation = 'child' AND m.id <> $2) c ON 1 = 1 ORDER BY c.id";
 
-/// Whether a parent has shared the family's plan with this adult of the household.
-pub async fn shared_with_member(
+/// A family member's standing with their own family.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberStanding {
+    /// A parent has shared the family's plan with this adult of the household.
+    pub shared: bool,
+    /// Issue 14: the family's other children and their dates of birth.
+    pub children: Vec<(Uuid, chrono::NaiveDate)>,
+}
+
+/// Where a family member stands with their own family, in one statement.
+pub async fn member(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     member_id: Uuid,
-) -> AppResult<bool> {
-    let row = db
-        .query_one_raw(statement(
+) -> AppResult<MemberStanding> {
+    let rows = db
+        .query_all_raw(statement(
             db.get_database_backend(),
-            SHARED_WITH_MEMBER,
+            MEMBER_STANDING,
             vec![family_id.into(), member_id.into()],
         ))
         .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "shared")?,
-        None => false,
+    let Some(first) = rows.first() else {
+        return Ok(MemberStanding::default());
+    };
+    let mut children = vec![];
+    for row in &rows {
+        let id: Option<Uuid> = row.try_get("", "child_id")?;
+        let born: Option<chrono::NaiveDate> = row.try_get("", "child_born")?;
+        if let (Some(id), Some(born)) = (id, born) {
+            children.push((id, born));
+        }
+    }
+    Ok(MemberStanding {
+        shared: first.try_get("", "shared")?,
+        children,
     })
 }
 

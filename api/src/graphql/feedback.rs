@@ -6,6 +6,7 @@ use super::ids::{self, Kind};
 use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
+use super::visible_to::VisibleTo;
 use super::{authorize, loaders, services, viewer};
 use crate::access::visibility::{VoiceItem, VoiceScope};
 use crate::access::{self, Action};
@@ -163,6 +164,12 @@ impl Feedback {
         self.model.private
     }
 
+    /// Who can see this feedback (as the person who gave it).
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        let about: Vec<Uuid> = self.model.giver_member_id.into_iter().collect();
+        Ok(VisibleTo::of(ctx, self.model.family_id, &about, self.model.private).await?)
+    }
+
     /// Who gave it, broadly; empty when anonymous (in a small family the side alone could
     /// tell who it was).
     async fn giver_side(&self) -> Option<FeedbackGiverSide> {
@@ -222,6 +229,11 @@ impl YoungPersonView {
     /// Kept from the rest of the family: only the team and the young person read it.
     async fn private(&self) -> bool {
         self.0.private
+    }
+
+    /// Who can see this view.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(ctx, self.0.family_id, &[self.0.member_id], self.0.private).await?)
     }
 
     async fn given_by(&self, ctx: &Context<'_>) -> GqlResult<FamilyMember> {
@@ -337,12 +349,53 @@ fn scope_condition(
 ) -> Condition {
     match scope {
         VoiceScope::Everything => Condition::all(),
-        VoiceScope::SharedWithFamily { member_id } => {
-            let mut shared = Condition::all().add(
-                Condition::any()
-                    .add(private.eq(false))
-                    .add(by_member.eq(member_id)),
-            );
+        VoiceScope::Reached {
+            family,
+            withheld,
+            reached,
+        } => {
+            let mut visible = Condition::any();
+            if !reached.is_empty() {
+                visible = visible.add(by_member.is_in(reached));
+            }
+            if family {
+                let mut not_withheld = Condition::any().add(by_member.is_null());
+                if withheld.is_empty() {
+                    not_withheld = not_withheld.add(by_member.is_not_null());
+                } else {
+                    not_withheld = not_withheld.add(by_member.is_not_in(withheld));
+                }
+                visible = visible.add(not_withheld);
+            }
+            if visible.is_empty() {
+                // Nothing in reach.
+                return Condition::all()
+                    .add(private.eq(true))
+                    .add(private.eq(false));
+            }
+            visible
+        }
+        VoiceScope::SharedWithFamily {
+            member_id,
+            sees_private_of,
+            withheld,
+        } => {
+            let mut not_private = Condition::any()
+                .add(private.eq(false))
+                .add(by_member.eq(member_id));
+            if !sees_private_of.is_empty() {
+                // Children under the privacy age: their parents still read it (issue 14).
+                not_private = not_private.add(by_member.is_in(sees_private_of));
+            }
+            let mut shared = Condition::all().add(not_private);
+            if !withheld.is_empty() {
+                // Adult members: nothing of theirs reaches their parents.
+                shared = shared.add(
+                    Condition::any()
+                        .add(by_member.is_null())
+                        .add(by_member.is_not_in(withheld)),
+                );
+            }
             if let Some(anonymous) = anonymous {
                 shared = shared.add(anonymous.eq(false));
             }
@@ -364,8 +417,8 @@ pub async fn family_feedback(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, Feedback>> {
-    authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = access::visibility::voice_scope(viewer(ctx)?);
+    let permit = authorize(ctx, Action::ReadVoice { family_id }).await?;
+    let scope = access::visibility::voice_scope(viewer(ctx)?, permit.reach());
     let visible = scope_condition(
         scope,
         Some(feedback::Column::Anonymous),
@@ -395,8 +448,8 @@ pub async fn family_views(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, YoungPersonView>> {
-    authorize(ctx, Action::ReadVoice { family_id }).await?;
-    let scope = access::visibility::voice_scope(viewer(ctx)?);
+    let permit = authorize(ctx, Action::ReadVoice { family_id }).await?;
+    let scope = access::visibility::voice_scope(viewer(ctx)?, permit.reach());
     let visible = scope_condition(
         scope,
         None,
@@ -425,14 +478,14 @@ pub async fn load_feedback(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Feed
     else {
         return Ok(None);
     };
-    authorize(
+    let permit = authorize(
         ctx,
         Action::ReadVoice {
             family_id: found.family_id,
         },
     )
     .await?;
-    if !access::visibility::may_see_voice(viewer(ctx)?, feedback_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, permit.reach(), feedback_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(with_answers(db, vec![found]).await?.pop())
@@ -445,14 +498,14 @@ pub async fn load_view(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<YoungPer
     else {
         return Ok(None);
     };
-    authorize(
+    let permit = authorize(
         ctx,
         Action::ReadVoice {
             family_id: found.family_id,
         },
     )
     .await?;
-    if !access::visibility::may_see_voice(viewer(ctx)?, view_item(&found)) {
+    if !access::visibility::may_see_voice(viewer(ctx)?, permit.reach(), view_item(&found)) {
         return Err(AppError::Forbidden);
     }
     Ok(Some(YoungPersonView(found)))

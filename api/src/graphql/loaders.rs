@@ -26,13 +26,18 @@ pub struct Loaders {
     db: DatabaseConnection,
     /// (plan id, plan version) → that plan as this request's viewer sees it.
     plan_views: Mutex<HashMap<(Uuid, i32), PlanViewCell>>,
+    /// Issue 14: family → who could see its items ("who can see this"), read once.
+    audiences: Mutex<HashMap<Uuid, AudienceCell>>,
 }
+
+type AudienceCell = Arc<OnceCell<Arc<crate::domain::growing_up::Audience>>>;
 
 impl Loaders {
     pub fn new(db: DatabaseConnection) -> DataLoader<Self> {
         let loaders = Self {
             db,
             plan_views: Mutex::default(),
+            audiences: Mutex::default(),
         };
         DataLoader::new(loaders, tokio::spawn).delay(Duration::ZERO)
     }
@@ -51,6 +56,26 @@ impl Loaders {
             views.entry(key).or_default().clone()
         };
         cell.get_or_try_init(read).await.cloned()
+    }
+
+    /// Who could see the family's items, read the first time it is asked for.
+    pub async fn audience(
+        &self,
+        family_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+        ages: crate::access::Ages,
+    ) -> AppResult<Arc<crate::domain::growing_up::Audience>> {
+        let cell = {
+            let mut known = self.audiences.lock().unwrap_or_else(|e| e.into_inner());
+            known.entry(family_id).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            crate::domain::growing_up::audience(&self.db, family_id, now, ages)
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .cloned()
     }
 }
 

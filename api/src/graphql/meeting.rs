@@ -5,6 +5,7 @@ use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
+use super::visible_to::VisibleTo;
 use super::{authorize, loaders, services, viewer};
 use crate::access::{self, Action};
 use crate::domain::meetings;
@@ -124,10 +125,25 @@ impl Meeting {
     /// is shown to the team and to them, not to the rest of the family.
     async fn views(&self, ctx: &Context<'_>) -> GqlResult<Vec<MeetingView>> {
         let viewer = viewer(ctx)?;
+        // Views are the family's voice: the same row as the plan, with the children's ages.
+        let permit = authorize(
+            ctx,
+            Action::ReadVoice {
+                family_id: self.0.family_id,
+            },
+        )
+        .await?;
         let views = meetings::views_of(&services(ctx)?.db, self.0.id).await?;
         Ok(views
             .into_iter()
-            .filter(|v| access::visibility::may_see_meeting_view(viewer, v.member_id, v.private))
+            .filter(|v| {
+                access::visibility::may_see_meeting_view(
+                    viewer,
+                    permit.reach(),
+                    v.member_id,
+                    v.private,
+                )
+            })
             .map(MeetingView)
             .collect())
     }
@@ -176,6 +192,11 @@ impl MeetingView {
     /// Kept from the rest of the family (a young person's choice).
     async fn private(&self) -> bool {
         self.0.private
+    }
+
+    /// Who can see these views.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(ctx, self.0.family_id, &[self.0.member_id], self.0.private).await?)
     }
 
     async fn given_at(&self) -> DateTime<Utc> {

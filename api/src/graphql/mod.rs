@@ -22,6 +22,7 @@ pub mod scalars;
 pub mod spec;
 mod subscription;
 mod viewer;
+mod visible_to;
 
 use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;
@@ -204,7 +205,15 @@ pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Pe
     let viewer = viewer(ctx)?;
     let s = services(ctx)?;
     let state = request_state(ctx)?;
-    let permit = access::grant_read(&s.db, viewer, action, s.clock.now(), &state.facts).await?;
+    let permit = access::grant_read(
+        &s.db,
+        viewer,
+        action,
+        s.clock.now(),
+        s.settings.ages(),
+        &state.facts,
+    )
+    .await?;
     if let (Viewer::Practitioner(_), Some(family_id), Some(what)) =
         (viewer, action.family_id(), action.read_of())
     {
@@ -231,7 +240,16 @@ pub(crate) async fn allows(ctx: &Context<'_>, action: Action) -> AppResult<bool>
     let viewer = viewer(ctx)?;
     let s = services(ctx)?;
     let state = request_state(ctx)?;
-    match access::grant_read(&s.db, viewer, action, s.clock.now(), &state.facts).await {
+    match access::grant_read(
+        &s.db,
+        viewer,
+        action,
+        s.clock.now(),
+        s.settings.ages(),
+        &state.facts,
+    )
+    .await
+    {
         Ok(_) => Ok(true),
         Err(AppError::Forbidden | AppError::ConsentRequired | AppError::Unauthenticated) => {
             Ok(false)

@@ -158,6 +158,7 @@ impl NotificationSubscription {
             &viewer,
             Action::ReadOwnNotifications,
             s.clock.now(),
+            s.settings.ages(),
             &access::FactsCache::default(),
         )
         .await?;
@@ -204,7 +205,14 @@ async fn may_read(s: &Services, viewer: &Viewer, family_id: Uuid) -> AppResult<A
         return Err(AppError::SessionExpired);
     }
     let known = access::FactsCache::default();
-    let permit =
-        access::grant_read(&s.db, viewer, Action::ReadPlan { family_id }, now, &known).await?;
+    let permit = access::grant_read(
+        &s.db,
+        viewer,
+        Action::ReadPlan { family_id },
+        now,
+        s.settings.ages(),
+        &known,
+    )
+    .await?;
     Ok(permit.access())
 }

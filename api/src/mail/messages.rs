@@ -152,3 +152,13 @@ pub fn household_sharing_changed(link: &str) -> Email {
         link,
     )
 }
+
+/// Issue 14: to a young person and their parents: as the young person grew up, what their
+/// parents see of their part of the plan changed. No names, no ages.
+pub fn parents_view_changed(link: &str) -> Email {
+    attention(
+        "Who can see what in Family Plan has changed",
+        "As a young person in your family grows up, what their parents or carers can see of their part of the plan has changed.",
+        link,
+    )
+}

@@ -37,13 +37,18 @@ pub async fn visible(
     match kind.gate_for(row.family_id) {
         None => Ok(false),
         Some(None) => Ok(true),
-        Some(Some(action)) => match access::grant_read(db, viewer, action, now, known).await {
-            Ok(_) => Ok(true),
-            Err(AppError::Forbidden | AppError::ConsentRequired | AppError::Unauthenticated) => {
-                Ok(false)
+        // Issue 14: the ages only narrow items within what is allowed, and change a refusal
+        // only for a practitioner covered by nothing but a young person's own consent under
+        // non-default ages; the defaults from practice serve here (the inbox has no settings).
+        Some(Some(action)) => {
+            match access::grant_read(db, viewer, action, now, access::Ages::PRACTICE, known).await {
+                Ok(_) => Ok(true),
+                Err(
+                    AppError::Forbidden | AppError::ConsentRequired | AppError::Unauthenticated,
+                ) => Ok(false),
+                Err(other) => Err(other),
             }
-            Err(other) => Err(other),
-        },
+        }
     }
 }
 

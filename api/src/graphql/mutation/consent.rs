@@ -6,7 +6,7 @@ use super::super::scalars::Date;
 use super::super::{if_still_readable, services, viewer};
 use super::{input_id, input_ids, write};
 use crate::access::Action;
-use crate::domain::consent;
+use crate::domain::{consent, growing_up};
 use crate::error::{AppError, AppResult, GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
 use crate::viewer::Viewer;
@@ -80,6 +80,9 @@ pub struct RecordCompetenceAssessmentInput {
     pub member: ID,
     /// Whether they can decide about sharing their own information (Gillick/Fraser).
     pub competent_to_consent: bool,
+    /// Why: what the young person understood and weighed up. The practitioner recording it
+    /// is recorded as the assessor.
+    pub reason: String,
 }
 
 #[derive(SimpleObject)]
@@ -124,6 +127,7 @@ impl ConsentMutation {
                 expires_on: input.expires_on.map(|d| d.0),
                 evidence: None,
                 recorded_by: None,
+                own_consent_age: services(ctx)?.settings.young_person_own_consent_age,
             };
             consent::give(txn, new, permit).await
         })
@@ -154,6 +158,7 @@ impl ConsentMutation {
                 expires_on: input.expires_on.map(|d| d.0),
                 evidence: Some(&input.evidence),
                 recorded_by: permit.actor().practitioner_id(),
+                own_consent_age: services(ctx)?.settings.young_person_own_consent_age,
             };
             consent::give(txn, new, permit).await
         })
@@ -185,7 +190,8 @@ impl ConsentMutation {
         ConsentPayload::of(ctx, found.family_id, (consent, user_errors)).await
     }
 
-    /// A practitioner on the team records whether a young person can consent for themselves.
+    /// A practitioner on the team records whether a young person can consent for themselves,
+    /// and why. Refused below the minimum age (setting `FAMILY_PLAN_COMPETENCE_MINIMUM_AGE`).
     async fn record_competence_assessment(
         &self,
         ctx: &Context<'_>,
@@ -201,7 +207,13 @@ impl ConsentMutation {
             family_id: found.family_id,
         };
         let (member, user_errors) = write(ctx, action, async |txn, permit| {
-            consent::assess_competence(txn, member_id, input.competent_to_consent, permit).await
+            let new = growing_up::CompetenceAssessment {
+                member_id,
+                competent: input.competent_to_consent,
+                reason: &input.reason,
+                minimum_age: services(ctx)?.settings.competence_minimum_age,
+            };
+            growing_up::assess_competence(txn, new, permit).await
         })
         .await?;
         Ok(RecordCompetenceAssessmentPayload {

@@ -27,9 +27,9 @@ pub struct GiveMeetingViewInput {
     /// Your views, in your own words. Giving them again replaces them.
     pub words: String,
     /// For young people: keep your views from the rest of the family (the team still
-    /// reads them).
-    #[graphql(default)]
-    pub private: bool,
+    /// reads them). A young person's views are private unless they say otherwise; an
+    /// adult's are the family's.
+    pub private: Option<bool>,
 }
 
 #[derive(InputObject)]

@@ -6,6 +6,7 @@ mod consent;
 mod directory;
 mod family;
 mod feedback;
+mod growing_up;
 mod lead;
 mod meeting;
 mod notification;
@@ -36,6 +37,7 @@ pub struct Mutation(
     feedback::FeedbackMutation,
     lead::LeadMutation,
     meeting::MeetingMutation,
+    growing_up::GrowingUpMutation,
     notification::NotificationMutation,
 );
 
@@ -62,7 +64,7 @@ pub(super) async fn write<T>(
     let viewer = super::viewer(ctx)?;
     let scope = ChangeScope::new(&s.settings.public_url);
     let txn = begin_write(&s.db).await?;
-    let permit = match access::grant(&txn, viewer, action, s.clock.now()).await {
+    let permit = match access::grant(&txn, viewer, action, s.clock.now(), s.settings.ages()).await {
         Ok(permit) => permit.telling(&scope),
         Err(refused) => {
             txn.rollback().await?;

@@ -5,7 +5,7 @@
 use super::super::plan::{Outcome, Plan, PlanAction};
 use super::super::{services, viewer};
 use super::{input_ids, write};
-use crate::access::{Action, visibility};
+use crate::access::{Action, Permit, visibility};
 use crate::domain::actions::{self, Assignee, NewAction};
 use crate::domain::outcomes::{self, Amendment, Move, NewOutcome};
 use crate::domain::plans;
@@ -218,6 +218,18 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
     })
 }
 
+impl OutcomeTarget {
+    /// Issue 14: a practitioner acts on an outcome about a young person who decides for
+    /// themselves only with that young person's consent (the permit's reach).
+    fn in_reach(&self, permit: &Permit) -> AppResult<()> {
+        if permit.reach().about(&self.members) {
+            Ok(())
+        } else {
+            Err(AppError::ConsentRequired)
+        }
+    }
+}
+
 /// Anonymous callers learn nothing, not even whether an ID exists.
 fn signed_in(ctx: &Context<'_>) -> AppResult<()> {
     match viewer(ctx)? {
@@ -285,6 +297,7 @@ impl PlanMutation {
             },
         };
         let (_, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             outcomes::move_to(txn, target.id, expected_version, step, reason, permit).await
         })
         .await?;
@@ -386,6 +399,7 @@ impl PlanMutation {
         };
         let framework = &services(ctx)?.settings.outcome_framework;
         let (amended, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             let for_members = input
                 .for_members
                 .as_deref()
@@ -527,6 +541,7 @@ impl PlanMutation {
             family_id: target.family_id,
         };
         let (_, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             outcomes::add_note(txn, target.id, input.expected_version, &input.body, permit).await
         })
         .await?;
@@ -546,6 +561,7 @@ impl PlanMutation {
             for_viewer: target.for_viewer,
         };
         let (_, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             outcomes::rate(
                 txn,
                 target.id,
@@ -572,6 +588,7 @@ impl PlanMutation {
             for_viewer: target.for_viewer,
         };
         let (action, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             let assignee = match ids::decode_any(&input.assignee) {
                 Ok((Kind::Practitioner, id)) => Assignee::Practitioner(id),
                 Ok((Kind::FamilyMember, id)) => Assignee::Member(id),
@@ -616,6 +633,7 @@ impl PlanMutation {
             for_viewer: target.for_viewer,
         };
         let (_, errors) = write(ctx, action, async |txn, permit| {
+            target.in_reach(permit)?;
             actions::set_done(txn, action_id, input.expected_version, input.done, permit).await
         })
         .await?;

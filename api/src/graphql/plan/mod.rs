@@ -21,7 +21,7 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
 use super::{authorize, loaders, services, viewer};
-use crate::access::{self, Action};
+use crate::access::Action;
 use crate::domain::actions;
 use crate::domain::plan_contents::{self, HistoryOf};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -282,13 +282,10 @@ impl Plan {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, PlanChange>> {
-        let outcomes = if access::visibility::history_follows_visible_outcomes(viewer(ctx)?) {
-            // A young person's view leaves out changes to outcomes they cannot see.
-            let view = self.view(ctx).await?;
-            (!view.sees_all()).then(|| view.outcome_ids())
-        } else {
-            None
-        };
+        // A young person's view, or a practitioner's without a young person's consent,
+        // leaves out changes to the outcomes they cannot see.
+        let view = self.view(ctx).await?;
+        let outcomes = (!view.sees_all()).then(|| view.outcome_ids());
         let of = HistoryOf::Plan {
             plan_id: self.0.id,
             outcomes,

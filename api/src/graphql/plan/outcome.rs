@@ -6,10 +6,11 @@ use super::super::loaders::{MemberById, OrganisationById, PractitionerById};
 use super::super::organisation::{Organisation, Practitioner};
 use super::super::pagination::{Cursor, Page};
 use super::super::scalars::Date;
-use super::super::{authorize, loaders, services, viewer};
+use super::super::visible_to::VisibleTo;
+use super::super::{authorize, loaders, services};
 use super::view::PlanView;
 use super::{OutcomeStatus, Person, Plan, PlanAction, PlanChange, RatingSource, history, named};
-use crate::access::{Action, visibility};
+use crate::access::Action;
 use crate::domain::outcomes;
 use crate::domain::plan_contents::{self, HistoryOf};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -64,7 +65,7 @@ impl Outcome {
             .await?
             .ok_or(AppError::NotFound)?;
         let view = PlanView::of(ctx, &plan).await?;
-        if !visibility::may_see_outcome(viewer(ctx)?, view.members_of(model.id)) {
+        if !view.sees(model.id) {
             return Err(AppError::Forbidden);
         }
         Ok(Some(Self::new(model, view)))
@@ -84,7 +85,7 @@ impl Outcome {
         )
         .await?;
         let view = PlanView::of(ctx, plan).await?;
-        if !visibility::may_see_outcome(viewer(ctx)?, view.members_of(model.id)) {
+        if !view.sees(model.id) {
             return Err(AppError::Forbidden);
         }
         Ok(Self::new(model, view))
@@ -108,6 +109,23 @@ impl Outcome {
     /// The family's own words. Only family members change them.
     async fn words(&self) -> &str {
         &self.model.words
+    }
+
+    /// Written by a young person and kept from the rest of the family until they share it
+    /// (`shareWithMyFamily`).
+    async fn private(&self) -> bool {
+        self.model.private
+    }
+
+    /// Who can see this outcome.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(
+            ctx,
+            self.model.family_id,
+            self.view.members_of(self.model.id),
+            self.model.private,
+        )
+        .await?)
     }
 
     async fn area(&self) -> OutcomeAreaRef {
@@ -285,6 +303,23 @@ impl ProgressRating {
 
     async fn rated_at(&self) -> DateTime<Utc> {
         self.0.rated_at
+    }
+
+    /// A young person's own rating, kept from the rest of the family.
+    async fn private(&self) -> bool {
+        self.0.private
+    }
+
+    /// Who can see this rating: as the outcome it is about, and kept from the family when
+    /// private.
+    async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
+        Ok(VisibleTo::of(
+            ctx,
+            self.0.family_id,
+            self.1.members_of(self.0.outcome_id),
+            self.0.private,
+        )
+        .await?)
     }
 }
 

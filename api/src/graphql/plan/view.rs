@@ -4,12 +4,13 @@
 //! waits to batch: the first resolver that needs the plan reads all of it.
 use super::super::family::FamilyMember;
 use super::super::organisation::Practitioner;
-use super::super::{loaders, services, viewer};
+use super::super::{authorize, loaders, services, viewer};
 use super::Person;
-use crate::access::visibility;
+use crate::access::{Action, visibility};
 use crate::domain::plan_contents::{self, PlanContents};
 use crate::error::AppResult;
 use async_graphql::Context;
+use entities::family_member::MemberRelation;
 use entities::{outcome, outcome_note, plan, plan_action, progress_rating};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -28,12 +29,51 @@ impl PlanView {
         loaders(ctx)?
             .loader()
             .plan_view((plan.id, plan.version), || async {
-                let contents = plan_contents::read(&services(ctx)?.db, plan).await?;
+                // The facts are the request's: asking again reads nothing more.
+                let permit = authorize(
+                    ctx,
+                    Action::ReadPlan {
+                        family_id: plan.family_id,
+                    },
+                )
+                .await?;
+                let s = services(ctx)?;
+                let mut contents = plan_contents::read(&s.db, plan).await?;
                 let viewer = viewer(ctx)?;
+                // Issue 14: an adult of the family sees each child's part as far as the
+                // child has grown up; the ages come from the members read with the plan.
+                let children = contents
+                    .members
+                    .values()
+                    .filter(|m| m.relation == MemberRelation::Child)
+                    .map(|m| (m.id, m.date_of_birth));
+                let reach = permit.reach().with_children(
+                    viewer,
+                    children,
+                    s.clock.now().date_naive(),
+                    s.settings.ages(),
+                );
+                // A young person's own ratings, kept private, are for them and the team.
+                for ratings in contents.ratings_of.values_mut() {
+                    ratings.retain(|r| {
+                        !visibility::kept_from(
+                            viewer,
+                            &reach,
+                            r.private.then_some(r.member_id).flatten(),
+                        )
+                    });
+                }
                 let visible = contents
                     .outcomes
                     .iter()
-                    .filter(|o| visibility::may_see_outcome(viewer, members(&contents, o.id)))
+                    .filter(|o| {
+                        visibility::may_see_outcome(
+                            viewer,
+                            &reach,
+                            members(&contents, o.id),
+                            o.private.then_some(o.proposed_by_member_id).flatten(),
+                        )
+                    })
                     .map(|o| o.id)
                     .collect();
                 Ok(Arc::new(Self { contents, visible }))
@@ -56,6 +96,11 @@ impl PlanView {
     /// Whether the viewer sees every outcome of the plan.
     pub fn sees_all(&self) -> bool {
         self.visible.len() == self.contents.outcomes.len()
+    }
+
+    /// Whether the viewer sees this outcome of the plan.
+    pub fn sees(&self, outcome_id: Uuid) -> bool {
+        self.visible.contains(&outcome_id)
     }
 
     /// The actions of the outcomes the viewer may see.
