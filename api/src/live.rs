@@ -309,6 +309,18 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         link,
         stopped(stop.clone()),
     ));
+    // Issue 17: the hub's clocks on requests for support, likewise on every replica.
+    let hub_link = format!(
+        "{}/hub/requests",
+        services.settings.public_url.trim_end_matches('/')
+    );
+    tokio::spawn(crate::domain::support_clock::run(
+        services.db.clone(),
+        services.clock.clone(),
+        services.settings.support_clock_poll_interval,
+        hub_link,
+        stopped(stop.clone()),
+    ));
     if let Ok(DatabaseKind::Postgres) = services.settings.database_kind() {
         tokio::spawn(notify::listen(
             services.db.clone(),

@@ -645,6 +645,17 @@ fn rows(ids: &Ids) -> Vec<Row> {
     let nominations = [UN, OK, FB, OK, OK, CR, FB, FB, FB, OK, FB, OK, OK];
     let plan = json!({ "plan": ids.plan });
     let outcome = json!({ "outcome": ids.outcome });
+    // Issue 17: the front door's columns.
+    let referrers = [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK, FB];
+    let any_family_member = [UN, OK, OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, OK];
+    let no_request =
+        api::graphql::ids::encode(api::graphql::ids::Kind::SupportRequest, uuid::Uuid::nil())
+            .to_string();
+    let no_question = api::graphql::ids::encode(
+        api::graphql::ids::Kind::InformationRequest,
+        uuid::Uuid::nil(),
+    )
+    .to_string();
 
     vec![
         // Query
@@ -1339,6 +1350,80 @@ fn rows(ids: &Ids) -> Vec<Row> {
             json!({}),
             Invalid,
             signed_in,
+        ),
+        // Issue 17: the front door. Family members ask from the app and read their family's
+        // requests; anyone asks through the public front door; practitioners (and the hub)
+        // refer and read their own referrals; the hub screens.
+        row(
+            "Query.supportRequests",
+            "{ supportRequests(first: 5) { nodes { id reference } } }",
+            json!({}),
+            Plain,
+            hub_only,
+        ),
+        row(
+            "Query.myReferrals",
+            "{ myReferrals(first: 5) { nodes { id status } } }",
+            json!({}),
+            Plain,
+            referrers,
+        ),
+        row(
+            "Query.mySupportRequests",
+            "{ mySupportRequests(first: 5) { nodes { id status } } }",
+            json!({}),
+            Plain,
+            any_family_member,
+        ),
+        row(
+            "Mutation.askForSupport",
+            "mutation { askForSupport(input: { whatIsHappening: \" \" }) { supportRequest { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            any_family_member,
+        ),
+        row(
+            "Mutation.requestSupport",
+            "mutation { requestSupport(input: { name: \" \", whatIsHappening: \" \", agreesToAgencyContact: true }) { receipt { reference } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            anyone,
+        ),
+        row(
+            "Mutation.referFamily",
+            "mutation { referFamily(input: { concerns: \" \", familyConsented: true }) { referral { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            referrers,
+        ),
+        row(
+            "Mutation.claimSupportRequest",
+            "mutation($id: ID!) { claimSupportRequest(input: { request: $id }) { supportRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.askForInformation",
+            "mutation($id: ID!) { askForInformation(input: { request: $id, question: \" \" }) { informationRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.answerInformationRequest",
+            "mutation($id: ID!) { answerInformationRequest(input: { question: $id, answer: \"x\" }) { informationRequest { id } userErrors { field code } } }",
+            json!({ "id": no_question }),
+            Invalid,
+            // Whoever asked answers (tested in `front_door.rs`); here nobody asked, so the hub.
+            hub_only,
+        ),
+        row(
+            "Mutation.decideSupportRequest",
+            "mutation($id: ID!) { decideSupportRequest(input: { request: $id, decision: ADVICE, reason: \" \" }) { supportRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
         ),
     ]
 }

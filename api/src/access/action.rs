@@ -127,6 +127,26 @@ pub enum Action {
     /// Be told (email, inbox) that the family's plan changed. `about_viewer`: the change is
     /// about an outcome for the person told. Not something anyone asks for: who is told.
     HearOfPlanChange { family_id: Uuid, about_viewer: bool },
+    // Issue 17: the front door — requests for support and their screening.
+    /// Ask the hub for help from the app, as a member of the family.
+    AskForSupport { family_id: Uuid },
+    /// Ask for help through the public front door: open to anyone, with or without an
+    /// account ([`super::rules::open_to_anyone`]).
+    RequestSupportAnonymously,
+    /// Refer a family to the hub, known to the service or not (a professional).
+    ReferFamily,
+    /// See the status and outcome of one's own referrals, nothing more.
+    ReadOwnReferrals,
+    /// See the family's requests for support in the app. Which ones each member sees is
+    /// [`super::visibility::may_see_support_request`].
+    ReadFamilySupportRequests { family_id: Uuid },
+    /// The hub's screening: the queue, a request's details and possible matches, claiming,
+    /// asking for more information, deciding.
+    ScreenSupportRequests,
+    /// Answer the hub's question about a request. `is_asker`: the viewer made the request.
+    AnswerSupportQuestion { is_asker: bool },
+    /// Be told (email) that a request's clock was missed. Not asked for: who is told.
+    HearOfMissedSupportClock,
 }
 
 impl Action {
@@ -172,7 +192,9 @@ impl Action {
             | DecideOwnConsent { family_id }
             | TakeLead { family_id }
             | KeepViewPrivate { family_id }
-            | HearOfPlanChange { family_id, .. } => Some(family_id),
+            | HearOfPlanChange { family_id, .. }
+            | AskForSupport { family_id }
+            | ReadFamilySupportRequests { family_id } => Some(family_id),
             InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload
@@ -186,6 +208,12 @@ impl Action {
             | ReadPractitionerEmail { .. }
             | ReviewSafeguardingOverrides
             | ManageOwnSignIn => None,
+            RequestSupportAnonymously
+            | ReferFamily
+            | ReadOwnReferrals
+            | ScreenSupportRequests
+            | AnswerSupportQuestion { .. }
+            | HearOfMissedSupportClock => None,
         }
     }
 }

@@ -30,3 +30,7 @@ pub mod team;
 pub mod text;
 pub mod union;
 pub mod views;
+// Issue 17: the front door.
+pub mod screening;
+pub mod support_clock;
+pub mod support_requests;

@@ -29,10 +29,13 @@ pub enum Kind {
     TeamMembership,
     OutcomeNote,
     PlanChange,
+    // Issue 17.
+    SupportRequest,
+    InformationRequest,
 }
 
 impl Kind {
-    const ALL: [Kind; 21] = [
+    const ALL: [Kind; 23] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -54,6 +57,8 @@ impl Kind {
         Kind::TeamMembership,
         Kind::OutcomeNote,
         Kind::PlanChange,
+        Kind::SupportRequest,
+        Kind::InformationRequest,
     ];
 
     fn name(self) -> &'static str {
@@ -79,6 +84,8 @@ impl Kind {
             Kind::TeamMembership => "TeamMembership",
             Kind::OutcomeNote => "OutcomeNote",
             Kind::PlanChange => "PlanChange",
+            Kind::SupportRequest => "SupportRequest",
+            Kind::InformationRequest => "InformationRequest",
         }
     }
 }

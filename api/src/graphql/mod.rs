@@ -20,6 +20,7 @@ pub mod report;
 pub mod scalars;
 pub mod spec;
 mod subscription;
+mod support_request;
 mod viewer;
 
 use crate::access::{self, Access, Action, Permit};

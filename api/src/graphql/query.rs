@@ -25,6 +25,7 @@ pub struct Query(
     super::feedback::VoiceQuery,
     super::report::ReportQuery,
     super::lead::LeadQuery,
+    super::support_request::SupportQuery,
 );
 
 #[derive(Default)]

@@ -6,6 +6,7 @@ mod consent;
 mod directory;
 mod family;
 mod feedback;
+mod front_door;
 mod lead;
 mod meeting;
 mod plan;
@@ -35,6 +36,7 @@ pub struct Mutation(
     feedback::FeedbackMutation,
     lead::LeadMutation,
     meeting::MeetingMutation,
+    front_door::FrontDoorMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
