@@ -467,8 +467,43 @@ async fn set_up(app: &TestApp) -> Ids {
         "WITHDRAWN"
     );
 
-    // The police officer, neither on the team nor covered, raises a concern.
+    // The police officer joins the team while Dana's consent covers the police, and stays
+    // on it once she withdraws (issue 17: only the team may use the override).
     let police_token = app.token_for(POLICE_OFFICER).await;
+    let (police_officer, police_org) =
+        practitioner(&app.gql(Some(&police_token), ME, json!({})).await);
+    let given = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { consent { id } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "scope": "NAMED_ORGANISATIONS", "organisations": [police_org] } }),
+        )
+        .await;
+    let police_consent = ok(&given, "giveConsent")["consent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = app
+        .gql(
+            Some(&hub_token),
+            "mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { membership { current } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "practitioner": police_officer } }),
+        )
+        .await;
+    assert_eq!(ok(&added, "addTeamMember")["membership"]["current"], true);
+    let withdrawn = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { field message } } }",
+            json!({ "input": { "consent": police_consent } }),
+        )
+        .await;
+    assert_eq!(
+        ok(&withdrawn, "withdrawConsent")["consent"]["status"],
+        "WITHDRAWN"
+    );
+
+    // The police officer, on the team without consent, raises a concern: the override.
     let raised = app
         .gql(
             Some(&police_token),
@@ -1245,14 +1280,17 @@ fn rows(ids: &Ids) -> Vec<Row> {
             "mutation($id: ID!) { leaveTeam(input: { family: $id, reason: \" \" }) { membership { current } userErrors { field code } } }",
             family.clone(),
             Invalid,
-            [UN, FB, FB, FB, OK, OK, FB, FB, FB, FB, FB, FB, FB],
+            // Members of the team (the override holder is one, since issue 17).
+            [UN, FB, FB, FB, OK, OK, FB, FB, FB, FB, FB, OK, FB],
         ),
         row(
             "Mutation.raiseSafeguardingConcern",
             "mutation($id: ID!) { raiseSafeguardingConcern(input: { family: $id, reason: \" \" }) { override { id } userErrors { field code } } }",
             family.clone(),
             Invalid,
-            // Any practitioner (rule 2), on the team or not; not managers or admins.
+            // Any practitioner: on the team, the override (rule 2); not working with the
+            // family, an urgent request to the hub instead (issue 17, `front_door.rs`). Not
+            // managers or admins.
             [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK, FB],
         ),
         row(

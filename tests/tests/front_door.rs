@@ -16,6 +16,7 @@ db_tests!(
     each_way_in_reaches_the_hub_with_its_clock,
     two_hub_workers_cannot_both_claim_one_request,
     each_decision_does_what_it_says,
+    a_concern_from_outside_the_team_becomes_an_urgent_request,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -775,4 +776,78 @@ async fn the_public_front_door_reveals_nothing_and_is_rate_limited(app: TestApp)
         .await;
     assert_eq!(error_code(&limited), Some("TOO_MANY_REQUESTS"), "{limited}");
     assert_eq!(queue(&app).await.len(), 2, "only the two accepted requests");
+}
+
+async fn a_concern_from_outside_the_team_becomes_an_urgent_request(app: TestApp) {
+    app.load_demo().await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let aisha = app.token_for(demo::RAHMAN_PARENT).await;
+    let rahmans = family_id(&app, "EH-DEMO-002").await;
+    const RAISE: &str = "mutation($input: RaiseSafeguardingConcernInput!) { raiseSafeguardingConcern(input: $input) { override { id } urgentRequest { reference status significantHarm } userErrors { field code } } }";
+    const READ: &str = "query($id: ID!) { node(id: $id) { ... on Family { reference } } }";
+    // Sam does not work with the Rahmans.
+    assert_eq!(
+        error_code(&app.gql(Some(&sam), READ, json!({ "id": rahmans })).await),
+        Some("FORBIDDEN")
+    );
+    let blank = app
+        .gql(
+            Some(&sam),
+            RAISE,
+            json!({ "input": { "family": rahmans, "reason": " " } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&blank, "raiseSafeguardingConcern"),
+        ["REQUIRED"]
+    );
+    let raised = app
+        .gql(
+            Some(&sam),
+            RAISE,
+            json!({ "input": { "family": rahmans, "reason": "Zara came to school with a burn she would not explain." } }),
+        )
+        .await;
+    let raised = ok(&raised, "raiseSafeguardingConcern").clone();
+    assert_eq!(raised["override"], Value::Null, "no access: {raised}");
+    assert_eq!(raised["urgentRequest"]["status"], "RECEIVED");
+    assert_eq!(raised["urgentRequest"]["significantHarm"], true);
+    // Still no access to the record.
+    assert_eq!(
+        error_code(&app.gql(Some(&sam), READ, json!({ "id": rahmans })).await),
+        Some("FORBIDDEN")
+    );
+    // The hub has it, on the 2-hour clock, about the Rahmans' record.
+    let seen = queue(&app).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["wayIn"], "URGENT");
+    assert_eq!(seen[0]["family"]["reference"], "EH-DEMO-002");
+    assert_eq!(hours_on_clock(&seen[0]), 120);
+    assert_eq!(seen[0]["reference"], raised["urgentRequest"]["reference"]);
+    // Sam follows it among his referrals; the family does not see it.
+    let mine = app
+        .gql(
+            Some(&sam),
+            "{ myReferrals { nodes { reference status } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&ok(&mine, "myReferrals").clone()).len(), 1);
+    let body = app.gql(Some(&aisha), MINE, json!({})).await;
+    assert_eq!(
+        nodes(&ok(&body, "mySupportRequests").clone()),
+        Vec::<Value>::new()
+    );
+    // On the Morgans' team, Sam's concern is the override, as before.
+    let morgans = family_id(&app, "EH-DEMO-001").await;
+    let on_team = app
+        .gql(
+            Some(&sam),
+            RAISE,
+            json!({ "input": { "family": morgans, "reason": "A disclosure in class today." } }),
+        )
+        .await;
+    let on_team = ok(&on_team, "raiseSafeguardingConcern");
+    assert!(on_team["override"]["id"].is_string(), "{on_team}");
+    assert_eq!(on_team["urgentRequest"], Value::Null);
 }

@@ -42,7 +42,8 @@ pub enum Action {
     ManageTeam { family_id: Uuid },
     /// Leave the family's team (one's own membership).
     LeaveTeam { family_id: Uuid },
-    /// Raise a safeguarding concern and gain time-limited access without consent.
+    /// Raise a safeguarding concern and gain time-limited access without consent: for
+    /// practitioners on the family's team (others raise [`Action::RaiseConcernWithHub`]).
     RaiseSafeguardingConcern { family_id: Uuid },
     /// See and decide the locality's safeguarding override reviews.
     ReviewSafeguardingOverrides,
@@ -147,6 +148,9 @@ pub enum Action {
     AnswerSupportQuestion { is_asker: bool },
     /// Be told (email) that a request's clock was missed. Not asked for: who is told.
     HearOfMissedSupportClock,
+    /// A safeguarding concern about a family the practitioner does not work with: an urgent
+    /// request to the hub (2-hour clock), no access to the family's record (DESIGN rule 2).
+    RaiseConcernWithHub { family_id: Uuid },
 }
 
 impl Action {
@@ -194,7 +198,8 @@ impl Action {
             | KeepViewPrivate { family_id }
             | HearOfPlanChange { family_id, .. }
             | AskForSupport { family_id }
-            | ReadFamilySupportRequests { family_id } => Some(family_id),
+            | ReadFamilySupportRequests { family_id }
+            | RaiseConcernWithHub { family_id } => Some(family_id),
             InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload

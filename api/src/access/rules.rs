@@ -120,7 +120,9 @@ pub fn rule(action: Action) -> Row {
         DecideOwnConsent { .. } => row(No, No, Yes, No, No, No, No),
         ShareWithHousehold { .. } => row(Yes, No, No, No, No, No, No),
         // Safeguarding and the trail.
-        RaiseSafeguardingConcern { .. } => row(No, No, No, Yes, Yes, No, No),
+        // The override is for the team (rule 2); a practitioner not working with the family
+        // raises an urgent request with the hub instead (`RaiseConcernWithHub`, issue 17).
+        RaiseSafeguardingConcern { .. } => row(No, No, No, OnTeam, Yes, No, No),
         ReviewSafeguardingOverrides => row(No, No, No, No, No, Yes, No),
         ReadAccessLog { .. } => row(Yes, No, Yes, No, No, Yes, No),
         ReadFullAccessLog { .. } => row(No, No, No, No, No, Yes, No),
@@ -172,6 +174,7 @@ pub fn rule(action: Action) -> Row {
         // Whoever asked answers the hub's question; the hub records an answer given to it.
         AnswerSupportQuestion { .. } => row(IfAbout, IfAbout, IfAbout, IfAbout, Yes, No, No),
         HearOfMissedSupportClock => row(No, No, No, No, No, Yes, No),
+        RaiseConcernWithHub { .. } => row(No, No, No, Yes, Yes, No, No),
     }
 }
 
@@ -731,6 +734,7 @@ mod tests {
             AnswerSupportQuestion { is_asker: true },
             AnswerSupportQuestion { is_asker: false },
             HearOfMissedSupportClock,
+            RaiseConcernWithHub { family_id: f },
         ];
         for action in &all {
             match action {
@@ -796,7 +800,8 @@ mod tests {
                 | ReadFamilySupportRequests { .. }
                 | ScreenSupportRequests
                 | AnswerSupportQuestion { .. }
-                | HearOfMissedSupportClock => {}
+                | HearOfMissedSupportClock
+                | RaiseConcernWithHub { .. } => {}
             }
         }
         all
@@ -880,7 +885,7 @@ mod tests {
                 let answer = code(decide(&outsider, action, &FamilyFacts::NONE));
                 let allowed_without_facts = matches!(
                     action,
-                    Action::RaiseSafeguardingConcern { .. }
+                    Action::RaiseConcernWithHub { .. }
                         | Action::TakeLead { .. }
                         | Action::AnswerLeadNomination { .. }
                 );
@@ -1200,5 +1205,13 @@ mod tests {
             roles_allowed(Action::HearOfMissedSupportClock),
             vec![Role::LocalityManager]
         );
+        // A concern from outside the team goes to the hub; the override is the team's.
+        let concern = Action::RaiseSafeguardingConcern { family_id: FAMILY };
+        let to_hub = Action::RaiseConcernWithHub { family_id: FAMILY };
+        assert_eq!(code(decide(&worker, concern, none)), "FORBIDDEN");
+        assert_eq!(code(decide(&worker, to_hub, none)), "ok");
+        let on_team = facts(true, false, None);
+        assert_eq!(code(decide(&worker, concern, &on_team)), "ok");
+        assert_eq!(code(decide(&manager, to_hub, none)), "FORBIDDEN");
     }
 }

@@ -758,10 +758,9 @@ pub fn of_family(family_id: Uuid) -> sea_orm::Select<support_request::Entity> {
     support_request::Entity::find().filter(support_request::Column::FamilyId.eq(family_id))
 }
 
-/// A practitioner's own referrals.
+/// A practitioner's own referrals (and urgent concerns they raised with the hub).
 pub fn referred_by(practitioner_id: Uuid) -> sea_orm::Select<support_request::Entity> {
     support_request::Entity::find()
-        .filter(support_request::Column::WayIn.eq(WayIn::Referral))
         .filter(support_request::Column::ReferredByPractitionerId.eq(practitioner_id))
 }
 
