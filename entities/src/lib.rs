@@ -7,6 +7,7 @@ pub mod audit_entry;
 pub mod change_digest;
 pub mod consent;
 pub mod consent_organisation;
+pub mod consultation;
 pub mod family;
 pub mod family_member;
 pub mod feedback;

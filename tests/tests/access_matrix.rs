@@ -686,6 +686,10 @@ fn rows(ids: &Ids) -> Vec<Row> {
     let no_request =
         api::graphql::ids::encode(api::graphql::ids::Kind::SupportRequest, uuid::Uuid::nil())
             .to_string();
+    let consulting = [UN, FB, FB, FB, OK, OK, OK, OK, FB, FB, FB, OK, FB];
+    let no_consultation =
+        api::graphql::ids::encode(api::graphql::ids::Kind::Consultation, uuid::Uuid::nil())
+            .to_string();
     let no_question = api::graphql::ids::encode(
         api::graphql::ids::Kind::InformationRequest,
         uuid::Uuid::nil(),
@@ -1462,6 +1466,42 @@ fn rows(ids: &Ids) -> Vec<Row> {
             json!({ "id": no_request }),
             Invalid,
             hub_only,
+        ),
+        // Issue 17: the consultation line (practitioners ask, the hub answers).
+        row(
+            "Query.consultations",
+            "{ consultations(first: 5) { nodes { id situation } } }",
+            json!({}),
+            Plain,
+            hub_only,
+        ),
+        row(
+            "Query.myConsultations",
+            "{ myConsultations(first: 5) { nodes { id advice } } }",
+            json!({}),
+            Plain,
+            consulting,
+        ),
+        row(
+            "Mutation.consultHub",
+            "mutation { consultHub(input: { situation: \" \" }) { consultation { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            consulting,
+        ),
+        row(
+            "Mutation.answerConsultation",
+            "mutation($id: ID!) { answerConsultation(input: { consultation: $id, advice: \" \", adviseReferral: false }) { consultation { id } userErrors { field code } } }",
+            json!({ "id": no_consultation }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.referFromConsultation",
+            "mutation($id: ID!) { referFromConsultation(input: { consultation: $id, familyConsented: true }) { referral { id } userErrors { field code } } }",
+            json!({ "id": no_consultation }),
+            Invalid,
+            referrers,
         ),
     ]
 }

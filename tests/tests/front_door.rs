@@ -17,6 +17,7 @@ db_tests!(
     two_hub_workers_cannot_both_claim_one_request,
     each_decision_does_what_it_says,
     a_concern_from_outside_the_team_becomes_an_urgent_request,
+    a_consultation_is_answered_recorded_and_becomes_a_referral,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -850,4 +851,167 @@ async fn a_concern_from_outside_the_team_becomes_an_urgent_request(app: TestApp)
     let on_team = ok(&on_team, "raiseSafeguardingConcern");
     assert!(on_team["override"]["id"].is_string(), "{on_team}");
     assert_eq!(on_team["urgentRequest"], Value::Null);
+}
+
+async fn a_consultation_is_answered_recorded_and_becomes_a_referral(app: TestApp) {
+    app.load_demo().await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let rahmans = family_id(&app, "EH-DEMO-002").await;
+    const CONSULT: &str = "mutation($input: ConsultHubInput!) { consultHub(input: $input) { consultation { id namesFamily family { reference } } userErrors { field code } } }";
+    const HUB_LIST: &str = "{ consultations(first: 10) { nodes { id situation namesFamily family { reference } askedBy { name } organisation { name } } } }";
+    const MINE_C: &str = "{ myConsultations(first: 10) { nodes { id advice advisedReferral family { reference } referral { reference status } } } }";
+    const ANSWER_C: &str = "mutation($input: AnswerConsultationInput!) { answerConsultation(input: $input) { consultation { id advice answeredBy { name } } userErrors { field code } } }";
+    const REFER_C: &str = "mutation($input: ReferFromConsultationInput!) { referFromConsultation(input: $input) { referral { id reference status } userErrors { field code } } }";
+
+    // Naming the family needs its consent: refused, nothing stored.
+    let refused = app
+        .gql(
+            Some(&sam),
+            CONSULT,
+            json!({ "input": { "situation": "A pupil is often hungry.", "family": rahmans } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&refused, "consultHub"),
+        ["CONSENT_REQUIRED"]
+    );
+    let unnamed = app
+        .gql(
+            Some(&sam),
+            CONSULT,
+            json!({ "input": { "situation": "A Year 5 pupil is often hungry and tired; mum seems overwhelmed." } }),
+        )
+        .await;
+    let unnamed = ok(&unnamed, "consultHub")["consultation"].clone();
+    assert_eq!(unnamed["namesFamily"], false);
+    let named = app
+        .gql(
+            Some(&sam),
+            CONSULT,
+            json!({ "input": { "situation": "Zara's attendance has dropped since the spring.", "family": rahmans, "familyConsented": true } }),
+        )
+        .await;
+    let named = ok(&named, "consultHub")["consultation"].clone();
+    // No access through it: Sam does not see the Rahmans' record.
+    assert_eq!(named["namesFamily"], true);
+    assert_eq!(named["family"], Value::Null);
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(&sam),
+                "query($id: ID!) { node(id: $id) { ... on Family { reference } } }",
+                json!({ "id": rahmans })
+            )
+            .await
+        ),
+        Some("FORBIDDEN")
+    );
+
+    // The hub sees both, who asked and from where, and answers.
+    let waiting = app.gql(Some(&hub), HUB_LIST, json!({})).await;
+    let waiting = nodes(&ok(&waiting, "consultations").clone());
+    assert_eq!(waiting.len(), 2);
+    assert_eq!(waiting[0]["askedBy"]["name"], "Sam Whitlock");
+    assert_eq!(waiting[0]["organisation"]["name"], "Larkhill Academy");
+    assert_eq!(waiting[1]["family"]["reference"], "EH-DEMO-002");
+    let answered = app
+        .gql(
+            Some(&hub),
+            ANSWER_C,
+            json!({ "input": { "consultation": unnamed["id"], "advice": "Offer the breakfast club and signpost to the food bank; no referral needed yet.", "adviseReferral": false } }),
+        )
+        .await;
+    assert_eq!(
+        ok(&answered, "answerConsultation")["consultation"]["answeredBy"]["name"],
+        "Priya Nair"
+    );
+    let answered = app
+        .gql(
+            Some(&hub),
+            ANSWER_C,
+            json!({ "input": { "consultation": named["id"], "advice": "Please refer: attendance and home both need a plan.", "adviseReferral": true } }),
+        )
+        .await;
+    ok(&answered, "answerConsultation");
+    let twice = app
+        .gql(
+            Some(&hub),
+            ANSWER_C,
+            json!({ "input": { "consultation": named["id"], "advice": "Again.", "adviseReferral": true } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&twice, "answerConsultation"),
+        ["NOT_ALLOWED_NOW"]
+    );
+    let email = app.email_to(demo::SCHOOL_PRACTITIONER, 1).await;
+    assert!(
+        !email.contains("Zara") && !email.contains("attendance"),
+        "{email}"
+    );
+
+    // Turned into a referral in one step, by the one who asked only.
+    app.cli(&[
+        "admin",
+        "create-practitioner",
+        "--name",
+        "Sol Brandt",
+        "--email",
+        "senco@larkhill.example",
+        "--organisation",
+        api::domain::demo::SCHOOL,
+    ])
+    .await
+    .unwrap();
+    let other = app.token_for("senco@larkhill.example").await;
+    let not_theirs = app
+        .gql(
+            Some(&other),
+            REFER_C,
+            json!({ "input": { "consultation": named["id"], "familyConsented": true } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&not_theirs, "referFromConsultation"),
+        ["NOT_FOUND"]
+    );
+    let referred = app
+        .gql(
+            Some(&sam),
+            REFER_C,
+            json!({ "input": { "consultation": named["id"], "familyConsented": true } }),
+        )
+        .await;
+    let referral = ok(&referred, "referFromConsultation")["referral"].clone();
+    assert_eq!(referral["status"], "RECEIVED");
+    let again = app
+        .gql(
+            Some(&sam),
+            REFER_C,
+            json!({ "input": { "consultation": named["id"], "familyConsented": true } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&again, "referFromConsultation"),
+        ["NOT_ALLOWED_NOW"]
+    );
+    let seen = queue(&app).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["wayIn"], "REFERRAL");
+    assert_eq!(seen[0]["family"]["reference"], "EH-DEMO-002");
+    assert!(
+        seen[0]["whatIsHappening"]
+            .as_str()
+            .unwrap()
+            .starts_with("Zara's attendance has dropped"),
+        "{}",
+        seen[0]
+    );
+    let mine = app.gql(Some(&sam), MINE_C, json!({})).await;
+    let mine = nodes(&ok(&mine, "myConsultations").clone());
+    assert_eq!(mine[0]["advisedReferral"], false);
+    assert_eq!(mine[0]["referral"], Value::Null);
+    assert_eq!(mine[1]["referral"]["reference"], referral["reference"]);
+    assert_eq!(mine[1]["family"], Value::Null, "still no access");
 }

@@ -151,6 +151,11 @@ pub enum Action {
     /// A safeguarding concern about a family the practitioner does not work with: an urgent
     /// request to the hub (2-hour clock), no access to the family's record (DESIGN rule 2).
     RaiseConcernWithHub { family_id: Uuid },
+    /// Ask the hub's consultation line for advice, and read one's own consultations. Grants
+    /// no access to any family's record.
+    ConsultHub,
+    /// The hub's side of the consultation line: the questions waiting, and the answers.
+    AnswerConsultations,
 }
 
 impl Action {
@@ -218,7 +223,9 @@ impl Action {
             | ReadOwnReferrals
             | ScreenSupportRequests
             | AnswerSupportQuestion { .. }
-            | HearOfMissedSupportClock => None,
+            | HearOfMissedSupportClock
+            | ConsultHub
+            | AnswerConsultations => None,
         }
     }
 }

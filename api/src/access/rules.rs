@@ -175,6 +175,9 @@ pub fn rule(action: Action) -> Row {
         AnswerSupportQuestion { .. } => row(IfAbout, IfAbout, IfAbout, IfAbout, Yes, No, No),
         HearOfMissedSupportClock => row(No, No, No, No, No, Yes, No),
         RaiseConcernWithHub { .. } => row(No, No, No, Yes, Yes, No, No),
+        // The consultation line: advice for practitioners, no access to any record.
+        ConsultHub => row(No, No, No, Yes, No, No, No),
+        AnswerConsultations => row(No, No, No, No, Yes, No, No),
     }
 }
 
@@ -735,6 +738,8 @@ mod tests {
             AnswerSupportQuestion { is_asker: false },
             HearOfMissedSupportClock,
             RaiseConcernWithHub { family_id: f },
+            ConsultHub,
+            AnswerConsultations,
         ];
         for action in &all {
             match action {
@@ -801,7 +806,9 @@ mod tests {
                 | ScreenSupportRequests
                 | AnswerSupportQuestion { .. }
                 | HearOfMissedSupportClock
-                | RaiseConcernWithHub { .. } => {}
+                | RaiseConcernWithHub { .. }
+                | ConsultHub
+                | AnswerConsultations => {}
             }
         }
         all
@@ -834,6 +841,8 @@ mod tests {
             Action::AnswerSupportQuestion { is_asker: false },
             Action::AnswerSupportQuestion { is_asker: true },
             Action::HearOfMissedSupportClock,
+            Action::ConsultHub,
+            Action::AnswerConsultations,
         ];
         let reads = [
             ("ReadFamily", "family record"),

@@ -31,6 +31,7 @@ pub mod text;
 pub mod union;
 pub mod views;
 // Issue 17: the front door.
+pub mod consultations;
 pub mod screening;
 pub mod support_clock;
 pub mod support_requests;

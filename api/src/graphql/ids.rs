@@ -32,10 +32,11 @@ pub enum Kind {
     // Issue 17.
     SupportRequest,
     InformationRequest,
+    Consultation,
 }
 
 impl Kind {
-    const ALL: [Kind; 23] = [
+    const ALL: [Kind; 24] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -59,6 +60,7 @@ impl Kind {
         Kind::PlanChange,
         Kind::SupportRequest,
         Kind::InformationRequest,
+        Kind::Consultation,
     ];
 
     fn name(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Kind {
             Kind::PlanChange => "PlanChange",
             Kind::SupportRequest => "SupportRequest",
             Kind::InformationRequest => "InformationRequest",
+            Kind::Consultation => "Consultation",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Rules live in `domain`, permissions in `access`.
 mod assessment;
 mod consent;
+mod consultation;
 mod family;
 mod feedback;
 pub mod ids;

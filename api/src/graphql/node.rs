@@ -97,7 +97,8 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         | Kind::PlanChange
         // Issue 17: read through the hub's queue, the referrer's and the family's lists.
         | Kind::SupportRequest
-        | Kind::InformationRequest => None,
+        | Kind::InformationRequest
+        | Kind::Consultation => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,

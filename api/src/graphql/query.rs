@@ -26,6 +26,7 @@ pub struct Query(
     super::report::ReportQuery,
     super::lead::LeadQuery,
     super::support_request::SupportQuery,
+    super::consultation::ConsultationQuery,
 );
 
 #[derive(Default)]

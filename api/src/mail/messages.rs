@@ -199,3 +199,12 @@ pub fn support_clock_missed_urgent(link: &str) -> Email {
         link,
     )
 }
+
+/// To a practitioner: the hub answered their consultation.
+pub fn consultation_answered(link: &str) -> Email {
+    attention(
+        "The Early Help Hub has answered your consultation",
+        "The Early Help Hub has given its advice on a situation you asked about.",
+        link,
+    )
+}

@@ -3,6 +3,7 @@
 mod assessment;
 mod auth;
 mod consent;
+mod consultation;
 mod directory;
 mod family;
 mod feedback;
@@ -37,6 +38,7 @@ pub struct Mutation(
     lead::LeadMutation,
     meeting::MeetingMutation,
     front_door::FrontDoorMutation,
+    consultation::ConsultationMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
