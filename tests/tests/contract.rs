@@ -1,6 +1,6 @@
 //! The contract a client builds on: responses exactly as the GraphQL and GraphQL-over-HTTP
 //! specs say (error propagation, request errors, media types, introspection).
-use family_plan_tests::stories::family_of;
+use family_plan_tests::stories::{family_of, nodes, ok, practitioner_id};
 use family_plan_tests::{Backend, TestApp, db_tests, demo, error_code};
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ db_tests!(
     a_mutation_retried_with_its_key_acts_once,
     registered_operations_run_by_id,
     objects_the_app_caches_have_ids,
+    mutation_payloads_return_the_parent_they_changed,
 );
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -604,6 +605,178 @@ async fn objects_the_app_caches_have_ids(app: TestApp) {
         )
         .await;
     assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+}
+
+/// The ids of a connection's nodes.
+fn ids_in(connection: &Value) -> Vec<Value> {
+    nodes(connection)
+        .into_iter()
+        .map(|n| n["id"].clone())
+        .collect()
+}
+
+/// Every mutation's payload returns the object it changed and the parent it changed, as the
+/// server now has them, so a client cache (Apollo, Relay) updates without a refetch.
+async fn mutation_payloads_return_the_parent_they_changed(app: TestApp) {
+    app.load_demo().await;
+    let (family, _) = family_of(&app, demo::MORGAN_PARENT).await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let vars = json!({ "family": family });
+
+    // Consent: given and withdrawn in the app; the family's consents as they are now.
+    let given = app
+        .gql(
+            Some(&dana),
+            "mutation($family: ID!) { giveConsent(input: { family: $family, scope: ALL_PARTNERS }) {
+                consent { id } family { id consents(first: 50) { edges { node { id status } } } }
+                userErrors { code } } }",
+            vars.clone(),
+        )
+        .await;
+    let payload = ok(&given, "giveConsent");
+    assert_eq!(payload["family"]["id"], family.as_str(), "{given}");
+    let consent = payload["consent"]["id"].clone();
+    assert!(
+        ids_in(&payload["family"]["consents"]).contains(&consent),
+        "{given}"
+    );
+    let withdrawn = app
+        .gql(
+            Some(&dana),
+            "mutation($id: ID!) { withdrawConsent(input: { consent: $id }) {
+                family { id consents(first: 50) { edges { node { id status } } } } userErrors { code } } }",
+            json!({ "id": consent }),
+        )
+        .await;
+    let payload = ok(&withdrawn, "withdrawConsent");
+    assert_eq!(payload["family"]["id"], family.as_str(), "{withdrawn}");
+    let now = nodes(&payload["family"]["consents"]);
+    let that = now.iter().find(|c| c["id"] == consent).unwrap();
+    assert_eq!(that["status"], "WITHDRAWN", "{withdrawn}");
+
+    // A member added: the family's members include them.
+    let added = app
+        .gql(
+            Some(&hub),
+            "mutation($family: ID!) { addFamilyMember(input: { family: $family, name: \"Robin Morgan\",
+                dateOfBirth: \"2019-04-02\", relation: CHILD }) {
+                member { id } family { id members { id } } userErrors { code } } }",
+            vars.clone(),
+        )
+        .await;
+    let payload = ok(&added, "addFamilyMember");
+    let members: Vec<Value> = payload["family"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert!(members.contains(&payload["member"]["id"]), "{added}");
+
+    // A meeting scheduled: the family's meetings include it; a view given: the meeting's
+    // views include it.
+    let scheduled = app
+        .gql(
+            Some(&sam),
+            "mutation($family: ID!) { scheduleMeeting(input: { family: $family, kind: REVIEW, heldOn: \"2030-01-15\" }) {
+                meeting { id } family { id meetings(first: 50) { edges { node { id } } } } userErrors { code } } }",
+            vars.clone(),
+        )
+        .await;
+    let payload = ok(&scheduled, "scheduleMeeting");
+    let meeting = payload["meeting"]["id"].clone();
+    assert!(
+        ids_in(&payload["family"]["meetings"]).contains(&meeting),
+        "{scheduled}"
+    );
+    let viewed = app
+        .gql(
+            Some(&dana),
+            "mutation($m: ID!) { giveMeetingView(input: { meeting: $m, words: \"We would like it after school.\" }) {
+                view { id } meeting { id views { id } } userErrors { code } } }",
+            json!({ "m": meeting }),
+        )
+        .await;
+    let payload = ok(&viewed, "giveMeetingView");
+    assert_eq!(payload["meeting"]["id"], meeting, "{viewed}");
+    let views: Vec<Value> = payload["meeting"]["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].clone())
+        .collect();
+    assert!(views.contains(&payload["view"]["id"]), "{viewed}");
+
+    // A nomination: the family's current plan.
+    let plan = app
+        .gql(
+            Some(&dana),
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { id } } } }",
+            json!({ "id": family }),
+        )
+        .await["data"]["node"]["plan"]["id"]
+        .clone();
+    let nominated = app
+        .gql(
+            Some(&dana),
+            "mutation($family: ID!, $p: ID!) { nominateLeadProfessional(input: { family: $family, practitioner: $p }) {
+                nomination { id } plan { id } userErrors { code } } }",
+            json!({ "family": family, "p": practitioner_id(&app, demo::SCHOOL_PRACTITIONER).await }),
+        )
+        .await;
+    assert_eq!(
+        ok(&nominated, "nominateLeadProfessional")["plan"]["id"],
+        plan,
+        "{nominated}"
+    );
+
+    // Feedback, a young person's view and a competence assessment: the family.
+    let feedback = app
+        .gql(
+            Some(&dana),
+            "mutation($family: ID!) { giveFeedback(input: { family: $family, about: SERVICE, freeText: \"Helpful.\" }) {
+                feedback { id } family { id } userErrors { code } } }",
+            vars.clone(),
+        )
+        .await;
+    assert_eq!(
+        ok(&feedback, "giveFeedback")["family"]["id"],
+        family.as_str(),
+        "{feedback}"
+    );
+    let shared = app
+        .gql(
+            Some(&jordan),
+            "mutation { shareView(input: { words: \"School is better.\" }) { view { id } family { id } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&shared, "shareView")["family"]["id"],
+        family.as_str(),
+        "{shared}"
+    );
+    let jordan_id = app
+        .gql(
+            Some(&jordan),
+            "{ viewer { familyMember { id } } }",
+            json!({}),
+        )
+        .await["data"]["viewer"]["familyMember"]["id"]
+        .clone();
+    let assessed = app
+        .gql(
+            Some(&sam),
+            "mutation($m: ID!) { recordCompetenceAssessment(input: { member: $m, competentToConsent: true }) {
+                member { id } family { id members { id } } userErrors { code } } }",
+            json!({ "m": jordan_id }),
+        )
+        .await;
+    let payload = ok(&assessed, "recordCompetenceAssessment");
+    assert_eq!(payload["family"]["id"], family.as_str(), "{assessed}");
 }
 
 fn trusted(document: &str) -> String {

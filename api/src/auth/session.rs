@@ -1,14 +1,18 @@
 //! Opaque bearer sessions: 256 random bits given to the client once, only a SHA-256 kept.
-use crate::domain::accounts::viewer_for_account;
 use crate::error::{AppError, AppResult};
-use crate::viewer::Viewer;
+use crate::viewer::{FamilyMemberViewer, PractitionerViewer, Viewer};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use entities::family_member::MemberRelation;
+use entities::practitioner_role::Role;
 use entities::session;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, Set,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -67,6 +71,24 @@ pub async fn mint_with(
     Ok(NewSession { token, expires_at })
 }
 
+/// The session of a token and the person it belongs to, in one statement: a practitioner with
+/// their roles, or a family member.
+const SESSION_AND_PERSON: &str = "SELECT s.*, \
+  p.id AS practitioner_id, p.organisation_id AS organisation_id, \
+  EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
+          AND r.role = 'practitioner') AS role_practitioner, \
+  EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
+          AND r.role = 'hub_worker') AS role_hub_worker, \
+  EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
+          AND r.role = 'locality_manager') AS role_locality_manager, \
+  EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
+          AND r.role = 'admin') AS role_admin, \
+  m.id AS member_id, m.family_id AS member_family_id, m.relation AS member_relation \
+  FROM sessions s \
+  LEFT JOIN practitioners p ON p.account_id = s.account_id \
+  LEFT JOIN family_members m ON m.account_id = s.account_id AND p.id IS NULL \
+  WHERE s.token_hash = $1";
+
 /// Finds the live session for a token and the person it belongs to.
 /// A token that is unknown, expired (absolute or idle) or revoked is refused, never treated as
 /// anonymous. Use moves the idle deadline on (written at most once a minute).
@@ -77,13 +99,21 @@ pub async fn resolve(
     idle_timeout: std::time::Duration,
 ) -> AppResult<(Viewer, session::Model)> {
     let idle = chrono::Duration::from_std(idle_timeout).unwrap_or(chrono::Duration::MAX);
-    let session = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token)))
-        .one(db)
+    let row = db
+        .query_one_raw(crate::domain::standing::statement(
+            db.get_database_backend(),
+            SESSION_AND_PERSON,
+            vec![hash_token(token).into()],
+        ))
         .await?
-        .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
-        .filter(|s| s.last_seen_at.unwrap_or(s.created_at) + idle > now)
         .ok_or(AppError::SessionExpired)?;
+    let session = session::Model::from_query_result(&row, "")?;
+    if session.revoked_at.is_some()
+        || session.expires_at <= now
+        || s_last_seen(&session) + idle <= now
+    {
+        return Err(AppError::SessionExpired);
+    }
     if s_last_seen(&session) + chrono::Duration::minutes(1) <= now {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(Some(now)))
@@ -91,10 +121,47 @@ pub async fn resolve(
             .exec(db)
             .await?;
     }
-    let viewer = viewer_for_account(db, session.account_id, session.id)
-        .await?
-        .ok_or(AppError::SessionExpired)?;
+    let viewer = person_of(&row, &session)?.ok_or(AppError::SessionExpired)?;
     Ok((viewer, session))
+}
+
+/// The viewer a session row names, if its account still belongs to anyone.
+fn person_of(row: &QueryResult, session: &session::Model) -> AppResult<Option<Viewer>> {
+    if let Some(practitioner_id) = row.try_get::<Option<Uuid>>("", "practitioner_id")? {
+        let roles = [
+            ("role_practitioner", Role::Practitioner),
+            ("role_hub_worker", Role::HubWorker),
+            ("role_locality_manager", Role::LocalityManager),
+            ("role_admin", Role::Admin),
+        ]
+        .into_iter()
+        .filter_map(|(column, role)| match row.try_get::<bool>("", column) {
+            Ok(true) => Some(Ok(role)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Some(Viewer::Practitioner(PractitionerViewer {
+            session_id: session.id,
+            account_id: session.account_id,
+            practitioner_id,
+            organisation_id: row.try_get("", "organisation_id")?,
+            roles,
+        })));
+    }
+    let Some(member_id) = row.try_get::<Option<Uuid>>("", "member_id")? else {
+        return Ok(None);
+    };
+    let relation: String = row.try_get("", "member_relation")?;
+    let relation = MemberRelation::try_from_value(&relation)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("unknown member relation: {e}")))?;
+    Ok(Some(Viewer::FamilyMember(FamilyMemberViewer {
+        session_id: session.id,
+        account_id: session.account_id,
+        member_id,
+        family_id: row.try_get("", "member_family_id")?,
+        relation,
+    })))
 }
 
 fn s_last_seen(session: &session::Model) -> DateTime<Utc> {

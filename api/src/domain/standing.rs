@@ -112,7 +112,7 @@ async fn lock(db: &impl ConnectionTrait, family_id: Uuid, mode: &str) -> AppResu
 }
 
 /// `sql` is written with `$n` placeholders; SQLite reads the same numbers as `?n`.
-fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DatabaseBackend::Sqlite => sql.replace('$', "?"),
         _ => sql.to_owned(),

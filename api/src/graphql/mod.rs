@@ -214,6 +214,18 @@ pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Pe
     Ok(permit)
 }
 
+/// The parent object a mutation changed, for its payload, when the viewer may still read it
+/// (a change can take the viewer's own access away: then the parent is null, not an error).
+pub(crate) async fn if_still_readable<T>(
+    found: impl std::future::Future<Output = AppResult<Option<T>>>,
+) -> AppResult<Option<T>> {
+    match found.await {
+        Ok(found) => Ok(found),
+        Err(AppError::Forbidden | AppError::ConsentRequired | AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// Whether the rules allow `action` (a question, not a refusal: e.g. "may this reader see
 /// the whole trail?").
 pub(crate) async fn allows(ctx: &Context<'_>, action: Action) -> AppResult<bool> {

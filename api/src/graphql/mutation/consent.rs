@@ -1,9 +1,9 @@
 //! Consent: given and withdrawn by the family in the app, recorded from paper by a
 //! practitioner, and young people's competence to consent for themselves.
 use super::super::consent::{Consent, ConsentScope};
-use super::super::family::FamilyMember;
+use super::super::family::{Family, FamilyMember};
 use super::super::scalars::Date;
-use super::super::{services, viewer};
+use super::super::{if_still_readable, services, viewer};
 use super::{input_id, input_ids, write};
 use crate::access::Action;
 use crate::domain::consent;
@@ -54,7 +54,24 @@ pub struct WithdrawConsentInput {
 #[derive(SimpleObject)]
 pub struct ConsentPayload {
     pub consent: Option<Consent>,
+    /// The family whose consents these are, as it is now (null when the viewer may no longer
+    /// read it).
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
+}
+
+impl ConsentPayload {
+    async fn of(
+        ctx: &Context<'_>,
+        family_id: uuid::Uuid,
+        (consent, user_errors): (Option<entities::consent::Model>, Vec<UserError>),
+    ) -> GqlResult<Self> {
+        Ok(Self {
+            consent: consent.map(Consent),
+            family: if_still_readable(Family::load(ctx, family_id)).await?,
+            user_errors,
+        })
+    }
 }
 
 #[derive(InputObject)]
@@ -68,6 +85,8 @@ pub struct RecordCompetenceAssessmentInput {
 #[derive(SimpleObject)]
 pub struct RecordCompetenceAssessmentPayload {
     pub member: Option<FamilyMember>,
+    /// The young person's family, as it is now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -109,10 +128,7 @@ impl ConsentMutation {
             consent::give(txn, new, permit).await
         })
         .await?;
-        Ok(ConsentPayload {
-            consent: consent.map(Consent),
-            user_errors,
-        })
+        ConsentPayload::of(ctx, family_id, (consent, user_errors)).await
     }
 
     /// A practitioner records consent the family gave on paper, with its evidence. The family
@@ -142,10 +158,7 @@ impl ConsentMutation {
             consent::give(txn, new, permit).await
         })
         .await?;
-        Ok(ConsentPayload {
-            consent: consent.map(Consent),
-            user_errors,
-        })
+        ConsentPayload::of(ctx, family_id, (consent, user_errors)).await
     }
 
     /// Withdraws a consent, with effect on the very next request of anyone who relied on it.
@@ -169,10 +182,7 @@ impl ConsentMutation {
             consent::withdraw(txn, consent_id, &by, permit).await
         })
         .await?;
-        Ok(ConsentPayload {
-            consent: consent.map(Consent),
-            user_errors,
-        })
+        ConsentPayload::of(ctx, found.family_id, (consent, user_errors)).await
     }
 
     /// A practitioner on the team records whether a young person can consent for themselves.
@@ -196,6 +206,7 @@ impl ConsentMutation {
         .await?;
         Ok(RecordCompetenceAssessmentPayload {
             member: member.map(FamilyMember),
+            family: if_still_readable(Family::load(ctx, found.family_id)).await?,
             user_errors,
         })
     }

@@ -1,5 +1,6 @@
 //! Family records: opening one, adding members, stepping need levels up and down.
 use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
+use super::super::if_still_readable;
 use super::super::scalars::Date;
 use super::write;
 use crate::access::Action;
@@ -39,6 +40,8 @@ pub struct AddFamilyMemberInput {
 #[derive(SimpleObject)]
 pub struct AddFamilyMemberPayload {
     pub member: Option<FamilyMember>,
+    /// The family, with its members as they are now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -52,6 +55,8 @@ pub struct HouseholdSharingInput {
 pub struct HouseholdSharingPayload {
     /// The person, with `planSharedWithThem` as it is now.
     pub member: Option<FamilyMember>,
+    /// The family, as it is now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -126,6 +131,7 @@ impl FamilyMutation {
         .await?;
         Ok(AddFamilyMemberPayload {
             member: member.map(FamilyMember),
+            family: if_still_readable(Family::load(ctx, family_id)).await?,
             user_errors,
         })
     }
@@ -204,6 +210,7 @@ impl FamilyMutation {
         .await?;
         Ok(HouseholdSharingPayload {
             member: member.map(FamilyMember),
+            family: if_still_readable(Family::load(ctx, target.family_id)).await?,
             user_errors,
         })
     }

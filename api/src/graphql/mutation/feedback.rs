@@ -1,8 +1,8 @@
 //! Feedback, young people's views and the six-month follow-up.
+use super::super::family::Family;
 use super::super::feedback::{self as types, Feedback, FeedbackSubject, FollowUp, YoungPersonView};
-use super::super::{authorize, services, viewer};
+use super::super::{authorize, if_still_readable, services, viewer};
 use super::{input_id, write};
-
 use crate::access::Action;
 use crate::domain::feedback::{self, Answer, NewFeedback};
 use crate::domain::{families, follow_ups, views};
@@ -46,6 +46,8 @@ pub struct GiveFeedbackInput {
 #[derive(SimpleObject)]
 pub struct GiveFeedbackPayload {
     pub feedback: Option<Feedback>,
+    /// The family the feedback is about, as it is now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -61,6 +63,8 @@ pub struct ShareViewInput {
 #[derive(SimpleObject)]
 pub struct ShareViewPayload {
     pub view: Option<YoungPersonView>,
+    /// The young person's family, with its views as they are now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -157,6 +161,7 @@ impl FeedbackMutation {
         .await?;
         Ok(GiveFeedbackPayload {
             feedback,
+            family: if_still_readable(Family::load(ctx, family_id)).await?,
             user_errors,
         })
     }
@@ -192,6 +197,7 @@ impl FeedbackMutation {
         .await?;
         Ok(ShareViewPayload {
             view: view.map(YoungPersonView),
+            family: if_still_readable(Family::load(ctx, family_id)).await?,
             user_errors,
         })
     }

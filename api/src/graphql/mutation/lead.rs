@@ -1,6 +1,7 @@
 //! The lead professional: nominate, accept, decline, and the locality manager's follow-up.
 use super::super::lead::LeadNomination;
-use super::super::{services, viewer};
+use super::super::plan::Plan;
+use super::super::{if_still_readable, services, viewer};
 use super::{input_id, split, write};
 use crate::access::{self, Action};
 use crate::domain::lead;
@@ -8,6 +9,7 @@ use crate::error::{AppResult, GqlResult, UserError};
 use crate::graphql::ids::Kind;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entities::lead_nomination;
+use uuid::Uuid;
 
 #[derive(Default)]
 pub struct LeadMutation;
@@ -45,20 +47,29 @@ pub struct FollowUpLeadNominationInput {
 #[derive(SimpleObject)]
 pub struct LeadNominationPayload {
     pub nomination: Option<LeadNomination>,
+    /// The family's current plan, with its lead professional as it is now (null when there
+    /// is none, or the viewer may not read it).
+    pub plan: Option<Plan>,
     pub user_errors: Vec<UserError>,
 }
 
 impl LeadNominationPayload {
-    fn from((nomination, user_errors): (Option<lead_nomination::Model>, Vec<UserError>)) -> Self {
-        Self {
+    async fn of(
+        ctx: &Context<'_>,
+        family_id: Uuid,
+        (nomination, user_errors): (Option<lead_nomination::Model>, Vec<UserError>),
+    ) -> GqlResult<Self> {
+        Ok(Self {
             nomination: nomination.map(LeadNomination),
+            plan: if_still_readable(Plan::current(ctx, family_id)).await?,
             user_errors,
-        }
+        })
     }
 
     fn refused(user_errors: Vec<UserError>) -> Self {
         Self {
             nomination: None,
+            plan: None,
             user_errors,
         }
     }
@@ -97,7 +108,7 @@ impl LeadMutation {
             lead::nominate(txn, new, permit).await
         })
         .await?;
-        Ok(LeadNominationPayload::from(result))
+        LeadNominationPayload::of(ctx, family_id, result).await
     }
 
     /// The nominee accepts: they join the team if needed, and become the plan's lead
@@ -141,7 +152,10 @@ impl LeadMutation {
             lead::follow_up(txn, nomination, another, &input.note, days, permit).await
         })
         .await?;
-        Ok(LeadNominationPayload::from(result))
+        match result.0.as_ref().map(|n| n.family_id) {
+            Some(family_id) => LeadNominationPayload::of(ctx, family_id, result).await,
+            None => Ok(LeadNominationPayload::refused(result.1)),
+        }
     }
 }
 
@@ -168,6 +182,6 @@ impl LeadMutation {
             Some(reason) => lead::decline(txn, found.id, reason, permit).await,
         })
         .await?;
-        Ok(LeadNominationPayload::from(result))
+        LeadNominationPayload::of(ctx, found.family_id, result).await
     }
 }

@@ -1,7 +1,8 @@
 //! Meetings: the team schedules and records them; family members give their views first.
+use super::super::family::Family;
 use super::super::meeting::{Meeting, MeetingKind, MeetingView};
 use super::super::scalars::Date;
-use super::super::{services, viewer};
+use super::super::{if_still_readable, services, viewer};
 use super::{input_id, input_ids, split, write};
 use crate::access::Action;
 use crate::domain::meetings;
@@ -48,12 +49,30 @@ pub struct RecordMeetingInput {
 #[derive(SimpleObject)]
 pub struct MeetingPayload {
     pub meeting: Option<Meeting>,
+    /// The family, with its meetings and plan as they are now.
+    pub family: Option<Family>,
     pub user_errors: Vec<UserError>,
+}
+
+impl MeetingPayload {
+    async fn of(
+        ctx: &Context<'_>,
+        family_id: uuid::Uuid,
+        (meeting, user_errors): (Option<entities::meeting::Model>, Vec<UserError>),
+    ) -> GqlResult<Self> {
+        Ok(Self {
+            meeting: meeting.map(Meeting),
+            family: if_still_readable(Family::load(ctx, family_id)).await?,
+            user_errors,
+        })
+    }
 }
 
 #[derive(SimpleObject)]
 pub struct GiveMeetingViewPayload {
     pub view: Option<MeetingView>,
+    /// The meeting, with its views as they are now.
+    pub meeting: Option<Meeting>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -76,14 +95,11 @@ impl MeetingMutation {
     ) -> GqlResult<MeetingPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let action = Action::RecordMeeting { family_id };
-        let (meeting, user_errors) = write(ctx, action, async |txn, permit| {
+        let scheduled = write(ctx, action, async |txn, permit| {
             meetings::schedule(txn, family_id, input.kind.into(), input.held_on.0, permit).await
         })
         .await?;
-        Ok(MeetingPayload {
-            meeting: meeting.map(Meeting),
-            user_errors,
-        })
+        MeetingPayload::of(ctx, family_id, scheduled).await
     }
 
     /// A family member gives their views before a meeting.
@@ -97,6 +113,7 @@ impl MeetingMutation {
             (None, user_errors) => {
                 return Ok(GiveMeetingViewPayload {
                     view: None,
+                    meeting: None,
                     user_errors,
                 });
             }
@@ -119,6 +136,7 @@ impl MeetingMutation {
         .await?;
         Ok(GiveMeetingViewPayload {
             view: view.map(MeetingView),
+            meeting: if_still_readable(Meeting::load(ctx, meeting.id)).await?,
             user_errors,
         })
     }
@@ -134,13 +152,14 @@ impl MeetingMutation {
             (None, user_errors) => {
                 return Ok(MeetingPayload {
                     meeting: None,
+                    family: None,
                     user_errors,
                 });
             }
         };
         let family_id = meeting.family_id;
         let action = Action::RecordMeeting { family_id };
-        let (recorded, user_errors) = write(ctx, action, async |txn, permit| {
+        let recorded = write(ctx, action, async |txn, permit| {
             let members = input_ids(
                 &input.attending_members,
                 Kind::FamilyMember,
@@ -162,9 +181,6 @@ impl MeetingMutation {
             meetings::record(txn, record, permit).await
         })
         .await?;
-        Ok(MeetingPayload {
-            meeting: recorded.map(Meeting),
-            user_errors,
-        })
+        MeetingPayload::of(ctx, family_id, recorded).await
     }
 }

@@ -147,6 +147,14 @@ impl Plan {
         Ok(Self::new(model))
     }
 
+    /// The family's current plan, if there is one and the viewer may read it.
+    pub async fn current(ctx: &Context<'_>, family_id: Uuid) -> AppResult<Option<Self>> {
+        match crate::domain::plans::current(&services(ctx)?.db, family_id).await? {
+            Some(model) => Self::readable(ctx, model).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Self>> {
         match plan_contents::plan(&services(ctx)?.db, id).await? {
             Some(model) => Self::readable(ctx, model).await.map(Some),
