@@ -10,6 +10,7 @@ pub mod m20261123_400000_voice_evaluation;
 mod m20261201_100000_household_sharing;
 mod m20261201_500000_trusted_documents_idempotency;
 mod m20261202_170000_consultations;
+mod m20261202_170000_local_services;
 mod m20261202_170000_support_requests;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_500000_trusted_documents_idempotency::Migration),
             Box::new(m20261202_170000_support_requests::Migration),
             Box::new(m20261202_170000_consultations::Migration),
+            Box::new(m20261202_170000_local_services::Migration),
         ]
     }
 }

@@ -1503,6 +1503,14 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Invalid,
             referrers,
         ),
+        // Issue 17: the directory of local services is public.
+        row(
+            "Query.services",
+            "{ services(search: \"housing\", first: 5) { nodes { id name } } }",
+            json!({}),
+            Plain,
+            anyone,
+        ),
     ]
 }
 

@@ -18,6 +18,7 @@ db_tests!(
     each_decision_does_what_it_says,
     a_concern_from_outside_the_team_becomes_an_urgent_request,
     a_consultation_is_answered_recorded_and_becomes_a_referral,
+    the_directory_is_imported_whole_and_searched_by_anyone,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -1014,4 +1015,166 @@ async fn a_consultation_is_answered_recorded_and_becomes_a_referral(app: TestApp
     assert_eq!(mine[0]["referral"], Value::Null);
     assert_eq!(mine[1]["referral"]["reference"], referral["reference"]);
     assert_eq!(mine[1]["family"], Value::Null, "still no access");
+}
+
+const SERVICES: &str = "query($search: String, $category: String, $area: String, $age: Int) { services(search: $search, category: $category, localArea: $area, age: $age, first: 50) { nodes { id name organisation categories localArea minimumAge maximumAge contact openingTimes } } }";
+
+async fn names(app: &TestApp, token: Option<&str>, vars: Value) -> Vec<String> {
+    let body = app.gql(token, SERVICES, vars).await;
+    let mut names: Vec<String> = nodes(&ok(&body, "services").clone())
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn the_directory_is_imported_whole_and_searched_by_anyone(app: TestApp) {
+    app.load_demo().await;
+    // The demo directory, for anyone, no account needed.
+    let north = names(&app, None, json!({ "area": "Wrenfield North" })).await;
+    assert_eq!(north.len(), 5, "{north:?}");
+    assert_eq!(
+        names(
+            &app,
+            None,
+            json!({ "search": "counselling", "area": "Wrenfield North" })
+        )
+        .await,
+        ["Talking Minds"]
+    );
+    assert_eq!(
+        names(
+            &app,
+            None,
+            json!({ "search": "debt advice", "area": "Wrenfield South" })
+        )
+        .await,
+        ["Money Matters"]
+    );
+    assert_eq!(
+        names(
+            &app,
+            None,
+            json!({ "category": "youth", "area": "Wrenfield North", "age": 8 })
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(
+            &app,
+            None,
+            json!({ "category": "youth", "area": "Wrenfield North", "age": 14 })
+        )
+        .await,
+        ["Northside Youth Club", "Talking Minds"]
+    );
+
+    // A new file for the north replaces the north's entries, and only those.
+    let dir = app.temp_dir();
+    let good = dir.join("north.csv");
+    std::fs::write(
+        &good,
+        "name,organisation,description,categories,areas,min_age,max_age,contact,opening_times\n\
+         Dads Group,\"Wrenfield Family Hub, North\",\"Saturday \"\"stay and play\"\" for dads\",parenting;play,Wrenfield North,0,5,01632 960 111,Saturdays 10-12\n\
+         Homework Club,Northside Library,Quiet space and help with homework,youth;education,Wrenfield North,8,16,01632 960 222,\n",
+    )
+    .unwrap();
+    let printed = app
+        .cli(&["admin", "import-services", good.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert!(
+        printed.contains("Imported 2 directory entries for Wrenfield North"),
+        "{printed}"
+    );
+    assert_eq!(
+        names(&app, None, json!({ "area": "Wrenfield North" })).await,
+        ["Dads Group", "Homework Club"]
+    );
+    assert_eq!(
+        names(&app, None, json!({ "area": "Wrenfield South" }))
+            .await
+            .len(),
+        5
+    );
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    assert_eq!(
+        names(&app, Some(&dana), json!({ "search": "dads" })).await,
+        ["Dads Group"]
+    );
+
+    // A malformed file is refused whole, its bad rows named by line.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,organisation,areas,min_age\nGood One,Org,Wrenfield North,3\nBad Age,Org,Wrenfield North,old\n,No Name,Wrenfield North,\n",
+    )
+    .unwrap();
+    let refused = app
+        .cli(&["admin", "import-services", bad.to_str().unwrap()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("line 3") && refused.contains("line 4"),
+        "{refused}"
+    );
+    assert!(refused.contains("nothing was imported"), "{refused}");
+    let json_bad = dir.join("bad.json");
+    std::fs::write(
+        &json_bad,
+        "[{\"name\": \"Half\", \"areas\": [\"Wrenfield North\"]",
+    )
+    .unwrap();
+    assert!(
+        app.cli(&["admin", "import-services", json_bad.to_str().unwrap()])
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        names(&app, None, json!({ "area": "Wrenfield North" })).await,
+        ["Dads Group", "Homework Club"],
+        "nothing of the bad files was imported"
+    );
+
+    // The hub's advice points at entries; the family reads them.
+    let body = app
+        .gql(
+            None,
+            SERVICES,
+            json!({ "search": "housing", "area": "Wrenfield South" }),
+        )
+        .await;
+    let housing = nodes(&ok(&body, "services").clone())[0]["id"].clone();
+    let asked = app
+        .gql(
+            Some(&dana),
+            ASK,
+            json!({ "input": { "whatIsHappening": "We are behind on rent." } }),
+        )
+        .await;
+    let asked = ok(&asked, "askForSupport")["supportRequest"]["id"].clone();
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    claim(&app, &hub, &asked).await;
+    let decided = app
+        .gql(
+            Some(&hub),
+            DECIDE,
+            json!({ "input": { "request": asked, "decision": "ADVICE", "reason": "Housing advice will help.", "advice": "Please call the Housing Advice Line.", "services": [housing] } }),
+        )
+        .await;
+    ok(&decided, "decideSupportRequest");
+    let body = app
+        .gql(
+            Some(&dana),
+            "{ mySupportRequests { nodes { advice signpostedServices { name contact } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&body, "mySupportRequests")["nodes"][0]["signpostedServices"],
+        json!([{ "name": "Housing Advice Line", "contact": "housing.advice@wrenfield.example" }])
+    );
 }

@@ -156,6 +156,9 @@ pub enum Action {
     ConsultHub,
     /// The hub's side of the consultation line: the questions waiting, and the answers.
     AnswerConsultations,
+    /// Search the directory of local services: public information, open to anyone
+    /// ([`super::rules::open_to_anyone`]).
+    SearchLocalServices,
 }
 
 impl Action {
@@ -225,7 +228,8 @@ impl Action {
             | AnswerSupportQuestion { .. }
             | HearOfMissedSupportClock
             | ConsultHub
-            | AnswerConsultations => None,
+            | AnswerConsultations
+            | SearchLocalServices => None,
         }
     }
 }

@@ -178,13 +178,18 @@ pub fn rule(action: Action) -> Row {
         // The consultation line: advice for practitioners, no access to any record.
         ConsultHub => row(No, No, No, Yes, No, No, No),
         AnswerConsultations => row(No, No, No, No, Yes, No, No),
+        // The directory of local services is public information.
+        SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
 /// The actions open to a caller who is not signed in: the public front door. Every other
 /// action asks them to sign in.
 pub fn open_to_anyone(action: Action) -> bool {
-    matches!(action, Action::RequestSupportAnonymously)
+    matches!(
+        action,
+        Action::RequestSupportAnonymously | Action::SearchLocalServices
+    )
 }
 
 /// The kinds of person, as the table's columns name them.
@@ -740,6 +745,7 @@ mod tests {
             RaiseConcernWithHub { family_id: f },
             ConsultHub,
             AnswerConsultations,
+            SearchLocalServices,
         ];
         for action in &all {
             match action {
@@ -808,7 +814,8 @@ mod tests {
                 | HearOfMissedSupportClock
                 | RaiseConcernWithHub { .. }
                 | ConsultHub
-                | AnswerConsultations => {}
+                | AnswerConsultations
+                | SearchLocalServices => {}
             }
         }
         all
@@ -843,6 +850,7 @@ mod tests {
             Action::HearOfMissedSupportClock,
             Action::ConsultHub,
             Action::AnswerConsultations,
+            Action::SearchLocalServices,
         ];
         let reads = [
             ("ReadFamily", "family record"),

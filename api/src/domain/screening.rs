@@ -388,6 +388,8 @@ pub struct Decide<'a> {
     pub reason: &'a str,
     /// Advice and guidance, for the family to read.
     pub advice: Option<&'a str>,
+    /// Directory entries the advice points at.
+    pub services: &'a [Uuid],
     /// Link this existing family record (found by matching)...
     pub family_id: Option<Uuid>,
     /// ...or open a new one.
@@ -589,6 +591,7 @@ pub async fn decide(
         active.local_area = Set(local_area);
     }
     let decided = active.update(db).await?;
+    super::directory::signpost(db, decided.id, d.services).await?;
     if let Some(family_id) = family_id {
         let what = format!("decided a request for support: {}", label(d.decision));
         audit::record(

@@ -33,10 +33,11 @@ pub enum Kind {
     SupportRequest,
     InformationRequest,
     Consultation,
+    LocalService,
 }
 
 impl Kind {
-    const ALL: [Kind; 24] = [
+    const ALL: [Kind; 25] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -61,6 +62,7 @@ impl Kind {
         Kind::SupportRequest,
         Kind::InformationRequest,
         Kind::Consultation,
+        Kind::LocalService,
     ];
 
     fn name(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Kind {
             Kind::SupportRequest => "SupportRequest",
             Kind::InformationRequest => "InformationRequest",
             Kind::Consultation => "Consultation",
+            Kind::LocalService => "LocalService",
         }
     }
 }

@@ -98,7 +98,8 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         // Issue 17: read through the hub's queue, the referrer's and the family's lists.
         | Kind::SupportRequest
         | Kind::InformationRequest
-        | Kind::Consultation => None,
+        | Kind::Consultation
+        | Kind::LocalService => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,

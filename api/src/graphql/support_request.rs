@@ -288,6 +288,10 @@ impl SupportRequest {
     async fn advice(&self) -> Option<&str> {
         self.0.advice.as_deref()
     }
+    /// The directory entries the advice points at.
+    async fn signposted_services(&self, ctx: &Context<'_>) -> GqlResult<Vec<LocalService>> {
+        signposted(ctx, self.0.id).await
+    }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
@@ -343,6 +347,10 @@ impl FamilySupportRequest {
     async fn advice(&self) -> Option<&str> {
         self.0.advice.as_deref()
     }
+    /// The local services the hub pointed the family to.
+    async fn signposted_services(&self, ctx: &Context<'_>) -> GqlResult<Vec<LocalService>> {
+        signposted(ctx, self.0.id).await
+    }
     /// Who will contact the family after an early help decision.
     async fn who_will_contact_you(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
         let id = screening::contact_after(&services(ctx)?.db, &self.0).await?;
@@ -395,6 +403,57 @@ impl Referral {
     }
 }
 
+/// A local service in the directory (public information).
+pub struct LocalService(pub entities::local_service::Model);
+
+#[Object]
+impl LocalService {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::LocalService, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn organisation(&self) -> &str {
+        &self.0.organisation
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn categories(&self) -> Vec<&str> {
+        self.0
+            .categories
+            .split(';')
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+    async fn local_area(&self) -> &str {
+        &self.0.local_area
+    }
+    async fn minimum_age(&self) -> Option<i32> {
+        self.0.min_age.map(i32::from)
+    }
+    async fn maximum_age(&self) -> Option<i32> {
+        self.0.max_age.map(i32::from)
+    }
+    async fn contact(&self) -> Option<&str> {
+        self.0.contact.as_deref()
+    }
+    async fn opening_times(&self) -> Option<&str> {
+        self.0.opening_times.as_deref()
+    }
+}
+
+async fn signposted(ctx: &Context<'_>, request_id: uuid::Uuid) -> GqlResult<Vec<LocalService>> {
+    Ok(
+        crate::domain::directory::signposted(&services(ctx)?.db, request_id)
+            .await?
+            .into_iter()
+            .map(LocalService)
+            .collect(),
+    )
+}
+
 /// What the public front door answers: a reference and what happens next, never data.
 #[derive(SimpleObject)]
 pub struct SupportRequestReceipt {
@@ -407,6 +466,41 @@ pub struct SupportQuery;
 
 #[Object]
 impl SupportQuery {
+    /// The directory of local services, for anyone (no account needed): full-text `search`
+    /// over name, organisation, description and categories; one `category`; one `localArea`;
+    /// services open to someone of `age`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        category: Option<String>,
+        local_area: Option<String>,
+        age: Option<i32>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, LocalService>> {
+        authorize(ctx, Action::SearchLocalServices).await?;
+        let db = &services(ctx)?.db;
+        let query = crate::domain::directory::Search {
+            text: search.as_deref(),
+            category: category.as_deref(),
+            local_area: local_area.as_deref(),
+            age: age.map(|a| i16::try_from(a.clamp(0, 150)).unwrap_or(0)),
+        };
+        let select = crate::domain::directory::search(db.get_database_backend(), &query);
+        Ok(Page::new(first, after)?
+            .fetch(
+                db,
+                select,
+                entities::local_service::Column::Id,
+                |s| s.id,
+                LocalService,
+            )
+            .await?)
+    }
+
     /// The hub's queue: requests for support, the one due soonest first, with their clocks.
     /// By default the open ones (received and being screened).
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]

@@ -158,6 +158,9 @@ pub struct DecideSupportRequestInput {
     pub reason: String,
     /// Advice and guidance for the family (required for ADVICE).
     pub advice: Option<String>,
+    /// Directory entries the advice points at (`services`).
+    #[graphql(default)]
+    pub services: Vec<ID>,
     /// Link this existing family record (found by matching)...
     pub family: Option<ID>,
     /// ...or open a new one (early help, s17, s47).
@@ -406,6 +409,7 @@ impl FrontDoorMutation {
                     .map(|id| input_id(id, Kind::Family, "family"))
                     .transpose()?;
                 let team = input_ids(&input.team, Kind::Practitioner, "team")?;
+                let signposted = input_ids(&input.services, Kind::LocalService, "services")?;
                 let suggested_lead = input
                     .suggested_lead
                     .as_ref()
@@ -416,6 +420,7 @@ impl FrontDoorMutation {
                     decision: input.decision.into(),
                     reason: &input.reason,
                     advice: input.advice.as_deref(),
+                    services: &signposted,
                     family_id,
                     new_family: input.new_family.as_ref().map(|n| screening::NewRecord {
                         reference: &n.reference,
