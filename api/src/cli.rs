@@ -121,6 +121,9 @@ pub enum Admin {
         #[arg(long, default_value_t = 1000)]
         families: usize,
     },
+    /// Issue 13: make a new VAPID key pair for Web Push (prints the settings to set; the
+    /// database is not touched).
+    VapidKeys,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -219,6 +222,21 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
             Ok(())
         }
+        Command::Admin(Admin::VapidKeys) => {
+            let (private, public) = crate::push::web::generate_keys();
+            writeln!(out, "FAMILY_PLAN_VAPID_PRIVATE_KEY={private}")?;
+            writeln!(
+                out,
+                "# The public key (browsers subscribe with it; the API also"
+            )?;
+            writeln!(out, "# gives it as viewer.webPushPublicKey):")?;
+            writeln!(out, "# {public}")?;
+            writeln!(
+                out,
+                "# Keep the private key secret; changing it ends every browser's subscription."
+            )?;
+            Ok(())
+        }
         Command::Admin(admin) => {
             let db = open_database(&settings).await?;
             run_admin(admin, &db, &settings, &Clock::system(), out).await
@@ -269,6 +287,7 @@ async fn run_admin(
 ) -> anyhow::Result<()> {
     let now = clock.now();
     match admin {
+        Admin::VapidKeys => {}
         Admin::Generate { families } => {
             let started = std::time::Instant::now();
             let made = crate::generate::county(db, families, now)

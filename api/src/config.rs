@@ -245,6 +245,37 @@ pub struct Settings {
     #[arg(long, env = "FAMILY_PLAN_REQUEST_SUPPORT_LIMIT_PER_ADDRESS", default_value_t = 5, global = true,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub request_support_limit_per_address: u32,
+    // Issue 13: push notifications. With none of these set, nobody is pushed to: the inbox
+    // (and email) still tell everyone.
+    /// Web Push: the VAPID private key (a P-256 scalar, base64url), as printed by
+    /// `family-plan admin vapid-keys`. Unset: no Web Push.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_VAPID_PRIVATE_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub vapid_private_key: Option<String>,
+
+    /// Web Push: how push services may contact whoever runs this service (`mailto:` or an
+    /// https URL), sent in every VAPID token.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_VAPID_SUBJECT",
+        default_value = "mailto:no-reply@localhost",
+        global = true
+    )]
+    pub vapid_subject: String,
+
+    /// How often the push worker looks for pushes to deliver, e.g. `5s`.
+    #[arg(long, env = "FAMILY_PLAN_PUSH_POLL_INTERVAL", default_value = "5s", global = true,
+          value_parser = humantime::parse_duration)]
+    pub push_poll_interval: Duration,
+
+    /// Run the push worker in this process (every replica may run one).
+    #[arg(long, env = "FAMILY_PLAN_PUSH_WORKER", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub push_worker: bool,
 
     /// Log filter, e.g. `info` or `family_plan=debug`.
     #[arg(long, env = "FAMILY_PLAN_LOG", default_value = "info", global = true)]
@@ -321,6 +352,10 @@ impl Settings {
         }
         if self.session_lifetime.is_zero() {
             bail!("FAMILY_PLAN_SESSION_LIFETIME must be longer than zero");
+        }
+        // Issue 13: a VAPID key that cannot sign would fail every push; say so at start.
+        if let Some(key) = &self.vapid_private_key {
+            crate::push::web::Vapid::new(key, &self.vapid_subject)?;
         }
         if self.session_idle_timeout.is_zero() {
             bail!("FAMILY_PLAN_SESSION_IDLE_TIMEOUT must be longer than zero");

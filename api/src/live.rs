@@ -321,6 +321,23 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         hub_link,
         stopped(stop.clone()),
     ));
+    // Issue 13: the push worker, on every replica, when this service pushes anywhere.
+    if services.settings.push_worker
+        && !crate::push::enabled_platforms(&services.settings).is_empty()
+    {
+        match crate::push::worker::Worker::new(
+            services.db.clone(),
+            &services.settings,
+            services.clock.clone(),
+        ) {
+            Ok(worker) => {
+                tokio::spawn(
+                    worker.run(services.settings.push_poll_interval, stopped(stop.clone())),
+                );
+            }
+            Err(err) => tracing::error!(error = %err, "push worker not started"),
+        }
+    }
     if let Ok(DatabaseKind::Postgres) = services.settings.database_kind() {
         tokio::spawn(notify::listen(
             services.db.clone(),

@@ -9,6 +9,7 @@ mod m20261123_300000_lead_meetings;
 pub mod m20261123_400000_voice_evaluation;
 mod m20261201_100000_household_sharing;
 mod m20261201_500000_trusted_documents_idempotency;
+mod m20261202_130000_notifications;
 mod m20261202_170000_consultations;
 mod m20261202_170000_local_services;
 mod m20261202_170000_support_requests;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_400000_voice_evaluation::Migration),
             Box::new(m20261201_100000_household_sharing::Migration),
             Box::new(m20261201_500000_trusted_documents_idempotency::Migration),
+            Box::new(m20261202_130000_notifications::Migration),
             Box::new(m20261202_170000_support_requests::Migration),
             Box::new(m20261202_170000_consultations::Migration),
             Box::new(m20261202_170000_local_services::Migration),

@@ -1511,6 +1511,45 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Plain,
             anyone,
         ),
+        // Issue 13: everyone's own inbox, choices and devices.
+        Row {
+            label: "Query.viewer (inbox, choices, devices)".to_owned(),
+            ..row(
+                "Query.viewer",
+                "{ viewer { unreadNotificationCount notifications(first: 5) { edges { node { id kind } } } notificationPreferences { quietHours { from } } pushDevices { id } } }",
+                json!({}),
+                Plain,
+                anyone,
+            )
+        },
+        row(
+            "Mutation.markNotificationsRead",
+            "mutation { markNotificationsRead(input: {}) { markedCount userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
+        row(
+            "Mutation.setNotificationPreferences",
+            "mutation { setNotificationPreferences(input: { quietHours: { from: \"25:00\", to: \"07:00\" } }) { preferences { quietHours { from } } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
+        row(
+            "Mutation.registerPushDevice",
+            "mutation { registerPushDevice(input: { platform: WEB }) { device { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
+        row(
+            "Mutation.unregisterPushDevice",
+            "mutation { unregisterPushDevice(input: { device: \"bm90LWFuLWlk\" }) { unregisteredDeviceId userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            signed_in,
+        ),
     ]
 }
 

@@ -10,7 +10,7 @@ use chrono::Duration;
 use entities::{family_member, outbox_message};
 use family_plan_tests::{Backend, TestApp, demo, error_code, run_with};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 const INVITATION: &str = "How are things now?";
@@ -133,6 +133,28 @@ async fn follow_up_goes_out_once_and_is_reminded_once(app: TestApp) {
     advance(&[&app, &replica], Duration::days(1) + Duration::minutes(1));
     assert_eq!(settle(&app, REMINDER, 2).await, once);
     assert_eq!(queued(&app, INVITATION).await, once, "no second invitation");
+    // Issue 13: the same two, in each one's inbox (the young person's is their own).
+    for who in [demo::MORGAN_PARENT, demo::MORGAN_YOUNG_PERSON] {
+        let token = app.token_for(who).await;
+        let inbox = app
+            .gql(
+                Some(&token),
+                "{ viewer { notifications { edges { node { kind familyId } } } } }",
+                json!({}),
+            )
+            .await;
+        let kinds: Vec<&Value> = inbox["data"]["viewer"]["notifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"]["kind"])
+            .collect();
+        assert_eq!(
+            kinds,
+            [&json!("FOLLOW_UP_REMINDER"), &json!("FOLLOW_UP_INVITATION")],
+            "{who}: {inbox}"
+        );
+    }
 
     // Dana answers in the app, signed in; it is recorded as feedback about the plan.
     let dana = app.token_for(demo::MORGAN_PARENT).await;

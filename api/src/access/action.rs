@@ -159,6 +159,13 @@ pub enum Action {
     /// Search the directory of local services: public information, open to anyone
     /// ([`super::rules::open_to_anyone`]).
     SearchLocalServices,
+    // Issue 13: the app's own channel (inbox and push).
+    /// Read one's own inbox, one's choices of how to be told, and one's push devices. Which
+    /// notifications each reader sees is each kind's gate (`domain::notify::kinds`).
+    ReadOwnNotifications,
+    /// Mark one's own notifications read, choose how one is told, register and unregister
+    /// one's own push devices.
+    ManageOwnNotifications,
 }
 
 impl Action {
@@ -230,6 +237,7 @@ impl Action {
             | ConsultHub
             | AnswerConsultations
             | SearchLocalServices => None,
+            ReadOwnNotifications | ManageOwnNotifications => None,
         }
     }
 }

@@ -180,6 +180,8 @@ pub fn rule(action: Action) -> Row {
         AnswerConsultations => row(No, No, No, No, Yes, No, No),
         // The directory of local services is public information.
         SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
+        ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
@@ -746,6 +748,9 @@ mod tests {
             ConsultHub,
             AnswerConsultations,
             SearchLocalServices,
+            // Issue 13
+            ReadOwnNotifications,
+            ManageOwnNotifications,
         ];
         for action in &all {
             match action {
@@ -816,6 +821,8 @@ mod tests {
                 | ConsultHub
                 | AnswerConsultations
                 | SearchLocalServices => {}
+                // Issue 13
+                ReadOwnNotifications | ManageOwnNotifications => {}
             }
         }
         all
@@ -851,6 +858,9 @@ mod tests {
             Action::ConsultHub,
             Action::AnswerConsultations,
             Action::SearchLocalServices,
+            // Issue 13
+            Action::ReadOwnNotifications,
+            Action::ManageOwnNotifications,
         ];
         let reads = [
             ("ReadFamily", "family record"),

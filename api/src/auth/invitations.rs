@@ -49,7 +49,7 @@ pub async fn invite(
         "{}/invitation?token={token}",
         public_url.trim_end_matches('/')
     );
-    mail::enqueue(
+    mail::enqueue_without_notice(
         txn,
         &account.email,
         &messages::invitation(&link, VALID_DAYS),

@@ -557,6 +557,7 @@ pub async fn remove(
     }
     passkey::Entity::delete_by_id(row.id).exec(db).await?;
     session::revoke_for_passkey(db, row.id, now).await?;
+    crate::domain::notify::devices::forget_passkey(db, row.id).await?;
     tracing::info!(passkey = %row.id, "passkey removed");
     Ok(row)
 }

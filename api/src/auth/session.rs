@@ -177,12 +177,13 @@ pub async fn revoke(
     revoke_where(db, session::Column::Id.eq(session_id), now).await
 }
 
-/// Ends every session of an account (signing out everywhere).
+/// Ends every session of an account (signing out everywhere); its push devices go too.
 pub async fn revoke_all(
     db: &impl ConnectionTrait,
     account_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
+    crate::domain::notify::devices::forget_account(db, account_id).await?;
     revoke_where(db, session::Column::AccountId.eq(account_id), now).await
 }
 

@@ -10,6 +10,7 @@
 //! replica has just moved on no longer matches `status = <from>`; on SQLite the write lock
 //! taken at `BEGIN IMMEDIATE` serialises the claims.
 use super::feedback::{self, Answer, NewFeedback};
+use super::notify;
 use crate::access::Permit;
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult, UserErrorCode};
@@ -17,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::feedback::{FeedbackSubject, GiverSide};
 use entities::follow_up::{self, Column, FollowUpStatus as Status};
 use entities::questionnaire::QuestionnaireKind;
-use entities::{account, family_member, plan};
+use entities::{family_member, plan};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -162,14 +163,17 @@ async fn step(
             .filter(Column::Status.eq(from))
             .exec_with_returning(&txn)
             .await?;
-        let email = match to {
-            Status::Invited => Some(crate::mail::messages::follow_up_invitation(link)),
-            Status::Reminded => Some(crate::mail::messages::follow_up_reminder(link)),
+        let kind = match to {
+            Status::Invited => Some(notify::Kind::FollowUpInvitation),
+            Status::Reminded => Some(notify::Kind::FollowUpReminder),
             _ => None,
         };
-        if let Some(email) = email {
-            for address in addresses(&txn, &claimed).await? {
-                crate::mail::enqueue(&txn, &address, &email, now).await?;
+        if let Some(kind) = kind {
+            for follow_up in &claimed {
+                let about = notify::About::family(follow_up.family_id);
+                let notice = notify::Notice::new(kind, about, link);
+                let to = notify::member_accounts(&txn, &[follow_up.member_id]).await?;
+                notify::tell(&txn, &notice, &to, now).await?;
             }
         }
         txn.commit().await?;
@@ -178,28 +182,6 @@ async fn step(
             return Ok(moved);
         }
     }
-}
-
-/// The sign-in addresses of the people the follow-ups are for.
-async fn addresses(
-    db: &impl ConnectionTrait,
-    follow_ups: &[follow_up::Model],
-) -> AppResult<Vec<String>> {
-    if follow_ups.is_empty() {
-        return Ok(vec![]);
-    }
-    let members = family_member::Entity::find()
-        .filter(family_member::Column::Id.is_in(follow_ups.iter().map(|f| f.member_id)))
-        .all(db)
-        .await?;
-    let accounts = members.iter().filter_map(|m| m.account_id);
-    Ok(account::Entity::find()
-        .filter(account::Column::Id.is_in(accounts))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.email)
-        .collect())
 }
 
 /// The person's follow-ups, newest first.

@@ -6,7 +6,6 @@ use super::notify;
 use super::{audit, families, standing};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::mail::{self, messages};
 use entities::{family_member, household_share};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -149,10 +148,11 @@ async fn changed(
         now,
     )
     .await?;
-    if let (Some(link), Some(account)) = (notify::app_link(permit, "/plan"), member.account_id)
-        && let Some(to) = notify::account_email(db, account).await?
+    let about = notify::About::family(member.family_id);
+    if let Some(notice) = notify::Notice::of(permit, notify::Kind::HouseholdSharingChanged, about)
+        && let Some(account) = member.account_id
     {
-        mail::enqueue(db, &to, &messages::household_sharing_changed(&link), now).await?;
+        notify::tell(db, &notice, &[account], now).await?;
     }
     Ok(())
 }

@@ -6,11 +6,10 @@
 //! Each step is a plan change (history, audit trail, live event) and emails the person who
 //! must act next. Deadlines count working days (see [`working_days_after`]).
 use super::consent::consent_covers;
-use super::notify::{self, Audience};
+use super::notify::{self, About, Audience, Kind, Notice};
 use super::{plans, team, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::mail::{self, messages};
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use entities::lead_nomination::{self, NominationStatus};
 use entities::{plan, practitioner};
@@ -104,11 +103,10 @@ pub async fn nominate(
     }
     .insert(db)
     .await?;
-    if let (Some(link), Some(to)) = (
-        notify::app_link(permit, "/lead-nominations"),
-        notify::practitioner_email(db, new.practitioner_id).await?,
-    ) {
-        mail::enqueue(db, &to, &messages::lead_nomination_received(&link), now).await?;
+    if let Some(notice) = Notice::of(permit, Kind::LeadNominationReceived, About::default())
+        && let Some(to) = notify::practitioner_account(db, new.practitioner_id).await?
+    {
+        notify::tell(db, &notice, &[to], now).await?;
     }
     let what = if new.challenge_of.is_some() {
         "a locality manager asked the nominee to reconsider being lead professional"
@@ -264,13 +262,12 @@ async fn answer(
 /// Tells the family adults that their nominee answered.
 async fn tell_family(db: &impl ConnectionTrait, permit: &Permit, family_id: Uuid) -> AppResult<()> {
     let now = permit.at();
-    let Some(link) = notify::app_link(permit, "/lead-nominations") else {
+    let about = About::family(family_id);
+    let Some(notice) = Notice::of(permit, Kind::LeadNominationAnswered, about) else {
         return Ok(());
     };
-    let email = messages::lead_nomination_answered(&link);
-    for to in notify::family_emails(db, family_id, &[]).await? {
-        mail::enqueue(db, &to, &email, now).await?;
-    }
+    let to = notify::family_accounts(db, family_id, &[]).await?;
+    notify::tell(db, &notice, &to, now).await?;
     // This email tells them of the change: no "your plan changed" digest for it as well.
     notify::told(db, family_id, Audience::Family, now).await
 }

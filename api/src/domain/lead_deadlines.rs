@@ -7,7 +7,6 @@ use super::notify;
 use crate::clock::Clock;
 use crate::db::begin_write;
 use crate::error::AppResult;
-use crate::mail::{self, messages};
 use chrono::{DateTime, Utc};
 use entities::lead_nomination::{self, Column, NominationStatus};
 use sea_orm::sea_query::Expr;
@@ -37,12 +36,14 @@ pub async fn alert_overdue(
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
-            let email = messages::lead_nomination_overdue(link);
-            for to in
-                notify::emails_of_roles(&txn, crate::access::Permit::nomination_followers()).await?
-            {
-                mail::enqueue(&txn, &to, &email, now).await?;
-            }
+            let notice = notify::Notice::new(
+                notify::Kind::LeadNominationOverdue,
+                Default::default(),
+                link,
+            );
+            let to = notify::accounts_of_roles(&txn, crate::access::Permit::nomination_followers())
+                .await?;
+            notify::tell(&txn, &notice, &to, now).await?;
             audit::record(
                 &txn,
                 nomination.family_id,

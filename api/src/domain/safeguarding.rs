@@ -75,9 +75,10 @@ pub async fn raise(
         now,
     )
     .await?;
-    let email = crate::mail::messages::safeguarding_review_needed(review_link);
-    for address in super::notify::emails_of_roles(db, Permit::override_reviewers()).await? {
-        crate::mail::enqueue(db, &address, &email, now).await?;
+    let kind = super::notify::Kind::SafeguardingReviewNeeded;
+    if let Some(notice) = super::notify::Notice::of(permit, kind, Default::default()) {
+        let to = super::notify::accounts_of_roles(db, Permit::override_reviewers()).await?;
+        super::notify::tell(db, &notice.linking(review_link), &to, now).await?;
     }
     Ok(raised)
 }

@@ -2,12 +2,11 @@
 //! team by default (DESIGN rule 5). The family's lead professional is emailed that there is
 //! something to read — no words, no names in the email (rule 8). Like feedback, a view is the
 //! young person's own voice and is not written to the family's access log.
-use super::{plans, text};
+use super::{notify, text};
 use crate::error::{AppError, AppResult};
-use chrono::{DateTime, Utc};
 use entities::family_member;
-use entities::{account, practitioner, young_person_view};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use entities::young_person_view;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use uuid::Uuid;
 
 /// Longest view, in characters: a short message.
@@ -19,8 +18,9 @@ pub async fn share(
     words: &str,
     private: bool,
     link: &str,
-    now: DateTime<Utc>,
+    permit: &crate::access::Permit,
 ) -> AppResult<young_person_view::Model> {
+    let now = permit.at();
     if !crate::access::Permit::shares_views_with_the_team(young_person.relation) {
         return Err(AppError::Forbidden);
     }
@@ -45,31 +45,13 @@ pub async fn share(
     }
     .insert(db)
     .await?;
-    if let Some(address) = lead_professional_email(db, young_person.family_id).await? {
-        let email = crate::mail::messages::young_person_view_to_read(link);
-        crate::mail::enqueue(db, &address, &email, now).await?;
+    let about = notify::About::family(young_person.family_id);
+    if let Some(notice) = notify::Notice::of(permit, notify::Kind::YoungPersonViewToRead, about)
+        && let Some(lead) = notify::lead_professional_account(db, young_person.family_id).await?
+    {
+        notify::tell(db, &notice.linking(link), &[lead], now).await?;
     }
     Ok(view)
-}
-
-/// The work address of the lead professional of the family's current plan, if there is one.
-async fn lead_professional_email(
-    db: &impl ConnectionTrait,
-    family_id: Uuid,
-) -> AppResult<Option<String>> {
-    let Some(lead) = plans::current(db, family_id)
-        .await?
-        .and_then(|p| p.lead_professional_id)
-    else {
-        return Ok(None);
-    };
-    let Some(worker) = practitioner::Entity::find_by_id(lead).one(db).await? else {
-        return Ok(None);
-    };
-    Ok(account::Entity::find_by_id(worker.account_id)
-        .one(db)
-        .await?
-        .map(|a| a.email))
 }
 
 /// The family's young people's views that `visible` lets the reader see.

@@ -34,10 +34,13 @@ pub enum Kind {
     InformationRequest,
     Consultation,
     LocalService,
+    // Issue 13
+    Notification,
+    PushDevice,
 }
 
 impl Kind {
-    const ALL: [Kind; 25] = [
+    const ALL: [Kind; 27] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -63,6 +66,8 @@ impl Kind {
         Kind::InformationRequest,
         Kind::Consultation,
         Kind::LocalService,
+        Kind::Notification,
+        Kind::PushDevice,
     ];
 
     fn name(self) -> &'static str {
@@ -92,6 +97,8 @@ impl Kind {
             Kind::InformationRequest => "InformationRequest",
             Kind::Consultation => "Consultation",
             Kind::LocalService => "LocalService",
+            Kind::Notification => "Notification",
+            Kind::PushDevice => "PushDevice",
         }
     }
 }

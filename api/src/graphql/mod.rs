@@ -12,6 +12,7 @@ mod loaders;
 mod meeting;
 mod mutation;
 mod node;
+mod notification;
 mod organisation;
 pub mod pagination;
 mod passkey;
@@ -73,7 +74,7 @@ fn schema_in_mode(services: Option<Services>, mode: async_graphql::ValidationMod
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        subscription::Subscription,
+        subscription::Subscription::default(),
     )
     // Depth is checked by the spec extension, which leaves introspection out of the count
     // outside production.

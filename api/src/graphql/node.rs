@@ -99,7 +99,9 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         | Kind::SupportRequest
         | Kind::InformationRequest
         | Kind::Consultation
-        | Kind::LocalService => None,
+        | Kind::LocalService
+        | Kind::Notification
+        | Kind::PushDevice => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,

@@ -43,6 +43,16 @@ impl Page {
         })
     }
 
+    /// How many items the page holds at most.
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+
+    /// The id after which the page starts.
+    pub fn after(&self) -> Option<Uuid> {
+        self.after
+    }
+
     /// Pages from the newest row back (for logs).
     pub fn newest_first(self) -> Self {
         Self {

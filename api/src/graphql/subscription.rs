@@ -2,9 +2,11 @@
 //! refetch it. Authorised like a read of the plan when subscribing, and again before each
 //! event is sent: a consent withdrawn (or a session ended) mid-stream ends the stream.
 use super::ids::{self, Kind};
+use super::notification::Notification;
 use super::{Services, services, viewer};
 use crate::access::{self, Access, Action};
 use crate::domain::audit::{self, Actor};
+use crate::domain::notify::inbox;
 use crate::domain::notify::{PlanEvent, Side};
 use crate::domain::plans;
 use crate::error::{AppError, AppResult, GqlError, GqlResult};
@@ -17,7 +19,12 @@ use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-pub struct Subscription;
+#[derive(Default)]
+pub struct PlanSubscription;
+
+/// The schema's `Subscription` type: one part per area, merged.
+#[derive(async_graphql::MergedSubscription, Default)]
+pub struct Subscription(PlanSubscription, NotificationSubscription);
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PlanChangeSide {
@@ -57,7 +64,7 @@ impl From<PlanEvent> for PlanChanged {
 }
 
 #[GqlSubscription]
-impl Subscription {
+impl PlanSubscription {
     /// Every change to the plan, as it happens, for those who may read the plan. Sign in
     /// with the bearer token in the `connection_init` payload (`{"authorization": "Bearer
     /// …"}`). Events missed while disconnected are not replayed: refetch on reconnect.
@@ -123,6 +130,65 @@ impl Subscription {
                         Ok(_) | Err(RecvError::Lagged(_)) => {}
                         Err(RecvError::Closed) => return None,
                     }
+                }
+            }
+        }))
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[GqlSubscription]
+impl NotificationSubscription {
+    /// Each notification added to the signed-in person's inbox, as it happens, while they
+    /// may see what it is about (decided afresh for each one). A session that ends ends the
+    /// stream. Missed ones are in `viewer { notifications }`: refetch on reconnect.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = GqlResult<Notification>> + use<>, GqlError> {
+        let s = services(ctx)?.clone();
+        let viewer = viewer(ctx)?.clone();
+        let Some(account_id) = viewer.account_id() else {
+            return Err(AppError::Unauthenticated.into());
+        };
+        access::grant_read(
+            &s.db,
+            &viewer,
+            Action::ReadOwnNotifications,
+            s.clock.now(),
+            &access::FactsCache::default(),
+        )
+        .await?;
+        let receiver = s.hub.subscribe_notifications();
+        let state = Some((receiver, s, viewer));
+        Ok(futures::stream::unfold(state, move |state| async move {
+            let (mut receiver, s, viewer) = state?;
+            loop {
+                match receiver.recv().await {
+                    Ok(event) if event.account_id == account_id => {
+                        let now = s.clock.now();
+                        if let Some(session_id) = viewer.session_id() {
+                            match crate::auth::session::is_live(&s.db, session_id, now).await {
+                                Ok(true) => {}
+                                Ok(false) => {
+                                    return Some((Err(AppError::SessionExpired.into()), None));
+                                }
+                                Err(err) => return Some((Err(err.into()), None)),
+                            }
+                        }
+                        match inbox::find_visible(&s.db, &viewer, event.notification_id, now).await
+                        {
+                            Ok(Some(row)) => {
+                                return Some((Ok(Notification(row)), Some((receiver, s, viewer))));
+                            }
+                            Ok(None) => {}
+                            Err(err) => return Some((Err(err.into()), None)),
+                        }
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
                 }
             }
         }))

@@ -1,9 +1,12 @@
 use super::family::FamilyMember;
+use super::notification::{Notification, PushDevice};
 use super::organisation::Practitioner;
+use super::pagination::Cursor;
 use super::passkey::Passkey;
 use super::services;
 use crate::error::{AppError, GqlResult};
 use crate::viewer::Viewer;
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
@@ -62,5 +65,48 @@ impl SignedIn {
 
     async fn session_expires_at(&self) -> DateTime<Utc> {
         self.session_expires_at
+    }
+
+    /// What needs this person's attention, newest first (at most 100 a page). A
+    /// notification is listed only while they may still see what it is about.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        unread_only: Option<bool>,
+    ) -> GqlResult<Connection<Cursor, Notification>> {
+        super::notification::notifications(ctx, first, after, unread_only).await
+    }
+
+    /// How many of those notifications are unread (counted up to 1000).
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        super::notification::unread_count(ctx).await
+    }
+
+    /// How this person chose to be told of each kind of thing, and their quiet hours.
+    async fn notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<super::notification::NotificationPreferences> {
+        super::notification::notification_preferences(ctx).await
+    }
+
+    /// The key a browser subscribes to Web Push with (`applicationServerKey`); null when
+    /// this service does not push to browsers.
+    async fn web_push_public_key(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let settings = &services(ctx)?.settings;
+        Ok(match &settings.vapid_private_key {
+            Some(key) => crate::push::web::Vapid::new(key, &settings.vapid_subject)
+                .ok()
+                .map(|v| v.public_key().to_owned()),
+            None => None,
+        })
+    }
+
+    /// The phones and browsers that receive this person's pushes.
+    async fn push_devices(&self, ctx: &Context<'_>) -> GqlResult<Vec<PushDevice>> {
+        super::notification::push_devices(ctx).await
     }
 }

@@ -22,7 +22,11 @@ pub struct Email {
     pub body: String,
 }
 
-/// Queues `email` for `to` in the caller's transaction; returns the message's id.
+/// Queues `email` for `to` in the caller's transaction; returns the message's id. When `to`
+/// is someone's sign-in, their inbox also gets a notification (and their devices a push)
+/// saying something needs their attention, so that no event that emails is missing from
+/// the app. Code that tells people of something should name its kind and call
+/// [`crate::domain::notify::tell`], which writes the email from the same notification.
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
     to: &str,
@@ -32,8 +36,32 @@ pub async fn enqueue(
     enqueue_at(txn, to, email, now, now).await
 }
 
-/// Queues `email` for `to`, to be delivered from `deliver_at` (a digest held back).
+/// Like [`enqueue`], to be delivered from `deliver_at` (a digest held back).
 pub async fn enqueue_at(
+    txn: &impl ConnectionTrait,
+    to: &str,
+    email: &Email,
+    now: DateTime<Utc>,
+    deliver_at: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let id = queue(txn, to, email, now, deliver_at).await?;
+    crate::domain::notify::attention(txn, to, now, deliver_at).await?;
+    Ok(id)
+}
+
+/// An email that is not a notification (an invitation to sign in: the person has no app yet).
+pub async fn enqueue_without_notice(
+    txn: &impl ConnectionTrait,
+    to: &str,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    queue(txn, to, email, now, now).await
+}
+
+/// Writes the message into the outbox; `domain::notify` calls this for the emails of its
+/// notifications.
+pub(crate) async fn queue(
     txn: &impl ConnectionTrait,
     to: &str,
     email: &Email,

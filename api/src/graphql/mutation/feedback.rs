@@ -184,15 +184,7 @@ impl FeedbackMutation {
         let link = format!("{}/views", s.settings.public_url.trim_end_matches('/'));
         let (view, user_errors) = write(ctx, action, async |txn, permit| {
             let member = families::member(txn, me.member_id).await?;
-            views::share(
-                txn,
-                &member,
-                &input.words,
-                input.private,
-                &link,
-                permit.at(),
-            )
-            .await
+            views::share(txn, &member, &input.words, input.private, &link, permit).await
         })
         .await?;
         Ok(ShareViewPayload {

@@ -10,6 +10,7 @@ mod feedback;
 mod front_door;
 mod lead;
 mod meeting;
+mod notification;
 mod plan;
 mod safeguarding;
 mod team;
@@ -39,6 +40,7 @@ pub struct Mutation(
     meeting::MeetingMutation,
     front_door::FrontDoorMutation,
     consultation::ConsultationMutation,
+    notification::NotificationMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
