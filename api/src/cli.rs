@@ -109,6 +109,13 @@ pub enum Admin {
         /// The manifest file (JSON).
         file: std::path::PathBuf,
     },
+    /// Import the directory of local services from an Open Referral UK style JSON or CSV
+    /// file: replaces the entries of every area the file names, all at once. Any bad row is
+    /// reported with its line, and then nothing is imported.
+    ImportServices {
+        /// The file (JSON, or CSV with a header row).
+        file: std::path::PathBuf,
+    },
     /// Fill the database with a synthetic county, for benchmarks (see the README).
     Generate {
         #[arg(long, default_value_t = 1000)]
@@ -418,6 +425,35 @@ async fn run_admin(
                 out,
                 "Expires at {}. Send it as: Authorization: Bearer <token>",
                 minted.expires_at.to_rfc3339()
+            )?;
+        }
+        Admin::ImportServices { file } => {
+            let content = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            let services = match crate::domain::directory::parse(&content) {
+                Ok(services) => services,
+                Err(bad) => {
+                    let rows: Vec<String> = bad
+                        .iter()
+                        .map(|b| format!("  line {}: {}", b.line, b.problem))
+                        .collect();
+                    bail!(
+                        "{} has {} bad row(s); nothing was imported:\n{}",
+                        file.display(),
+                        bad.len(),
+                        rows.join("\n")
+                    );
+                }
+            };
+            let txn = crate::db::begin_write(db).await?;
+            let (areas, written) = crate::domain::directory::import(&txn, &services, now)
+                .await
+                .map_err(explain)?;
+            txn.commit().await?;
+            writeln!(
+                out,
+                "Imported {written} directory entries for {}",
+                areas.join(", ")
             )?;
         }
         Admin::RegisterOperations { file } => {

@@ -223,6 +223,28 @@ pub struct Settings {
           hide_default_value = true, value_parser = OutcomeFramework::parse)]
     pub outcome_framework: OutcomeFramework,
 
+    // Issue 17: the front door.
+    /// Time the hub has to decide on a request for support, from its receipt, e.g. `24h`.
+    #[arg(long, env = "FAMILY_PLAN_SUPPORT_DECISION_WITHIN", default_value = "24h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub support_decision_within: Duration,
+
+    /// Where a child may be at risk of significant harm: time to decide whether to hold a
+    /// strategy discussion, e.g. `2h`.
+    #[arg(long, env = "FAMILY_PLAN_SUPPORT_URGENT_DECISION_WITHIN", default_value = "2h", global = true,
+          value_parser = humantime::parse_duration)]
+    pub support_urgent_decision_within: Duration,
+
+    /// How often each replica looks for requests for support past their clock.
+    #[arg(long, env = "FAMILY_PLAN_SUPPORT_CLOCK_POLL_INTERVAL", default_value = "1m", global = true,
+          value_parser = humantime::parse_duration)]
+    pub support_clock_poll_interval: Duration,
+
+    /// Requests through the public front door (`requestSupport`) allowed per client address
+    /// in 15 minutes.
+    #[arg(long, env = "FAMILY_PLAN_REQUEST_SUPPORT_LIMIT_PER_ADDRESS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub request_support_limit_per_address: u32,
     // Issue 13: push notifications. With none of these set, nobody is pushed to: the inbox
     // (and email) still tell everyone.
     /// Web Push: the VAPID private key (a P-256 scalar, base64url), as printed by
@@ -408,6 +430,10 @@ impl Settings {
                 "FAMILY_PLAN_YOUNG_PERSON_PRIVACY_AGE, FAMILY_PLAN_YOUNG_PERSON_OWN_CONSENT_AGE and FAMILY_PLAN_ADULT_AGE must not decrease"
             );
         }
+        self.support_clocks()?;
+        if self.support_clock_poll_interval.is_zero() {
+            bail!("FAMILY_PLAN_SUPPORT_CLOCK_POLL_INTERVAL must be longer than zero");
+        }
         crate::auth::passkeys::webauthn(self).map_err(|e| {
             anyhow::anyhow!("FAMILY_PLAN_WEBAUTHN_RP_ID / FAMILY_PLAN_WEBAUTHN_ORIGINS: {e}")
         })?;
@@ -443,6 +469,26 @@ impl Settings {
             expire_after: convert(
                 self.follow_up_expire_after,
                 "FAMILY_PLAN_FOLLOW_UP_EXPIRE_AFTER",
+            )?,
+        })
+    }
+
+    /// The hub's clocks on requests for support (issue 17).
+    pub fn support_clocks(&self) -> anyhow::Result<crate::domain::support_requests::Clocks> {
+        let convert = |value: Duration, name: &str| {
+            chrono::Duration::from_std(value)
+                .ok()
+                .filter(|d| *d > chrono::Duration::zero() && *d < chrono::Duration::days(365))
+                .with_context(|| format!("{name} must be longer than zero and under a year"))
+        };
+        Ok(crate::domain::support_requests::Clocks {
+            decision: convert(
+                self.support_decision_within,
+                "FAMILY_PLAN_SUPPORT_DECISION_WITHIN",
+            )?,
+            urgent: convert(
+                self.support_urgent_decision_within,
+                "FAMILY_PLAN_SUPPORT_URGENT_DECISION_WITHIN",
             )?,
         })
     }

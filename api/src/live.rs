@@ -316,6 +316,18 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         services.settings.clone(),
         stopped(stop.clone()),
     ));
+    // Issue 17: the hub's clocks on requests for support, likewise on every replica.
+    let hub_link = format!(
+        "{}/hub/requests",
+        services.settings.public_url.trim_end_matches('/')
+    );
+    tokio::spawn(crate::domain::support_clock::run(
+        services.db.clone(),
+        services.clock.clone(),
+        services.settings.support_clock_poll_interval,
+        hub_link,
+        stopped(stop.clone()),
+    ));
     // Issue 13: the push worker, on every replica, when this service pushes anywhere.
     if services.settings.push_worker
         && !crate::push::enabled_platforms(&services.settings).is_empty()

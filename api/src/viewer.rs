@@ -76,6 +76,8 @@ pub enum Actor {
         id: Uuid,
     },
     Operator,
+    /// Someone not signed in, at the public front door (issue 17).
+    Anyone,
 }
 
 impl Actor {
@@ -125,7 +127,7 @@ impl Actor {
         match self {
             Actor::Practitioner { id, .. } => (None, Some(*id)),
             Actor::Member { id } => (Some(*id), None),
-            Actor::Operator => (None, None),
+            Actor::Operator | Actor::Anyone => (None, None),
         }
     }
 

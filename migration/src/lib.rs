@@ -11,6 +11,9 @@ mod m20261201_100000_household_sharing;
 mod m20261201_500000_trusted_documents_idempotency;
 mod m20261202_130000_notifications;
 mod m20261202_140000_growing_up;
+mod m20261202_170000_consultations;
+mod m20261202_170000_local_services;
+mod m20261202_170000_support_requests;
 
 pub struct Migrator;
 
@@ -28,6 +31,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_500000_trusted_documents_idempotency::Migration),
             Box::new(m20261202_130000_notifications::Migration),
             Box::new(m20261202_140000_growing_up::Migration),
+            Box::new(m20261202_170000_support_requests::Migration),
+            Box::new(m20261202_170000_consultations::Migration),
+            Box::new(m20261202_170000_local_services::Migration),
         ]
     }
 }

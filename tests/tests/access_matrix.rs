@@ -467,8 +467,43 @@ async fn set_up(app: &TestApp) -> Ids {
         "WITHDRAWN"
     );
 
-    // The police officer, neither on the team nor covered, raises a concern.
+    // The police officer joins the team while Dana's consent covers the police, and stays
+    // on it once she withdraws (issue 17: only the team may use the override).
     let police_token = app.token_for(POLICE_OFFICER).await;
+    let (police_officer, police_org) =
+        practitioner(&app.gql(Some(&police_token), ME, json!({})).await);
+    let given = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { consent { id } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "scope": "NAMED_ORGANISATIONS", "organisations": [police_org] } }),
+        )
+        .await;
+    let police_consent = ok(&given, "giveConsent")["consent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = app
+        .gql(
+            Some(&hub_token),
+            "mutation($input: AddTeamMemberInput!) { addTeamMember(input: $input) { membership { current } userErrors { field message } } }",
+            json!({ "input": { "family": morgans, "practitioner": police_officer } }),
+        )
+        .await;
+    assert_eq!(ok(&added, "addTeamMember")["membership"]["current"], true);
+    let withdrawn = app
+        .gql(
+            Some(&dana_token),
+            "mutation($input: WithdrawConsentInput!) { withdrawConsent(input: $input) { consent { status } userErrors { field message } } }",
+            json!({ "input": { "consent": police_consent } }),
+        )
+        .await;
+    assert_eq!(
+        ok(&withdrawn, "withdrawConsent")["consent"]["status"],
+        "WITHDRAWN"
+    );
+
+    // The police officer, on the team without consent, raises a concern: the override.
     let raised = app
         .gql(
             Some(&police_token),
@@ -645,6 +680,21 @@ fn rows(ids: &Ids) -> Vec<Row> {
     let nominations = [UN, OK, FB, OK, OK, CR, FB, FB, FB, OK, FB, OK, OK];
     let plan = json!({ "plan": ids.plan });
     let outcome = json!({ "outcome": ids.outcome });
+    // Issue 17: the front door's columns.
+    let referrers = [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK, FB];
+    let any_family_member = [UN, OK, OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, OK];
+    let no_request =
+        api::graphql::ids::encode(api::graphql::ids::Kind::SupportRequest, uuid::Uuid::nil())
+            .to_string();
+    let consulting = [UN, FB, FB, FB, OK, OK, OK, OK, FB, FB, FB, OK, FB];
+    let no_consultation =
+        api::graphql::ids::encode(api::graphql::ids::Kind::Consultation, uuid::Uuid::nil())
+            .to_string();
+    let no_question = api::graphql::ids::encode(
+        api::graphql::ids::Kind::InformationRequest,
+        uuid::Uuid::nil(),
+    )
+    .to_string();
 
     vec![
         // Query
@@ -1243,14 +1293,17 @@ fn rows(ids: &Ids) -> Vec<Row> {
             "mutation($id: ID!) { leaveTeam(input: { family: $id, reason: \" \" }) { membership { current } userErrors { field code } } }",
             family.clone(),
             Invalid,
-            [UN, FB, FB, FB, OK, OK, FB, FB, FB, FB, FB, FB, FB],
+            // Members of the team (the override holder is one, since issue 17).
+            [UN, FB, FB, FB, OK, OK, FB, FB, FB, FB, FB, OK, FB],
         ),
         row(
             "Mutation.raiseSafeguardingConcern",
             "mutation($id: ID!) { raiseSafeguardingConcern(input: { family: $id, reason: \" \" }) { override { id } userErrors { field code } } }",
             family.clone(),
             Invalid,
-            // Any practitioner (rule 2), on the team or not; not managers or admins.
+            // Any practitioner: on the team, the override (rule 2); not working with the
+            // family, an urgent request to the hub instead (issue 17, `front_door.rs`). Not
+            // managers or admins.
             [UN, FB, FB, FB, OK, OK, OK, OK, OK, FB, FB, OK, FB],
         ),
         row(
@@ -1348,6 +1401,124 @@ fn rows(ids: &Ids) -> Vec<Row> {
             json!({}),
             Invalid,
             signed_in,
+        ),
+        // Issue 17: the front door. Family members ask from the app and read their family's
+        // requests; anyone asks through the public front door; practitioners (and the hub)
+        // refer and read their own referrals; the hub screens.
+        row(
+            "Query.supportRequests",
+            "{ supportRequests(first: 5) { nodes { id reference } } }",
+            json!({}),
+            Plain,
+            hub_only,
+        ),
+        row(
+            "Query.myReferrals",
+            "{ myReferrals(first: 5) { nodes { id status } } }",
+            json!({}),
+            Plain,
+            referrers,
+        ),
+        row(
+            "Query.mySupportRequests",
+            "{ mySupportRequests(first: 5) { nodes { id status } } }",
+            json!({}),
+            Plain,
+            any_family_member,
+        ),
+        row(
+            "Mutation.askForSupport",
+            "mutation { askForSupport(input: { whatIsHappening: \" \" }) { supportRequest { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            any_family_member,
+        ),
+        row(
+            "Mutation.requestSupport",
+            "mutation { requestSupport(input: { name: \" \", whatIsHappening: \" \", agreesToAgencyContact: true }) { receipt { reference } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            anyone,
+        ),
+        row(
+            "Mutation.referFamily",
+            "mutation { referFamily(input: { concerns: \" \", familyConsented: true }) { referral { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            referrers,
+        ),
+        row(
+            "Mutation.claimSupportRequest",
+            "mutation($id: ID!) { claimSupportRequest(input: { request: $id }) { supportRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.askForInformation",
+            "mutation($id: ID!) { askForInformation(input: { request: $id, question: \" \" }) { informationRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.answerInformationRequest",
+            "mutation($id: ID!) { answerInformationRequest(input: { question: $id, answer: \"x\" }) { informationRequest { id } userErrors { field code } } }",
+            json!({ "id": no_question }),
+            Invalid,
+            // Whoever asked answers (tested in `front_door.rs`); here nobody asked, so the hub.
+            hub_only,
+        ),
+        row(
+            "Mutation.decideSupportRequest",
+            "mutation($id: ID!) { decideSupportRequest(input: { request: $id, decision: ADVICE, reason: \" \" }) { supportRequest { id } userErrors { field code } } }",
+            json!({ "id": no_request }),
+            Invalid,
+            hub_only,
+        ),
+        // Issue 17: the consultation line (practitioners ask, the hub answers).
+        row(
+            "Query.consultations",
+            "{ consultations(first: 5) { nodes { id situation } } }",
+            json!({}),
+            Plain,
+            hub_only,
+        ),
+        row(
+            "Query.myConsultations",
+            "{ myConsultations(first: 5) { nodes { id advice } } }",
+            json!({}),
+            Plain,
+            consulting,
+        ),
+        row(
+            "Mutation.consultHub",
+            "mutation { consultHub(input: { situation: \" \" }) { consultation { id } userErrors { field code } } }",
+            json!({}),
+            Invalid,
+            consulting,
+        ),
+        row(
+            "Mutation.answerConsultation",
+            "mutation($id: ID!) { answerConsultation(input: { consultation: $id, advice: \" \", adviseReferral: false }) { consultation { id } userErrors { field code } } }",
+            json!({ "id": no_consultation }),
+            Invalid,
+            hub_only,
+        ),
+        row(
+            "Mutation.referFromConsultation",
+            "mutation($id: ID!) { referFromConsultation(input: { consultation: $id, familyConsented: true }) { referral { id } userErrors { field code } } }",
+            json!({ "id": no_consultation }),
+            Invalid,
+            referrers,
+        ),
+        // Issue 17: the directory of local services is public.
+        row(
+            "Query.services",
+            "{ services(search: \"housing\", first: 5) { nodes { id name } } }",
+            json!({}),
+            Plain,
+            anyone,
         ),
         // Issue 13: everyone's own inbox, choices and devices.
         Row {

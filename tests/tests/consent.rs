@@ -613,14 +613,68 @@ async fn practitioners_join_leave_and_are_removed_from_the_team(app: TestApp) {
     );
 }
 
+/// Issue 17: only practitioners on the family's team use the override. The partner joins the
+/// Rahmans' team while Aisha's consent covers their organisation, and stays once she
+/// withdraws it.
+async fn on_the_rahmans_team_without_consent(app: &TestApp, ids: &Ids, practitioner: &Value) {
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let orgs = app
+        .gql(
+            Some(&hub),
+            "{ organisations(first: 50) { edges { node { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let police = orgs["data"]["organisations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["name"] == "Wrenfield Police")
+        .unwrap()["node"]["id"]
+        .clone();
+    let aisha = app.token_for(demo::RAHMAN_PARENT).await;
+    let given = app
+        .gql(
+            Some(&aisha),
+            GIVE,
+            json!({ "input": { "family": ids.rahmans, "scope": "NAMED_ORGANISATIONS", "organisations": [police] } }),
+        )
+        .await;
+    let consent = given["data"]["giveConsent"]["consent"]["id"].clone();
+    let added = app
+        .gql(
+            Some(&hub),
+            ADD_TO_TEAM,
+            json!({ "input": { "family": ids.rahmans, "practitioner": practitioner } }),
+        )
+        .await;
+    assert_eq!(
+        added["data"]["addTeamMember"]["membership"]["current"], true,
+        "{added}"
+    );
+    let withdrawn = app
+        .gql(
+            Some(&aisha),
+            WITHDRAW,
+            json!({ "input": { "consent": consent } }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn["data"]["withdrawConsent"]["consent"]["status"], "WITHDRAWN",
+        "{withdrawn}"
+    );
+}
+
 async fn safeguarding_override_grants_time_limited_access_and_is_reviewed(app: TestApp) {
     app.load_demo().await;
     let ids = ids(&app).await;
-    let (_, police) = partner(&app, "Wrenfield Police", "police", "officer@police.example").await;
+    let (officer, police) =
+        partner(&app, "Wrenfield Police", "police", "officer@police.example").await;
+    on_the_rahmans_team_without_consent(&app, &ids, &officer).await;
     let body = app
         .gql(Some(&police), READ, json!({ "id": ids.rahmans }))
         .await;
-    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+    assert_eq!(error_code(&body), Some("CONSENT_REQUIRED"));
 
     let body = app
         .gql(
@@ -759,13 +813,15 @@ async fn safeguarding_override_grants_time_limited_access_and_is_reviewed(app: T
     let body = app
         .gql(Some(&police), READ, json!({ "id": ids.rahmans }))
         .await;
-    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    assert_eq!(error_code(&body), Some("CONSENT_REQUIRED"), "{body}");
 }
 
 async fn override_not_upheld_ends_access_at_once(app: TestApp) {
     app.load_demo().await;
     let ids = ids(&app).await;
-    let (_, police) = partner(&app, "Wrenfield Police", "police", "officer@police.example").await;
+    let (officer, police) =
+        partner(&app, "Wrenfield Police", "police", "officer@police.example").await;
+    on_the_rahmans_team_without_consent(&app, &ids, &officer).await;
     let body = app
         .gql(
             Some(&police),
@@ -788,7 +844,7 @@ async fn override_not_upheld_ends_access_at_once(app: TestApp) {
     let body = app
         .gql(Some(&police), READ, json!({ "id": ids.rahmans }))
         .await;
-    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    assert_eq!(error_code(&body), Some("CONSENT_REQUIRED"), "{body}");
     // Not withheld: the family saw it all along.
     let parent = app.token_for(demo::RAHMAN_PARENT).await;
     let log = edges(

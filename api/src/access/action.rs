@@ -42,7 +42,8 @@ pub enum Action {
     ManageTeam { family_id: Uuid },
     /// Leave the family's team (one's own membership).
     LeaveTeam { family_id: Uuid },
-    /// Raise a safeguarding concern and gain time-limited access without consent.
+    /// Raise a safeguarding concern and gain time-limited access without consent: for
+    /// practitioners on the family's team (others raise [`Action::RaiseConcernWithHub`]).
     RaiseSafeguardingConcern { family_id: Uuid },
     /// See and decide the locality's safeguarding override reviews.
     ReviewSafeguardingOverrides,
@@ -127,6 +128,37 @@ pub enum Action {
     /// Be told (email, inbox) that the family's plan changed. `about_viewer`: the change is
     /// about an outcome for the person told. Not something anyone asks for: who is told.
     HearOfPlanChange { family_id: Uuid, about_viewer: bool },
+    // Issue 17: the front door — requests for support and their screening.
+    /// Ask the hub for help from the app, as a member of the family.
+    AskForSupport { family_id: Uuid },
+    /// Ask for help through the public front door: open to anyone, with or without an
+    /// account ([`super::rules::open_to_anyone`]).
+    RequestSupportAnonymously,
+    /// Refer a family to the hub, known to the service or not (a professional).
+    ReferFamily,
+    /// See the status and outcome of one's own referrals, nothing more.
+    ReadOwnReferrals,
+    /// See the family's requests for support in the app. Which ones each member sees is
+    /// [`super::visibility::may_see_support_request`].
+    ReadFamilySupportRequests { family_id: Uuid },
+    /// The hub's screening: the queue, a request's details and possible matches, claiming,
+    /// asking for more information, deciding.
+    ScreenSupportRequests,
+    /// Answer the hub's question about a request. `is_asker`: the viewer made the request.
+    AnswerSupportQuestion { is_asker: bool },
+    /// Be told (email) that a request's clock was missed. Not asked for: who is told.
+    HearOfMissedSupportClock,
+    /// A safeguarding concern about a family the practitioner does not work with: an urgent
+    /// request to the hub (2-hour clock), no access to the family's record (DESIGN rule 2).
+    RaiseConcernWithHub { family_id: Uuid },
+    /// Ask the hub's consultation line for advice, and read one's own consultations. Grants
+    /// no access to any family's record.
+    ConsultHub,
+    /// The hub's side of the consultation line: the questions waiting, and the answers.
+    AnswerConsultations,
+    /// Search the directory of local services: public information, open to anyone
+    /// ([`super::rules::open_to_anyone`]).
+    SearchLocalServices,
     // Issue 13: the app's own channel (inbox and push).
     /// Read one's own inbox, one's choices of how to be told, and one's push devices. Which
     /// notifications each reader sees is each kind's gate (`domain::notify::kinds`).
@@ -179,7 +211,10 @@ impl Action {
             | DecideOwnConsent { family_id }
             | TakeLead { family_id }
             | KeepViewPrivate { family_id }
-            | HearOfPlanChange { family_id, .. } => Some(family_id),
+            | HearOfPlanChange { family_id, .. }
+            | AskForSupport { family_id }
+            | ReadFamilySupportRequests { family_id }
+            | RaiseConcernWithHub { family_id } => Some(family_id),
             InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload
@@ -193,6 +228,15 @@ impl Action {
             | ReadPractitionerEmail { .. }
             | ReviewSafeguardingOverrides
             | ManageOwnSignIn => None,
+            RequestSupportAnonymously
+            | ReferFamily
+            | ReadOwnReferrals
+            | ScreenSupportRequests
+            | AnswerSupportQuestion { .. }
+            | HearOfMissedSupportClock
+            | ConsultHub
+            | AnswerConsultations
+            | SearchLocalServices => None,
             ReadOwnNotifications | ManageOwnNotifications => None,
         }
     }

@@ -84,7 +84,12 @@ fn permit(
     now: DateTime<Utc>,
 ) -> AppResult<Permit> {
     let access = rules::decide(viewer, action, facts)?;
-    let actor = Actor::of(viewer).ok_or(AppError::Unauthenticated)?;
+    let actor = match Actor::of(viewer) {
+        Some(actor) => actor,
+        // The public front door: someone not signed in.
+        None if rules::open_to_anyone(action) => Actor::Anyone,
+        None => return Err(AppError::Unauthenticated),
+    };
     let reach = visibility::reach(viewer, action, facts, access);
     Ok(Permit::new(actor, access, Some(action), now)
         .reaching(reach)

@@ -208,4 +208,14 @@ impl Permit {
     pub fn nomination_followers() -> Vec<Role> {
         rules::roles_allowed(Action::FollowUpLeadNominations)
     }
+
+    /// Issue 17: the roles told that a request for support missed its clock.
+    pub fn support_clock_followers() -> Vec<Role> {
+        rules::roles_allowed(Action::HearOfMissedSupportClock)
+    }
+
+    /// The roles who screen requests for support (told when an urgent one arrives).
+    pub fn screeners() -> Vec<Role> {
+        rules::roles_allowed(Action::ScreenSupportRequests)
+    }
 }

@@ -124,7 +124,9 @@ pub fn rule(action: Action) -> Row {
         DecideOwnConsent { .. } => row(No, No, Yes, No, No, No, No),
         ShareWithHousehold { .. } => row(Yes, No, No, No, No, No, No),
         // Safeguarding and the trail.
-        RaiseSafeguardingConcern { .. } => row(No, No, No, Yes, Yes, No, No),
+        // The override is for the team (rule 2); a practitioner not working with the family
+        // raises an urgent request with the hub instead (`RaiseConcernWithHub`, issue 17).
+        RaiseSafeguardingConcern { .. } => row(No, No, No, OnTeam, Yes, No, No),
         ReviewSafeguardingOverrides => row(No, No, No, No, No, Yes, No),
         ReadAccessLog { .. } => row(Yes, No, Yes, No, No, Yes, No),
         ReadFullAccessLog { .. } => row(No, No, No, No, No, Yes, No),
@@ -189,9 +191,36 @@ pub fn rule(action: Action) -> Row {
         // Closing-related answers are the family's: parents and young people.
         AnswerFollowUp { .. } => row(IfAbout, No, IfAbout, No, No, No, No),
         ReadEvaluationReports => row(No, No, No, No, No, Yes, No),
+        // Issue 17: the front door. Families ask from the app (what each member then sees of
+        // the family's requests is `visibility::may_see_support_request`); anyone asks
+        // through the public front door (`open_to_anyone`); professionals refer and see
+        // only their own referrals; the hub screens; locality managers hear of missed clocks.
+        AskForSupport { .. } => row(Yes, Yes, Yes, No, No, No, No),
+        RequestSupportAnonymously => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        ReferFamily | ReadOwnReferrals => row(No, No, No, Yes, Yes, No, No),
+        ReadFamilySupportRequests { .. } => row(Yes, Yes, Yes, No, No, No, No),
+        ScreenSupportRequests => row(No, No, No, No, Yes, No, No),
+        // Whoever asked answers the hub's question; the hub records an answer given to it.
+        AnswerSupportQuestion { .. } => row(IfAbout, IfAbout, IfAbout, IfAbout, Yes, No, No),
+        HearOfMissedSupportClock => row(No, No, No, No, No, Yes, No),
+        RaiseConcernWithHub { .. } => row(No, No, No, Yes, Yes, No, No),
+        // The consultation line: advice for practitioners, no access to any record.
+        ConsultHub => row(No, No, No, Yes, No, No, No),
+        AnswerConsultations => row(No, No, No, No, Yes, No, No),
+        // The directory of local services is public information.
+        SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
         // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
         ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
+}
+
+/// The actions open to a caller who is not signed in: the public front door. Every other
+/// action asks them to sign in.
+pub fn open_to_anyone(action: Action) -> bool {
+    matches!(
+        action,
+        Action::RequestSupportAnonymously | Action::SearchLocalServices
+    )
 }
 
 /// The kinds of person, as the table's columns name them.
@@ -273,6 +302,7 @@ pub fn needs_facts(viewer: &Viewer, action: Action) -> bool {
 pub fn decide(viewer: &Viewer, action: Action, facts: &FamilyFacts) -> AppResult<Access> {
     let row = rule(action);
     match viewer {
+        Viewer::Anonymous if open_to_anyone(action) => Ok(Access::Granted),
         Viewer::Anonymous => Err(AppError::Unauthenticated),
         Viewer::FamilyMember(m) => {
             let own = action.family_id().is_none_or(|f| f == m.family_id);
@@ -304,6 +334,7 @@ fn about(action: Action) -> bool {
         | Action::SettleOutcome { for_viewer, .. }
         | Action::AnswerFollowUp { for_viewer, .. } => for_viewer,
         Action::HearOfPlanChange { about_viewer, .. } => about_viewer,
+        Action::AnswerSupportQuestion { is_asker } => is_asker,
         _ => false,
     }
 }
@@ -322,6 +353,7 @@ fn practitioner_cell(cell: Cell, action: Action, facts: &FamilyFacts) -> AppResu
     let refuse = Err(AppError::Forbidden);
     match cell {
         Cell::Yes => Ok(Access::Granted),
+        Cell::IfAbout if about(action) => Ok(Access::Granted),
         Cell::Consent => consent_gate(facts),
         Cell::ConsentOrOwn => match consent_gate(facts) {
             Err(AppError::ConsentRequired) if facts.own_consent_covers_someone() => {
@@ -829,6 +861,20 @@ mod tests {
                 family_id: f,
                 about_viewer: true,
             },
+            // Issue 17.
+            AskForSupport { family_id: f },
+            RequestSupportAnonymously,
+            ReferFamily,
+            ReadOwnReferrals,
+            ReadFamilySupportRequests { family_id: f },
+            ScreenSupportRequests,
+            AnswerSupportQuestion { is_asker: true },
+            AnswerSupportQuestion { is_asker: false },
+            HearOfMissedSupportClock,
+            RaiseConcernWithHub { family_id: f },
+            ConsultHub,
+            AnswerConsultations,
+            SearchLocalServices,
             // Issue 13
             ReadOwnNotifications,
             ManageOwnNotifications,
@@ -889,7 +935,19 @@ mod tests {
                 | TakeLead { .. }
                 | ShareWithHousehold { .. }
                 | HearOfPlanChange { .. }
-                | KeepViewPrivate { .. } => {}
+                | KeepViewPrivate { .. }
+                | AskForSupport { .. }
+                | RequestSupportAnonymously
+                | ReferFamily
+                | ReadOwnReferrals
+                | ReadFamilySupportRequests { .. }
+                | ScreenSupportRequests
+                | AnswerSupportQuestion { .. }
+                | HearOfMissedSupportClock
+                | RaiseConcernWithHub { .. }
+                | ConsultHub
+                | AnswerConsultations
+                | SearchLocalServices => {}
                 // Issue 13
                 ReadOwnNotifications | ManageOwnNotifications => {}
             }
@@ -917,6 +975,16 @@ mod tests {
             Action::ReadEvaluationReports,
             Action::ReadOwnNominations,
             Action::FollowUpLeadNominations,
+            Action::RequestSupportAnonymously,
+            Action::ReferFamily,
+            Action::ReadOwnReferrals,
+            Action::ScreenSupportRequests,
+            Action::AnswerSupportQuestion { is_asker: false },
+            Action::AnswerSupportQuestion { is_asker: true },
+            Action::HearOfMissedSupportClock,
+            Action::ConsultHub,
+            Action::AnswerConsultations,
+            Action::SearchLocalServices,
             // Issue 13
             Action::ReadOwnNotifications,
             Action::ManageOwnNotifications,
@@ -948,13 +1016,18 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_callers_may_do_nothing_and_no_row_lets_a_stranger_in() {
+    fn anonymous_callers_may_do_nothing_but_ask_for_help_and_no_row_lets_a_stranger_in() {
         let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
         let outsider = practitioner(&[Role::Practitioner]);
         for action in every_action() {
+            let expected = if open_to_anyone(action) {
+                "ok"
+            } else {
+                "UNAUTHENTICATED"
+            };
             assert_eq!(
                 code(decide(&Viewer::Anonymous, action, &facts(true, true, None))),
-                "UNAUTHENTICATED",
+                expected,
                 "{action:?}"
             );
             if action.family_id().is_some() {
@@ -966,7 +1039,7 @@ mod tests {
                 let answer = code(decide(&outsider, action, &FamilyFacts::NONE));
                 let allowed_without_facts = matches!(
                     action,
-                    Action::RaiseSafeguardingConcern { .. }
+                    Action::RaiseConcernWithHub { .. }
                         | Action::TakeLead { .. }
                         | Action::AnswerLeadNomination { .. }
                 );
@@ -1256,5 +1329,48 @@ mod tests {
             code(decide(&manager, record, &facts(true, true, None))),
             "FORBIDDEN"
         );
+    }
+
+    #[test]
+    fn the_front_door_is_the_hubs_and_askers_answer_their_own_questions() {
+        let hub = practitioner(&[Role::HubWorker]);
+        let worker = practitioner(&[Role::Practitioner]);
+        let manager = practitioner(&[Role::LocalityManager]);
+        let young = member(FAMILY, MemberRelation::Child);
+        let none = &FamilyFacts::NONE;
+        let screen = Action::ScreenSupportRequests;
+        assert_eq!(code(decide(&hub, screen, none)), "ok");
+        for other in [&worker, &manager, &young] {
+            assert_eq!(code(decide(other, screen, none)), "FORBIDDEN");
+        }
+        assert_eq!(
+            code(decide(&Viewer::Anonymous, screen, none)),
+            "UNAUTHENTICATED"
+        );
+        let ask = Action::AskForSupport { family_id: FAMILY };
+        assert_eq!(code(decide(&young, ask, none)), "ok");
+        assert_eq!(code(decide(&worker, ask, none)), "FORBIDDEN");
+        let stranger = member(OTHER, MemberRelation::AdultWithParentalResponsibility);
+        assert_eq!(code(decide(&stranger, ask, none)), "FORBIDDEN");
+        assert_eq!(code(decide(&worker, Action::ReferFamily, none)), "ok");
+        assert_eq!(code(decide(&young, Action::ReferFamily, none)), "FORBIDDEN");
+        let answer = |is_asker| Action::AnswerSupportQuestion { is_asker };
+        assert_eq!(code(decide(&worker, answer(true), none)), "ok");
+        assert_eq!(code(decide(&worker, answer(false), none)), "FORBIDDEN");
+        assert_eq!(code(decide(&young, answer(true), none)), "ok");
+        assert_eq!(code(decide(&young, answer(false), none)), "FORBIDDEN");
+        assert_eq!(code(decide(&hub, answer(false), none)), "ok");
+        assert_eq!(
+            roles_allowed(Action::HearOfMissedSupportClock),
+            vec![Role::LocalityManager]
+        );
+        // A concern from outside the team goes to the hub; the override is the team's.
+        let concern = Action::RaiseSafeguardingConcern { family_id: FAMILY };
+        let to_hub = Action::RaiseConcernWithHub { family_id: FAMILY };
+        assert_eq!(code(decide(&worker, concern, none)), "FORBIDDEN");
+        assert_eq!(code(decide(&worker, to_hub, none)), "ok");
+        let on_team = facts(true, false, None);
+        assert_eq!(code(decide(&worker, concern, &on_team)), "ok");
+        assert_eq!(code(decide(&manager, to_hub, none)), "FORBIDDEN");
     }
 }

@@ -409,3 +409,41 @@ impl Audience {
         words
     }
 }
+
+/// A request for support, as far as what the family sees of it depends (issue 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportRequestItem {
+    /// The family member who asked from the app, if one did.
+    pub asked_by_member: Option<Uuid>,
+    /// A young person chose to share their request with their parents (an adult's request
+    /// is shared with the other parents).
+    pub shared_with_parents: bool,
+    /// An urgent alert ("I don't feel safe", a concern from outside the team): never shown
+    /// to the rest of the family.
+    pub urgent: bool,
+    /// A child may be at risk of significant harm and the hub has not decided yet.
+    pub harm_undecided: bool,
+    /// The hub decided that telling the family would increase the risk (child protection).
+    pub withheld: bool,
+}
+
+/// Whether a member of the request's family (allowed
+/// [`super::Action::ReadFamilySupportRequests`]) sees it: never when withheld; always the one
+/// who asked; a young person's own request reaches parents only when shared; the others
+/// (referrals, requests linked at screening) reach the parents, not while a significant-harm
+/// question is undecided, and urgent alerts never.
+pub fn may_see_support_request(viewer: &Viewer, item: SupportRequestItem) -> bool {
+    let Viewer::FamilyMember(m) = viewer else {
+        return false;
+    };
+    if item.withheld {
+        return false;
+    }
+    if item.asked_by_member == Some(m.member_id) {
+        return true;
+    }
+    if item.urgent || item.harm_undecided || kind_of_member(m.relation) != Kind::Parent {
+        return false;
+    }
+    item.asked_by_member.is_none() || item.shared_with_parents
+}

@@ -44,6 +44,7 @@ fn model(entry: Entry<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
         } => (Some(id), None, Some(organisation_id), role),
         Actor::Member { id } => (None, Some(id), None, "family member"),
         Actor::Operator => (None, None, None, "operator"),
+        Actor::Anyone => (None, None, None, "member of the public"),
     };
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),

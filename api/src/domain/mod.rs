@@ -31,3 +31,9 @@ pub mod team;
 pub mod text;
 pub mod union;
 pub mod views;
+// Issue 17: the front door.
+pub mod consultations;
+pub mod directory;
+pub mod screening;
+pub mod support_clock;
+pub mod support_requests;

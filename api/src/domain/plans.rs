@@ -150,7 +150,7 @@ pub async fn record_change(
     let (member, practitioner, side) = match actor {
         Actor::Practitioner { id, .. } => (None, Some(id), ChangeSide::Practitioner),
         Actor::Member { id } => (Some(id), None, ChangeSide::Family),
-        Actor::Operator => (None, None, ChangeSide::Operator),
+        Actor::Operator | Actor::Anyone => (None, None, ChangeSide::Operator),
     };
     let change = plan_change::ActiveModel {
         id: Set(Uuid::now_v7()),

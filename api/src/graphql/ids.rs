@@ -29,13 +29,18 @@ pub enum Kind {
     TeamMembership,
     OutcomeNote,
     PlanChange,
+    // Issue 17.
+    SupportRequest,
+    InformationRequest,
+    Consultation,
+    LocalService,
     // Issue 13
     Notification,
     PushDevice,
 }
 
 impl Kind {
-    const ALL: [Kind; 23] = [
+    const ALL: [Kind; 27] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -57,6 +62,10 @@ impl Kind {
         Kind::TeamMembership,
         Kind::OutcomeNote,
         Kind::PlanChange,
+        Kind::SupportRequest,
+        Kind::InformationRequest,
+        Kind::Consultation,
+        Kind::LocalService,
         Kind::Notification,
         Kind::PushDevice,
     ];
@@ -84,6 +93,10 @@ impl Kind {
             Kind::TeamMembership => "TeamMembership",
             Kind::OutcomeNote => "OutcomeNote",
             Kind::PlanChange => "PlanChange",
+            Kind::SupportRequest => "SupportRequest",
+            Kind::InformationRequest => "InformationRequest",
+            Kind::Consultation => "Consultation",
+            Kind::LocalService => "LocalService",
             Kind::Notification => "Notification",
             Kind::PushDevice => "PushDevice",
         }

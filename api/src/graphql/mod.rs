@@ -2,6 +2,7 @@
 //! Rules live in `domain`, permissions in `access`.
 mod assessment;
 mod consent;
+mod consultation;
 mod family;
 mod feedback;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod scalars;
 pub mod spec;
 mod subscription;
+mod support_request;
 mod viewer;
 mod visible_to;
 

@@ -95,6 +95,11 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         | Kind::TeamMembership
         | Kind::OutcomeNote
         | Kind::PlanChange
+        // Issue 17: read through the hub's queue, the referrer's and the family's lists.
+        | Kind::SupportRequest
+        | Kind::InformationRequest
+        | Kind::Consultation
+        | Kind::LocalService
         | Kind::Notification
         | Kind::PushDevice => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),

@@ -25,6 +25,8 @@ pub struct Query(
     super::feedback::VoiceQuery,
     super::report::ReportQuery,
     super::lead::LeadQuery,
+    super::support_request::SupportQuery,
+    super::consultation::ConsultationQuery,
 );
 
 #[derive(Default)]

@@ -162,3 +162,59 @@ pub fn parents_view_changed(link: &str) -> Email {
         link,
     )
 }
+
+// Issue 17: the front door.
+
+/// To hub workers: a request where a child may be at risk of significant harm has arrived.
+pub fn urgent_support_request(link: &str) -> Email {
+    attention(
+        "An urgent request for support has arrived",
+        "A request for support where a child may be at risk of significant harm is waiting for an urgent decision.",
+        link,
+    )
+}
+
+/// To whoever asked or referred: the hub has a question about their request.
+pub fn support_question_asked(link: &str) -> Email {
+    attention(
+        "The Early Help Hub has a question for you",
+        "The Early Help Hub has asked a question about a request for support.",
+        link,
+    )
+}
+
+/// To whoever asked or referred: the hub has decided.
+pub fn support_request_decided(link: &str) -> Email {
+    attention(
+        "Your request for support has an answer",
+        "The Early Help Hub has decided what help is right for a request for support.",
+        link,
+    )
+}
+
+/// To locality managers: a request for support was not decided in time.
+pub fn support_clock_missed(link: &str) -> Email {
+    attention(
+        "A request for support needs your attention",
+        "A request for support has not been decided within its time.",
+        link,
+    )
+}
+
+/// To locality managers: an urgent request (significant harm) was not decided in time.
+pub fn support_clock_missed_urgent(link: &str) -> Email {
+    attention(
+        "An urgent request for support needs your attention",
+        "An urgent request for support (a child may be at risk of significant harm) has not been decided within its time.",
+        link,
+    )
+}
+
+/// To a practitioner: the hub answered their consultation.
+pub fn consultation_answered(link: &str) -> Email {
+    attention(
+        "The Early Help Hub has answered your consultation",
+        "The Early Help Hub has given its advice on a situation you asked about.",
+        link,
+    )
+}

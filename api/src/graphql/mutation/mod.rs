@@ -3,9 +3,11 @@
 mod assessment;
 mod auth;
 mod consent;
+mod consultation;
 mod directory;
 mod family;
 mod feedback;
+mod front_door;
 mod growing_up;
 mod lead;
 mod meeting;
@@ -38,6 +40,8 @@ pub struct Mutation(
     lead::LeadMutation,
     meeting::MeetingMutation,
     growing_up::GrowingUpMutation,
+    front_door::FrontDoorMutation,
+    consultation::ConsultationMutation,
     notification::NotificationMutation,
 );
 

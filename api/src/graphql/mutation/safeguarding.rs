@@ -1,9 +1,12 @@
 //! Safeguarding overrides: raised by a practitioner, reviewed by a locality manager.
 use super::super::consent::{OverrideReviewOutcome, SafeguardingOverride};
-use super::super::services;
+use super::super::support_request::Referral;
+use super::super::{allows, services};
 use super::write;
 use crate::access::Action;
 use crate::domain::safeguarding;
+use crate::domain::support_requests::{self, UrgentSource};
+use crate::error::AppError;
 use crate::error::{GqlResult, UserError};
 use crate::graphql::ids::{self, Kind};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -37,14 +40,19 @@ pub struct ReviewSafeguardingOverrideInput {
 pub struct SafeguardingOverridePayload {
     #[graphql(name = "override")]
     pub safeguarding_override: Option<SafeguardingOverride>,
+    /// Issue 17: a practitioner not working with the family gets no override; their concern
+    /// goes to the hub as an urgent request for support (2-hour clock), shown here.
+    pub urgent_request: Option<Referral>,
     pub user_errors: Vec<UserError>,
 }
 
 #[Object]
 impl SafeguardingMutation {
-    /// Records that a child may be at risk of significant harm and gives the practitioner
-    /// time-limited access to the family's information without consent. Audited; a locality
-    /// manager reviews it.
+    /// Records that a child may be at risk of significant harm. A practitioner on the
+    /// family's team gets time-limited access to the family's information without consent
+    /// (audited; a locality manager reviews it). A practitioner not working with the family
+    /// gets no access: their concern becomes an urgent request for support to the hub, with
+    /// the 2-hour clock (`urgentRequest`).
     async fn raise_safeguarding_concern(
         &self,
         ctx: &Context<'_>,
@@ -53,6 +61,27 @@ impl SafeguardingMutation {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let action = Action::RaiseSafeguardingConcern { family_id };
         let s = services(ctx)?;
+        let to_hub = Action::RaiseConcernWithHub { family_id };
+        if !allows(ctx, action).await? && allows(ctx, to_hub).await? {
+            let clocks = s.settings.support_clocks().map_err(AppError::Internal)?;
+            let (raised, user_errors) = write(ctx, to_hub, async |txn, permit| {
+                support_requests::open_urgent(
+                    txn,
+                    permit,
+                    family_id,
+                    UrgentSource::PractitionerConcern,
+                    Some(&input.reason),
+                    &clocks,
+                )
+                .await
+            })
+            .await?;
+            return Ok(SafeguardingOverridePayload {
+                safeguarding_override: None,
+                urgent_request: raised.map(Referral),
+                user_errors,
+            });
+        }
         let review_link = format!(
             "{}/safeguarding/reviews",
             s.settings.public_url.trim_end_matches('/')
@@ -70,6 +99,7 @@ impl SafeguardingMutation {
         .await?;
         Ok(SafeguardingOverridePayload {
             safeguarding_override: raised.map(SafeguardingOverride),
+            urgent_request: None,
             user_errors,
         })
     }
@@ -94,6 +124,7 @@ impl SafeguardingMutation {
         .await?;
         Ok(SafeguardingOverridePayload {
             safeguarding_override: reviewed.map(SafeguardingOverride),
+            urgent_request: None,
             user_errors,
         })
     }
