@@ -230,6 +230,9 @@ pub async fn county(
         }
     }
     generated.families = families;
+    // Fresh statistics, so the planner uses the indexes at once: before autovacuum got to the
+    // new rows, PostgreSQL scanned all ratings for one plan (48 ms instead of 0.1 ms).
+    db.execute_unprepared("ANALYZE").await?;
     Ok(generated)
 }
 
