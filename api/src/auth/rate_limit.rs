@@ -8,6 +8,17 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 
+/// Counts one request for support from `client` through the public front door (kept even
+/// when the request is refused); refuses once the address has asked too often.
+pub async fn hit_support_request(
+    db: &impl ConnectionTrait,
+    client: &str,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    hit(db, &format!("support:{client}"), limit, now).await
+}
+
 /// Counts one hit on `key`; refuses once the window holds more than `limit` hits.
 pub async fn hit(
     db: &impl ConnectionTrait,

@@ -458,17 +458,6 @@ pub async fn ask_anonymously(
     insert(db, new, clocks, permit).await
 }
 
-/// Counts one anonymous request from `client` (kept even when the request is refused);
-/// refuses once the address has asked too often.
-pub async fn count_anonymous_request(
-    db: &impl ConnectionTrait,
-    client: &str,
-    limit: u32,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    crate::auth::rate_limit::hit(db, &format!("support:{client}"), limit, now).await
-}
-
 /// A professional's referral.
 pub struct Referral<'a> {
     /// A family already known to the service.

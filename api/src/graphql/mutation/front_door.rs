@@ -231,7 +231,7 @@ impl FrontDoorMutation {
             let client = ctx
                 .data_opt::<ClientAddress>()
                 .map_or_else(|| "unknown".to_owned(), |c| c.0.clone());
-            support_requests::count_anonymous_request(
+            crate::auth::rate_limit::hit_support_request(
                 &s.db,
                 &client,
                 s.settings.request_support_limit_per_address,
