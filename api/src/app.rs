@@ -318,6 +318,7 @@ async fn graphql_handler(
                 );
             }
         }
+        prepared.parsed();
     }
 
     let (viewer, expiry) = match authenticate(&state, &headers).await {
@@ -437,14 +438,15 @@ async fn graphql_handler(
             &err.to_string(),
         );
     }
-    let body = graphql_http::response_body(&response, &started);
+    let answer = graphql_http::Answer::of(&response, &started);
     if let Some((key, account_id)) = &idempotent
         && let Err(err) =
-            crate::idempotency::complete(&state.services.db, *account_id, key, &body).await
+            crate::idempotency::complete(&state.services.db, *account_id, key, &answer.to_value())
+                .await
     {
         tracing::error!(error = ?err, "could not store the response for an idempotency key");
     }
-    graphql_http::respond(media, body)
+    answer.into_response(media)
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.

@@ -179,6 +179,10 @@ pub fn error_response(media: MediaType, status: StatusCode, code: &str, message:
 
 fn body_response(media: MediaType, status: StatusCode, body: Value) -> Response {
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+    bytes_response(media, status, bytes)
+}
+
+fn bytes_response(media: MediaType, status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = (status, bytes).into_response();
     response
         .headers_mut()
@@ -191,15 +195,51 @@ fn body_response(media: MediaType, status: StatusCode, body: Value) -> Response 
     response
 }
 
-/// The executed (or refused) request's answer, as JSON: `data` left out of request errors.
-pub fn response_body(response: &async_graphql::Response, started: &ExecutionStarted) -> Value {
-    let mut body = serde_json::to_value(response).unwrap_or_else(|_| json!({}));
-    if !started.get()
-        && let Value::Object(map) = &mut body
-    {
-        map.remove("data");
+/// The executed (or refused) request's answer, serialised once, straight from the response
+/// (no intermediate JSON tree): `data` left out of request errors.
+pub struct Answer {
+    pub json: Vec<u8>,
+    /// Nothing ran: a request error, answered without `data`.
+    pub request_error: bool,
+}
+
+/// The fields of a GraphQL response as the spec orders them; `data` absent when nothing ran.
+#[derive(serde::Serialize)]
+struct Shape<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl Answer {
+    pub fn of(response: &async_graphql::Response, started: &ExecutionStarted) -> Self {
+        let request_error = !started.get();
+        let shape = Shape {
+            errors: &response.errors,
+            data: (!request_error).then_some(&response.data),
+            extensions: &response.extensions,
+        };
+        Self {
+            json: serde_json::to_vec(&shape).unwrap_or_else(|_| b"{}".to_vec()),
+            request_error,
+        }
     }
-    body
+
+    /// The answer as a JSON value (to keep it for an idempotent retry).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.json).unwrap_or_else(|_| json!({}))
+    }
+
+    pub fn into_response(self, media: MediaType) -> Response {
+        let status = match media {
+            MediaType::GraphqlResponseJson if self.request_error => StatusCode::BAD_REQUEST,
+            _ => StatusCode::OK,
+        };
+        bytes_response(media, status, self.json)
+    }
 }
 
 /// The status for an answer: a request error is a 400 for `application/graphql-response+json`.
@@ -210,7 +250,7 @@ pub fn status_for(media: MediaType, body: &Value) -> StatusCode {
     }
 }
 
-/// Sends an answer body (as built by [`response_body`]).
+/// Sends an answer body given as a JSON value (a replayed answer, a refusal).
 pub fn respond(media: MediaType, body: Value) -> Response {
     let status = status_for(media, &body);
     body_response(media, status, body)

@@ -107,6 +107,17 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Once the document sent as text has been parsed: whether it is a mutation.
+    pub fn parsed(&mut self) {
+        if self.cached.is_none() {
+            let name = self.request.operation_name.clone();
+            self.is_mutation = self
+                .request
+                .parsed_query()
+                .is_ok_and(|doc| is_mutation(doc, name.as_deref()));
+        }
+    }
+
     /// Splits off the request to run, and what notes that a registered document passed the
     /// full validation.
     pub fn into_request(self) -> (async_graphql::Request, ValidationNote) {
@@ -205,14 +216,14 @@ impl Cache {
             None => incoming.query.clone().unwrap_or_default(),
         };
         let mut request = crate::graphql_http::request_for(text.clone(), &incoming);
+        // A document sent as text is parsed once, by `graphql::limits::bound`, which then
+        // tells whether it is a mutation (`Prepared::parsed`).
         let is_mutation = match &cached {
             Some(cached) => {
                 request.set_parsed_query(cached.document.clone());
                 is_mutation(&cached.document, incoming.operation_name.as_deref())
             }
-            None => async_graphql::parser::parse_query(&text)
-                .map(|doc| is_mutation(&doc, incoming.operation_name.as_deref()))
-                .unwrap_or(false),
+            None => false,
         };
         let fingerprint = sha256_hex(
             &serde_json::json!([

@@ -232,9 +232,20 @@ impl Walker<'_> {
     }
 }
 
-/// Checks the request's document on the blocking pool and hands the parsed document on.
-/// A request whose document was already parsed (a trusted document) is checked in place.
+/// Documents up to this size are parsed and counted on the worker that received them: the
+/// parser's own recursion limit and the linear count bound the work to well under a
+/// millisecond, less than the hand-off to the blocking pool costs. (The app's screens are
+/// a few hundred bytes to a few KiB.)
+pub const INLINE_DOCUMENT_BYTES: usize = 4096;
+
+/// Checks the request's document and hands the parsed document on: larger documents on the
+/// blocking pool, away from the workers that answer health checks.
 pub async fn bound(request: &mut async_graphql::Request) -> Result<(), Refusal> {
+    if request.query.len() <= INLINE_DOCUMENT_BYTES {
+        let checked = check_document(&request.query)?;
+        request.set_parsed_query(checked);
+        return Ok(());
+    }
     let query = request.query.clone();
     let checked = tokio::task::spawn_blocking(move || check_document(&query))
         .await
