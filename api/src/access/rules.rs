@@ -211,6 +211,13 @@ pub fn rule(action: Action) -> Row {
         SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
         // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
         ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        // Issue 14: parental responsibility is per adult–child pair: the hub, the lead
+        // professional and locality managers record changes to it. Restrictions (a court
+        // order, a safeguarding decision) are kept by locality managers alone, and never
+        // shown to the family: telling the restricted adult could increase the risk. What a
+        // restricted adult then sees is `visibility::Reach` (the child is like a stranger).
+        SetParentalResponsibility { .. } => row(No, No, No, Lead, Yes, Yes, No),
+        ManageRestrictions { .. } | ReviewRestrictions => row(No, No, No, No, No, Yes, No),
     }
 }
 
@@ -462,6 +469,8 @@ mod tests {
             member_id: OTHER,
             family_id,
             relation,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         })
     }
 
@@ -576,6 +585,8 @@ mod tests {
             member_id: Uuid::from_u128(3),
             family_id: FAMILY,
             relation: MemberRelation::AdultWithParentalResponsibility,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let author = member(FAMILY, MemberRelation::Child);
         let worker = practitioner(&[Role::Practitioner]);
@@ -755,6 +766,8 @@ mod tests {
             member_id: jordan,
             family_id: FAMILY,
             relation: MemberRelation::Child,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let all = Reach::ALL;
         assert!(!may_see_outcome(
@@ -878,6 +891,10 @@ mod tests {
             // Issue 13
             ReadOwnNotifications,
             ManageOwnNotifications,
+            // Issue 14
+            SetParentalResponsibility { family_id: f },
+            ManageRestrictions { family_id: f },
+            ReviewRestrictions,
         ];
         for action in &all {
             match action {
@@ -950,6 +967,10 @@ mod tests {
                 | SearchLocalServices => {}
                 // Issue 13
                 ReadOwnNotifications | ManageOwnNotifications => {}
+                // Issue 14
+                SetParentalResponsibility { .. }
+                | ManageRestrictions { .. }
+                | ReviewRestrictions => {}
             }
         }
         all
@@ -988,6 +1009,7 @@ mod tests {
             // Issue 13
             Action::ReadOwnNotifications,
             Action::ManageOwnNotifications,
+            Action::ReviewRestrictions,
         ];
         let reads = [
             ("ReadFamily", "family record"),
@@ -1287,6 +1309,8 @@ mod tests {
             member_id: FAMILY,
             family_id: FAMILY,
             relation: MemberRelation::AdultWithParentalResponsibility,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let worker = practitioner(&[Role::Practitioner]);
         assert!(may_see_meeting_view(&young, &Reach::ALL, author, true));
