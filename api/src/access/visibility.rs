@@ -12,7 +12,11 @@ use uuid::Uuid;
 /// practitioners' access to the items about them (outcomes for them, their views and
 /// feedback); the family's consent governs the rest. A practitioner covered by the
 /// family's consent but not by the young person's reaches the family's items without the
-/// young person's, and the reverse.
+/// young person's, and the reverse. A child no family consent covers (none given by an adult
+/// with parental responsibility for them and not restricted from them) is out of reach the
+/// same way. For a family member, the children a restriction keeps from them are out of reach
+/// entirely, and those they hold no parental responsibility for are seen but not decided for
+/// ([`Reach::decides_for`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reach {
     /// The family's items (those not about a young person who decides for themselves).
