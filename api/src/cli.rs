@@ -380,6 +380,7 @@ async fn run_admin(
                 date_of_birth: born,
                 relation: relation.into(),
                 email: email.as_deref(),
+                parental_responsibility_with: None,
             };
             let member = families::add_member(&txn, new, &operator_permit(settings, now))
                 .await

@@ -18,8 +18,8 @@ use entities::practitioner_role::Role;
 use entities::progress_rating::RatingSource;
 use entities::{
     account, audit_entry, consent, family, family_member, organisation, outcome, outcome_member,
-    outcome_note, plan, plan_action, plan_change, practitioner, practitioner_role, progress_rating,
-    team_member,
+    outcome_note, parental_responsibility, plan, plan_action, plan_change, practitioner,
+    practitioner_role, progress_rating, team_member,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -100,6 +100,7 @@ struct Rows {
     accounts: Batch<account::ActiveModel>,
     families: Batch<family::ActiveModel>,
     members: Batch<family_member::ActiveModel>,
+    responsibilities: Batch<parental_responsibility::ActiveModel>,
     consents: Batch<consent::ActiveModel>,
     team: Batch<team_member::ActiveModel>,
     plans: Batch<plan::ActiveModel>,
@@ -118,6 +119,7 @@ impl Rows {
             accounts: Batch::new(),
             families: Batch::new(),
             members: Batch::new(),
+            responsibilities: Batch::new(),
             consents: Batch::new(),
             team: Batch::new(),
             plans: Batch::new(),
@@ -136,6 +138,7 @@ impl Rows {
         let mut n = self.accounts.write(&txn).await?;
         n += self.families.write(&txn).await?;
         n += self.members.write(&txn).await?;
+        n += self.responsibilities.write(&txn).await?;
         n += self.consents.write(&txn).await?;
         n += self.team.write(&txn).await?;
         n += self.plans.write(&txn).await?;
@@ -294,6 +297,18 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
         .filter(|(_, r)| *r == MemberRelation::Child)
         .map(|(id, _)| *id)
         .collect();
+    // Issue 14: each parent holds parental responsibility for each child.
+    for (adult, relation) in &members {
+        if *relation == MemberRelation::AdultWithParentalResponsibility {
+            for child in &children {
+                rows.responsibilities.push(parental_responsibility::Model {
+                    family_id,
+                    adult_member_id: *adult,
+                    child_member_id: *child,
+                });
+            }
+        }
+    }
     // The team: two to four practitioners; the first leads the plan.
     let mut team: Vec<&Staff> = Vec::new();
     while team.len() < rng.random_range(2..=4) {
@@ -519,6 +534,8 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 what: "plan".to_owned(),
                 override_id: None,
                 occurred_at: days(rng, 1, 100),
+                outcome_id: None,
+                about_member_id: None,
             });
         }
     }

@@ -297,6 +297,7 @@ mod tests {
             version,
             side: crate::domain::notify::Side::Family,
             at: chrono::DateTime::UNIX_EPOCH,
+            outcome_id: None,
         };
         // 300 subscriptions of one connection wait for the same two events at once.
         let waiting: Vec<_> = (0..300)

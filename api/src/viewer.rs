@@ -28,6 +28,12 @@ pub struct FamilyMemberViewer {
     pub member_id: Uuid,
     pub family_id: Uuid,
     pub relation: MemberRelation,
+    /// Issue 14: the children of the family a restriction in force keeps from this person:
+    /// to them, each is like a stranger. Read with the session, fresh on every request.
+    pub restricted_from: Vec<Uuid>,
+    /// Issue 14: the children of the family this adult (with parental responsibility for
+    /// some) holds no parental responsibility for: they decide nothing for them.
+    pub no_responsibility_for: Vec<Uuid>,
 }
 
 impl Viewer {

@@ -20,6 +20,11 @@ pub struct Model {
     /// Set when the access relied on a safeguarding override.
     pub override_id: Option<Uuid>,
     pub occurred_at: DateTimeUtc,
+    /// Issue 14: the outcome the entry is about, if any.
+    pub outcome_id: Option<Uuid>,
+    /// Issue 14: the family member the entry is about, if any (a restriction, a change of
+    /// parental responsibility, a competence assessment).
+    pub about_member_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -129,6 +129,8 @@ struct Ids {
     action: String,
     meeting: String,
     declined_nomination: String,
+    /// Issue 14: a restriction (Dana from Ellie), already lifted so that it changes nothing.
+    restriction: String,
 }
 
 async fn every_operation_allows_or_refuses_every_kind_of_viewer(app: TestApp) {
@@ -615,7 +617,34 @@ async fn set_up(app: &TestApp) -> Ids {
         true
     );
 
+    // Issue 14: a locality manager records a restriction and lifts it at once.
+    let manager = app.token_for(demo::MANAGER).await;
+    let today = app.clock.now().date_naive();
+    let recorded = app
+        .gql(
+            Some(&manager),
+            "mutation($input: RecordRestrictionInput!) { recordRestriction(input: $input) { restriction { id } userErrors { field message } } }",
+            json!({ "input": { "adult": dana, "child": ellie, "kind": "SAFEGUARDING_DECISION", "reason": "For the matrix.", "endsOn": (today + chrono::Duration::days(30)).to_string() } }),
+        )
+        .await;
+    let restriction = ok(&recorded, "recordRestriction")["restriction"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lifted = app
+        .gql(
+            Some(&manager),
+            "mutation($r: ID!) { liftRestriction(input: { restriction: $r, reason: \"For the matrix.\" }) { restriction { inForce } userErrors { field message } } }",
+            json!({ "r": restriction }),
+        )
+        .await;
+    assert_eq!(
+        ok(&lifted, "liftRestriction")["restriction"]["inForce"],
+        false
+    );
+
     Ids {
+        restriction,
         morgans,
         dana,
         ellie,
@@ -1559,6 +1588,50 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Invalid,
             signed_in,
         ),
+        // Issue 14: parental responsibility per pair (the hub, the lead professional,
+        // locality managers) and restrictions (locality managers alone; never the family).
+        row(
+            "Mutation.setParentalResponsibility",
+            "mutation($a: ID!, $c: ID!) { setParentalResponsibility(input: { adult: $a, child: $c, holds: true, reason: \" \" }) { adult { id } userErrors { field code } } }",
+            json!({ "a": ids.dana, "c": ids.ellie }),
+            Invalid,
+            [UN, FB, FB, FB, FB, FB, FB, FB, OK, OK, FB, FB, FB],
+        ),
+        row(
+            "Mutation.recordRestriction",
+            "mutation($a: ID!, $c: ID!) { recordRestriction(input: { adult: $a, child: $c, kind: SAFEGUARDING_DECISION, reason: \" \", endsOn: \"2999-01-01\" }) { restriction { id } userErrors { field code } } }",
+            json!({ "a": ids.dana, "c": ids.ellie }),
+            Invalid,
+            manager_only,
+        ),
+        row(
+            "Mutation.liftRestriction",
+            "mutation($r: ID!) { liftRestriction(input: { restriction: $r, reason: \"Again.\" }) { restriction { id } userErrors { field code } } }",
+            json!({ "r": ids.restriction }),
+            Invalid,
+            manager_only,
+        ),
+        row(
+            "Mutation.reviewRestriction",
+            "mutation($r: ID!) { reviewRestriction(input: { restriction: $r, reason: \"Reviewed.\" }) { restriction { id } userErrors { field code } } }",
+            json!({ "r": ids.restriction }),
+            Invalid,
+            manager_only,
+        ),
+        row(
+            "Query.familyRestrictions",
+            "query($id: ID!) { familyRestrictions(family: $id, first: 5) { nodes { id inForce } } }",
+            family.clone(),
+            Plain,
+            manager_only,
+        ),
+        row(
+            "Query.restrictionsToReview",
+            "{ restrictionsToReview(first: 5) { nodes { id } } }",
+            json!({}),
+            Plain,
+            manager_only,
+        ),
     ]
 }
 
@@ -1583,6 +1656,7 @@ mod completeness {
             action: id(),
             meeting: id(),
             declined_nomination: id(),
+            restriction: id(),
         }
     }
 

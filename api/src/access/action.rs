@@ -166,6 +166,14 @@ pub enum Action {
     /// Mark one's own notifications read, choose how one is told, register and unregister
     /// one's own push devices.
     ManageOwnNotifications,
+    // Issue 14: parental responsibility per adult–child pair, and restrictions.
+    /// Record that an adult holds (or no longer holds) parental responsibility for a child.
+    SetParentalResponsibility { family_id: Uuid },
+    /// Record, lift, review and read a family's restrictions (court orders, safeguarding
+    /// decisions keeping a named adult from a named child). Never the family's.
+    ManageRestrictions { family_id: Uuid },
+    /// See the restrictions of every family that wait for review.
+    ReviewRestrictions,
 }
 
 impl Action {
@@ -214,7 +222,9 @@ impl Action {
             | HearOfPlanChange { family_id, .. }
             | AskForSupport { family_id }
             | ReadFamilySupportRequests { family_id }
-            | RaiseConcernWithHub { family_id } => Some(family_id),
+            | RaiseConcernWithHub { family_id }
+            | SetParentalResponsibility { family_id }
+            | ManageRestrictions { family_id } => Some(family_id),
             InvitePerson { family_id } => family_id,
             ReadOwnFollowUps | ReadQuestionnaires | ReadEvaluationReports => None,
             ReadOwnCaseload
@@ -238,6 +248,7 @@ impl Action {
             | AnswerConsultations
             | SearchLocalServices => None,
             ReadOwnNotifications | ManageOwnNotifications => None,
+            ReviewRestrictions => None,
         }
     }
 }

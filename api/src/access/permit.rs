@@ -189,6 +189,18 @@ impl Permit {
         Self::member_may(relation, true, read) && !Self::member_may(relation, false, read)
     }
 
+    /// Issue 14: an adult who may hold parental responsibility for the family's children
+    /// (recorded as such); holding it is per child (`parental_responsibilities`).
+    pub fn may_hold_responsibility(relation: MemberRelation) -> bool {
+        rules::kind_of_member(relation) == rules::Kind::Parent
+    }
+
+    /// Issue 14: a child of the family: someone parental responsibility and restrictions are
+    /// about.
+    pub fn is_child(relation: MemberRelation) -> bool {
+        rules::kind_of_member(relation) == rules::Kind::YoungPerson
+    }
+
     /// May be nominated as a family's lead professional.
     pub fn may_lead(roles: &[Role]) -> bool {
         rules::roles_may(

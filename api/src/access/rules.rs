@@ -9,6 +9,13 @@
 //! responsibility; an adult of the household without it reads the plan once a parent has
 //! shared it, and has a say on what is about them. Administrators look after accounts, not
 //! families. Anonymous callers may do nothing here.
+//!
+//! Issue 14: parental responsibility is held per adult–child pair, and a restriction keeps a
+//! named adult from a named child. Neither changes a row: the `parent` column is "an adult
+//! recorded with parental responsibility", and what they reach within a row is the permit's
+//! [`super::visibility::Reach`] (a restricted child is a stranger to them; a child they hold
+//! none for is seen but not decided for, and their consent does not cover that child's items
+//! for practitioners: `domain::standing::practitioner`).
 use super::action::Action;
 use super::facts::FamilyFacts;
 use crate::error::{AppError, AppResult};
@@ -211,6 +218,13 @@ pub fn rule(action: Action) -> Row {
         SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
         // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
         ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        // Issue 14: parental responsibility is per adult–child pair: the hub, the lead
+        // professional and locality managers record changes to it. Restrictions (a court
+        // order, a safeguarding decision) are kept by locality managers alone, and never
+        // shown to the family: telling the restricted adult could increase the risk. What a
+        // restricted adult then sees is `visibility::Reach` (the child is like a stranger).
+        SetParentalResponsibility { .. } => row(No, No, No, Lead, Yes, Yes, No),
+        ManageRestrictions { .. } | ReviewRestrictions => row(No, No, No, No, No, Yes, No),
     }
 }
 
@@ -462,6 +476,8 @@ mod tests {
             member_id: OTHER,
             family_id,
             relation,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         })
     }
 
@@ -576,6 +592,8 @@ mod tests {
             member_id: Uuid::from_u128(3),
             family_id: FAMILY,
             relation: MemberRelation::AdultWithParentalResponsibility,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let author = member(FAMILY, MemberRelation::Child);
         let worker = practitioner(&[Role::Practitioner]);
@@ -755,6 +773,8 @@ mod tests {
             member_id: jordan,
             family_id: FAMILY,
             relation: MemberRelation::Child,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let all = Reach::ALL;
         assert!(!may_see_outcome(
@@ -878,6 +898,10 @@ mod tests {
             // Issue 13
             ReadOwnNotifications,
             ManageOwnNotifications,
+            // Issue 14
+            SetParentalResponsibility { family_id: f },
+            ManageRestrictions { family_id: f },
+            ReviewRestrictions,
         ];
         for action in &all {
             match action {
@@ -950,6 +974,10 @@ mod tests {
                 | SearchLocalServices => {}
                 // Issue 13
                 ReadOwnNotifications | ManageOwnNotifications => {}
+                // Issue 14
+                SetParentalResponsibility { .. }
+                | ManageRestrictions { .. }
+                | ReviewRestrictions => {}
             }
         }
         all
@@ -988,6 +1016,7 @@ mod tests {
             // Issue 13
             Action::ReadOwnNotifications,
             Action::ManageOwnNotifications,
+            Action::ReviewRestrictions,
         ];
         let reads = [
             ("ReadFamily", "family record"),
@@ -1287,6 +1316,8 @@ mod tests {
             member_id: FAMILY,
             family_id: FAMILY,
             relation: MemberRelation::AdultWithParentalResponsibility,
+            restricted_from: vec![],
+            no_responsibility_for: vec![],
         });
         let worker = practitioner(&[Role::Practitioner]);
         assert!(may_see_meeting_view(&young, &Reach::ALL, author, true));
@@ -1372,5 +1403,49 @@ mod tests {
         let on_team = facts(true, false, None);
         assert_eq!(code(decide(&worker, concern, &on_team)), "ok");
         assert_eq!(code(decide(&manager, to_hub, none)), "FORBIDDEN");
+    }
+
+    #[test]
+    fn a_restricted_child_is_a_stranger_and_a_child_without_responsibility_is_not_decided_for() {
+        let (jordan, ellie) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let chris = Viewer::FamilyMember(FamilyMemberViewer {
+            session_id: OTHER,
+            account_id: OTHER,
+            member_id: OTHER,
+            family_id: FAMILY,
+            relation: MemberRelation::AdultWithParentalResponsibility,
+            restricted_from: vec![jordan],
+            no_responsibility_for: vec![ellie],
+        });
+        let read = Action::ReadPlan { family_id: FAMILY };
+        let reach =
+            crate::access::visibility::reach(&chris, read, &FamilyFacts::NONE, Access::Granted);
+        assert!(!reach.about(&[jordan]));
+        assert!(
+            !reach.about(&[jordan, ellie]),
+            "an item about both is about Jordan"
+        );
+        assert!(reach.about(&[ellie]));
+        assert!(reach.about(&[]));
+        assert!(!reach.decides_for(&[ellie]), "only about Ellie");
+        assert!(
+            reach.decides_for(&[ellie, OTHER]),
+            "about Ellie and himself"
+        );
+        assert!(reach.decides_for(&[]), "the whole family");
+        assert!(!reach.decides_for(&[jordan]));
+        assert!(!may_see_outcome(&chris, &reach, &[jordan], None));
+        assert!(reach.family_split().1.contains(&jordan));
+        // The rows themselves do not change: he still reads the plan.
+        assert_eq!(code(decide(&chris, read, &FamilyFacts::NONE)), "ok");
+        // A practitioner's reach is untouched by a family member's restrictions.
+        let worker = practitioner(&[Role::Practitioner]);
+        let reach = crate::access::visibility::reach(
+            &worker,
+            read,
+            &facts(true, true, None),
+            Access::Granted,
+        );
+        assert!(reach.about(&[jordan]));
     }
 }

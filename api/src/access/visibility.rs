@@ -12,7 +12,11 @@ use uuid::Uuid;
 /// practitioners' access to the items about them (outcomes for them, their views and
 /// feedback); the family's consent governs the rest. A practitioner covered by the
 /// family's consent but not by the young person's reaches the family's items without the
-/// young person's, and the reverse.
+/// young person's, and the reverse. A child no family consent covers (none given by an adult
+/// with parental responsibility for them and not restricted from them) is out of reach the
+/// same way. For a family member, the children a restriction keeps from them are out of reach
+/// entirely, and those they hold no parental responsibility for are seen but not decided for
+/// ([`Reach::decides_for`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reach {
     /// The family's items (those not about a young person who decides for themselves).
@@ -22,6 +26,12 @@ pub struct Reach {
     /// For an adult of the family: the children and how far each has grown up (what they
     /// wrote is kept from parents from the privacy age; nothing about an adult member).
     grown: Vec<(Uuid, Band)>,
+    /// Issue 14: for a family member, the children a restriction in force keeps from them:
+    /// nothing about or by them is reached.
+    hidden: Vec<Uuid>,
+    /// Issue 14: for an adult of the family, the children they hold no parental
+    /// responsibility for: they see them, but decide nothing only about them.
+    no_say: Vec<Uuid>,
 }
 
 impl Reach {
@@ -31,7 +41,33 @@ impl Reach {
         family: true,
         own: Vec::new(),
         grown: Vec::new(),
+        hidden: Vec::new(),
+        no_say: Vec::new(),
     };
+
+    /// Issue 14: the same reach for a family member, with the children a restriction keeps
+    /// from them and those they hold no parental responsibility for (read with the session).
+    fn limited_for(mut self, viewer: &Viewer) -> Reach {
+        if let Viewer::FamilyMember(m) = viewer {
+            self.hidden.clone_from(&m.restricted_from);
+            self.no_say.clone_from(&m.no_responsibility_for);
+        }
+        self
+    }
+
+    /// Issue 14: whether the reader may decide about an item for `members` (none: the whole
+    /// family): it is reached, and unless it is about the whole family, it is about someone
+    /// they have a say for (an adult with parental responsibility decides nothing only about
+    /// children they hold none for).
+    pub fn decides_for(&self, members: &[Uuid]) -> bool {
+        self.about(members)
+            && (members.is_empty() || members.iter().any(|m| !self.no_say.contains(m)))
+    }
+
+    /// Issue 14: the children kept from the reader by a restriction.
+    pub fn hidden(&self) -> &[Uuid] {
+        &self.hidden
+    }
 
     /// Whether an item about `members` (none: the whole family) is reached. An item about
     /// several people needs each of them reached.
@@ -44,7 +80,7 @@ impl Reach {
 
     /// Whether an item by or about one member is reached.
     pub fn member(&self, member: Uuid) -> bool {
-        if self.band(member) == Some(Band::Adult) {
+        if self.band(member) == Some(Band::Adult) || self.hidden.contains(&member) {
             return false;
         }
         match self.own.iter().find(|(id, _)| *id == member) {
@@ -89,14 +125,15 @@ impl Reach {
     }
 
     /// The children whose private words the reader still sees (under the privacy age), and
-    /// the adult members about whom they see nothing.
+    /// the members about whom they see nothing (adult members; children a restriction keeps
+    /// from them).
     pub fn family_split(&self) -> (Vec<Uuid>, Vec<Uuid>) {
         let young = self.grown.iter().filter(|(_, b)| *b == Band::Child);
         let adults = self.grown.iter().filter(|(_, b)| *b == Band::Adult);
-        (
-            young.map(|(m, _)| *m).collect(),
-            adults.map(|(m, _)| *m).collect(),
-        )
+        let young = young.map(|(m, _)| *m).filter(|m| !self.hidden.contains(m));
+        let mut withheld: Vec<Uuid> = adults.map(|(m, _)| *m).collect();
+        withheld.extend(self.hidden.iter().copied());
+        (young.collect(), withheld)
     }
 
     /// Whether every item is reached.
@@ -131,13 +168,14 @@ pub fn reach(viewer: &Viewer, action: Action, facts: &FamilyFacts, access: Acces
         (Viewer::Practitioner(_), Access::Granted) if rules::needs_facts(viewer, action) => Reach {
             family: facts.consent_covers_organisation,
             own: facts.own_consents.clone(),
-            grown: vec![],
+            ..Reach::ALL
         },
         (Viewer::FamilyMember(m), _) if kind_of_member(m.relation) != Kind::YoungPerson => Reach {
             grown: facts.children.clone(),
             ..Reach::ALL
-        },
-        _ => Reach::ALL,
+        }
+        .limited_for(viewer),
+        _ => Reach::ALL.limited_for(viewer),
     }
 }
 
@@ -268,6 +306,26 @@ pub fn may_see_meeting_view(viewer: &Viewer, reach: &Reach, author: Uuid, privat
         }
         Viewer::Practitioner(_) => reach.member(author),
         Viewer::Anonymous => false,
+    }
+}
+
+/// Issue 14: whether `viewer` sees a member of a family they may read: not a child a
+/// restriction in force keeps from them (to them the child is like a stranger).
+pub fn may_see_member(viewer: &Viewer, member_id: Uuid) -> bool {
+    !matches!(viewer, Viewer::FamilyMember(m) if m.restricted_from.contains(&member_id))
+}
+
+/// Issue 14: whether `viewer` sees every one of `members` ([`may_see_member`]).
+pub fn may_see_members(viewer: &Viewer, members: &[Uuid]) -> bool {
+    members.iter().all(|m| may_see_member(viewer, *m))
+}
+
+/// Issue 14: the children a restriction in force keeps from `viewer` (none but for family
+/// members).
+pub fn hidden_from(viewer: &Viewer) -> &[Uuid] {
+    match viewer {
+        Viewer::FamilyMember(m) => &m.restricted_from,
+        _ => &[],
     }
 }
 
@@ -436,7 +494,11 @@ pub fn may_see_support_request(viewer: &Viewer, item: SupportRequestItem) -> boo
     let Viewer::FamilyMember(m) = viewer else {
         return false;
     };
-    if item.withheld {
+    if item.withheld
+        || item
+            .asked_by_member
+            .is_some_and(|a| !may_see_member(viewer, a))
+    {
         return false;
     }
     if item.asked_by_member == Some(m.member_id) {

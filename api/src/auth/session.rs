@@ -72,7 +72,9 @@ pub async fn mint_with(
 }
 
 /// The session of a token and the person it belongs to, in one statement: a practitioner with
-/// their roles, or a family member.
+/// their roles, or a family member with (issue 14) one row per child of the family a
+/// restriction in force keeps from them or, for an adult with parental responsibility, they
+/// hold none for (`limit_child`; none: one row).
 const SESSION_AND_PERSON: &str = "SELECT s.*, \
   p.id AS practitioner_id, p.organisation_id AS organisation_id, \
   EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
@@ -83,10 +85,19 @@ const SESSION_AND_PERSON: &str = "SELECT s.*, \
           AND r.role = 'locality_manager') AS role_locality_manager, \
   EXISTS (SELECT 1 FROM practitioner_roles r WHERE r.practitioner_id = p.id \
           AND r.role = 'admin') AS role_admin, \
-  m.id AS member_id, m.family_id AS member_family_id, m.relation AS member_relation \
+  m.id AS member_id, m.family_id AS member_family_id, m.relation AS member_relation, \
+  c.id AS limit_child, \
+  EXISTS (SELECT 1 FROM restrictions r WHERE r.adult_member_id = m.id \
+          AND r.child_member_id = c.id AND r.lifted_at IS NULL AND r.ends_on >= $2) AS limit_restricted \
   FROM sessions s \
   LEFT JOIN practitioners p ON p.account_id = s.account_id \
   LEFT JOIN family_members m ON m.account_id = s.account_id AND p.id IS NULL \
+  LEFT JOIN family_members c ON c.family_id = m.family_id AND c.relation = 'child' AND c.id <> m.id \
+    AND (EXISTS (SELECT 1 FROM restrictions r WHERE r.adult_member_id = m.id \
+                 AND r.child_member_id = c.id AND r.lifted_at IS NULL AND r.ends_on >= $2) \
+         OR (m.relation = 'adult_with_parental_responsibility' \
+             AND NOT EXISTS (SELECT 1 FROM parental_responsibilities q \
+                             WHERE q.adult_member_id = m.id AND q.child_member_id = c.id))) \
   WHERE s.token_hash = $1";
 
 /// Finds the live session for a token and the person it belongs to.
@@ -99,15 +110,15 @@ pub async fn resolve(
     idle_timeout: std::time::Duration,
 ) -> AppResult<(Viewer, session::Model)> {
     let idle = chrono::Duration::from_std(idle_timeout).unwrap_or(chrono::Duration::MAX);
-    let row = db
-        .query_one_raw(crate::domain::standing::statement(
+    let rows = db
+        .query_all_raw(crate::domain::standing::statement(
             db.get_database_backend(),
             SESSION_AND_PERSON,
-            vec![hash_token(token).into()],
+            vec![hash_token(token).into(), now.date_naive().into()],
         ))
-        .await?
-        .ok_or(AppError::SessionExpired)?;
-    let session = session::Model::from_query_result(&row, "")?;
+        .await?;
+    let row = rows.first().ok_or(AppError::SessionExpired)?;
+    let session = session::Model::from_query_result(row, "")?;
     if session.revoked_at.is_some()
         || session.expires_at <= now
         || s_last_seen(&session) + idle <= now
@@ -121,8 +132,28 @@ pub async fn resolve(
             .exec(db)
             .await?;
     }
-    let viewer = person_of(&row, &session)?.ok_or(AppError::SessionExpired)?;
+    let mut viewer = person_of(row, &session)?.ok_or(AppError::SessionExpired)?;
+    if let Viewer::FamilyMember(m) = &mut viewer {
+        (m.restricted_from, m.no_responsibility_for) = limits_of(&rows)?;
+    }
     Ok((viewer, session))
+}
+
+/// Issue 14: the children kept from a family member by a restriction, and those they hold no
+/// parental responsibility for, from the rows of [`SESSION_AND_PERSON`].
+fn limits_of(rows: &[QueryResult]) -> AppResult<(Vec<Uuid>, Vec<Uuid>)> {
+    let (mut restricted, mut no_responsibility) = (vec![], vec![]);
+    for row in rows {
+        let Some(child) = row.try_get::<Option<Uuid>>("", "limit_child")? else {
+            continue;
+        };
+        if row.try_get::<bool>("", "limit_restricted")? {
+            restricted.push(child);
+        } else {
+            no_responsibility.push(child);
+        }
+    }
+    Ok((restricted, no_responsibility))
 }
 
 /// The viewer a session row names, if its account still belongs to anyone.
@@ -161,7 +192,44 @@ fn person_of(row: &QueryResult, session: &session::Model) -> AppResult<Option<Vi
         member_id,
         family_id: row.try_get("", "member_family_id")?,
         relation,
+        restricted_from: vec![],
+        no_responsibility_for: vec![],
     })))
+}
+
+const LIMITS_OF_MEMBER: &str = "SELECT c.id AS limit_child, \
+  EXISTS (SELECT 1 FROM restrictions r WHERE r.adult_member_id = m.id \
+          AND r.child_member_id = c.id AND r.lifted_at IS NULL AND r.ends_on >= $2) AS limit_restricted \
+  FROM family_members m \
+  JOIN family_members c ON c.family_id = m.family_id AND c.relation = 'child' AND c.id <> m.id \
+    AND (EXISTS (SELECT 1 FROM restrictions r WHERE r.adult_member_id = m.id \
+                 AND r.child_member_id = c.id AND r.lifted_at IS NULL AND r.ends_on >= $2) \
+         OR (m.relation = 'adult_with_parental_responsibility' \
+             AND NOT EXISTS (SELECT 1 FROM parental_responsibilities q \
+                             WHERE q.adult_member_id = m.id AND q.child_member_id = c.id))) \
+  WHERE m.id = $1";
+
+/// Issue 14: the same viewer with their restrictions and parental responsibility read afresh
+/// (one statement), for a long-lived connection whose viewer was resolved when it opened: a
+/// restriction recorded since, or one that ended, counts at once.
+pub async fn refreshed(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> AppResult<Viewer> {
+    let Viewer::FamilyMember(m) = viewer else {
+        return Ok(viewer.clone());
+    };
+    let rows = db
+        .query_all_raw(crate::domain::standing::statement(
+            db.get_database_backend(),
+            LIMITS_OF_MEMBER,
+            vec![m.member_id.into(), now.date_naive().into()],
+        ))
+        .await?;
+    let mut fresh = m.clone();
+    (fresh.restricted_from, fresh.no_responsibility_for) = limits_of(&rows)?;
+    Ok(Viewer::FamilyMember(fresh))
 }
 
 fn s_last_seen(session: &session::Model) -> DateTime<Utc> {

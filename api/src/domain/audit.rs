@@ -13,6 +13,8 @@ pub enum Kind {
     Change,
     Consent,
     Override,
+    /// Issue 14: a restriction recorded, lifted or reviewed: in the full trail only.
+    Restriction,
 }
 
 impl Kind {
@@ -22,6 +24,7 @@ impl Kind {
             Kind::Change => "change",
             Kind::Consent => "consent",
             Kind::Override => "override",
+            Kind::Restriction => "restriction",
         }
     }
 }
@@ -33,7 +36,19 @@ pub struct Entry<'a> {
     pub what: &'a str,
 }
 
+/// Issue 14: what an entry is about, so that an adult a restriction keeps from a child does
+/// not see the entries about the child's items ([`log_of`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub outcome: Option<Uuid>,
+    pub member: Option<Uuid>,
+}
+
 fn model(entry: Entry<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
+    model_about(entry, Subject::default(), now)
+}
+
+fn model_about(entry: Entry<'_>, about: Subject, now: DateTime<Utc>) -> audit_entry::ActiveModel {
     let override_id = entry.actor.override_id();
     let (practitioner, member, organisation, role) = match entry.actor {
         Actor::Practitioner {
@@ -57,7 +72,20 @@ fn model(entry: Entry<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
         what: Set(entry.what.to_owned()),
         override_id: Set(override_id),
         occurred_at: Set(now),
+        outcome_id: Set(about.outcome),
+        about_member_id: Set(about.member),
     }
+}
+
+/// [`record`], naming what the entry is about (an outcome, a member).
+pub async fn record_about(
+    db: &impl ConnectionTrait,
+    entry: Entry<'_>,
+    about: Subject,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    model_about(entry, about, now).insert(db).await?;
+    Ok(())
 }
 
 /// Records one change, consent event or override, in the caller's transaction.
@@ -103,20 +131,48 @@ pub async fn log_of(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     with_withheld: bool,
+    hidden: &[Uuid],
 ) -> AppResult<sea_orm::Select<audit_entry::Entity>> {
-    use sea_orm::sea_query::Condition;
+    use sea_orm::sea_query::{Condition, Query};
     use sea_orm::{ColumnTrait, QueryFilter};
     let select = audit_entry::Entity::find().filter(audit_entry::Column::FamilyId.eq(family_id));
     if with_withheld {
         return Ok(select);
     }
-    let hidden = super::safeguarding::withheld_from_family(db, family_id).await?;
-    if hidden.is_empty() {
+    // Issue 14: restrictions are for the full trail only; and to an adult a restriction
+    // keeps from a child, the entries about the child, by the child, or about the child's
+    // outcomes do not exist.
+    let mut select = select.filter(audit_entry::Column::Kind.ne(Kind::Restriction.as_str()));
+    if !hidden.is_empty() {
+        let about_hidden = Query::select()
+            .column(entities::outcome_member::Column::OutcomeId)
+            .from(entities::outcome_member::Entity)
+            .and_where(entities::outcome_member::Column::MemberId.is_in(hidden.to_vec()))
+            .to_owned();
+        select = select
+            .filter(
+                Condition::any()
+                    .add(audit_entry::Column::AboutMemberId.is_null())
+                    .add(audit_entry::Column::AboutMemberId.is_not_in(hidden.to_vec())),
+            )
+            .filter(
+                Condition::any()
+                    .add(audit_entry::Column::ActorMemberId.is_null())
+                    .add(audit_entry::Column::ActorMemberId.is_not_in(hidden.to_vec())),
+            )
+            .filter(
+                Condition::any()
+                    .add(audit_entry::Column::OutcomeId.is_null())
+                    .add(audit_entry::Column::OutcomeId.not_in_subquery(about_hidden)),
+            );
+    }
+    let withheld = super::safeguarding::withheld_from_family(db, family_id).await?;
+    if withheld.is_empty() {
         return Ok(select);
     }
     Ok(select.filter(
         Condition::any()
             .add(audit_entry::Column::OverrideId.is_null())
-            .add(audit_entry::Column::OverrideId.is_not_in(hidden)),
+            .add(audit_entry::Column::OverrideId.is_not_in(withheld)),
     ))
 }

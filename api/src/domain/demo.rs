@@ -322,6 +322,7 @@ async fn add(
         date_of_birth,
         relation,
         email,
+        parental_responsibility_with: None,
     };
     families::add_member(db, new, &Permit::for_demo_data(Actor::Operator, now)).await
 }

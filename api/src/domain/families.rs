@@ -111,6 +111,9 @@ pub struct NewMember<'a> {
     pub relation: MemberRelation,
     /// Given when the person will sign in to the app.
     pub email: Option<&'a str>,
+    /// Issue 14: for a child, the adults who hold parental responsibility for them; for an
+    /// adult with parental responsibility, the children they hold it for. None: every one.
+    pub parental_responsibility_with: Option<&'a [Uuid]>,
 }
 
 pub async fn add_member(
@@ -163,6 +166,7 @@ pub async fn add_member(
     }
     .insert(db)
     .await?;
+    super::responsibility::on_member_added(db, &member, new.parental_responsibility_with).await?;
     audit::record(
         db,
         new.family_id,

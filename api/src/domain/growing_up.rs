@@ -459,7 +459,8 @@ pub async fn notice_grown_up(
         .await?;
         if inserted == 1 {
             let email = crate::mail::messages::parents_view_changed(link);
-            let mut to = super::notify::family_emails(&txn, child.family_id, &[child.id]).await?;
+            let mut to =
+                super::notify::family_emails(&txn, child.family_id, &[child.id], now).await?;
             if let Some(account) = child.account_id
                 && let Some(own) = super::notify::account_email(&txn, account).await?
             {

@@ -266,7 +266,7 @@ async fn tell_family(db: &impl ConnectionTrait, permit: &Permit, family_id: Uuid
     let Some(notice) = Notice::of(permit, Kind::LeadNominationAnswered, about) else {
         return Ok(());
     };
-    let to = notify::family_accounts(db, family_id, &[]).await?;
+    let to = notify::family_accounts(db, family_id, &[], permit.at()).await?;
     notify::tell(db, &notice, &to, now).await?;
     // This email tells them of the change: no "your plan changed" digest for it as well.
     notify::told(db, family_id, Audience::Family, now).await

@@ -25,6 +25,8 @@ pub mod plans;
 pub mod practitioners;
 pub mod records;
 pub mod reports;
+pub mod responsibility;
+pub mod restrictions;
 pub mod safeguarding;
 pub mod standing;
 pub mod team;

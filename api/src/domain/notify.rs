@@ -57,6 +57,10 @@ pub struct PlanEvent {
     pub version: i32,
     pub side: Side,
     pub at: DateTime<Utc>,
+    /// Issue 14: the outcome changed, if any: an adult a restriction keeps from a child it
+    /// is about is not told.
+    #[serde(default)]
+    pub outcome_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,7 +191,7 @@ pub async fn plan_changed(
                     Some(outcome) => super::outcomes::members_of(db, outcome).await?,
                     None => vec![],
                 };
-                let to = family_accounts(db, plan.family_id, &members).await?;
+                let to = family_accounts(db, plan.family_id, &members, now).await?;
                 tell_at(db, &notice, &to, now, at).await?;
             }
         }
@@ -208,6 +212,7 @@ pub async fn plan_changed(
         version: plan.version,
         side: change.by_side.into(),
         at: now,
+        outcome_id: change.outcome_id,
     };
     publish(db, permit, event).await
 }
@@ -500,11 +505,13 @@ async fn save_digest(
 
 /// The family members who can sign in and are told of a change to the plan (the rules'
 /// `HearOfPlanChange` row), where `about` are the members the change is for (none: the
-/// whole family, or the plan itself).
+/// whole family, or the plan itself). Issue 14: never an adult a restriction in force at
+/// `now` keeps from one of them.
 pub async fn family_accounts(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     about: &[Uuid],
+    now: DateTime<Utc>,
 ) -> AppResult<Vec<Uuid>> {
     let members = family_member::Entity::find()
         .filter(family_member::Column::FamilyId.eq(family_id))
@@ -512,10 +519,14 @@ pub async fn family_accounts(
         .all(db)
         .await?;
     let shared = super::household::shared_with(db, family_id).await?;
+    let restricted = super::restrictions::in_force_in_family(db, family_id, now).await?;
     Ok(members
         .into_iter()
         .filter(|m| {
             Permit::told_of_plan_change(m.relation, shared.contains(&m.id), about.contains(&m.id))
+                && !restricted
+                    .iter()
+                    .any(|(adult, child)| *adult == m.id && about.contains(child))
         })
         .filter_map(|m| m.account_id)
         .collect())
@@ -526,8 +537,9 @@ pub async fn family_emails(
     db: &impl ConnectionTrait,
     family_id: Uuid,
     about: &[Uuid],
+    now: DateTime<Utc>,
 ) -> AppResult<Vec<String>> {
-    emails_of(db, family_accounts(db, family_id, about).await?).await
+    emails_of(db, family_accounts(db, family_id, about, now).await?).await
 }
 
 /// The account a practitioner signs in with.

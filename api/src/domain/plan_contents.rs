@@ -209,6 +209,22 @@ pub enum HistoryOf {
     Action(Uuid),
 }
 
+/// Issue 14: the same changes without those made by `hidden` (children a restriction keeps
+/// from the reader).
+pub fn not_by(
+    changes: Select<plan_change::Entity>,
+    hidden: &[Uuid],
+) -> Select<plan_change::Entity> {
+    if hidden.is_empty() {
+        return changes;
+    }
+    changes.filter(
+        Condition::any()
+            .add(plan_change::Column::ByMemberId.is_null())
+            .add(plan_change::Column::ByMemberId.is_not_in(hidden.to_vec())),
+    )
+}
+
 /// The changes in a history, to be paged by id.
 pub fn history(of: HistoryOf) -> Select<plan_change::Entity> {
     let changes = plan_change::Entity::find();

@@ -168,15 +168,17 @@ pub async fn record_change(
     }
     .insert(db)
     .await?;
-    audit::record(
-        db,
-        plan.family_id,
+    let entry = audit::Entry {
+        family_id: plan.family_id,
         actor,
-        audit::Kind::Change,
-        &format!("plan: {what}"),
-        now,
-    )
-    .await?;
+        kind: audit::Kind::Change,
+        what: &format!("plan: {what}"),
+    };
+    let about = audit::Subject {
+        outcome: subject.outcome_id,
+        member: None,
+    };
+    audit::record_about(db, entry, about, now).await?;
     super::notify::plan_changed(db, permit, plan, &change).await?;
     Ok(change)
 }

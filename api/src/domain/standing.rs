@@ -20,12 +20,15 @@ pub struct PractitionerStanding {
     /// Issue 14: the family's young people assessed competent (or old enough to decide for
     /// themselves) who have decided about their
     /// own information (given an own consent, in force or not), each with whether an own
-    /// consent in force covers the practitioner's organisation.
+    /// consent in force covers the practitioner's organisation; and (issue 14) the other
+    /// children whose items no family consent covers for the practitioner's organisation
+    /// (none given by an adult with parental responsibility for them and not restricted from
+    /// them), with `false`.
     pub own_consents: Vec<(Uuid, bool)>,
 }
 
 const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.override_id, st.lead, \
-  y.member_id AS own_member, y.covers AS own_covers FROM (SELECT \
+  y.member_id AS own_member, y.covers AS own_covers, y.basis AS own_basis FROM (SELECT \
   EXISTS (SELECT 1 FROM team_members t \
           WHERE t.family_id = $1 AND t.practitioner_id = $2 AND t.left_at IS NULL) AS on_team, \
   EXISTS (SELECT 1 FROM consents c \
@@ -44,11 +47,25 @@ const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.ov
             WHERE c.subject_member_id = m.id AND c.withdrawn_at IS NULL \
               AND (c.expires_at IS NULL OR c.expires_at > $4) \
               AND (c.scope = 'all_partners' OR EXISTS (SELECT 1 FROM consent_organisations o \
-                   WHERE o.consent_id = c.id AND o.organisation_id = $3))) AS covers \
+                   WHERE o.consent_id = c.id AND o.organisation_id = $3))) AS covers, \
+    'own' AS basis \
     FROM family_members m \
     WHERE m.family_id = $1 AND m.relation = 'child' \
       AND (m.competent_to_consent = $5 OR m.date_of_birth <= $6) \
-      AND EXISTS (SELECT 1 FROM consents d WHERE d.family_id = $1 AND d.subject_member_id = m.id)) y \
+      AND EXISTS (SELECT 1 FROM consents d WHERE d.family_id = $1 AND d.subject_member_id = m.id) \
+    UNION ALL \
+    SELECT k.id AS member_id, (1 = 0) AS covers, 'family' AS basis FROM family_members k \
+    WHERE k.family_id = $1 AND k.relation = 'child' \
+      AND NOT EXISTS (SELECT 1 FROM consents c \
+            WHERE c.family_id = $1 AND c.subject_member_id IS NULL AND c.withdrawn_at IS NULL \
+              AND (c.expires_at IS NULL OR c.expires_at > $4) \
+              AND (c.scope = 'all_partners' OR EXISTS (SELECT 1 FROM consent_organisations o \
+                   WHERE o.consent_id = c.id AND o.organisation_id = $3)) \
+              AND EXISTS (SELECT 1 FROM parental_responsibilities q \
+                   WHERE q.adult_member_id = c.given_by_member_id AND q.child_member_id = k.id) \
+              AND NOT EXISTS (SELECT 1 FROM restrictions r \
+                   WHERE r.adult_member_id = c.given_by_member_id AND r.child_member_id = k.id \
+                     AND r.lifted_at IS NULL AND r.ends_on >= $7))) y \
   ON 1 = 1 ORDER BY y.member_id";
 
 pub async fn practitioner(
@@ -71,17 +88,32 @@ pub async fn practitioner(
                 now.into(),
                 true.into(),
                 own_consent_born_by.into(),
+                now.date_naive().into(),
             ],
         ))
         .await?;
     let Some(row) = rows.first() else {
         return Ok(PractitionerStanding::default());
     };
-    let mut own_consents = vec![];
+    // A young person's own consent governs their items; the children no family consent
+    // given by someone with parental responsibility for them covers (issue 14) are out of
+    // reach as if they had withheld their own.
+    let mut own_consents: Vec<(Uuid, bool)> = vec![];
+    let mut uncovered: Vec<Uuid> = vec![];
     for row in &rows {
         let member: Option<Uuid> = row.try_get("", "own_member")?;
         if let Some(member) = member {
-            own_consents.push((member, row.try_get("", "own_covers")?));
+            let basis: String = row.try_get("", "own_basis")?;
+            if basis == "own" {
+                own_consents.push((member, row.try_get("", "own_covers")?));
+            } else {
+                uncovered.push(member);
+            }
+        }
+    }
+    for member in uncovered {
+        if !own_consents.iter().any(|(m, _)| *m == member) {
+            own_consents.push((member, false));
         }
     }
     Ok(PractitionerStanding {

@@ -754,6 +754,27 @@ pub fn referred_by(practitioner_id: Uuid) -> sea_orm::Select<support_request::En
 }
 
 /// What the family sees of a request, for the policy.
+/// Issue 14: the family members each of `requests` names (as the people it is about).
+pub async fn members_named(
+    db: &impl ConnectionTrait,
+    requests: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<Uuid>>> {
+    let mut named: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
+    if requests.is_empty() {
+        return Ok(named);
+    }
+    for person in support_request_person::Entity::find()
+        .filter(support_request_person::Column::RequestId.is_in(requests.to_vec()))
+        .all(db)
+        .await?
+    {
+        if let Some(member) = person.member_id {
+            named.entry(person.request_id).or_default().push(member);
+        }
+    }
+    Ok(named)
+}
+
 pub fn family_item(r: &support_request::Model) -> crate::access::visibility::SupportRequestItem {
     crate::access::visibility::SupportRequestItem {
         asked_by_member: r.requested_by_member_id,

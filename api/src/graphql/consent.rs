@@ -267,6 +267,8 @@ pub enum AccessKind {
     Change,
     Consent,
     Override,
+    /// Issue 14: a restriction recorded, lifted or reviewed (in the full trail only).
+    Restriction,
 }
 
 /// Who read or changed the family's information.
@@ -294,6 +296,7 @@ impl AccessLogEntry {
             "read" => AccessKind::Read,
             "consent" => AccessKind::Consent,
             "override" => AccessKind::Override,
+            "restriction" => AccessKind::Restriction,
             _ => AccessKind::Change,
         }
     }

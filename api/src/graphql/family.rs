@@ -100,7 +100,12 @@ impl Family {
             .load_one(MembersOf(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(members.into_iter().map(FamilyMember).collect())
+        let viewer = super::viewer(ctx)?;
+        Ok(members
+            .into_iter()
+            .filter(|m| crate::access::visibility::may_see_member(viewer, m.id))
+            .map(FamilyMember)
+            .collect())
     }
 
     /// Consents given, current and past, newest first. Never rewritten: a withdrawal shows
@@ -313,6 +318,9 @@ impl FamilyMember {
             },
         )
         .await?;
+        if !crate::access::visibility::may_see_member(super::viewer(ctx)?, model.id) {
+            return Ok(None);
+        }
         Ok(Some(Self(model)))
     }
 }
@@ -374,6 +382,34 @@ impl FamilyMember {
                 .await?
                 .is_some(),
         )
+    }
+
+    /// Issue 14: for an adult with parental responsibility, the children of the family they
+    /// hold it for (it is held per child: in a step-family, perhaps not for all of them).
+    async fn parental_responsibility_for(&self, ctx: &Context<'_>) -> GqlResult<Vec<FamilyMember>> {
+        authorize(
+            ctx,
+            Action::ReadFamily {
+                family_id: self.0.family_id,
+            },
+        )
+        .await?;
+        let db = &services(ctx)?.db;
+        let children = crate::domain::responsibility::children_of(db, self.0.id).await?;
+        let viewer = super::viewer(ctx)?;
+        let mut found = vec![];
+        for child in children {
+            if !crate::access::visibility::may_see_member(viewer, child) {
+                continue;
+            }
+            if let Some(m) = loaders(ctx)?
+                .load_one(super::loaders::MemberById(child))
+                .await?
+            {
+                found.push(FamilyMember(m));
+            }
+        }
+        Ok(found)
     }
 
     async fn family(&self, ctx: &Context<'_>) -> GqlResult<Family> {
@@ -469,10 +505,11 @@ pub async fn access_log(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Connection<Cursor, AccessLogEntry>> {
-    authorize(ctx, Action::ReadAccessLog { family_id }).await?;
+    let permit = authorize(ctx, Action::ReadAccessLog { family_id }).await?;
     let full = super::allows(ctx, Action::ReadFullAccessLog { family_id }).await?;
     let db = &services(ctx)?.db;
-    let select = crate::domain::audit::log_of(db, family_id, full).await?;
+    let hidden = permit.reach().hidden();
+    let select = crate::domain::audit::log_of(db, family_id, full, hidden).await?;
     Page::new(first, after)?
         .newest_first()
         .fetch(

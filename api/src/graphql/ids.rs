@@ -37,10 +37,12 @@ pub enum Kind {
     // Issue 13
     Notification,
     PushDevice,
+    // Issue 14
+    Restriction,
 }
 
 impl Kind {
-    const ALL: [Kind; 27] = [
+    const ALL: [Kind; 28] = [
         Kind::Organisation,
         Kind::Practitioner,
         Kind::Family,
@@ -68,6 +70,7 @@ impl Kind {
         Kind::LocalService,
         Kind::Notification,
         Kind::PushDevice,
+        Kind::Restriction,
     ];
 
     fn name(self) -> &'static str {
@@ -99,6 +102,7 @@ impl Kind {
             Kind::LocalService => "LocalService",
             Kind::Notification => "Notification",
             Kind::PushDevice => "PushDevice",
+            Kind::Restriction => "Restriction",
         }
     }
 }

@@ -19,6 +19,7 @@ mod passkey;
 mod plan;
 pub(crate) mod query;
 pub mod report;
+mod restriction;
 pub mod scalars;
 pub mod spec;
 mod subscription;

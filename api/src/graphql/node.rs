@@ -101,7 +101,8 @@ pub async fn load(ctx: &Context<'_>, id: &ID) -> AppResult<Option<Node>> {
         | Kind::Consultation
         | Kind::LocalService
         | Kind::Notification
-        | Kind::PushDevice => None,
+        | Kind::PushDevice
+        | Kind::Restriction => None,
         Kind::Assessment => Assessment::load(ctx, uuid).await?.map(Node::Assessment),
         Kind::SafeguardingOverride => match crate::domain::records::by_id::<
             entities::safeguarding_override::Entity,

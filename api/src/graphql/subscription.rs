@@ -115,12 +115,20 @@ impl PlanSubscription {
                                     .map(|_| ())
                                     .map_err(GqlError::from)
                             };
-                            let decided = match &connection {
+                            let mut decided = match &connection {
                                 Some(connection) => connection.decide(&event, decide).await,
                                 None => decide().await,
-                            };
+                            }
+                            .map(|()| true);
+                            if let Ok(true) = decided {
+                                decided = hears_of(&s, &viewer, event.outcome_id)
+                                    .await
+                                    .map_err(GqlError::from);
+                            }
                             return Some(match decided {
-                                Ok(()) => (Ok(event.into()), Some((receiver, s, viewer))),
+                                Ok(true) => (Ok(event.into()), Some((receiver, s, viewer))),
+                                // Issue 14: about a child kept from the viewer: not theirs.
+                                Ok(false) => continue,
                                 // The last item: the stream ends after the refusal.
                                 Err(denied) => (Err(denied), None),
                             });
@@ -194,6 +202,18 @@ impl NotificationSubscription {
             }
         }))
     }
+}
+
+/// Issue 14: whether a viewer who may read the plan hears of a change to `outcome_id`: not
+/// when it is about a child a restriction in force now keeps from them (read afresh: the
+/// connection's viewer is as it was when it opened).
+async fn hears_of(s: &Services, viewer: &Viewer, outcome_id: Option<Uuid>) -> AppResult<bool> {
+    let Some(outcome_id) = outcome_id.filter(|_| matches!(viewer, Viewer::FamilyMember(_))) else {
+        return Ok(true);
+    };
+    let fresh = crate::auth::session::refreshed(&s.db, viewer, s.clock.now()).await?;
+    let about = crate::domain::outcomes::members_of(&s.db, outcome_id).await?;
+    Ok(access::visibility::may_see_members(&fresh, &about))
 }
 
 /// The same decision as a read of the plan, from fresh facts, on a live session.

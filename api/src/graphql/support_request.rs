@@ -589,13 +589,23 @@ impl SupportQuery {
         )
         .await?;
         use sea_orm::QueryOrder;
+        let db = &services(ctx)?.db;
         let rows: Vec<support_request::Model> = support_requests::of_family(m.family_id)
             .order_by_asc(support_request::Column::Id)
-            .all(&services(ctx)?.db)
+            .all(db)
             .await?
             .into_iter()
             .filter(|r| {
                 visibility::may_see_support_request(viewer, support_requests::family_item(r))
+            })
+            .collect();
+        // Issue 14: none about a child a restriction keeps from the reader.
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+        let named = support_requests::members_named(db, &ids).await?;
+        let rows: Vec<support_request::Model> = rows
+            .into_iter()
+            .filter(|r| {
+                visibility::may_see_members(viewer, named.get(&r.id).map_or(&[], Vec::as_slice))
             })
             .collect();
         Ok(Page::new(first, after)?.slice(rows, |r| r.id, FamilySupportRequest)?)

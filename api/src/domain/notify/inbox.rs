@@ -34,6 +34,14 @@ pub async fn visible(
     let Some(kind) = Kind::from_code(&row.kind) else {
         return Ok(false);
     };
+    // Issue 14: nothing about the outcomes of a child a restriction keeps from the reader.
+    let hidden = access::visibility::hidden_from(viewer);
+    if let (false, Some(outcome)) = (hidden.is_empty(), row.outcome_id) {
+        let about = crate::domain::outcomes::members_of(db, outcome).await?;
+        if about.iter().any(|m| hidden.contains(m)) {
+            return Ok(false);
+        }
+    }
     match kind.gate_for(row.family_id) {
         None => Ok(false),
         Some(None) => Ok(true),

@@ -2,7 +2,7 @@
 use super::super::family::{Family, FamilyMember, FamilyRelation, NeedLevelChange};
 use super::super::if_still_readable;
 use super::super::scalars::Date;
-use super::write;
+use super::{input_ids, write};
 use crate::access::Action;
 use crate::domain::{families, household};
 use crate::error::{GqlResult, UserError};
@@ -35,6 +35,10 @@ pub struct AddFamilyMemberInput {
     pub relation: FamilyRelation,
     /// Give one when the person will sign in to the app.
     pub email: Option<String>,
+    /// Issue 14: for a child, the adults of the family who hold parental responsibility
+    /// for them; for an adult with parental responsibility, the children they hold it for.
+    /// Left out: every adult with parental responsibility (every child).
+    pub parental_responsibility_with: Option<Vec<ID>>,
 }
 
 #[derive(SimpleObject)]
@@ -118,14 +122,20 @@ impl FamilyMutation {
     ) -> GqlResult<AddFamilyMemberPayload> {
         let family_id = ids::decode(&input.family, Kind::Family)?;
         let action = Action::AddFamilyMember { family_id };
-        let new = families::NewMember {
-            family_id,
-            name: &input.name,
-            date_of_birth: input.date_of_birth.0,
-            relation: input.relation.into(),
-            email: input.email.as_deref(),
-        };
         let (member, user_errors) = write(ctx, action, async |txn, permit| {
+            let with = input
+                .parental_responsibility_with
+                .as_deref()
+                .map(|w| input_ids(w, Kind::FamilyMember, "parentalResponsibilityWith"))
+                .transpose()?;
+            let new = families::NewMember {
+                family_id,
+                name: &input.name,
+                date_of_birth: input.date_of_birth.0,
+                relation: input.relation.into(),
+                email: input.email.as_deref(),
+                parental_responsibility_with: with.as_deref(),
+            };
             families::add_member(txn, new, permit).await
         })
         .await?;

@@ -13,6 +13,7 @@ mod lead;
 mod meeting;
 mod notification;
 mod plan;
+mod restriction;
 mod safeguarding;
 mod team;
 
@@ -43,6 +44,7 @@ pub struct Mutation(
     front_door::FrontDoorMutation,
     consultation::ConsultationMutation,
     notification::NotificationMutation,
+    restriction::RestrictionMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.

@@ -221,12 +221,33 @@ async fn outcome_target(ctx: &Context<'_>, id: &ID) -> AppResult<OutcomeTarget> 
 impl OutcomeTarget {
     /// Issue 14: a practitioner acts on an outcome about a young person who decides for
     /// themselves only with that young person's consent (the permit's reach).
+    /// Issue 14: to an adult a restriction keeps from a child, the child's outcomes do not
+    /// exist.
     fn in_reach(&self, permit: &Permit) -> AppResult<()> {
-        if permit.reach().about(&self.members) {
-            Ok(())
-        } else {
-            Err(AppError::ConsentRequired)
-        }
+        in_reach(permit, &self.members)
+    }
+
+    /// Issue 14: the family's decisions (choose, shape, settle) about an outcome only about
+    /// children the adult holds no parental responsibility for are not theirs.
+    fn decided_by(&self, permit: &Permit) -> AppResult<()> {
+        self.in_reach(permit)?;
+        decided_by(permit, &self.members)
+    }
+}
+
+fn in_reach(permit: &Permit, members: &[Uuid]) -> AppResult<()> {
+    match (permit.reach().about(members), permit.actor().member_id()) {
+        (true, _) => Ok(()),
+        (false, Some(_)) => Err(AppError::NotFound),
+        (false, None) => Err(AppError::ConsentRequired),
+    }
+}
+
+fn decided_by(permit: &Permit, members: &[Uuid]) -> AppResult<()> {
+    if permit.reach().decides_for(members) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
     }
 }
 
@@ -264,6 +285,15 @@ impl PlanMutation {
         let framework = &services(ctx)?.settings.outcome_framework;
         let (outcome, errors) = write(ctx, action, async |txn, permit| {
             let for_members = for_members?;
+            if by_family {
+                decided_by(permit, &for_members).map_err(|_| {
+                    AppError::invalid(
+                        &["for"],
+                        UserErrorCode::NotFound,
+                        "You can write outcomes about yourself, the whole family or the children you have parental responsibility for.",
+                    )
+                })?;
+            }
             let new = NewOutcome {
                 words: &input.words,
                 area_code: &input.area,
@@ -297,7 +327,7 @@ impl PlanMutation {
             },
         };
         let (_, errors) = write(ctx, action, async |txn, permit| {
-            target.in_reach(permit)?;
+            target.decided_by(permit)?;
             outcomes::move_to(txn, target.id, expected_version, step, reason, permit).await
         })
         .await?;
@@ -399,7 +429,7 @@ impl PlanMutation {
         };
         let framework = &services(ctx)?.settings.outcome_framework;
         let (amended, errors) = write(ctx, action, async |txn, permit| {
-            target.in_reach(permit)?;
+            target.decided_by(permit)?;
             let for_members = input
                 .for_members
                 .as_deref()

@@ -17,9 +17,10 @@ pub(super) async fn page(
     of: HistoryOf,
     page: Page,
 ) -> AppResult<Connection<Cursor, PlanChange>> {
+    let hidden = crate::access::visibility::hidden_from(super::super::viewer(ctx)?);
     page.fetch(
         &services(ctx)?.db,
-        plan_contents::history(of),
+        plan_contents::not_by(plan_contents::history(of), hidden),
         plan_change::Column::Id,
         |c| c.id,
         PlanChange,

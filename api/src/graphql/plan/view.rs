@@ -54,13 +54,14 @@ impl PlanView {
                     s.settings.ages(),
                 );
                 // A young person's own ratings, kept private, are for them and the team.
+                // Issue 14: none by a child a restriction keeps from the reader.
                 for ratings in contents.ratings_of.values_mut() {
                     ratings.retain(|r| {
                         !visibility::kept_from(
                             viewer,
                             &reach,
                             r.private.then_some(r.member_id).flatten(),
-                        )
+                        ) && r.member_id.is_none_or(|m| !reach.hidden().contains(&m))
                     });
                 }
                 let visible = contents
