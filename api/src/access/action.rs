@@ -166,6 +166,13 @@ pub enum Action {
     /// Mark one's own notifications read, choose how one is told, register and unregister
     /// one's own push devices.
     ManageOwnNotifications,
+    // Issue 14: "I don't feel safe".
+    /// Say that one does not feel safe: an urgent alert to the hub and the lead professional,
+    /// never shown to the rest of the family. Members of the family, for themselves.
+    SayNotSafe { family_id: Uuid },
+    /// Read the emergency and helpline numbers: public, open to anyone
+    /// ([`super::rules::open_to_anyone`]).
+    ReadHelplines,
 }
 
 impl Action {
@@ -238,6 +245,8 @@ impl Action {
             | AnswerConsultations
             | SearchLocalServices => None,
             ReadOwnNotifications | ManageOwnNotifications => None,
+            SayNotSafe { family_id } => Some(family_id),
+            ReadHelplines => None,
         }
     }
 }

@@ -211,6 +211,10 @@ pub fn rule(action: Action) -> Row {
         SearchLocalServices => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
         // Issue 13: everyone's own inbox, choices and devices (a young person's are theirs).
         ReadOwnNotifications | ManageOwnNotifications => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
+        // Issue 14: "I don't feel safe" is for the family's own members, each for themselves;
+        // the numbers to call are public.
+        SayNotSafe { .. } => row(Yes, Yes, Yes, No, No, No, No),
+        ReadHelplines => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
@@ -219,7 +223,7 @@ pub fn rule(action: Action) -> Row {
 pub fn open_to_anyone(action: Action) -> bool {
     matches!(
         action,
-        Action::RequestSupportAnonymously | Action::SearchLocalServices
+        Action::RequestSupportAnonymously | Action::SearchLocalServices | Action::ReadHelplines
     )
 }
 

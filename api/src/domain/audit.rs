@@ -13,6 +13,9 @@ pub enum Kind {
     Change,
     Consent,
     Override,
+    /// Issue 14: an urgent alert ("I don't feel safe"): never in the family's own access log,
+    /// only in the full trail.
+    Alert,
 }
 
 impl Kind {
@@ -22,6 +25,7 @@ impl Kind {
             Kind::Change => "change",
             Kind::Consent => "consent",
             Kind::Override => "override",
+            Kind::Alert => "alert",
         }
     }
 }
@@ -98,7 +102,8 @@ pub async fn record_all(
 }
 
 /// The family's access log: in full (`with_withheld`, for locality managers), or without the
-/// entries of overrides withheld from the family (DESIGN rule 2).
+/// entries of overrides withheld from the family (DESIGN rule 2) and without urgent alerts
+/// (issue 14).
 pub async fn log_of(
     db: &impl ConnectionTrait,
     family_id: Uuid,
@@ -110,6 +115,8 @@ pub async fn log_of(
     if with_withheld {
         return Ok(select);
     }
+    // Issue 14: the family never reads its members' urgent alerts.
+    let select = select.filter(audit_entry::Column::Kind.ne(Kind::Alert.as_str()));
     let hidden = super::safeguarding::withheld_from_family(db, family_id).await?;
     if hidden.is_empty() {
         return Ok(select);

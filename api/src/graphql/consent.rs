@@ -267,6 +267,8 @@ pub enum AccessKind {
     Change,
     Consent,
     Override,
+    /// Issue 14: an urgent alert ("I don't feel safe"); never in the family's own log.
+    Alert,
 }
 
 /// Who read or changed the family's information.
@@ -294,6 +296,7 @@ impl AccessLogEntry {
             "read" => AccessKind::Read,
             "consent" => AccessKind::Consent,
             "override" => AccessKind::Override,
+            "alert" => AccessKind::Alert,
             _ => AccessKind::Change,
         }
     }

@@ -18,6 +18,7 @@ pub mod pagination;
 mod passkey;
 mod plan;
 pub(crate) mod query;
+mod safety;
 pub mod report;
 pub mod scalars;
 pub mod spec;

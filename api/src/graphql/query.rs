@@ -27,6 +27,7 @@ pub struct Query(
     super::lead::LeadQuery,
     super::support_request::SupportQuery,
     super::consultation::ConsultationQuery,
+    super::safety::SafetyQuery,
 );
 
 #[derive(Default)]
