@@ -16,6 +16,7 @@ db_tests!(
     a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once,
     with_no_words_it_still_alerts_and_a_parent_saying_it_tells_the_other_parent_nothing,
     a_lead_whose_access_has_gone_is_not_told,
+    a_lead_who_also_screens_for_the_hub_is_told_once,
     the_evaluation_report_counts_the_alerts,
 );
 
@@ -454,4 +455,19 @@ async fn the_evaluation_report_counts_the_alerts(app: TestApp) {
         .await
         .unwrap();
     assert!(csv.contains("\r\nfeeling_unsafe_alerts,,5,,\r\n"), "{csv}");
+}
+
+async fn a_lead_who_also_screens_for_the_hub_is_told_once(app: TestApp) {
+    // In the demo Priya leads the Morgans' plan and is a hub worker.
+    app.load_demo().await;
+    let before = inbox(&app, demo::HUB_WORKER).await;
+    let emails_before = queued_to(&app, demo::HUB_WORKER).await.len();
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let (_, said) = post(&app, &jordan, None, None).await;
+    let said = ok(&said, "sayIDontFeelSafe");
+    assert!(said["whatHappensNext"].as_str().unwrap().contains("your lead professional"));
+    let after = inbox(&app, demo::HUB_WORKER).await;
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    assert_eq!(after[0]["kind"], "URGENT_SUPPORT_REQUEST");
+    assert_eq!(queued_to(&app, demo::HUB_WORKER).await.len(), emails_before + 1);
 }

@@ -171,7 +171,8 @@ pub async fn say(
 
 /// Tells the lead professional of the family's current plan, if there is one and the rules
 /// still let them read the family's voice (on the team, covered by consent or their own
-/// override): a lead whose access has gone hears nothing.
+/// override): a lead whose access has gone hears nothing. Whether they were told (as the
+/// lead, or already as one of the hub's screeners).
 async fn tell_lead(
     db: &impl ConnectionTrait,
     permit: &Permit,
@@ -195,6 +196,13 @@ async fn tell_lead(
     else {
         return Ok(false);
     };
+    // A lead who also screens for the hub has just been told of the urgent request: once.
+    if notify::accounts_of_roles(db, Permit::screeners())
+        .await?
+        .contains(&account)
+    {
+        return Ok(true);
+    }
     let told = notify::tell(db, &notice, &[account], permit.at()).await?;
     Ok(!told.is_empty())
 }
