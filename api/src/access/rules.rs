@@ -882,6 +882,9 @@ mod tests {
             // Issue 13
             ReadOwnNotifications,
             ManageOwnNotifications,
+            // Issue 14
+            SayNotSafe { family_id: f },
+            ReadHelplines,
         ];
         for action in &all {
             match action {
@@ -954,6 +957,8 @@ mod tests {
                 | SearchLocalServices => {}
                 // Issue 13
                 ReadOwnNotifications | ManageOwnNotifications => {}
+                // Issue 14
+                SayNotSafe { .. } | ReadHelplines => {}
             }
         }
         all
@@ -992,6 +997,8 @@ mod tests {
             // Issue 13
             Action::ReadOwnNotifications,
             Action::ManageOwnNotifications,
+            // Issue 14
+            Action::ReadHelplines,
         ];
         let reads = [
             ("ReadFamily", "family record"),
