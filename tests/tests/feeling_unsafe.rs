@@ -24,7 +24,7 @@ const SAY: &str = "mutation($input: SayIDontFeelSafeInput!) { sayIDontFeelSafe(i
 const HELPLINES: &str = "{ helplines { name number text url } }";
 const INBOX: &str = "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
 const MINE: &str = "{ mySupportRequests(first: 50) { nodes { id reference } } }";
-const QUEUE: &str = "{ supportRequests(first: 50) { nodes { wayIn significantHarm whatIsHappening receivedAt dueAt privateFromParents } } }";
+const QUEUE: &str = "{ supportRequests(first: 50) { nodes { id wayIn significantHarm whatIsHappening receivedAt dueAt privateFromParents } } }";
 const LOG: &str = "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { edges { node { kind what } } } plan { version } } } }";
 const FULL_LOG: &str = "query($id: ID!) { familyAccessLog(family: $id, first: 100) { edges { node { kind what actor { role } } } } }";
 const ME: &str = "{ viewer { familyMember { family { id } } } }";
@@ -267,6 +267,26 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
     assert_eq!(queued_to(&app, demo::MORGAN_YOUNG_PERSON).await.len(), 0);
     let own = app.gql(Some(&jordan), MINE, json!({})).await;
     assert_eq!(own["data"]["mySupportRequests"]["nodes"].as_array().unwrap().len(), 1);
+    // The hub screens it and decides: still nothing in the family's log.
+    let claimed = app
+        .gql(
+            Some(&hub),
+            "mutation($id: ID!) { claimSupportRequest(input: { request: $id }) { supportRequest { status } userErrors { field code } } }",
+            json!({ "id": queue[0]["id"] }),
+        )
+        .await;
+    ok(&claimed, "claimSupportRequest");
+    let decided = app
+        .gql(
+            Some(&hub),
+            "mutation($input: DecideSupportRequestInput!) { decideSupportRequest(input: $input) { supportRequest { status } userErrors { field code message } } }",
+            json!({ "input": { "request": queue[0]["id"], "decision": "ADVICE", "reason": "Spoke to Jordan and the school; safe plan agreed.", "advice": "Call Childline any time." } }),
+        )
+        .await;
+    ok(&decided, "decideSupportRequest");
+    let after = what_they_see(&app, demo::MORGAN_PARENT, &family).await;
+    assert_eq!(after.log, dana_before.log);
+    assert_eq!(after.requests, dana_before.requests);
     // Jordan's own access log does not show it either; the locality manager's full trail does.
     let jordans_log = app.gql(Some(&jordan), LOG, json!({ "id": family })).await;
     assert!(!jordans_log.to_string().contains("ALERT"), "{jordans_log}");
@@ -278,7 +298,7 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
         .iter()
         .filter(|e| e["node"]["kind"] == "ALERT")
         .collect();
-    assert_eq!(alerts.len(), 1, "{full}");
+    assert_eq!(alerts.len(), 3, "said, screened, decided: {full}");
     assert!(!alerts[0].to_string().contains("uncle"));
 }
 
