@@ -22,7 +22,8 @@ db_tests!(
 
 const SAY: &str = "mutation($input: SayIDontFeelSafeInput!) { sayIDontFeelSafe(input: $input) { alerted whatHappensNext helplines { name number text url } userErrors { field code message } } }";
 const HELPLINES: &str = "{ helplines { name number text url } }";
-const INBOX: &str = "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
+const INBOX: &str =
+    "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
 const MINE: &str = "{ mySupportRequests(first: 50) { nodes { id reference } } }";
 const QUEUE: &str = "{ supportRequests(first: 50) { nodes { id wayIn significantHarm whatIsHappening receivedAt dueAt privateFromParents } } }";
 const LOG: &str = "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { edges { node { kind what } } } plan { version } } } }";
@@ -192,7 +193,10 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
     let next = said["whatHappensNext"].as_str().unwrap();
     assert!(next.contains("within 2 hours"), "{next}");
     assert!(next.contains("your lead professional"), "{next}");
-    assert!(next.contains("We have not told anyone in your family"), "{next}");
+    assert!(
+        next.contains("We have not told anyone in your family"),
+        "{next}"
+    );
     assert_helplines(&said);
     let (status, retry) = post(&app, &jordan, Some("unsafe-press-1"), Some(WORDS)).await;
     assert_eq!(status, 200, "{retry}");
@@ -210,15 +214,35 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
     assert_eq!(queue[0]["significantHarm"], true);
     assert_eq!(queue[0]["whatIsHappening"], WORDS);
     assert_eq!(queue[0]["privateFromParents"], true);
-    let at = |v: &Value| v.as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    assert_eq!((at(&queue[0]["dueAt"]) - at(&queue[0]["receivedAt"])).num_minutes(), 120);
+    let at = |v: &Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    assert_eq!(
+        (at(&queue[0]["dueAt"]) - at(&queue[0]["receivedAt"])).num_minutes(),
+        120
+    );
 
     // Each screener and the lead: exactly one new notification and one email; no words,
     // no name.
     for (who, kind, subject) in [
-        (KIT, "URGENT_SUPPORT_REQUEST", "An urgent request for support has arrived"),
-        (demo::HUB_WORKER, "URGENT_SUPPORT_REQUEST", "An urgent request for support has arrived"),
-        (LEE, "SOMEONE_DOES_NOT_FEEL_SAFE", "Urgent: someone in a family you lead does not feel safe"),
+        (
+            KIT,
+            "URGENT_SUPPORT_REQUEST",
+            "An urgent request for support has arrived",
+        ),
+        (
+            demo::HUB_WORKER,
+            "URGENT_SUPPORT_REQUEST",
+            "An urgent request for support has arrived",
+        ),
+        (
+            LEE,
+            "SOMEONE_DOES_NOT_FEEL_SAFE",
+            "Urgent: someone in a family you lead does not feel safe",
+        ),
     ] {
         let told = inbox(&app, who).await;
         let before = &inboxes_before[who];
@@ -226,7 +250,10 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
         assert_eq!(told[0]["kind"], kind, "{who}: {told:?}");
         assert_eq!(told[0]["familyId"], family.as_str());
         let title = told[0]["title"].as_str().unwrap();
-        assert!(!title.contains("Jordan") && !title.contains("uncle"), "{title}");
+        assert!(
+            !title.contains("Jordan") && !title.contains("uncle"),
+            "{title}"
+        );
         let queued: Vec<_> = queued_to(&app, who)
             .await
             .into_iter()
@@ -260,13 +287,25 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
 
     // Nobody else: Jordan's parent sees exactly what she saw before, everywhere; Sam (on
     // the team, not the lead) hears nothing.
-    assert_eq!(what_they_see(&app, demo::MORGAN_PARENT, &family).await, dana_before);
+    assert_eq!(
+        what_they_see(&app, demo::MORGAN_PARENT, &family).await,
+        dana_before
+    );
     assert_eq!(inbox(&app, demo::SCHOOL_PRACTITIONER).await, sam_before);
     // Jordan is not pushed or emailed either (a shared phone), and sees their own request.
-    assert_eq!(inbox(&app, demo::MORGAN_YOUNG_PERSON).await, Vec::<Value>::new());
+    assert_eq!(
+        inbox(&app, demo::MORGAN_YOUNG_PERSON).await,
+        Vec::<Value>::new()
+    );
     assert_eq!(queued_to(&app, demo::MORGAN_YOUNG_PERSON).await.len(), 0);
     let own = app.gql(Some(&jordan), MINE, json!({})).await;
-    assert_eq!(own["data"]["mySupportRequests"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        own["data"]["mySupportRequests"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // The hub screens it and decides: still nothing in the family's log.
     let claimed = app
         .gql(
@@ -291,7 +330,9 @@ async fn a_young_person_says_it_and_only_the_hub_and_the_lead_hear_once(app: Tes
     let jordans_log = app.gql(Some(&jordan), LOG, json!({ "id": family })).await;
     assert!(!jordans_log.to_string().contains("ALERT"), "{jordans_log}");
     let manager = app.token_for(demo::MANAGER).await;
-    let full = app.gql(Some(&manager), FULL_LOG, json!({ "id": family })).await;
+    let full = app
+        .gql(Some(&manager), FULL_LOG, json!({ "id": family }))
+        .await;
     let alerts: Vec<&Value> = full["data"]["familyAccessLog"]["edges"]
         .as_array()
         .unwrap()
@@ -337,10 +378,12 @@ async fn with_no_words_it_still_alerts_and_a_parent_saying_it_tells_the_other_pa
         .unwrap()
         .clone();
     assert_eq!(queue.len(), 2);
-    assert!(queue.iter().all(|r| r["whatIsHappening"]
-        .as_str()
-        .unwrap()
-        .contains("do not feel safe")));
+    assert!(queue.iter().all(|r| {
+        r["whatIsHappening"]
+            .as_str()
+            .unwrap()
+            .contains("do not feel safe")
+    }));
     // Too many words: the helplines still show, nothing is sent.
     let long = "a".repeat(2001);
     let (_, refused) = post(&app, &jordan, None, Some(&long)).await;
@@ -361,10 +404,18 @@ async fn with_no_words_it_still_alerts_and_a_parent_saying_it_tells_the_other_pa
     assert_eq!(what_they_see(&app, CHRIS, &family).await, chris_before);
     assert_eq!(inbox(&app, demo::MORGAN_YOUNG_PERSON).await, jordan_inbox);
     let own = app.gql(Some(&dana), MINE, json!({})).await;
-    assert_eq!(own["data"]["mySupportRequests"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        own["data"]["mySupportRequests"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(inbox(&app, KIT).await.len(), 3);
     let lead_kinds = kinds(&inbox(&app, LEE).await);
-    let alerts = lead_kinds.iter().filter(|k| *k == "SOMEONE_DOES_NOT_FEEL_SAFE");
+    let alerts = lead_kinds
+        .iter()
+        .filter(|k| *k == "SOMEONE_DOES_NOT_FEEL_SAFE");
     assert_eq!(alerts.count(), 3, "{lead_kinds:?}");
 
     // Practitioners cannot press it for a family; anonymous callers must sign in.
@@ -394,9 +445,16 @@ async fn a_lead_whose_access_has_gone_is_not_told(app: TestApp) {
     let next = said["whatHappensNext"].as_str().unwrap();
     assert!(!next.contains("lead professional"), "{next}");
     let lead_kinds = kinds(&inbox(&app, LEE).await);
-    assert!(!lead_kinds.iter().any(|k| k == "SOMEONE_DOES_NOT_FEEL_SAFE"), "{lead_kinds:?}");
+    assert!(
+        !lead_kinds.iter().any(|k| k == "SOMEONE_DOES_NOT_FEEL_SAFE"),
+        "{lead_kinds:?}"
+    );
     let queued = queued_to(&app, LEE).await;
-    assert!(queued.iter().all(|m| !m.subject.contains("does not feel safe")));
+    assert!(
+        queued
+            .iter()
+            .all(|m| !m.subject.contains("does not feel safe"))
+    );
     assert_eq!(kinds(&inbox(&app, KIT).await), ["URGENT_SUPPORT_REQUEST"]);
     let notifications = entities::notification::Entity::find()
         .filter(entities::notification::Column::Kind.eq("SOMEONE_DOES_NOT_FEEL_SAFE"))
@@ -464,9 +522,7 @@ async fn the_evaluation_report_counts_the_alerts(app: TestApp) {
     );
     let csv = app
         .client
-        .get(app.url(&format!(
-            "/reports/evaluation.csv?from={today}&to={today}"
-        )))
+        .get(app.url(&format!("/reports/evaluation.csv?from={today}&to={today}")))
         .bearer_auth(&manager)
         .send()
         .await
@@ -485,9 +541,17 @@ async fn a_lead_who_also_screens_for_the_hub_is_told_once(app: TestApp) {
     let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
     let (_, said) = post(&app, &jordan, None, None).await;
     let said = ok(&said, "sayIDontFeelSafe");
-    assert!(said["whatHappensNext"].as_str().unwrap().contains("your lead professional"));
+    assert!(
+        said["whatHappensNext"]
+            .as_str()
+            .unwrap()
+            .contains("your lead professional")
+    );
     let after = inbox(&app, demo::HUB_WORKER).await;
     assert_eq!(after.len(), before.len() + 1, "{after:?}");
     assert_eq!(after[0]["kind"], "URGENT_SUPPORT_REQUEST");
-    assert_eq!(queued_to(&app, demo::HUB_WORKER).await.len(), emails_before + 1);
+    assert_eq!(
+        queued_to(&app, demo::HUB_WORKER).await.len(),
+        emails_before + 1
+    );
 }

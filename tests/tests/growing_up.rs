@@ -907,13 +907,21 @@ async fn a_young_person_and_their_parent_are_told_once_when_their_view_changes(a
             .count()
     };
     assert_eq!(parents_view_changed(inbox(&app, MIA).await), 1);
-    assert_eq!(parents_view_changed(inbox(&app, demo::MORGAN_PARENT).await), 1);
-    for other in [demo::MORGAN_YOUNG_PERSON, demo::HUB_WORKER, demo::RAHMAN_PARENT] {
+    assert_eq!(
+        parents_view_changed(inbox(&app, demo::MORGAN_PARENT).await),
+        1
+    );
+    for other in [
+        demo::MORGAN_YOUNG_PERSON,
+        demo::HUB_WORKER,
+        demo::RAHMAN_PARENT,
+    ] {
         assert_eq!(parents_view_changed(inbox(&app, other).await), 0, "{other}");
     }
 }
 
-const INBOX: &str = "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
+const INBOX: &str =
+    "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
 
 async fn inbox(app: &TestApp, email: &str) -> Vec<Value> {
     let token = app.token_for(email).await;
@@ -963,7 +971,10 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
                 json!({ "input": { "item": item, "shared": shared } }),
             )
             .await;
-        assert_eq!(body["data"]["shareWithMyFamily"]["private"], !shared, "{body}");
+        assert_eq!(
+            body["data"]["shareWithMyFamily"]["private"], !shared,
+            "{body}"
+        );
     };
     let view = write(&app, "I like the quiet room.").await;
     let people = [
@@ -975,7 +986,10 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
     ];
     let mut before = vec![];
     for who in people {
-        before.push((inbox(&app, who).await.len(), emails_queued_to(&app, who).await));
+        before.push((
+            inbox(&app, who).await.len(),
+            emails_queued_to(&app, who).await,
+        ));
     }
 
     // Jordan (14) shares it: Dana is told, once, with no words; nobody else.
@@ -985,7 +999,10 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
     assert_eq!(dana[0]["kind"], "SHARED_WITH_YOU");
     assert_eq!(dana[0]["title"], "Something has been shared with you");
     assert_eq!(dana[0]["familyId"], morgans.family);
-    assert_eq!(emails_queued_to(&app, demo::MORGAN_PARENT).await, before[0].1 + 1);
+    assert_eq!(
+        emails_queued_to(&app, demo::MORGAN_PARENT).await,
+        before[0].1 + 1
+    );
     for (who, (count, emails)) in people.iter().zip(&before).skip(1) {
         assert_eq!(inbox(&app, who).await.len(), *count, "{who}");
         assert_eq!(emails_queued_to(&app, who).await, *emails, "{who}");
@@ -993,8 +1010,14 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
     // Sharing what is already shared changes nothing; taking it back tells nobody.
     share(&app, &view, true).await;
     share(&app, &view, false).await;
-    assert_eq!(inbox(&app, demo::MORGAN_PARENT).await.len(), before[0].0 + 1);
-    assert_eq!(emails_queued_to(&app, demo::MORGAN_PARENT).await, before[0].1 + 1);
+    assert_eq!(
+        inbox(&app, demo::MORGAN_PARENT).await.len(),
+        before[0].0 + 1
+    );
+    assert_eq!(
+        emails_queued_to(&app, demo::MORGAN_PARENT).await,
+        before[0].1 + 1
+    );
     let mut email = None;
     for _ in 0..200 {
         email = app
@@ -1007,7 +1030,10 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let email = email.expect("the parent's email was delivered");
-    assert!(!email.contains("quiet room") && !email.contains("Jordan"), "{email}");
+    assert!(
+        !email.contains("quiet room") && !email.contains("Jordan"),
+        "{email}"
+    );
 
     // Where the privacy age is 15, Jordan's parents saw his private words anyway: sharing
     // changes nothing for them, and nobody is told.
@@ -1018,5 +1044,8 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
         .await;
     let other = write(&later, "Mornings are hard.").await;
     share(&later, &other, true).await;
-    assert_eq!(inbox(&app, demo::MORGAN_PARENT).await.len(), before[0].0 + 1);
+    assert_eq!(
+        inbox(&app, demo::MORGAN_PARENT).await.len(),
+        before[0].0 + 1
+    );
 }

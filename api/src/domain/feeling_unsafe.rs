@@ -25,7 +25,8 @@ use sea_orm::ConnectionTrait;
 pub const MAX_WORDS: usize = 2000;
 
 /// What the audit trail says (no words, no name: the actor is recorded beside it).
-const AUDITED: &str = "said they do not feel safe: an urgent alert went to the hub and the lead professional";
+const AUDITED: &str =
+    "said they do not feel safe: an urgent alert went to the hub and the lead professional";
 
 /// A number to call, shown beside the button and in the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,8 +192,8 @@ async fn tell_lead(
         return Ok(false);
     };
     let read_voice = Action::ReadVoice { family_id };
-    let Some(account) = Permit::practitioner_allowed(db, lead, read_voice, permit.at(), ages)
-        .await?
+    let Some(account) =
+        Permit::practitioner_allowed(db, lead, read_voice, permit.at(), ages).await?
     else {
         return Ok(false);
     };

@@ -184,7 +184,9 @@ impl EvaluationReport {
     /// Counts only.
     async fn feeling_unsafe_alerts(&self, ctx: &Context<'_>) -> GqlResult<ReportCount> {
         let db = &services(ctx)?.db;
-        Ok(reports::feeling_unsafe_alerts(db, &self.scope).await?.into())
+        Ok(reports::feeling_unsafe_alerts(db, &self.scope)
+            .await?
+            .into())
     }
 }
 
