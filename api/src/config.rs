@@ -318,6 +318,14 @@ pub struct Settings {
     #[arg(long, env = "FAMILY_PLAN_GROWING_UP_POLL_INTERVAL", default_value = "1h", global = true,
           value_parser = humantime::parse_duration)]
     pub growing_up_poll_interval: Duration,
+
+    // Issue 14: "I don't feel safe".
+    /// The emergency and helpline numbers shown beside "I don't feel safe" and in its answer,
+    /// in order: entries `name|number|text` or `name|number|text|url`, separated by `;`.
+    #[arg(long, env = "FAMILY_PLAN_HELPLINES", global = true,
+          default_value = crate::domain::feeling_unsafe::Helplines::DEFAULT,
+          value_parser = crate::domain::feeling_unsafe::Helplines::parse)]
+    pub helplines: crate::domain::feeling_unsafe::Helplines,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -57,7 +57,15 @@ pub async fn evaluation_csv(
         Ok(report) => report,
         Err(err) => return refusal(err),
     };
-    let body = csv(&report, &state.services.settings.need_level_labels);
+    let mut body = csv(&report, &state.services.settings.need_level_labels);
+    // Issue 14: its own figure, read beside the report.
+    match reports::feeling_unsafe_alerts(&state.services.db, &scope).await {
+        Ok(alerts) => row(
+            &mut body,
+            ["feeling_unsafe_alerts", "", &alerts.display(), "", ""],
+        ),
+        Err(err) => return refusal(err),
+    }
     (
         StatusCode::OK,
         [

@@ -1581,6 +1581,22 @@ fn rows(ids: &Ids) -> Vec<Row> {
             Invalid,
             signed_in,
         ),
+        // Issue 14: "I don't feel safe" is each family member's own (for their own family);
+        // the numbers to call are public.
+        row(
+            "Mutation.sayIDontFeelSafe",
+            "mutation($words: String!) { sayIDontFeelSafe(input: { words: $words }) { alerted helplines { number } userErrors { field code } } }",
+            json!({ "words": "x".repeat(2001) }),
+            Invalid,
+            any_family_member,
+        ),
+        row(
+            "Query.helplines",
+            "{ helplines { name number text url } }",
+            json!({}),
+            Plain,
+            anyone,
+        ),
         row(
             "Mutation.unregisterPushDevice",
             "mutation { unregisterPushDevice(input: { device: \"bm90LWFuLWlk\" }) { unregisteredDeviceId userErrors { field code } } }",

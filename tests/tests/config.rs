@@ -23,6 +23,13 @@ fn no_configuration_means_sqlite_in_the_data_folder_on_localhost() {
         std::time::Duration::from_secs(12 * 3600)
     );
     assert_eq!(settings.need_level_labels.label(4), "Child protection");
+    let helplines: Vec<_> = settings
+        .helplines
+        .0
+        .iter()
+        .map(|h| h.number.as_str())
+        .collect();
+    assert_eq!(helplines, ["999", "0800 1111"]);
 }
 
 #[test]
@@ -36,6 +43,11 @@ fn invalid_values_are_refused_with_the_setting_named() {
             "--database-max-connections",
         ),
         (&["--production", "maybe"][..], "--production"),
+        // Issue 14: a helpline without a number is refused at start.
+        (
+            &["--helplines", "Childline|free|Any time"][..],
+            "--helplines",
+        ),
     ] {
         let err = parse(args).unwrap_err().to_string();
         assert!(err.contains(named), "{args:?}: {err}");

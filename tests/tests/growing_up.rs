@@ -12,6 +12,7 @@ db_tests!(
     a_competent_young_persons_consent_narrows_a_practitioners_view,
     what_a_young_person_writes_starts_private_and_they_share_it,
     parents_see_less_as_a_young_person_grows_up,
+    sharing_tells_the_parents_and_taking_back_tells_nobody,
 );
 
 const ME: &str =
@@ -899,4 +900,152 @@ async fn a_young_person_and_their_parent_are_told_once_when_their_view_changes(a
         .await
         .unwrap();
     assert_eq!(notices, 1);
+    // In the inbox too, as its own kind: Mia and her parent, once each, nobody else.
+    let parents_view_changed = |list: Vec<Value>| {
+        list.iter()
+            .filter(|n| n["kind"] == "PARENTS_VIEW_CHANGED")
+            .count()
+    };
+    assert_eq!(parents_view_changed(inbox(&app, MIA).await), 1);
+    assert_eq!(
+        parents_view_changed(inbox(&app, demo::MORGAN_PARENT).await),
+        1
+    );
+    for other in [
+        demo::MORGAN_YOUNG_PERSON,
+        demo::HUB_WORKER,
+        demo::RAHMAN_PARENT,
+    ] {
+        assert_eq!(parents_view_changed(inbox(&app, other).await), 0, "{other}");
+    }
+}
+
+const INBOX: &str =
+    "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
+
+async fn inbox(app: &TestApp, email: &str) -> Vec<Value> {
+    let token = app.token_for(email).await;
+    let body = app.gql(Some(&token), INBOX, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["viewer"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+async fn emails_queued_to(app: &TestApp, to: &str) -> usize {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    entities::outbox_message::Entity::find()
+        .filter(entities::outbox_message::Column::Recipient.eq(to))
+        .count(&app.db)
+        .await
+        .unwrap() as usize
+}
+
+/// Issue 14: a change of what a parent can see is told to them: when a young person past
+/// the privacy age shares something, their parents are told (no words, no item); taking it
+/// back tells nobody (a notice would only point a parent at what their child chose to keep);
+/// under the privacy age parents saw it already, so nothing changed and nobody is told.
+async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
+    app.load_demo().await;
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let morgans = morgans(&app).await;
+    let write = async |app: &TestApp, words: &str| {
+        let view = app
+            .gql(
+                Some(&jordan),
+                "mutation($input: ShareViewInput!) { shareView(input: $input) { view { id private } userErrors { code } } }",
+                json!({ "input": { "words": words } }),
+            )
+            .await;
+        assert_eq!(view["data"]["shareView"]["view"]["private"], true, "{view}");
+        view["data"]["shareView"]["view"]["id"].clone()
+    };
+    let share = async |app: &TestApp, item: &Value, shared: bool| {
+        let body = app
+            .gql(
+                Some(&jordan),
+                "mutation($input: ShareWithMyFamilyInput!) { shareWithMyFamily(input: $input) { private userErrors { code } } }",
+                json!({ "input": { "item": item, "shared": shared } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["shareWithMyFamily"]["private"], !shared,
+            "{body}"
+        );
+    };
+    let view = write(&app, "I like the quiet room.").await;
+    let people = [
+        demo::MORGAN_PARENT,
+        demo::MORGAN_YOUNG_PERSON,
+        demo::HUB_WORKER,
+        demo::SCHOOL_PRACTITIONER,
+        demo::RAHMAN_PARENT,
+    ];
+    let mut before = vec![];
+    for who in people {
+        before.push((
+            inbox(&app, who).await.len(),
+            emails_queued_to(&app, who).await,
+        ));
+    }
+
+    // Jordan (14) shares it: Dana is told, once, with no words; nobody else.
+    share(&app, &view, true).await;
+    let dana = inbox(&app, demo::MORGAN_PARENT).await;
+    assert_eq!(dana.len(), before[0].0 + 1, "{dana:?}");
+    assert_eq!(dana[0]["kind"], "SHARED_WITH_YOU");
+    assert_eq!(dana[0]["title"], "Something has been shared with you");
+    assert_eq!(dana[0]["familyId"], morgans.family);
+    assert_eq!(
+        emails_queued_to(&app, demo::MORGAN_PARENT).await,
+        before[0].1 + 1
+    );
+    for (who, (count, emails)) in people.iter().zip(&before).skip(1) {
+        assert_eq!(inbox(&app, who).await.len(), *count, "{who}");
+        assert_eq!(emails_queued_to(&app, who).await, *emails, "{who}");
+    }
+    // Sharing what is already shared changes nothing; taking it back tells nobody.
+    share(&app, &view, true).await;
+    share(&app, &view, false).await;
+    assert_eq!(
+        inbox(&app, demo::MORGAN_PARENT).await.len(),
+        before[0].0 + 1
+    );
+    assert_eq!(
+        emails_queued_to(&app, demo::MORGAN_PARENT).await,
+        before[0].1 + 1
+    );
+    let mut email = None;
+    for _ in 0..200 {
+        email = app
+            .emails_to(demo::MORGAN_PARENT)
+            .into_iter()
+            .find(|e| e.contains("Something has been shared with you"));
+        if email.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let email = email.expect("the parent's email was delivered");
+    assert!(
+        !email.contains("quiet room") && !email.contains("Jordan"),
+        "{email}"
+    );
+
+    // Where the privacy age is 15, Jordan's parents saw his private words anyway: sharing
+    // changes nothing for them, and nobody is told.
+    let later = app
+        .spawn_replica(|s| {
+            s.young_person_privacy_age = 15;
+        })
+        .await;
+    let other = write(&later, "Mornings are hard.").await;
+    share(&later, &other, true).await;
+    assert_eq!(
+        inbox(&app, demo::MORGAN_PARENT).await.len(),
+        before[0].0 + 1
+    );
 }

@@ -174,6 +174,13 @@ pub enum Action {
     ManageRestrictions { family_id: Uuid },
     /// See the restrictions of every family that wait for review.
     ReviewRestrictions,
+    // Issue 14: "I don't feel safe".
+    /// Say that one does not feel safe: an urgent alert to the hub and the lead professional,
+    /// never shown to the rest of the family. Members of the family, for themselves.
+    SayNotSafe { family_id: Uuid },
+    /// Read the emergency and helpline numbers: public, open to anyone
+    /// ([`super::rules::open_to_anyone`]).
+    ReadHelplines,
 }
 
 impl Action {
@@ -249,6 +256,8 @@ impl Action {
             | SearchLocalServices => None,
             ReadOwnNotifications | ManageOwnNotifications => None,
             ReviewRestrictions => None,
+            SayNotSafe { family_id } => Some(family_id),
+            ReadHelplines => None,
         }
     }
 }

@@ -230,4 +230,50 @@ impl Permit {
     pub fn screeners() -> Vec<Role> {
         rules::roles_allowed(Action::ScreenSupportRequests)
     }
+
+    /// Issue 14: whether the rules allow `action` to a practitioner other than the one acting,
+    /// now (their team, consent and override facts read on `db`, the acting transaction):
+    /// their account when they are, so that who is told follows the same row as who reads.
+    pub async fn practitioner_allowed(
+        db: &impl sea_orm::ConnectionTrait,
+        practitioner_id: Uuid,
+        action: Action,
+        now: DateTime<Utc>,
+        ages: super::Ages,
+    ) -> crate::error::AppResult<Option<Uuid>> {
+        use crate::error::AppError;
+        use crate::viewer::{PractitionerViewer, Viewer};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let Some(found) = entities::practitioner::Entity::find_by_id(practitioner_id)
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let roles = entities::practitioner_role::Entity::find()
+            .filter(entities::practitioner_role::Column::PractitionerId.eq(practitioner_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.role)
+            .collect();
+        let viewer = Viewer::Practitioner(PractitionerViewer {
+            session_id: Uuid::nil(),
+            account_id: found.account_id,
+            practitioner_id,
+            organisation_id: found.organisation_id,
+            roles,
+        });
+        let facts = match (rules::needs_facts(&viewer, action), action.family_id()) {
+            (true, Some(family_id)) => {
+                super::facts::load(db, &viewer, family_id, now, ages).await?
+            }
+            _ => super::FamilyFacts::NONE,
+        };
+        match rules::decide(&viewer, action, &facts) {
+            Ok(_) => Ok(Some(found.account_id)),
+            Err(AppError::Forbidden | AppError::ConsentRequired) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
 }

@@ -225,6 +225,10 @@ pub fn rule(action: Action) -> Row {
         // restricted adult then sees is `visibility::Reach` (the child is like a stranger).
         SetParentalResponsibility { .. } => row(No, No, No, Lead, Yes, Yes, No),
         ManageRestrictions { .. } | ReviewRestrictions => row(No, No, No, No, No, Yes, No),
+        // Issue 14: "I don't feel safe" is for the family's own members, each for themselves;
+        // the numbers to call are public.
+        SayNotSafe { .. } => row(Yes, Yes, Yes, No, No, No, No),
+        ReadHelplines => row(Yes, Yes, Yes, Yes, Yes, Yes, Yes),
     }
 }
 
@@ -233,7 +237,7 @@ pub fn rule(action: Action) -> Row {
 pub fn open_to_anyone(action: Action) -> bool {
     matches!(
         action,
-        Action::RequestSupportAnonymously | Action::SearchLocalServices
+        Action::RequestSupportAnonymously | Action::SearchLocalServices | Action::ReadHelplines
     )
 }
 
@@ -902,6 +906,8 @@ mod tests {
             SetParentalResponsibility { family_id: f },
             ManageRestrictions { family_id: f },
             ReviewRestrictions,
+            SayNotSafe { family_id: f },
+            ReadHelplines,
         ];
         for action in &all {
             match action {
@@ -978,6 +984,7 @@ mod tests {
                 SetParentalResponsibility { .. }
                 | ManageRestrictions { .. }
                 | ReviewRestrictions => {}
+                SayNotSafe { .. } | ReadHelplines => {}
             }
         }
         all
@@ -1017,6 +1024,8 @@ mod tests {
             Action::ReadOwnNotifications,
             Action::ManageOwnNotifications,
             Action::ReviewRestrictions,
+            // Issue 14
+            Action::ReadHelplines,
         ];
         let reads = [
             ("ReadFamily", "family record"),

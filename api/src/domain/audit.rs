@@ -15,6 +15,9 @@ pub enum Kind {
     Override,
     /// Issue 14: a restriction recorded, lifted or reviewed: in the full trail only.
     Restriction,
+    /// Issue 14: an urgent alert ("I don't feel safe"): never in the family's own access log,
+    /// only in the full trail.
+    Alert,
 }
 
 impl Kind {
@@ -25,6 +28,7 @@ impl Kind {
             Kind::Consent => "consent",
             Kind::Override => "override",
             Kind::Restriction => "restriction",
+            Kind::Alert => "alert",
         }
     }
 }
@@ -126,7 +130,8 @@ pub async fn record_all(
 }
 
 /// The family's access log: in full (`with_withheld`, for locality managers), or without the
-/// entries of overrides withheld from the family (DESIGN rule 2).
+/// entries of overrides withheld from the family (DESIGN rule 2) and without urgent alerts
+/// (issue 14).
 pub async fn log_of(
     db: &impl ConnectionTrait,
     family_id: Uuid,
@@ -139,10 +144,12 @@ pub async fn log_of(
     if with_withheld {
         return Ok(select);
     }
-    // Issue 14: restrictions are for the full trail only; and to an adult a restriction
-    // keeps from a child, the entries about the child, by the child, or about the child's
-    // outcomes do not exist.
-    let mut select = select.filter(audit_entry::Column::Kind.ne(Kind::Restriction.as_str()));
+    // Issue 14: restrictions and urgent alerts are for the full trail only; and to an adult
+    // a restriction keeps from a child, the entries about the child, by the child, or about
+    // the child's outcomes do not exist.
+    let mut select = select.filter(
+        audit_entry::Column::Kind.is_not_in([Kind::Restriction.as_str(), Kind::Alert.as_str()]),
+    );
     if !hidden.is_empty() {
         let about_hidden = Query::select()
             .column(entities::outcome_member::Column::OutcomeId)

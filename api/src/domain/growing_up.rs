@@ -293,6 +293,7 @@ pub async fn share_with_family(
     db: &impl ConnectionTrait,
     item: OwnWords,
     shared: bool,
+    ages: crate::access::Ages,
     permit: &Permit,
 ) -> AppResult<Shared> {
     use entities::{feedback, meeting_view, outcome, outcome_member, young_person_view};
@@ -300,6 +301,8 @@ pub async fn share_with_family(
     let (actor, now) = (permit.actor(), permit.at());
     let me = actor.member_id().ok_or(AppError::Forbidden)?;
     let private = !shared;
+    // Whether the item was private before: sharing what is already shared changes nothing.
+    let was_private;
     let not_yours = || {
         AppError::invalid(
             &["item"],
@@ -323,6 +326,7 @@ pub async fn share_with_family(
                 .into_iter()
                 .map(|m| m.member_id)
                 .collect();
+            was_private = found.private;
             let family_id = found.family_id;
             let mut active: outcome::ActiveModel = found.into();
             active.private = Set(private);
@@ -341,6 +345,7 @@ pub async fn share_with_family(
             if found.member_id != me {
                 return Err(not_yours());
             }
+            was_private = found.private;
             let family_id = found.family_id;
             let mut active: young_person_view::ActiveModel = found.into();
             active.private = Set(private);
@@ -359,6 +364,7 @@ pub async fn share_with_family(
             if found.member_id != me {
                 return Err(not_yours());
             }
+            was_private = found.private;
             let family_id = found.family_id;
             let mut active: meeting_view::ActiveModel = found.into();
             active.private = Set(private);
@@ -377,6 +383,7 @@ pub async fn share_with_family(
             if found.giver_member_id != Some(me) || found.anonymous {
                 return Err(not_yours());
             }
+            was_private = found.private;
             let family_id = found.family_id;
             let mut active: feedback::ActiveModel = found.into();
             active.private = Set(private);
@@ -397,7 +404,39 @@ pub async fn share_with_family(
         "kept something they wrote from their family"
     };
     audit::record(db, result.family_id, actor, audit::Kind::Change, what, now).await?;
+    if shared && was_private {
+        tell_shared(db, me, &result, ages, permit).await?;
+    }
     Ok(result)
+}
+
+/// Issue 14: what a parent can see changed, so they are told (no words, no item: "something
+/// has been shared with you") — when the young person's private words were kept from them,
+/// that is from the privacy age until they are an adult member (before it parents saw them
+/// anyway; after it, nothing about them reaches their parents). Taking something back tells
+/// nobody: a notice then would only point a parent at what their child chose to keep.
+async fn tell_shared(
+    db: &impl ConnectionTrait,
+    young_person: Uuid,
+    shared: &Shared,
+    ages: crate::access::Ages,
+    permit: &Permit,
+) -> AppResult<()> {
+    use crate::access::Band;
+    let member = super::families::member(db, young_person).await?;
+    let band = ages.band(member.date_of_birth, permit.at().date_naive());
+    if !matches!(band, Band::Private | Band::OwnConsent) {
+        return Ok(());
+    }
+    let about = super::notify::About::family(shared.family_id);
+    let Some(notice) = super::notify::Notice::of(permit, super::notify::Kind::SharedWithYou, about)
+    else {
+        return Ok(());
+    };
+    let parents =
+        super::notify::family_accounts(db, shared.family_id, &shared.about, permit.at()).await?;
+    super::notify::tell(db, &notice, &parents, permit.at()).await?;
+    Ok(())
 }
 
 /// How long after a young person reaches an age the change is still told (a replica that
@@ -458,19 +497,16 @@ pub async fn notice_grown_up(
         .exec_without_returning(&txn)
         .await?;
         if inserted == 1 {
-            let email = crate::mail::messages::parents_view_changed(link);
+            // The young person and their parents: in the inbox, by email and push.
             let mut to =
-                super::notify::family_emails(&txn, child.family_id, &[child.id], now).await?;
-            if let Some(account) = child.account_id
-                && let Some(own) = super::notify::account_email(&txn, account).await?
-            {
-                to.push(own);
-            }
-            to.sort();
-            to.dedup();
-            for address in to {
-                crate::mail::enqueue(&txn, &address, &email, now).await?;
-            }
+                super::notify::family_accounts(&txn, child.family_id, &[child.id], now).await?;
+            to.extend(child.account_id);
+            let notice = super::notify::Notice::new(
+                super::notify::Kind::ParentsViewChanged,
+                super::notify::About::family(child.family_id),
+                link,
+            );
+            super::notify::tell(&txn, &notice, &to, now).await?;
             audit::record(
                 &txn,
                 child.family_id,

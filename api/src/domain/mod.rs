@@ -39,3 +39,5 @@ pub mod directory;
 pub mod screening;
 pub mod support_clock;
 pub mod support_requests;
+// Issue 14: "I don't feel safe".
+pub mod feeling_unsafe;

@@ -426,6 +426,28 @@ fn stepped_up(scope: &Scope, plans: &[plan::Model], changes: &[need_level_change
     Share::new(stepped as i64, closed.len() as i64)
 }
 
+/// Issue 14: "I don't feel safe" alerts received in the period from members of the area's
+/// families (urgent requests for support that a family member raised). Counts only, with
+/// the same suppression as every count.
+pub async fn feeling_unsafe_alerts(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Count> {
+    use entities::support_request::{self, WayIn};
+    let received = support_request::Entity::find()
+        .select_only()
+        .column(support_request::Column::ReceivedAt)
+        .filter(support_request::Column::WayIn.eq(WayIn::Urgent))
+        .filter(support_request::Column::RequestedByMemberId.is_not_null())
+        .filter(support_request::Column::FamilyId.in_subquery(scope.families()))
+        .into_tuple::<DateTime<Utc>>()
+        .all(db)
+        .await?;
+    // Compared here, not in SQL: SQLite compares timestamps as text.
+    let n = received
+        .into_iter()
+        .filter(|at| scope.contains(*at))
+        .count();
+    Ok(Count::new(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,16 @@ pub async fn queue(
     Ok((rows, more))
 }
 
+/// Issue 14: the screening of an urgent alert ("I don't feel safe", a concern from outside
+/// the team) is never shown to the family, so neither is its audit trail.
+fn audit_kind(request: &support_request::Model) -> audit::Kind {
+    if request.way_in == entities::support_request::WayIn::Urgent {
+        audit::Kind::Alert
+    } else {
+        audit::Kind::Change
+    }
+}
+
 fn screener(permit: &Permit) -> AppResult<Uuid> {
     permit.actor().practitioner_id().ok_or(AppError::Forbidden)
 }
@@ -88,7 +98,7 @@ pub async fn claim(
                 db,
                 family_id,
                 permit.actor(),
-                audit::Kind::Change,
+                audit_kind(&request),
                 "started screening a request for support",
                 now,
             )
@@ -598,7 +608,7 @@ pub async fn decide(
             db,
             family_id,
             permit.actor(),
-            audit::Kind::Change,
+            audit_kind(&decided),
             &what,
             now,
         )

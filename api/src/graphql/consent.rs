@@ -269,6 +269,8 @@ pub enum AccessKind {
     Override,
     /// Issue 14: a restriction recorded, lifted or reviewed (in the full trail only).
     Restriction,
+    /// Issue 14: an urgent alert ("I don't feel safe"); never in the family's own log.
+    Alert,
 }
 
 /// Who read or changed the family's information.
@@ -297,6 +299,7 @@ impl AccessLogEntry {
             "consent" => AccessKind::Consent,
             "override" => AccessKind::Override,
             "restriction" => AccessKind::Restriction,
+            "alert" => AccessKind::Alert,
             _ => AccessKind::Change,
         }
     }

@@ -20,6 +20,7 @@ mod plan;
 pub(crate) mod query;
 pub mod report;
 mod restriction;
+mod safety;
 pub mod scalars;
 pub mod spec;
 mod subscription;

@@ -36,6 +36,15 @@ pub enum NotificationKind {
     HouseholdSharingChanged,
     /// Something needs your attention.
     Attention,
+    // Issue 14.
+    /// An urgent request for support waits for the hub's decision (2-hour clock).
+    UrgentSupportRequest,
+    /// Someone in a family you lead has said they do not feel safe.
+    SomeoneDoesNotFeelSafe,
+    /// What parents can see of a young person's part of the plan changed as they grew up.
+    ParentsViewChanged,
+    /// A young person in your family shared something they wrote with you.
+    SharedWithYou,
 }
 
 impl NotificationKind {
@@ -52,6 +61,11 @@ impl NotificationKind {
             Kind::SafeguardingReviewNeeded => Self::SafeguardingReviewNeeded,
             Kind::HouseholdSharingChanged => Self::HouseholdSharingChanged,
             Kind::Attention => Self::Attention,
+            // Issue 14.
+            Kind::UrgentSupportRequest => Self::UrgentSupportRequest,
+            Kind::SomeoneDoesNotFeelSafe => Self::SomeoneDoesNotFeelSafe,
+            Kind::ParentsViewChanged => Self::ParentsViewChanged,
+            Kind::SharedWithYou => Self::SharedWithYou,
         }
     }
 

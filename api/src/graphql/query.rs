@@ -28,6 +28,7 @@ pub struct Query(
     super::support_request::SupportQuery,
     super::consultation::ConsultationQuery,
     super::restriction::RestrictionQuery,
+    super::safety::SafetyQuery,
 );
 
 #[derive(Default)]

@@ -178,6 +178,16 @@ impl EvaluationReport {
     async fn stepped_up_after_closing(&self) -> ReportShare {
         self.report.stepped_up.into()
     }
+
+    /// Issue 14: "I don't feel safe" alerts received in the period from members of the
+    /// area's families (each press of the button, a retry with its idempotency key aside).
+    /// Counts only.
+    async fn feeling_unsafe_alerts(&self, ctx: &Context<'_>) -> GqlResult<ReportCount> {
+        let db = &services(ctx)?.db;
+        Ok(reports::feeling_unsafe_alerts(db, &self.scope)
+            .await?
+            .into())
+    }
 }
 
 /// Checks the period asked for.

@@ -218,3 +218,24 @@ pub fn consultation_answered(link: &str) -> Email {
         link,
     )
 }
+
+// Issue 14: "I don't feel safe", and changes of what parents see.
+
+/// To the lead professional: someone in a family they lead said they do not feel safe. No
+/// name, no family, no words: the app shows the rest to whoever may see it.
+pub fn someone_does_not_feel_safe(link: &str) -> Email {
+    attention(
+        "Urgent: someone in a family you lead does not feel safe",
+        "Someone in a family you lead has said, through Family Plan, that they do not feel safe. The Early Help Hub has been alerted too. Please open Family Plan now.",
+        link,
+    )
+}
+
+/// To parents: a young person in the family shared something they wrote with them.
+pub fn shared_with_you(link: &str) -> Email {
+    attention(
+        "Something has been shared with you in Family Plan",
+        "A young person in your family has shared something they wrote with you.",
+        link,
+    )
+}

@@ -24,6 +24,17 @@ pub enum Kind {
     /// An email sent through [`crate::mail::enqueue`] to someone who signs in, by code that
     /// does not name a kind yet: the inbox says something needs their attention.
     Attention,
+    // Issue 14: "I don't feel safe", and changes of what parents see.
+    /// To the hub's screeners: an urgent request for support (a child may be at risk of
+    /// significant harm, or someone said they do not feel safe) waits for a decision.
+    UrgentSupportRequest,
+    /// To the lead professional: someone in a family they lead does not feel safe.
+    SomeoneDoesNotFeelSafe,
+    /// To a young person and their parents: what the parents see changed as the young person
+    /// grew up.
+    ParentsViewChanged,
+    /// To parents: a young person shared something they wrote with them.
+    SharedWithYou,
 }
 
 /// Who may still see a notification: asked through the access rules whenever it is shown, so
@@ -73,7 +84,7 @@ const fn spec(
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 15] = [
         Kind::LeadNominationReceived,
         Kind::LeadNominationAnswered,
         Kind::LeadNominationOverdue,
@@ -85,6 +96,11 @@ impl Kind {
         Kind::SafeguardingReviewNeeded,
         Kind::HouseholdSharingChanged,
         Kind::Attention,
+        // Issue 14.
+        Kind::UrgentSupportRequest,
+        Kind::SomeoneDoesNotFeelSafe,
+        Kind::ParentsViewChanged,
+        Kind::SharedWithYou,
     ];
 
     /// The table.
@@ -177,6 +193,37 @@ impl Kind {
                 by_email: true,
                 by_push: true,
             },
+            // Issue 14: the hub's screeners, through their role; the lead while they may read
+            // the family's voice (consent or the young person's own); the family while they
+            // may read the family's record.
+            UrgentSupportRequest => spec(
+                "URGENT_SUPPORT_REQUEST",
+                "An urgent request for support has arrived",
+                messages::urgent_support_request,
+                "/hub/requests",
+                Action(crate::access::Action::ScreenSupportRequests),
+            ),
+            SomeoneDoesNotFeelSafe => spec(
+                "SOMEONE_DOES_NOT_FEEL_SAFE",
+                "Urgent: someone in a family you lead does not feel safe",
+                messages::someone_does_not_feel_safe,
+                "/families",
+                Family(|family_id| crate::access::Action::ReadVoice { family_id }),
+            ),
+            ParentsViewChanged => spec(
+                "PARENTS_VIEW_CHANGED",
+                "Who can see what in your family's plan has changed",
+                messages::parents_view_changed,
+                "/plan",
+                Family(|family_id| crate::access::Action::ReadFamily { family_id }),
+            ),
+            SharedWithYou => spec(
+                "SHARED_WITH_YOU",
+                "Something has been shared with you",
+                messages::shared_with_you,
+                "/plan",
+                Family(|family_id| crate::access::Action::ReadPlan { family_id }),
+            ),
         }
     }
 

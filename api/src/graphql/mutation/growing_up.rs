@@ -55,8 +55,9 @@ impl GrowingUpMutation {
         };
         let family_id = growing_up::family_of(&services(ctx)?.db, item).await?;
         let action = Action::KeepViewPrivate { family_id };
+        let ages = services(ctx)?.settings.ages();
         let (shared, user_errors) = write(ctx, action, async |txn, permit| {
-            growing_up::share_with_family(txn, item, input.shared, permit).await
+            growing_up::share_with_family(txn, item, input.shared, ages, permit).await
         })
         .await?;
         let visible_to = match &shared {

@@ -7,6 +7,7 @@ mod consultation;
 mod directory;
 mod family;
 mod feedback;
+mod feeling_unsafe;
 mod front_door;
 mod growing_up;
 mod lead;
@@ -45,6 +46,7 @@ pub struct Mutation(
     consultation::ConsultationMutation,
     notification::NotificationMutation,
     restriction::RestrictionMutation,
+    feeling_unsafe::FeelingUnsafeMutation,
 );
 
 /// Splits a domain result into what the payload shows: the value, or the user's errors.
