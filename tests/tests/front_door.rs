@@ -54,10 +54,25 @@ pub fn nodes(connection: &Value) -> Vec<Value> {
     connection["nodes"].as_array().cloned().unwrap_or_default()
 }
 
+/// The hub's queue, without the demo's own requests.
 pub async fn queue(app: &TestApp) -> Vec<Value> {
+    whole_queue(app)
+        .await
+        .into_iter()
+        .filter(|r| !is_demo(r))
+        .collect()
+}
+
+pub async fn whole_queue(app: &TestApp) -> Vec<Value> {
     let hub = app.token_for(demo::HUB_WORKER).await;
     let body = app.gql(Some(&hub), QUEUE, json!({})).await;
     nodes(&ok(&body, "supportRequests").clone())
+}
+
+/// One of the requests the demo data puts in the queue.
+pub fn is_demo(request: &Value) -> bool {
+    api::domain::demo::DEMO_REQUESTS
+        .contains(&request["whatIsHappening"].as_str().unwrap_or_default())
 }
 
 fn at(value: &Value) -> DateTime<Utc> {
@@ -99,6 +114,26 @@ pub fn anonymous_input(name: &str, child: &str, age: i32) -> Value {
 
 async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
     app.load_demo().await;
+    // The demo's queue: one request from the app, one anonymous, one referral fearing
+    // significant harm (on the 2-hour clock, so first).
+    let demo_queue = whole_queue(&app).await;
+    let ways: Vec<(&str, bool)> = demo_queue
+        .iter()
+        .map(|r| {
+            (
+                r["wayIn"].as_str().unwrap(),
+                r["significantHarm"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ways,
+        [("REFERRAL", true), ("APP", false), ("ANONYMOUS", false)],
+        "{demo_queue:?}"
+    );
+    assert!(demo_queue.iter().all(is_demo));
+    assert_eq!(hours_on_clock(&demo_queue[0]), 120);
+    assert_eq!(demo_queue[1]["family"]["reference"], "EH-DEMO-002");
     let dana = app.token_for(demo::MORGAN_PARENT).await;
     let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
 
@@ -220,7 +255,11 @@ async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(nodes(&ok(&mine, "myReferrals").clone()).len(), 2);
+    assert_eq!(
+        nodes(&ok(&mine, "myReferrals").clone()).len(),
+        3,
+        "his two and the demo's"
+    );
     let dana_sees = app.gql(Some(&dana), MINE, json!({})).await;
     let dana_sees = nodes(&ok(&dana_sees, "mySupportRequests").clone());
     assert_eq!(dana_sees.len(), 1);
@@ -360,6 +399,8 @@ async fn missed_clocks_alert_the_managers_once_with_two_servers(app: TestApp) {
         replica.clock.advance(by);
     };
 
+    // The demo's three requests run on the same clocks: its urgent referral is missed with
+    // ours, its two others with our plain one.
     // At 1 h 40 min the urgent one is nearly due, nothing is late.
     advance(Duration::minutes(100));
     let seen = queue(&app).await;
@@ -368,22 +409,22 @@ async fn missed_clocks_alert_the_managers_once_with_two_servers(app: TestApp) {
     assert_eq!(settle(&app, LATE_URGENT, 0).await, 0);
     // Past 2 hours: the urgent clock is missed, the managers told once.
     advance(Duration::minutes(21));
-    assert_eq!(settle(&app, LATE_URGENT, 1).await, 1);
+    assert_eq!(settle(&app, LATE_URGENT, 2).await, 2);
     assert_eq!(queued_to_manager(&app, LATE).await, 0);
     let seen = queue(&app).await;
     assert_eq!(seen[0]["overdue"], true);
     assert_eq!(seen[0]["clock"], "OVERDUE");
     // Past 24 hours: the other one, once; the urgent one is not told again.
     advance(Duration::hours(22));
-    assert_eq!(settle(&app, LATE, 1).await, 1);
-    assert_eq!(queued_to_manager(&app, LATE_URGENT).await, 1);
+    assert_eq!(settle(&app, LATE, 3).await, 3);
+    assert_eq!(queued_to_manager(&app, LATE_URGENT).await, 2);
     let emails = outbox_message::Entity::find()
         .filter(outbox_message::Column::Recipient.eq(demo::MANAGER))
         .all(&app.db)
         .await
         .unwrap();
     for email in emails {
-        for secret in ["Rio", "Lee", "Kai", "hit", "FD-"] {
+        for secret in ["Rio", "Lee", "Kai", "hit", "FD-", "Tia", "Robin", "Zara"] {
             assert!(!email.body.contains(secret), "the email carries {secret:?}");
         }
     }
@@ -553,8 +594,14 @@ async fn each_decision_does_what_it_says(app: TestApp) {
     let linked = ok(&linked, "decideSupportRequest")["supportRequest"].clone();
     assert_eq!(linked["family"]["reference"], "EH-DEMO-002");
     assert_eq!(linked["suggestedLead"]["name"], "Sam Whitlock");
+    // Aisha sees her own request from the demo, and the one the hub linked to her family.
     let aisha_sees = seen_by(&app, aisha.clone()).await;
-    assert_eq!(aisha_sees.len(), 1);
+    assert_eq!(aisha_sees.len(), 2, "{aisha_sees:?}");
+    assert_eq!(
+        aisha_sees[0]["whatIsHappening"],
+        api::domain::demo::DEMO_REQUESTS[0]
+    );
+    let aisha_sees = &aisha_sees[1..];
     assert_eq!(aisha_sees[0]["decision"], "EARLY_HELP");
     assert_eq!(aisha_sees[0]["whoWillContactYou"]["name"], "Sam Whitlock");
     assert_eq!(
@@ -598,7 +645,11 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         .await;
     assert_eq!(
         nodes(&ok(&mine, "myReferrals").clone()),
-        [json!({ "status": "DECIDED", "decision": "EARLY_HELP" })]
+        [
+            json!({ "status": "RECEIVED", "decision": null }),
+            json!({ "status": "DECIDED", "decision": "EARLY_HELP" })
+        ],
+        "the demo's referral, then this one"
     );
 
     // 4. s17 about the Morgans: level 3 with its history entry; the family sees it.
@@ -834,11 +885,19 @@ async fn a_concern_from_outside_the_team_becomes_an_urgent_request(app: TestApp)
             json!({}),
         )
         .await;
-    assert_eq!(nodes(&ok(&mine, "myReferrals").clone()).len(), 1);
+    let mine = nodes(&ok(&mine, "myReferrals").clone());
+    assert_eq!(mine.len(), 2, "the demo's referral and this: {mine:?}");
+    assert_eq!(mine[1]["reference"], raised["urgentRequest"]["reference"]);
     let body = app.gql(Some(&aisha), MINE, json!({})).await;
+    let aisha_sees = nodes(&ok(&body, "mySupportRequests").clone());
     assert_eq!(
-        nodes(&ok(&body, "mySupportRequests").clone()),
-        Vec::<Value>::new()
+        aisha_sees.len(),
+        1,
+        "only her own, from the demo: {aisha_sees:?}"
+    );
+    assert_ne!(
+        aisha_sees[0]["reference"],
+        raised["urgentRequest"]["reference"]
     );
     // On the Morgans' team, Sam's concern is the override, as before.
     let morgans = family_id(&app, "EH-DEMO-001").await;

@@ -263,6 +263,18 @@ pub async fn ask_from_app(
     else {
         return Err(AppError::Forbidden);
     };
+    from_member(db, family_id, member_id, asked, clocks, permit).await
+}
+
+/// `member_id` of `family_id` asks (the app's request; the demo loader's too).
+pub(super) async fn from_member(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    member_id: Uuid,
+    asked: FromFamily<'_>,
+    clocks: &Clocks,
+    permit: &Permit,
+) -> AppResult<support_request::Model> {
     let asker = families::member(db, member_id).await?;
     let mut errors = vec![];
     let what = text::required(
