@@ -14,6 +14,7 @@ mod m20261202_140000_growing_up;
 mod m20261202_170000_consultations;
 mod m20261202_170000_local_services;
 mod m20261202_170000_support_requests;
+mod m20261203_170000_action_services;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_170000_support_requests::Migration),
             Box::new(m20261202_170000_consultations::Migration),
             Box::new(m20261202_170000_local_services::Migration),
+            Box::new(m20261203_170000_action_services::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ db_tests!(
     a_concern_from_outside_the_team_becomes_an_urgent_request,
     a_consultation_is_answered_recorded_and_becomes_a_referral,
     the_directory_is_imported_whole_and_searched_by_anyone,
+    plan_actions_point_at_local_services,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -1236,4 +1237,103 @@ async fn the_directory_is_imported_whole_and_searched_by_anyone(app: TestApp) {
         ok(&body, "mySupportRequests")["nodes"][0]["signpostedServices"],
         json!([{ "name": "Housing Advice Line", "contact": "housing.advice@wrenfield.example" }])
     );
+}
+
+const PLAN_ACTIONS: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes(first: 20) { nodes { id status actions { nodes { id description service { id name localArea contact } } } } } } } } }";
+const ADD_ACTION: &str = "mutation($input: AddActionInput!) { addAction(input: $input) { action { id description service { id name } } plan { version } userErrors { field code message } } }";
+
+/// The Morgans' plan as `token` reads it: (plan, every action).
+async fn plan_actions(app: &TestApp, token: &str, family: &str) -> (Value, Vec<Value>) {
+    let body = app
+        .gql(Some(token), PLAN_ACTIONS, json!({ "id": family }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let plan = body["data"]["node"]["plan"].clone();
+    let actions = nodes(&plan["outcomes"])
+        .iter()
+        .flat_map(|o| nodes(&o["actions"]))
+        .collect();
+    (plan, actions)
+}
+
+async fn service_id(app: &TestApp, search: &str, area: &str) -> Value {
+    let body = app
+        .gql(None, SERVICES, json!({ "search": search, "area": area }))
+        .await;
+    nodes(&ok(&body, "services").clone())[0]["id"].clone()
+}
+
+async fn plan_actions_point_at_local_services(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let morgans = family_id(&app, "EH-DEMO-001").await;
+
+    // The demo's rent action points at the housing advice line of the Morgans' area.
+    let (plan, actions) = plan_actions(&app, &dana, &morgans).await;
+    let rent = actions
+        .iter()
+        .find(|a| a["description"] == "Call the council about a repayment plan")
+        .unwrap();
+    assert_eq!(rent["service"]["name"], "Housing Advice Line");
+    assert_eq!(rent["service"]["localArea"], "Wrenfield North");
+    assert!(
+        actions
+            .iter()
+            .filter(|a| a["description"] != rent["description"])
+            .all(|a| a["service"].is_null()),
+        "{actions:?}"
+    );
+
+    // Sam adds a step pointing at the youth club; the family reads it in the plan.
+    let club = service_id(&app, "youth club", "Wrenfield North").await;
+    let chosen = nodes(&plan["outcomes"])
+        .into_iter()
+        .find(|o| o["status"] == "CHOSEN")
+        .unwrap();
+    let dana_member = app
+        .gql(Some(&dana), "{ viewer { familyMember { id } } }", json!({}))
+        .await["data"]["viewer"]["familyMember"]["id"]
+        .clone();
+    let added = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Go along to the youth club on Wednesday", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    let added = ok(&added, "addAction").clone();
+    assert_eq!(added["action"]["service"]["name"], "Northside Youth Club");
+    let (plan, actions) = plan_actions(&app, &dana, &morgans).await;
+    let step = actions
+        .iter()
+        .find(|a| a["id"] == added["action"]["id"])
+        .unwrap();
+    assert_eq!(step["service"]["id"], club);
+    assert_eq!(step["service"]["contact"], "01632 960 200");
+
+    // Something that is not a directory entry, or an entry that does not exist: a user
+    // error, and nothing stored (the plan's version has not moved).
+    let not_a_service = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Another step", "assignee": dana_member, "service": morgans } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&not_a_service, "addAction"), ["INVALID"]);
+    use base64::Engine;
+    let unknown = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("LocalService:{}", uuid::Uuid::now_v7()));
+    let missing = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Another step", "assignee": dana_member, "service": unknown } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&missing, "addAction"), ["NOT_FOUND"]);
+    let (after, actions_after) = plan_actions(&app, &dana, &morgans).await;
+    assert_eq!(after["version"], plan["version"]);
+    assert_eq!(actions_after.len(), actions.len());
 }

@@ -142,6 +142,15 @@ async fn grow_plan_to(
         )
         .await;
     let parent_member = me["data"]["viewer"]["familyMember"]["id"].clone();
+    // Each new action points at a local service from the directory (issue 17).
+    let directory = app
+        .gql(None, "{ services(first: 100) { nodes { id } } }", json!({}))
+        .await;
+    let services = directory["data"]["services"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!services.is_empty(), "{directory}");
     for n in have..total {
         let added = ok(
             app.gql(
@@ -180,7 +189,7 @@ async fn grow_plan_to(
             app.gql(
                 Some(practitioner),
                 "mutation($input: AddActionInput!) { addAction(input: $input) { plan { version } userErrors { message } } }",
-                json!({ "input": { "outcome": outcome, "expectedVersion": version, "description": format!("Step {n}"), "assignee": parent_member, "dueDate": "2031-01-01" } }),
+                json!({ "input": { "outcome": outcome, "expectedVersion": version, "description": format!("Step {n}"), "assignee": parent_member, "dueDate": "2031-01-01", "service": services[n % services.len()]["id"] } }),
             )
             .await,
             "addAction",

@@ -191,6 +191,18 @@ pub async fn load(
     };
     growing_up::assess_competence(db, assessed, teacher).await?;
 
+    front_door(db, now).await?;
+    let housing_advice = super::directory::search(
+        db.get_database_backend(),
+        &super::directory::Search {
+            text: Some("Housing Advice Line"),
+            local_area: Some("Wrenfield North"),
+            ..Default::default()
+        },
+    )
+    .one(db)
+    .await?
+    .map(|s| s.id);
     morgans_plan(
         db,
         Morgans {
@@ -200,6 +212,7 @@ pub async fn load(
             priya: priya.id,
             sam: sam.id,
             school: school.id,
+            housing_advice,
         },
         hub,
         teacher,
@@ -249,7 +262,6 @@ pub async fn load(
         now,
     )
     .await?;
-    front_door(db, now).await?;
     demo_requests(
         db,
         DemoRequesters {
@@ -430,6 +442,8 @@ struct Morgans {
     priya: Uuid,
     sam: Uuid,
     school: Uuid,
+    /// The directory's housing advice in the Morgans' area, for the rent action.
+    housing_advice: Option<Uuid>,
 }
 
 /// The Morgans' story told once and their plan: outcomes in their words, one for Jordan, a
@@ -551,6 +565,7 @@ async fn morgans_plan(
             description: "Book Jordan into breakfast club",
             assignee: actions::Assignee::Practitioner(m.sam),
             due_date: Some(now.date_naive() + chrono::Duration::days(7)),
+            service: None,
         },
         teacher,
     )
@@ -566,6 +581,7 @@ async fn morgans_plan(
             description: "Call the council about a repayment plan",
             assignee: actions::Assignee::Member(m.dana),
             due_date: Some(now.date_naive() + chrono::Duration::days(14)),
+            service: m.housing_advice,
         },
         dana,
     )
@@ -579,6 +595,7 @@ async fn morgans_plan(
             description: "Ask Mr Whitlock about the library at break",
             assignee: actions::Assignee::Member(m.jordan),
             due_date: None,
+            service: None,
         },
         jordan,
     )

@@ -484,6 +484,19 @@ pub async fn signposted(
         .await?)
 }
 
+/// Checks that a directory entry exists (a plan action pointing at it, issue 17); a user
+/// error on `field` otherwise.
+pub async fn check_entry(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<()> {
+    match local_service::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(crate::error::AppError::invalid(
+            &[field],
+            crate::error::UserErrorCode::NotFound,
+            "We could not find that service in the directory.",
+        )),
+    }
+}
+
 /// Points a request's advice at directory entries; each must exist.
 pub async fn signpost(
     db: &impl ConnectionTrait,
