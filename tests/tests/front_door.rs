@@ -20,6 +20,7 @@ db_tests!(
     a_consultation_is_answered_recorded_and_becomes_a_referral,
     the_directory_is_imported_whole_and_searched_by_anyone,
     plan_actions_point_at_local_services,
+    links_to_the_directory_survive_a_reimport,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -1336,4 +1337,157 @@ async fn plan_actions_point_at_local_services(app: TestApp) {
     let (after, actions_after) = plan_actions(&app, &dana, &morgans).await;
     assert_eq!(after["version"], plan["version"]);
     assert_eq!(actions_after.len(), actions.len());
+}
+
+const SIGNPOSTED: &str =
+    "{ mySupportRequests(first: 50) { nodes { id signpostedServices { id name contact } } } }";
+
+async fn links_to_the_directory_survive_a_reimport(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let morgans = family_id(&app, "EH-DEMO-001").await;
+    let housing = service_id(&app, "housing advice", "Wrenfield North").await;
+    let club = service_id(&app, "youth club", "Wrenfield North").await;
+    let minds = service_id(&app, "counselling", "Wrenfield South").await;
+
+    // Dana asks; the hub's advice points at the housing line and the youth club.
+    let asked = app
+        .gql(
+            Some(&dana),
+            ASK,
+            json!({ "input": { "whatIsHappening": "We are behind on rent." } }),
+        )
+        .await;
+    let asked = ok(&asked, "askForSupport")["supportRequest"]["id"].clone();
+    claim(&app, &hub, &asked).await;
+    let advised = app
+        .gql(
+            Some(&hub),
+            DECIDE,
+            json!({ "input": { "request": asked, "decision": "ADVICE", "reason": "Housing advice.", "advice": "Call the housing line; Jordan may like the youth club.", "services": [housing, club] } }),
+        )
+        .await;
+    ok(&advised, "decideSupportRequest");
+    let signposted = |token: String| {
+        let app = &app;
+        let asked = asked.clone();
+        async move {
+            let body = app.gql(Some(&token), SIGNPOSTED, json!({})).await;
+            let request = nodes(&ok(&body, "mySupportRequests").clone())
+                .into_iter()
+                .find(|r| r["id"] == asked)
+                .unwrap();
+            let mut services: Vec<(String, String)> = request["signpostedServices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap().to_owned(),
+                        s["id"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            services.sort();
+            services
+        }
+    };
+    assert_eq!(
+        signposted(dana.clone()).await,
+        [
+            (
+                "Housing Advice Line".to_owned(),
+                housing.as_str().unwrap().to_owned()
+            ),
+            (
+                "Northside Youth Club".to_owned(),
+                club.as_str().unwrap().to_owned()
+            ),
+        ]
+    );
+    // A plan action points at the youth club too.
+    let (plan, _) = plan_actions(&app, &dana, &morgans).await;
+    let chosen = nodes(&plan["outcomes"])
+        .into_iter()
+        .find(|o| o["status"] == "CHOSEN")
+        .unwrap();
+    let dana_member = app
+        .gql(Some(&dana), "{ viewer { familyMember { id } } }", json!({}))
+        .await["data"]["viewer"]["familyMember"]["id"]
+        .clone();
+    let added = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Try the youth club", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    let step = ok(&added, "addAction")["action"]["id"].clone();
+
+    // The north's new file keeps the housing line's id (with a new number), drops the youth
+    // club and adds a homework club.
+    let file = app.temp_dir().join("north.json");
+    std::fs::write(
+        &file,
+        r#"{"services": [
+  {"id": "wfd-housing-advice", "name": "Housing Advice Line", "organization": "Wrenfield Housing",
+   "description": "Advice on rent arrears and eviction notices.", "categories": ["housing"],
+   "service_areas": ["Wrenfield North"], "contact": "01632 960 999"},
+  {"id": "wfd-homework", "name": "Homework Club", "organization": "Northside Library",
+   "description": "Help with homework.", "categories": ["youth"], "service_areas": ["Wrenfield North"]}
+]}"#,
+    )
+    .unwrap();
+    let printed = app
+        .cli(&["admin", "import-services", file.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert!(
+        printed.contains("Imported 2 directory entries"),
+        "{printed}"
+    );
+
+    // The advice still points at the housing line, as it is now; the youth club has gone.
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    assert_eq!(
+        signposted(dana.clone()).await,
+        [(
+            "Housing Advice Line".to_owned(),
+            housing.as_str().unwrap().to_owned()
+        )]
+    );
+    let body = app.gql(Some(&dana), SIGNPOSTED, json!({})).await;
+    let contact = nodes(&ok(&body, "mySupportRequests").clone())
+        .into_iter()
+        .find(|r| r["id"] == asked)
+        .unwrap()["signpostedServices"][0]["contact"]
+        .clone();
+    assert_eq!(contact, "01632 960 999", "the entry as the new file says");
+    // So do the plan's actions: the demo's rent action keeps the housing line, the new step
+    // has lost the youth club.
+    let (_, actions) = plan_actions(&app, &dana, &morgans).await;
+    let rent = actions
+        .iter()
+        .find(|a| a["description"] == "Call the council about a repayment plan")
+        .unwrap();
+    assert_eq!(rent["service"]["id"], housing);
+    let step = actions.iter().find(|a| a["id"] == step).unwrap();
+    assert_eq!(step["service"], Value::Null, "{step}");
+    // The south was not in the file: its entries keep their IDs untouched.
+    assert_eq!(
+        service_id(&app, "counselling", "Wrenfield South").await,
+        minds
+    );
+    // An entry no longer in the directory cannot be pointed at.
+    let (plan, _) = plan_actions(&app, &dana, &morgans).await;
+    let refused = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Try the youth club again", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&refused, "addAction"), ["NOT_FOUND"]);
 }

@@ -276,29 +276,30 @@ pub async fn load(
     Ok(true)
 }
 
-/// Issue 17: a small fictional directory of local services.
+/// Issue 17: a small fictional directory of local services, with Open Referral style ids
+/// (so that a re-import keeps the entries' IDs).
 pub const DEMO_SERVICES: &str = r#"[
-  {"name": "Wrenfield Family Hub stay and play", "organisation": "Wrenfield Council Early Help",
+  {"id": "wfd-stay-and-play", "name": "Wrenfield Family Hub stay and play", "organisation": "Wrenfield Council Early Help",
    "description": "Drop-in play sessions for babies and young children with their parents and carers; health visitors are often there.",
    "categories": ["parenting", "play"], "areas": ["Wrenfield North", "Wrenfield South"],
    "minimum_age": 0, "maximum_age": 5, "contact": "01632 960 100", "opening_times": "Tuesdays and Thursdays 9.30-11.30"},
-  {"name": "Housing Advice Line", "organisation": "Wrenfield Housing",
+  {"id": "wfd-housing-advice", "name": "Housing Advice Line", "organisation": "Wrenfield Housing",
    "description": "Advice on rent arrears, eviction notices and finding a home; help with the hardship fund.",
    "categories": ["housing", "money"], "areas": ["Wrenfield North", "Wrenfield South"],
    "contact": "housing.advice@wrenfield.example", "opening_times": "Monday to Friday 9-5"},
-  {"name": "Northside Youth Club", "organisation": "Wrenfield Voluntary Action",
+  {"id": "wfd-northside-youth", "name": "Northside Youth Club", "organisation": "Wrenfield Voluntary Action",
    "description": "Evening youth club with sport, music and a quiet room; youth workers to talk to.",
    "categories": ["youth"], "areas": ["Wrenfield North"], "minimum_age": 11, "maximum_age": 18,
    "contact": "01632 960 200", "opening_times": "Wednesdays and Fridays 6-9pm"},
-  {"name": "Talking Minds", "organisation": "Wrenfield Health",
+  {"id": "wfd-talking-minds", "name": "Talking Minds", "organisation": "Wrenfield Health",
    "description": "Free counselling and mental health support for young people, by phone or face to face.",
    "categories": ["mental health", "youth"], "areas": ["Wrenfield North", "Wrenfield South"],
    "minimum_age": 11, "maximum_age": 25, "contact": "01632 960 300"},
-  {"name": "Money Matters", "organisation": "Wrenfield Citizens Advice",
+  {"id": "wfd-money-matters", "name": "Money Matters", "organisation": "Wrenfield Citizens Advice",
    "description": "Debt advice, benefits checks and budgeting help for families.",
    "categories": ["money", "debt"], "areas": ["Wrenfield South"], "contact": "01632 960 400",
    "opening_times": "Mondays 10-2"},
-  {"name": "Safe at Home", "organisation": "Wrenfield Women's Aid",
+  {"id": "wfd-safe-at-home", "name": "Safe at Home", "organisation": "Wrenfield Women's Aid",
    "description": "Confidential support for anyone experiencing domestic abuse, and their children.",
    "categories": ["domestic abuse"], "areas": ["Wrenfield North", "Wrenfield South"],
    "contact": "0808 000 0000 (24 hours)"}
