@@ -103,6 +103,39 @@ pub async fn family_id(app: &TestApp, reference: &str) -> String {
         .to_owned()
 }
 
+/// The kinds in `email`'s inbox, oldest first, each title checked for names and words.
+async fn inbox_kinds(app: &TestApp, email: &str) -> Vec<String> {
+    let token = app.token_for(email).await;
+    let body = app
+        .gql(
+            Some(&token),
+            "{ viewer { notifications(first: 100) { edges { node { kind title } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let mut kinds: Vec<String> = body["data"]["viewer"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let title = e["node"]["title"].as_str().unwrap();
+            for secret in [
+                "Rio", "Lee", "Kai", "Dana", "Zara", "Morgan", "Rahman", "rent", "FD-",
+            ] {
+                assert!(!title.contains(secret), "{title:?} carries {secret:?}");
+            }
+            e["node"]["kind"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    kinds.reverse();
+    kinds
+}
+
+fn count_of(kinds: &[String], kind: &str) -> usize {
+    kinds.iter().filter(|k| *k == kind).count()
+}
+
 pub fn anonymous_input(name: &str, child: &str, age: i32) -> Value {
     json!({ "input": {
         "name": name,
@@ -247,6 +280,21 @@ async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
         .unwrap();
     assert_eq!(urgent_emails.len(), 1);
     assert!(!urgent_emails[0].body.contains("Rio"));
+    // And it is in the hub worker's inbox as its own kind; nobody else is told.
+    let hub_inbox = inbox_kinds(&app, demo::HUB_WORKER).await;
+    assert_eq!(hub_inbox, ["SUPPORT_REQUEST_URGENT"]);
+    for other in [
+        demo::MANAGER,
+        demo::SCHOOL_PRACTITIONER,
+        demo::MORGAN_PARENT,
+        demo::ADMIN,
+    ] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "SUPPORT_REQUEST_URGENT"),
+            0,
+            "{other}"
+        );
+    }
 
     // The referrer sees their own referrals' status, nothing of the others; a parent sees
     // their own request; nobody else reaches the queue.
@@ -420,6 +468,18 @@ async fn missed_clocks_alert_the_managers_once_with_two_servers(app: TestApp) {
     advance(Duration::hours(22));
     assert_eq!(settle(&app, LATE, 3).await, 3);
     assert_eq!(queued_to_manager(&app, LATE_URGENT).await, 2);
+    // In the managers' inbox as their own kinds; not in the hub worker's.
+    let manager_inbox = inbox_kinds(&app, demo::MANAGER).await;
+    assert_eq!(count_of(&manager_inbox, "SUPPORT_CLOCK_MISSED_URGENT"), 2);
+    assert_eq!(count_of(&manager_inbox, "SUPPORT_CLOCK_MISSED"), 3);
+    assert_eq!(count_of(&manager_inbox, "ATTENTION"), 0);
+    let hub_inbox = inbox_kinds(&app, demo::HUB_WORKER).await;
+    assert!(
+        hub_inbox
+            .iter()
+            .all(|k| !k.starts_with("SUPPORT_CLOCK_MISSED")),
+        "{hub_inbox:?}"
+    );
     let emails = outbox_message::Entity::find()
         .filter(outbox_message::Column::Recipient.eq(demo::MANAGER))
         .all(&app.db)
@@ -499,6 +559,25 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         seen[0]["questions"][0]["question"],
         "How many months behind are you?"
     );
+    // Dana is told there is a question, as its own kind; Jordan and the hub are not.
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_PARENT).await,
+            "SUPPORT_QUESTION_ASKED"
+        ),
+        1
+    );
+    for other in [
+        demo::MORGAN_YOUNG_PERSON,
+        demo::HUB_WORKER,
+        demo::SCHOOL_PRACTITIONER,
+    ] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "SUPPORT_QUESTION_ASKED"),
+            0,
+            "{other}"
+        );
+    }
     const ANSWER: &str = "mutation($q: ID!, $a: String!) { answerInformationRequest(input: { question: $q, answer: $a }) { informationRequest { answer answeredAt } userErrors { field code } } }";
     // Sam did not ask: he may not answer.
     let refused = app
@@ -534,6 +613,16 @@ async fn each_decision_does_what_it_says(app: TestApp) {
             .as_str()
             .unwrap()
             .contains("hardship fund")
+    );
+    let dana_inbox = inbox_kinds(&app, demo::MORGAN_PARENT).await;
+    assert_eq!(count_of(&dana_inbox, "SUPPORT_REQUEST_DECIDED"), 1);
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_YOUNG_PERSON).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        0,
+        "Jordan did not ask"
     );
     // Decided once: not again.
     let again = app
@@ -729,6 +818,27 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         let seen = seen_by(&app, token.clone()).await;
         assert!(seen.iter().all(|r| r["id"] != s47), "withheld: {seen:?}");
     }
+    // Sam is told of his referrals' decisions (the new family's, the s17), not of the
+    // withheld s47; the family is told of none of his referrals.
+    let sam_inbox = inbox_kinds(&app, demo::SCHOOL_PRACTITIONER).await;
+    assert_eq!(count_of(&sam_inbox, "REFERRAL_DECIDED"), 2, "{sam_inbox:?}");
+    assert_eq!(count_of(&sam_inbox, "SUPPORT_REQUEST_DECIDED"), 0);
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_PARENT).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        1,
+        "only her own request"
+    );
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::RAHMAN_PARENT).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        0,
+        "Aisha asked nothing that was decided"
+    );
     let seen = seen_by(&app, dana.clone()).await;
     assert!(
         seen.iter()
@@ -1012,6 +1122,18 @@ async fn a_consultation_is_answered_recorded_and_becomes_a_referral(app: TestApp
         !email.contains("Zara") && !email.contains("attendance"),
         "{email}"
     );
+    // Both answers are in Sam's inbox as their own kind; the hub's and the manager's are not.
+    assert_eq!(
+        inbox_kinds(&app, demo::SCHOOL_PRACTITIONER).await,
+        ["CONSULTATION_ANSWERED", "CONSULTATION_ANSWERED"]
+    );
+    for other in [demo::HUB_WORKER, demo::MANAGER, demo::RAHMAN_PARENT] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "CONSULTATION_ANSWERED"),
+            0,
+            "{other}"
+        );
+    }
 
     // Turned into a referral in one step, by the one who asked only.
     app.cli(&[

@@ -3,11 +3,11 @@
 //! running); possible existing family records (matching, never merging); and the decision,
 //! with its reason: advice and guidance, early help, or passing the family to children's
 //! social care (s17 / s47, which moves the need level with its history entry).
+use super::notify::{About, Kind, Notice};
 use super::support_requests::{self, find};
 use super::{audit, families, notify, practitioners, team, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use crate::mail::{self, messages};
 use chrono::{DateTime, Datelike, Utc};
 use entities::family_member::{self, MemberRelation};
 use entities::support_request::{self, Column, Decision, RequestStatus};
@@ -142,34 +142,38 @@ pub async fn ask_for_information(
     }
     .insert(db)
     .await?;
-    if let Some(link) = notify::app_link(permit, "/support-requests") {
-        let email = messages::support_question_asked(&link);
-        for to in asker_emails(db, &request).await? {
-            mail::enqueue(db, &to, &email, now).await?;
-        }
-    }
+    tell_asker(
+        db,
+        &request,
+        permit,
+        (Kind::SupportQuestionAsked, Kind::ReferralQuestionAsked),
+    )
+    .await?;
     Ok(asked)
 }
 
-/// Whoever asked from the app, or referred: their email addresses (none for the public
-/// front door, whom the hub contacts itself).
-async fn asker_emails(
+/// Tells whoever asked from the app (the first kind) or referred (the second): their own
+/// account each, none for the public front door (the hub contacts them itself).
+async fn tell_asker(
     db: &impl ConnectionTrait,
     request: &support_request::Model,
-) -> AppResult<Vec<String>> {
-    let mut emails = vec![];
-    if let Some(member_id) = request.requested_by_member_id
-        && let Some(account) = families::member(db, member_id).await?.account_id
-        && let Some(email) = notify::account_email(db, account).await?
+    permit: &Permit,
+    (family_kind, referrer_kind): (Kind, Kind),
+) -> AppResult<()> {
+    let now = permit.at();
+    if let (Some(member_id), Some(family_id)) = (request.requested_by_member_id, request.family_id)
+        && let Some(notice) = Notice::of(permit, family_kind, About::family(family_id))
     {
-        emails.push(email);
+        let asker = notify::member_accounts(db, &[member_id]).await?;
+        notify::tell(db, &notice, &asker, now).await?;
     }
     if let Some(practitioner) = request.referred_by_practitioner_id
-        && let Some(email) = notify::practitioner_email(db, practitioner).await?
+        && let Some(notice) = Notice::of(permit, referrer_kind, About::default())
+        && let Some(account) = notify::practitioner_account(db, practitioner).await?
     {
-        emails.push(email);
+        notify::tell(db, &notice, &[account], now).await?;
     }
-    Ok(emails)
+    Ok(())
 }
 
 /// Whether `actor` made the request `question_id` belongs to (asked from the app, or
@@ -604,13 +608,14 @@ pub async fn decide(
         )
         .await?;
     }
-    if !decided.withhold_from_family
-        && let Some(link) = notify::app_link(permit, "/support-requests")
-    {
-        let email = messages::support_request_decided(&link);
-        for to in asker_emails(db, &decided).await? {
-            mail::enqueue(db, &to, &email, now).await?;
-        }
+    if !decided.withhold_from_family {
+        tell_asker(
+            db,
+            &decided,
+            permit,
+            (Kind::SupportRequestDecided, Kind::ReferralDecided),
+        )
+        .await?;
     }
     Ok(decided)
 }

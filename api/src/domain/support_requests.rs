@@ -16,7 +16,6 @@
 use super::{families, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use crate::mail::{self, messages};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::family_member::{self, MemberRelation};
 use entities::support_request::{self, RequestStatus, WayIn};
@@ -184,12 +183,11 @@ async fn insert(
         .await?;
     }
     if request.significant_harm {
-        // The hub is told at once; the email says only that something urgent waits.
-        if let Some(link) = super::notify::app_link(permit, "/hub/requests") {
-            let email = messages::urgent_support_request(&link);
-            for to in super::notify::emails_of_roles(db, Permit::screeners()).await? {
-                mail::enqueue(db, &to, &email, now).await?;
-            }
+        // The hub is told at once; the email and push say only that something urgent waits.
+        use super::notify::{self, About, Kind, Notice};
+        if let Some(notice) = Notice::of(permit, Kind::SupportRequestUrgent, About::default()) {
+            let hub = notify::accounts_of_roles(db, Permit::screeners()).await?;
+            notify::tell(db, &notice, &hub, now).await?;
         }
     }
     Ok(request)

@@ -36,6 +36,23 @@ pub enum NotificationKind {
     HouseholdSharingChanged,
     /// Something needs your attention.
     Attention,
+    // Issue 17: the front door.
+    /// An urgent request for support arrived at the hub.
+    SupportRequestUrgent,
+    /// The hub has a question about your request for support.
+    SupportQuestionAsked,
+    /// The hub has a question about your referral.
+    ReferralQuestionAsked,
+    /// The hub decided your request for support.
+    SupportRequestDecided,
+    /// The hub decided your referral.
+    ReferralDecided,
+    /// A request for support was not decided within its clock.
+    SupportClockMissed,
+    /// An urgent request for support was not decided within its 2-hour clock.
+    SupportClockMissedUrgent,
+    /// The hub answered your question to the consultation line.
+    ConsultationAnswered,
 }
 
 impl NotificationKind {
@@ -52,6 +69,15 @@ impl NotificationKind {
             Kind::SafeguardingReviewNeeded => Self::SafeguardingReviewNeeded,
             Kind::HouseholdSharingChanged => Self::HouseholdSharingChanged,
             Kind::Attention => Self::Attention,
+            // Issue 17.
+            Kind::SupportRequestUrgent => Self::SupportRequestUrgent,
+            Kind::SupportQuestionAsked => Self::SupportQuestionAsked,
+            Kind::ReferralQuestionAsked => Self::ReferralQuestionAsked,
+            Kind::SupportRequestDecided => Self::SupportRequestDecided,
+            Kind::ReferralDecided => Self::ReferralDecided,
+            Kind::SupportClockMissed => Self::SupportClockMissed,
+            Kind::SupportClockMissedUrgent => Self::SupportClockMissedUrgent,
+            Kind::ConsultationAnswered => Self::ConsultationAnswered,
         }
     }
 

@@ -24,6 +24,23 @@ pub enum Kind {
     /// An email sent through [`crate::mail::enqueue`] to someone who signs in, by code that
     /// does not name a kind yet: the inbox says something needs their attention.
     Attention,
+    // Issue 17: the front door.
+    /// Hub workers: a request where a child may be at risk of significant harm arrived.
+    SupportRequestUrgent,
+    /// The family member who asked: the hub has a question about their request.
+    SupportQuestionAsked,
+    /// The professional who referred: the hub has a question about their referral.
+    ReferralQuestionAsked,
+    /// The family member who asked: the hub decided their request.
+    SupportRequestDecided,
+    /// The professional who referred: the hub decided their referral.
+    ReferralDecided,
+    /// Locality managers: a request was not decided within its clock.
+    SupportClockMissed,
+    /// Locality managers: an urgent request was not decided within its 2-hour clock.
+    SupportClockMissedUrgent,
+    /// The practitioner who asked the consultation line: the hub answered.
+    ConsultationAnswered,
 }
 
 /// Who may still see a notification: asked through the access rules whenever it is shown, so
@@ -73,7 +90,7 @@ const fn spec(
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 19] = [
         Kind::LeadNominationReceived,
         Kind::LeadNominationAnswered,
         Kind::LeadNominationOverdue,
@@ -85,6 +102,15 @@ impl Kind {
         Kind::SafeguardingReviewNeeded,
         Kind::HouseholdSharingChanged,
         Kind::Attention,
+        // Issue 17.
+        Kind::SupportRequestUrgent,
+        Kind::SupportQuestionAsked,
+        Kind::ReferralQuestionAsked,
+        Kind::SupportRequestDecided,
+        Kind::ReferralDecided,
+        Kind::SupportClockMissed,
+        Kind::SupportClockMissedUrgent,
+        Kind::ConsultationAnswered,
     ];
 
     /// The table.
@@ -177,6 +203,63 @@ impl Kind {
                 by_email: true,
                 by_push: true,
             },
+            // Issue 17: the front door. Each gate is the access row of what the app opens.
+            SupportRequestUrgent => spec(
+                "SUPPORT_REQUEST_URGENT",
+                "An urgent request for support has arrived",
+                messages::urgent_support_request,
+                "/hub/requests",
+                Action(crate::access::Action::ScreenSupportRequests),
+            ),
+            SupportQuestionAsked => spec(
+                "SUPPORT_QUESTION_ASKED",
+                "The Early Help Hub has a question for you",
+                messages::support_question_asked,
+                "/support-requests",
+                Family(|family_id| crate::access::Action::ReadFamilySupportRequests { family_id }),
+            ),
+            ReferralQuestionAsked => spec(
+                "REFERRAL_QUESTION_ASKED",
+                "The Early Help Hub has a question about your referral",
+                messages::support_question_asked,
+                "/referrals",
+                Action(crate::access::Action::ReadOwnReferrals),
+            ),
+            SupportRequestDecided => spec(
+                "SUPPORT_REQUEST_DECIDED",
+                "Your request for support has an answer",
+                messages::support_request_decided,
+                "/support-requests",
+                Family(|family_id| crate::access::Action::ReadFamilySupportRequests { family_id }),
+            ),
+            ReferralDecided => spec(
+                "REFERRAL_DECIDED",
+                "Your referral has an answer",
+                messages::support_request_decided,
+                "/referrals",
+                Action(crate::access::Action::ReadOwnReferrals),
+            ),
+            SupportClockMissed => spec(
+                "SUPPORT_CLOCK_MISSED",
+                "A request for support was not decided in time",
+                messages::support_clock_missed,
+                "/hub/requests",
+                Action(crate::access::Action::HearOfMissedSupportClock),
+            ),
+            SupportClockMissedUrgent => spec(
+                "SUPPORT_CLOCK_MISSED_URGENT",
+                "An urgent request for support was not decided in time",
+                messages::support_clock_missed_urgent,
+                "/hub/requests",
+                Action(crate::access::Action::HearOfMissedSupportClock),
+            ),
+            ConsultationAnswered => spec(
+                "CONSULTATION_ANSWERED",
+                "The Early Help Hub answered your question",
+                messages::consultation_answered,
+                "/consultations",
+                Action(crate::access::Action::ConsultHub),
+            ),
         }
     }
 
