@@ -533,6 +533,40 @@ pub async fn signposted(
         .await?)
 }
 
+/// The entries the advice on each of `requests` points at (those still in the directory):
+/// two statements however many requests.
+pub async fn signposted_of(
+    db: &impl ConnectionTrait,
+    requests: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<local_service::Model>>> {
+    use entities::support_request_service as link;
+    use sea_orm::QuerySelect;
+    let links = link::Entity::find()
+        .filter(link::Column::RequestId.is_in(requests.to_vec()))
+        .all(db)
+        .await?;
+    let linked = link::Entity::find()
+        .select_only()
+        .column(link::Column::ServiceId)
+        .filter(link::Column::RequestId.is_in(requests.to_vec()));
+    let services: std::collections::HashMap<Uuid, local_service::Model> =
+        local_service::Entity::find()
+            .filter(Column::Id.in_subquery(sea_orm::QueryTrait::into_query(linked)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    let mut of: std::collections::HashMap<Uuid, Vec<local_service::Model>> =
+        std::collections::HashMap::new();
+    for l in links {
+        if let Some(service) = services.get(&l.service_id) {
+            of.entry(l.request_id).or_default().push(service.clone());
+        }
+    }
+    Ok(of)
+}
+
 /// Checks that a directory entry exists (a plan action pointing at it, issue 17); a user
 /// error on `field` otherwise.
 pub async fn check_entry(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<()> {
