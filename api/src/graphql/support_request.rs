@@ -346,7 +346,9 @@ impl SupportRequest {
     }
     /// The professional who referred (or raised the concern).
     async fn referred_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        self.page.practitioner(ctx, self.model.referred_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.referred_by_practitioner_id)
+            .await
     }
     /// Asked from the app by a member of the family.
     async fn asked_from_the_app(&self) -> bool {
@@ -419,7 +421,9 @@ impl SupportRequest {
     }
     /// The hub worker looking at it.
     async fn claimed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        self.page.practitioner(ctx, self.model.claimed_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.claimed_by_practitioner_id)
+            .await
     }
     async fn questions(&self, ctx: &Context<'_>) -> GqlResult<Vec<InformationRequest>> {
         let asked = self.page.questions(ctx).await?;
@@ -459,10 +463,14 @@ impl SupportRequest {
         support_requests::decided_in_time(&self.model)
     }
     async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        self.page.practitioner(ctx, self.model.decided_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.decided_by_practitioner_id)
+            .await
     }
     async fn suggested_lead(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        self.page.practitioner(ctx, self.model.suggested_lead_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.suggested_lead_practitioner_id)
+            .await
     }
     /// Withheld from the family: telling them would increase the risk.
     async fn withheld_from_family(&self) -> bool {
