@@ -206,7 +206,10 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
             let db = open_database(&settings).await?;
             let clock = Clock::system();
             let txn = crate::db::begin_write(&db).await?;
-            let loaded = demo::load(&txn, clock.now()).await.map_err(explain)?;
+            let clocks = settings.support_clocks()?;
+            let loaded = demo::load(&txn, clock.now(), &clocks)
+                .await
+                .map_err(explain)?;
             txn.commit().await?;
             if loaded {
                 writeln!(out, "Demo data loaded. People who can sign in:")?;

@@ -494,6 +494,7 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 created_by_member_id: None,
                 created_by_practitioner_id: Some(creator.id),
                 created_at: at,
+                service_id: None,
             });
             change(
                 rows,

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use entities::support_request::{Decision, WayIn};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -99,10 +100,10 @@ fn refusal(err: AppError) -> Response {
 /// One row per figure: `measure,breakdown,value,base,percent`.
 pub fn csv(report: &Report, labels: &NeedLevelLabels) -> String {
     let mut out = String::from("measure,breakdown,value,base,percent\r\n");
+    requests(&mut out, report);
     let mut count = |measure: &str, breakdown: &str, c: Count| {
         row(&mut out, [measure, breakdown, &c.display(), "", ""]);
     };
-    count("requests_for_support", "", report.requests_for_support);
     count(
         "families_got_early_help",
         "",
@@ -176,6 +177,57 @@ pub fn csv(report: &Report, labels: &NeedLevelLabels) -> String {
         report.stepped_up,
     );
     out
+}
+
+/// Issue 17: the requests for support and the consultation line.
+fn requests(out: &mut String, report: &Report) {
+    let r = &report.requests;
+    let count = |out: &mut String, measure: &str, breakdown: &str, c: Count| {
+        row(out, [measure, breakdown, &c.display(), "", ""]);
+    };
+    count(out, "requests_for_support", "", r.total);
+    for (way_in, c) in &r.by_way_in {
+        count(
+            out,
+            "requests_for_support_by_way_in",
+            way_in_label(*way_in),
+            *c,
+        );
+    }
+    for (decision, c) in &r.by_decision {
+        count(
+            out,
+            "requests_for_support_by_decision",
+            decision.map_or("undecided", decision_label),
+            *c,
+        );
+    }
+    share(out, "requests_decided_within_clock", "", r.decided_in_time);
+    count(out, "consultations_asked", "", r.consultations);
+    share(
+        out,
+        "consultations_became_referral",
+        "",
+        r.consultations_referred,
+    );
+}
+
+fn way_in_label(way_in: WayIn) -> &'static str {
+    match way_in {
+        WayIn::App => "app",
+        WayIn::Anonymous => "anonymous",
+        WayIn::Referral => "referral",
+        WayIn::Urgent => "urgent",
+    }
+}
+
+fn decision_label(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Advice => "advice",
+        Decision::EarlyHelp => "early help",
+        Decision::Section17 => "child and family assessment (s17)",
+        Decision::Section47 => "child protection enquiry (s47)",
+    }
 }
 
 fn share(out: &mut String, measure: &str, breakdown: &str, s: Share) {

@@ -19,6 +19,8 @@ pub struct Model {
     pub created_by_member_id: Option<Uuid>,
     pub created_by_practitioner_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The directory entry (local service) the action points at, if any (issue 17).
+    pub service_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

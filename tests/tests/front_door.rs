@@ -19,6 +19,8 @@ db_tests!(
     a_concern_from_outside_the_team_becomes_an_urgent_request,
     a_consultation_is_answered_recorded_and_becomes_a_referral,
     the_directory_is_imported_whole_and_searched_by_anyone,
+    plan_actions_point_at_local_services,
+    links_to_the_directory_survive_a_reimport,
 );
 
 const SECOND_HUB_WORKER: &str = "kit@wrenfield.example";
@@ -54,10 +56,25 @@ pub fn nodes(connection: &Value) -> Vec<Value> {
     connection["nodes"].as_array().cloned().unwrap_or_default()
 }
 
+/// The hub's queue, without the demo's own requests.
 pub async fn queue(app: &TestApp) -> Vec<Value> {
+    whole_queue(app)
+        .await
+        .into_iter()
+        .filter(|r| !is_demo(r))
+        .collect()
+}
+
+pub async fn whole_queue(app: &TestApp) -> Vec<Value> {
     let hub = app.token_for(demo::HUB_WORKER).await;
     let body = app.gql(Some(&hub), QUEUE, json!({})).await;
     nodes(&ok(&body, "supportRequests").clone())
+}
+
+/// One of the requests the demo data puts in the queue.
+pub fn is_demo(request: &Value) -> bool {
+    api::domain::demo::DEMO_REQUESTS
+        .contains(&request["whatIsHappening"].as_str().unwrap_or_default())
 }
 
 fn at(value: &Value) -> DateTime<Utc> {
@@ -86,6 +103,39 @@ pub async fn family_id(app: &TestApp, reference: &str) -> String {
         .to_owned()
 }
 
+/// The kinds in `email`'s inbox, oldest first, each title checked for names and words.
+async fn inbox_kinds(app: &TestApp, email: &str) -> Vec<String> {
+    let token = app.token_for(email).await;
+    let body = app
+        .gql(
+            Some(&token),
+            "{ viewer { notifications(first: 100) { edges { node { kind title } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let mut kinds: Vec<String> = body["data"]["viewer"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let title = e["node"]["title"].as_str().unwrap();
+            for secret in [
+                "Rio", "Lee", "Kai", "Dana", "Zara", "Morgan", "Rahman", "rent", "FD-",
+            ] {
+                assert!(!title.contains(secret), "{title:?} carries {secret:?}");
+            }
+            e["node"]["kind"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    kinds.reverse();
+    kinds
+}
+
+fn count_of(kinds: &[String], kind: &str) -> usize {
+    kinds.iter().filter(|k| *k == kind).count()
+}
+
 pub fn anonymous_input(name: &str, child: &str, age: i32) -> Value {
     json!({ "input": {
         "name": name,
@@ -99,6 +149,26 @@ pub fn anonymous_input(name: &str, child: &str, age: i32) -> Value {
 
 async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
     app.load_demo().await;
+    // The demo's queue: one request from the app, one anonymous, one referral fearing
+    // significant harm (on the 2-hour clock, so first).
+    let demo_queue = whole_queue(&app).await;
+    let ways: Vec<(&str, bool)> = demo_queue
+        .iter()
+        .map(|r| {
+            (
+                r["wayIn"].as_str().unwrap(),
+                r["significantHarm"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ways,
+        [("REFERRAL", true), ("APP", false), ("ANONYMOUS", false)],
+        "{demo_queue:?}"
+    );
+    assert!(demo_queue.iter().all(is_demo));
+    assert_eq!(hours_on_clock(&demo_queue[0]), 120);
+    assert_eq!(demo_queue[1]["family"]["reference"], "EH-DEMO-002");
     let dana = app.token_for(demo::MORGAN_PARENT).await;
     let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
 
@@ -210,6 +280,21 @@ async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
         .unwrap();
     assert_eq!(urgent_emails.len(), 1);
     assert!(!urgent_emails[0].body.contains("Rio"));
+    // And it is in the hub worker's inbox as its own kind; nobody else is told.
+    let hub_inbox = inbox_kinds(&app, demo::HUB_WORKER).await;
+    assert_eq!(hub_inbox, ["URGENT_SUPPORT_REQUEST"]);
+    for other in [
+        demo::MANAGER,
+        demo::SCHOOL_PRACTITIONER,
+        demo::MORGAN_PARENT,
+        demo::ADMIN,
+    ] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "URGENT_SUPPORT_REQUEST"),
+            0,
+            "{other}"
+        );
+    }
 
     // The referrer sees their own referrals' status, nothing of the others; a parent sees
     // their own request; nobody else reaches the queue.
@@ -220,7 +305,11 @@ async fn each_way_in_reaches_the_hub_with_its_clock(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(nodes(&ok(&mine, "myReferrals").clone()).len(), 2);
+    assert_eq!(
+        nodes(&ok(&mine, "myReferrals").clone()).len(),
+        3,
+        "his two and the demo's"
+    );
     let dana_sees = app.gql(Some(&dana), MINE, json!({})).await;
     let dana_sees = nodes(&ok(&dana_sees, "mySupportRequests").clone());
     assert_eq!(dana_sees.len(), 1);
@@ -360,6 +449,8 @@ async fn missed_clocks_alert_the_managers_once_with_two_servers(app: TestApp) {
         replica.clock.advance(by);
     };
 
+    // The demo's three requests run on the same clocks: its urgent referral is missed with
+    // ours, its two others with our plain one.
     // At 1 h 40 min the urgent one is nearly due, nothing is late.
     advance(Duration::minutes(100));
     let seen = queue(&app).await;
@@ -368,22 +459,34 @@ async fn missed_clocks_alert_the_managers_once_with_two_servers(app: TestApp) {
     assert_eq!(settle(&app, LATE_URGENT, 0).await, 0);
     // Past 2 hours: the urgent clock is missed, the managers told once.
     advance(Duration::minutes(21));
-    assert_eq!(settle(&app, LATE_URGENT, 1).await, 1);
+    assert_eq!(settle(&app, LATE_URGENT, 2).await, 2);
     assert_eq!(queued_to_manager(&app, LATE).await, 0);
     let seen = queue(&app).await;
     assert_eq!(seen[0]["overdue"], true);
     assert_eq!(seen[0]["clock"], "OVERDUE");
     // Past 24 hours: the other one, once; the urgent one is not told again.
     advance(Duration::hours(22));
-    assert_eq!(settle(&app, LATE, 1).await, 1);
-    assert_eq!(queued_to_manager(&app, LATE_URGENT).await, 1);
+    assert_eq!(settle(&app, LATE, 3).await, 3);
+    assert_eq!(queued_to_manager(&app, LATE_URGENT).await, 2);
+    // In the managers' inbox as their own kinds; not in the hub worker's.
+    let manager_inbox = inbox_kinds(&app, demo::MANAGER).await;
+    assert_eq!(count_of(&manager_inbox, "SUPPORT_CLOCK_MISSED_URGENT"), 2);
+    assert_eq!(count_of(&manager_inbox, "SUPPORT_CLOCK_MISSED"), 3);
+    assert_eq!(count_of(&manager_inbox, "ATTENTION"), 0);
+    let hub_inbox = inbox_kinds(&app, demo::HUB_WORKER).await;
+    assert!(
+        hub_inbox
+            .iter()
+            .all(|k| !k.starts_with("SUPPORT_CLOCK_MISSED")),
+        "{hub_inbox:?}"
+    );
     let emails = outbox_message::Entity::find()
         .filter(outbox_message::Column::Recipient.eq(demo::MANAGER))
         .all(&app.db)
         .await
         .unwrap();
     for email in emails {
-        for secret in ["Rio", "Lee", "Kai", "hit", "FD-"] {
+        for secret in ["Rio", "Lee", "Kai", "hit", "FD-", "Tia", "Robin", "Zara"] {
             assert!(!email.body.contains(secret), "the email carries {secret:?}");
         }
     }
@@ -456,6 +559,25 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         seen[0]["questions"][0]["question"],
         "How many months behind are you?"
     );
+    // Dana is told there is a question, as its own kind; Jordan and the hub are not.
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_PARENT).await,
+            "SUPPORT_QUESTION_ASKED"
+        ),
+        1
+    );
+    for other in [
+        demo::MORGAN_YOUNG_PERSON,
+        demo::HUB_WORKER,
+        demo::SCHOOL_PRACTITIONER,
+    ] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "SUPPORT_QUESTION_ASKED"),
+            0,
+            "{other}"
+        );
+    }
     const ANSWER: &str = "mutation($q: ID!, $a: String!) { answerInformationRequest(input: { question: $q, answer: $a }) { informationRequest { answer answeredAt } userErrors { field code } } }";
     // Sam did not ask: he may not answer.
     let refused = app
@@ -491,6 +613,16 @@ async fn each_decision_does_what_it_says(app: TestApp) {
             .as_str()
             .unwrap()
             .contains("hardship fund")
+    );
+    let dana_inbox = inbox_kinds(&app, demo::MORGAN_PARENT).await;
+    assert_eq!(count_of(&dana_inbox, "SUPPORT_REQUEST_DECIDED"), 1);
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_YOUNG_PERSON).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        0,
+        "Jordan did not ask"
     );
     // Decided once: not again.
     let again = app
@@ -553,8 +685,14 @@ async fn each_decision_does_what_it_says(app: TestApp) {
     let linked = ok(&linked, "decideSupportRequest")["supportRequest"].clone();
     assert_eq!(linked["family"]["reference"], "EH-DEMO-002");
     assert_eq!(linked["suggestedLead"]["name"], "Sam Whitlock");
+    // Aisha sees her own request from the demo, and the one the hub linked to her family.
     let aisha_sees = seen_by(&app, aisha.clone()).await;
-    assert_eq!(aisha_sees.len(), 1);
+    assert_eq!(aisha_sees.len(), 2, "{aisha_sees:?}");
+    assert_eq!(
+        aisha_sees[0]["whatIsHappening"],
+        api::domain::demo::DEMO_REQUESTS[0]
+    );
+    let aisha_sees = &aisha_sees[1..];
     assert_eq!(aisha_sees[0]["decision"], "EARLY_HELP");
     assert_eq!(aisha_sees[0]["whoWillContactYou"]["name"], "Sam Whitlock");
     assert_eq!(
@@ -598,7 +736,11 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         .await;
     assert_eq!(
         nodes(&ok(&mine, "myReferrals").clone()),
-        [json!({ "status": "DECIDED", "decision": "EARLY_HELP" })]
+        [
+            json!({ "status": "RECEIVED", "decision": null }),
+            json!({ "status": "DECIDED", "decision": "EARLY_HELP" })
+        ],
+        "the demo's referral, then this one"
     );
 
     // 4. s17 about the Morgans: level 3 with its history entry; the family sees it.
@@ -676,6 +818,27 @@ async fn each_decision_does_what_it_says(app: TestApp) {
         let seen = seen_by(&app, token.clone()).await;
         assert!(seen.iter().all(|r| r["id"] != s47), "withheld: {seen:?}");
     }
+    // Sam is told of his referrals' decisions (the new family's, the s17), not of the
+    // withheld s47; the family is told of none of his referrals.
+    let sam_inbox = inbox_kinds(&app, demo::SCHOOL_PRACTITIONER).await;
+    assert_eq!(count_of(&sam_inbox, "REFERRAL_DECIDED"), 2, "{sam_inbox:?}");
+    assert_eq!(count_of(&sam_inbox, "SUPPORT_REQUEST_DECIDED"), 0);
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::MORGAN_PARENT).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        1,
+        "only her own request"
+    );
+    assert_eq!(
+        count_of(
+            &inbox_kinds(&app, demo::RAHMAN_PARENT).await,
+            "SUPPORT_REQUEST_DECIDED"
+        ),
+        0,
+        "Aisha asked nothing that was decided"
+    );
     let seen = seen_by(&app, dana.clone()).await;
     assert!(
         seen.iter()
@@ -834,11 +997,19 @@ async fn a_concern_from_outside_the_team_becomes_an_urgent_request(app: TestApp)
             json!({}),
         )
         .await;
-    assert_eq!(nodes(&ok(&mine, "myReferrals").clone()).len(), 1);
+    let mine = nodes(&ok(&mine, "myReferrals").clone());
+    assert_eq!(mine.len(), 2, "the demo's referral and this: {mine:?}");
+    assert_eq!(mine[1]["reference"], raised["urgentRequest"]["reference"]);
     let body = app.gql(Some(&aisha), MINE, json!({})).await;
+    let aisha_sees = nodes(&ok(&body, "mySupportRequests").clone());
     assert_eq!(
-        nodes(&ok(&body, "mySupportRequests").clone()),
-        Vec::<Value>::new()
+        aisha_sees.len(),
+        1,
+        "only her own, from the demo: {aisha_sees:?}"
+    );
+    assert_ne!(
+        aisha_sees[0]["reference"],
+        raised["urgentRequest"]["reference"]
     );
     // On the Morgans' team, Sam's concern is the override, as before.
     let morgans = family_id(&app, "EH-DEMO-001").await;
@@ -951,6 +1122,18 @@ async fn a_consultation_is_answered_recorded_and_becomes_a_referral(app: TestApp
         !email.contains("Zara") && !email.contains("attendance"),
         "{email}"
     );
+    // Both answers are in Sam's inbox as their own kind; the hub's and the manager's are not.
+    assert_eq!(
+        inbox_kinds(&app, demo::SCHOOL_PRACTITIONER).await,
+        ["CONSULTATION_ANSWERED", "CONSULTATION_ANSWERED"]
+    );
+    for other in [demo::HUB_WORKER, demo::MANAGER, demo::RAHMAN_PARENT] {
+        assert_eq!(
+            count_of(&inbox_kinds(&app, other).await, "CONSULTATION_ANSWERED"),
+            0,
+            "{other}"
+        );
+    }
 
     // Turned into a referral in one step, by the one who asked only.
     app.cli(&[
@@ -1177,4 +1360,256 @@ async fn the_directory_is_imported_whole_and_searched_by_anyone(app: TestApp) {
         ok(&body, "mySupportRequests")["nodes"][0]["signpostedServices"],
         json!([{ "name": "Housing Advice Line", "contact": "housing.advice@wrenfield.example" }])
     );
+}
+
+const PLAN_ACTIONS: &str = "query($id: ID!) { node(id: $id) { ... on Family { plan { id version outcomes(first: 20) { nodes { id status actions { nodes { id description service { id name localArea contact } } } } } } } } }";
+const ADD_ACTION: &str = "mutation($input: AddActionInput!) { addAction(input: $input) { action { id description service { id name } } plan { version } userErrors { field code message } } }";
+
+/// The Morgans' plan as `token` reads it: (plan, every action).
+async fn plan_actions(app: &TestApp, token: &str, family: &str) -> (Value, Vec<Value>) {
+    let body = app
+        .gql(Some(token), PLAN_ACTIONS, json!({ "id": family }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let plan = body["data"]["node"]["plan"].clone();
+    let actions = nodes(&plan["outcomes"])
+        .iter()
+        .flat_map(|o| nodes(&o["actions"]))
+        .collect();
+    (plan, actions)
+}
+
+async fn service_id(app: &TestApp, search: &str, area: &str) -> Value {
+    let body = app
+        .gql(None, SERVICES, json!({ "search": search, "area": area }))
+        .await;
+    nodes(&ok(&body, "services").clone())[0]["id"].clone()
+}
+
+async fn plan_actions_point_at_local_services(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let morgans = family_id(&app, "EH-DEMO-001").await;
+
+    // The demo's rent action points at the housing advice line of the Morgans' area.
+    let (plan, actions) = plan_actions(&app, &dana, &morgans).await;
+    let rent = actions
+        .iter()
+        .find(|a| a["description"] == "Call the council about a repayment plan")
+        .unwrap();
+    assert_eq!(rent["service"]["name"], "Housing Advice Line");
+    assert_eq!(rent["service"]["localArea"], "Wrenfield North");
+    assert!(
+        actions
+            .iter()
+            .filter(|a| a["description"] != rent["description"])
+            .all(|a| a["service"].is_null()),
+        "{actions:?}"
+    );
+
+    // Sam adds a step pointing at the youth club; the family reads it in the plan.
+    let club = service_id(&app, "youth club", "Wrenfield North").await;
+    let chosen = nodes(&plan["outcomes"])
+        .into_iter()
+        .find(|o| o["status"] == "CHOSEN")
+        .unwrap();
+    let dana_member = app
+        .gql(Some(&dana), "{ viewer { familyMember { id } } }", json!({}))
+        .await["data"]["viewer"]["familyMember"]["id"]
+        .clone();
+    let added = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Go along to the youth club on Wednesday", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    let added = ok(&added, "addAction").clone();
+    assert_eq!(added["action"]["service"]["name"], "Northside Youth Club");
+    let (plan, actions) = plan_actions(&app, &dana, &morgans).await;
+    let step = actions
+        .iter()
+        .find(|a| a["id"] == added["action"]["id"])
+        .unwrap();
+    assert_eq!(step["service"]["id"], club);
+    assert_eq!(step["service"]["contact"], "01632 960 200");
+
+    // Something that is not a directory entry, or an entry that does not exist: a user
+    // error, and nothing stored (the plan's version has not moved).
+    let not_a_service = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Another step", "assignee": dana_member, "service": morgans } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&not_a_service, "addAction"), ["INVALID"]);
+    use base64::Engine;
+    let unknown = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("LocalService:{}", uuid::Uuid::now_v7()));
+    let missing = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Another step", "assignee": dana_member, "service": unknown } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&missing, "addAction"), ["NOT_FOUND"]);
+    let (after, actions_after) = plan_actions(&app, &dana, &morgans).await;
+    assert_eq!(after["version"], plan["version"]);
+    assert_eq!(actions_after.len(), actions.len());
+}
+
+const SIGNPOSTED: &str =
+    "{ mySupportRequests(first: 50) { nodes { id signpostedServices { id name contact } } } }";
+
+async fn links_to_the_directory_survive_a_reimport(app: TestApp) {
+    app.load_demo().await;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let morgans = family_id(&app, "EH-DEMO-001").await;
+    let housing = service_id(&app, "housing advice", "Wrenfield North").await;
+    let club = service_id(&app, "youth club", "Wrenfield North").await;
+    let minds = service_id(&app, "counselling", "Wrenfield South").await;
+
+    // Dana asks; the hub's advice points at the housing line and the youth club.
+    let asked = app
+        .gql(
+            Some(&dana),
+            ASK,
+            json!({ "input": { "whatIsHappening": "We are behind on rent." } }),
+        )
+        .await;
+    let asked = ok(&asked, "askForSupport")["supportRequest"]["id"].clone();
+    claim(&app, &hub, &asked).await;
+    let advised = app
+        .gql(
+            Some(&hub),
+            DECIDE,
+            json!({ "input": { "request": asked, "decision": "ADVICE", "reason": "Housing advice.", "advice": "Call the housing line; Jordan may like the youth club.", "services": [housing, club] } }),
+        )
+        .await;
+    ok(&advised, "decideSupportRequest");
+    let signposted = |token: String| {
+        let app = &app;
+        let asked = asked.clone();
+        async move {
+            let body = app.gql(Some(&token), SIGNPOSTED, json!({})).await;
+            let request = nodes(&ok(&body, "mySupportRequests").clone())
+                .into_iter()
+                .find(|r| r["id"] == asked)
+                .unwrap();
+            let mut services: Vec<(String, String)> = request["signpostedServices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap().to_owned(),
+                        s["id"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            services.sort();
+            services
+        }
+    };
+    assert_eq!(
+        signposted(dana.clone()).await,
+        [
+            (
+                "Housing Advice Line".to_owned(),
+                housing.as_str().unwrap().to_owned()
+            ),
+            (
+                "Northside Youth Club".to_owned(),
+                club.as_str().unwrap().to_owned()
+            ),
+        ]
+    );
+    // A plan action points at the youth club too.
+    let (plan, _) = plan_actions(&app, &dana, &morgans).await;
+    let chosen = nodes(&plan["outcomes"])
+        .into_iter()
+        .find(|o| o["status"] == "CHOSEN")
+        .unwrap();
+    let dana_member = app
+        .gql(Some(&dana), "{ viewer { familyMember { id } } }", json!({}))
+        .await["data"]["viewer"]["familyMember"]["id"]
+        .clone();
+    let added = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Try the youth club", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    let step = ok(&added, "addAction")["action"]["id"].clone();
+
+    // The north's new file keeps the housing line's id (with a new number), drops the youth
+    // club and adds a homework club.
+    let file = app.temp_dir().join("north.json");
+    std::fs::write(
+        &file,
+        r#"{"services": [
+  {"id": "wfd-housing-advice", "name": "Housing Advice Line", "organization": "Wrenfield Housing",
+   "description": "Advice on rent arrears and eviction notices.", "categories": ["housing"],
+   "service_areas": ["Wrenfield North"], "contact": "01632 960 999"},
+  {"id": "wfd-homework", "name": "Homework Club", "organization": "Northside Library",
+   "description": "Help with homework.", "categories": ["youth"], "service_areas": ["Wrenfield North"]}
+]}"#,
+    )
+    .unwrap();
+    let printed = app
+        .cli(&["admin", "import-services", file.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert!(
+        printed.contains("Imported 2 directory entries"),
+        "{printed}"
+    );
+
+    // The advice still points at the housing line, as it is now; the youth club has gone.
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    assert_eq!(
+        signposted(dana.clone()).await,
+        [(
+            "Housing Advice Line".to_owned(),
+            housing.as_str().unwrap().to_owned()
+        )]
+    );
+    let body = app.gql(Some(&dana), SIGNPOSTED, json!({})).await;
+    let contact = nodes(&ok(&body, "mySupportRequests").clone())
+        .into_iter()
+        .find(|r| r["id"] == asked)
+        .unwrap()["signpostedServices"][0]["contact"]
+        .clone();
+    assert_eq!(contact, "01632 960 999", "the entry as the new file says");
+    // So do the plan's actions: the demo's rent action keeps the housing line, the new step
+    // has lost the youth club.
+    let (_, actions) = plan_actions(&app, &dana, &morgans).await;
+    let rent = actions
+        .iter()
+        .find(|a| a["description"] == "Call the council about a repayment plan")
+        .unwrap();
+    assert_eq!(rent["service"]["id"], housing);
+    let step = actions.iter().find(|a| a["id"] == step).unwrap();
+    assert_eq!(step["service"], Value::Null, "{step}");
+    // The south was not in the file: its entries keep their IDs untouched.
+    assert_eq!(
+        service_id(&app, "counselling", "Wrenfield South").await,
+        minds
+    );
+    // An entry no longer in the directory cannot be pointed at.
+    let (plan, _) = plan_actions(&app, &dana, &morgans).await;
+    let refused = app
+        .gql(
+            Some(&sam),
+            ADD_ACTION,
+            json!({ "input": { "outcome": chosen["id"], "expectedVersion": plan["version"], "description": "Try the youth club again", "assignee": dana_member, "service": club } }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&refused, "addAction"), ["NOT_FOUND"]);
 }

@@ -12,13 +12,33 @@ use entities::plan::PlanStatus;
 use entities::{
     family, family_member, feedback, feedback_answer, follow_up, need_level_change, outcome, plan,
 };
-use family_plan_tests::{TestApp, db_tests, demo, error_code};
+use family_plan_tests::{Backend, TestApp, db_tests, demo, error_code, run_with};
 use migration::m20261123_400000_voice_evaluation::{EXPERIENCE_V1, FOLLOW_UP_V1};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 db_tests!(report_figures_match_the_seeded_data_and_small_counts_are_suppressed);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_requests_for_support_are_counted_by_way_in_decision_and_clock() {
+    run_with(
+        Backend::Sqlite,
+        many_callers,
+        requests_for_support_are_counted_by_way_in_decision_and_clock,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_requests_for_support_are_counted_by_way_in_decision_and_clock() {
+    run_with(
+        Backend::Postgres,
+        many_callers,
+        requests_for_support_are_counted_by_way_in_decision_and_clock,
+    )
+    .await;
+}
 
 const AREA: &str = "Elm Vale";
 const OTHER_AREA: &str = "Oak Vale";
@@ -393,8 +413,9 @@ async fn report_figures_match_the_seeded_data_and_small_counts_are_suppressed(ap
     assert!(body["errors"].is_null(), "{body}");
 
     let elm: Vec<&FamilySpec> = seed.families.iter().filter(|f| f.area == AREA).collect();
-    let requests = elm.iter().filter(|f| in_2025(f.created)).count();
-    assert_eq!(r["requestsForSupport"]["value"], count(requests));
+    // Family records are not requests for support: none was received in 2025.
+    assert_eq!(r["requestsForSupport"]["value"], Value::Null);
+    assert_eq!(r["requestsForSupport"]["display"], "<5");
     let helped = elm
         .iter()
         .filter(|f| f.plan_created.is_some_and(in_2025))
@@ -567,10 +588,11 @@ async fn report_figures_match_the_seeded_data_and_small_counts_are_suppressed(ap
             json!({ "from": "2025-01-01", "to": "2025-12-31" }),
         )
         .await;
-    let everyone = seed.families.iter().filter(|f| in_2025(f.created)).count();
+    assert!(all["errors"].is_null(), "{all}");
     assert_eq!(
-        all["data"]["evaluationReport"]["requestsForSupport"]["value"],
-        count(everyone)
+        all["data"]["evaluationReport"]["openPlansTotal"]["value"],
+        json!(open.len() + 4),
+        "the other area's open plans too"
     );
 
     // Nobody else reads reports.
@@ -608,7 +630,7 @@ async fn csv_says_the_same(app: &TestApp, manager: &str) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "measure,breakdown,value,base,percent");
     for expected in [
-        "requests_for_support,,20,,",
+        "requests_for_support,,<5,,",
         "open_plans_at_period_end,level 1: Universal,6,,",
         "open_plans_at_period_end,level 3: Complex needs (child in need),<5,,",
         "open_plans_at_period_end,level 4: Child protection,<5,,",
@@ -643,4 +665,497 @@ async fn csv_says_the_same(app: &TestApp, manager: &str) {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+// ---- issue 17: requests for support, made through the API ----
+
+fn many_callers(settings: &mut api::config::Settings) {
+    settings.request_support_limit_per_address = 100;
+}
+
+const REQUESTS: &str = r#"query($from: Date!, $to: Date!, $area: String) {
+  evaluationReport(from: $from, to: $to, localArea: $area) {
+    requestsForSupport { value suppressed display }
+    requestsForSupportByWayIn { wayIn requests { value suppressed display } }
+    requestsForSupportByDecision { decision requests { value suppressed display } }
+    requestsDecidedWithinClock { count { value display } base { value display } percent }
+    consultationsAsked { value display }
+    consultationsBecameReferral { count { value display } base { value display } percent }
+  }
+}"#;
+
+const NORTH: &str = "Wrenfield North";
+const SOUTH: &str = "Wrenfield South";
+
+/// One request as the test made it, and what became of it.
+struct Made {
+    id: Value,
+    way_in: &'static str,
+    area: Option<&'static str>,
+    in_period: bool,
+    /// (decision, within the clock)
+    decided: Option<(&'static str, bool)>,
+}
+
+/// One consultation: the area of the family it names, and whether it became a referral.
+struct Asked {
+    area: Option<&'static str>,
+    referred: bool,
+}
+
+fn payload<'a>(body: &'a Value, field: &str) -> &'a Value {
+    assert!(body["errors"].is_null(), "{body}");
+    let p = &body["data"][field];
+    assert_eq!(p["userErrors"], json!([]), "{body}");
+    p
+}
+
+/// A table's cells as published: each below 5 hidden, and with one hidden cell beside a
+/// shown total, the next smallest too.
+fn table_cells(counts: &[usize]) -> Vec<Value> {
+    let total: usize = counts.iter().sum();
+    let mut hidden: Vec<bool> = counts.iter().map(|c| *c < 5).collect();
+    if total >= 5 && hidden.iter().filter(|h| **h).count() == 1 {
+        let next = (0..counts.len())
+            .filter(|i| !hidden[*i])
+            .min_by_key(|i| (counts[*i], *i))
+            .unwrap();
+        hidden[next] = true;
+    }
+    counts
+        .iter()
+        .zip(hidden)
+        .map(|(c, h)| if h { Value::Null } else { json!(c) })
+        .collect()
+}
+
+async fn requests_for_support_are_counted_by_way_in_decision_and_clock(app: TestApp) {
+    app.load_demo().await;
+    let mut made: Vec<Made> = vec![];
+    let mut asked: Vec<Asked> = vec![];
+    let token = |email: &'static str| app.token_for(email);
+    let hub = token(demo::HUB_WORKER).await;
+    let family = |reference: &'static str| {
+        let hub = hub.clone();
+        let app = &app;
+        async move {
+            let body = app
+                .gql(
+                    Some(&hub),
+                    "{ families(first: 50) { nodes { id reference } } }",
+                    json!({}),
+                )
+                .await;
+            body["data"]["families"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["reference"] == reference)
+                .unwrap()["id"]
+                .clone()
+        }
+    };
+    let morgans = family("EH-DEMO-001").await;
+    let rahmans = family("EH-DEMO-002").await;
+
+    // Before the period: a request from the app and one from the public front door.
+    let dana = token(demo::MORGAN_PARENT).await;
+    ask(&app, &dana, &mut made, NORTH, false).await;
+    anonymous(&app, &mut made, false).await;
+    app.clock.advance(Duration::days(2));
+    let from = app.clock.now().date_naive();
+    let to = from + Duration::days(5);
+
+    // In the period, every way in.
+    let dana = token(demo::MORGAN_PARENT).await;
+    let jordan = token(demo::MORGAN_YOUNG_PERSON).await;
+    let aisha = token(demo::RAHMAN_PARENT).await;
+    let sam = token(demo::SCHOOL_PRACTITIONER).await;
+    let hub = token(demo::HUB_WORKER).await;
+    for _ in 0..3 {
+        ask(&app, &dana, &mut made, NORTH, true).await;
+    }
+    for _ in 0..2 {
+        ask(&app, &jordan, &mut made, NORTH, true).await;
+        ask(&app, &aisha, &mut made, SOUTH, true).await;
+    }
+    for _ in 0..5 {
+        anonymous(&app, &mut made, true).await;
+    }
+    for _ in 0..4 {
+        let body = app
+            .gql(
+                Some(&sam),
+                "mutation($input: ReferFamilyInput!) { referFamily(input: $input) { referral { id } userErrors { field code message } } }",
+                json!({ "input": { "family": morgans, "concerns": "Attendance has fallen again.", "familyConsented": true } }),
+            )
+            .await;
+        made.push(Made {
+            id: payload(&body, "referFamily")["referral"]["id"].clone(),
+            way_in: "REFERRAL",
+            area: Some(NORTH),
+            in_period: true,
+            decided: None,
+        });
+    }
+    for _ in 0..2 {
+        let body = app
+            .gql(
+                Some(&sam),
+                "mutation($input: ReferFamilyInput!) { referFamily(input: $input) { referral { id } userErrors { field code message } } }",
+                json!({ "input": { "people": [{ "name": "Mia Stone", "child": true }], "concerns": "Often hungry.", "familyConsented": true } }),
+            )
+            .await;
+        made.push(Made {
+            id: payload(&body, "referFamily")["referral"]["id"].clone(),
+            way_in: "REFERRAL",
+            area: None,
+            in_period: true,
+            decided: None,
+        });
+    }
+    for _ in 0..2 {
+        let body = app
+            .gql(
+                Some(&sam),
+                "mutation($input: RaiseSafeguardingConcernInput!) { raiseSafeguardingConcern(input: $input) { urgentRequest { id } userErrors { field code } } }",
+                json!({ "input": { "family": rahmans, "reason": "A burn she would not explain." } }),
+            )
+            .await;
+        made.push(Made {
+            id: payload(&body, "raiseSafeguardingConcern")["urgentRequest"]["id"].clone(),
+            way_in: "URGENT",
+            area: Some(SOUTH),
+            in_period: true,
+            decided: None,
+        });
+    }
+    // The consultation line: 6 naming the Morgans (with consent), 6 unnamed; 3 of each
+    // become referrals.
+    for n in 0..12 {
+        let named = n < 6;
+        let input = if named {
+            json!({ "situation": "Attendance and home.", "family": morgans, "familyConsented": true })
+        } else {
+            json!({ "situation": "A pupil is often tired." })
+        };
+        let body = app
+            .gql(
+                Some(&sam),
+                "mutation($input: ConsultHubInput!) { consultHub(input: $input) { consultation { id } userErrors { field code } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let id = payload(&body, "consultHub")["consultation"]["id"].clone();
+        let body = app
+            .gql(
+                Some(&hub),
+                "mutation($input: AnswerConsultationInput!) { answerConsultation(input: $input) { consultation { id } userErrors { field code } } }",
+                json!({ "input": { "consultation": id, "advice": "Please refer.", "adviseReferral": true } }),
+            )
+            .await;
+        payload(&body, "answerConsultation");
+        let referred = n % 2 == 0;
+        if referred {
+            let body = app
+                .gql(
+                    Some(&sam),
+                    "mutation($input: ReferFromConsultationInput!) { referFromConsultation(input: $input) { referral { id } userErrors { field code } } }",
+                    json!({ "input": { "consultation": id, "familyConsented": true, "people": if named { json!([]) } else { json!([{ "name": "Ash Field", "child": true }]) } } }),
+                )
+                .await;
+            made.push(Made {
+                id: payload(&body, "referFromConsultation")["referral"]["id"].clone(),
+                way_in: "REFERRAL",
+                area: named.then_some(NORTH),
+                in_period: true,
+                decided: None,
+            });
+        }
+        asked.push(Asked {
+            area: named.then_some(NORTH),
+            referred,
+        });
+    }
+
+    // Decided at once (within the clock): the 5 anonymous and Dana's 3 with advice, one
+    // urgent as a child protection enquiry.
+    let pick = |made: &Vec<Made>, way_in: &str, area: Option<&str>, n: usize| -> Vec<usize> {
+        made.iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                m.in_period && m.decided.is_none() && m.way_in == way_in && m.area == area
+            })
+            .map(|(i, _)| i)
+            .take(n)
+            .collect()
+    };
+    let mut plan: Vec<(usize, &'static str)> = vec![];
+    plan.extend(
+        pick(&made, "ANONYMOUS", None, 5)
+            .into_iter()
+            .map(|i| (i, "ADVICE")),
+    );
+    plan.extend(
+        pick(&made, "APP", Some(NORTH), 3)
+            .into_iter()
+            .map(|i| (i, "ADVICE")),
+    );
+    plan.extend(
+        pick(&made, "URGENT", Some(SOUTH), 1)
+            .into_iter()
+            .map(|i| (i, "CHILD_PROTECTION_ENQUIRY")),
+    );
+    for (i, decision) in plan.drain(..) {
+        decide(&app, &hub, &made[i].id, decision).await;
+        made[i].decided = Some((decision, true));
+    }
+    // A day later (past every clock): Jordan's 2 with advice, 2 of the Morgans' referrals
+    // as early help, one as a child and family assessment, the other urgent one as s47.
+    app.clock.advance(Duration::hours(25));
+    let hub = token(demo::HUB_WORKER).await;
+    let referrals = pick(&made, "REFERRAL", Some(NORTH), 3);
+    plan.extend(
+        pick(&made, "APP", Some(NORTH), 2)
+            .into_iter()
+            .map(|i| (i, "ADVICE")),
+    );
+    plan.push((referrals[0], "EARLY_HELP"));
+    plan.push((referrals[1], "EARLY_HELP"));
+    plan.push((referrals[2], "CHILD_AND_FAMILY_ASSESSMENT"));
+    plan.extend(
+        pick(&made, "URGENT", Some(SOUTH), 1)
+            .into_iter()
+            .map(|i| (i, "CHILD_PROTECTION_ENQUIRY")),
+    );
+    for (i, decision) in plan.drain(..) {
+        decide(&app, &hub, &made[i].id, decision).await;
+        made[i].decided = Some((decision, false));
+    }
+
+    // The figures, computed here from what was made, for the partnership and one area.
+    let manager = app.token_for(demo::MANAGER).await;
+    for area in [None, Some(NORTH)] {
+        let mut vars = json!({ "from": from.to_string(), "to": to.to_string() });
+        if let Some(area) = area {
+            vars["area"] = json!(area);
+        }
+        let body = app.gql(Some(&manager), REQUESTS, vars).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let r = &body["data"]["evaluationReport"];
+        let counted: Vec<&Made> = made
+            .iter()
+            .filter(|m| m.in_period && (area.is_none() || m.area == area))
+            .collect();
+        assert_eq!(
+            r["requestsForSupport"]["value"],
+            count(counted.len()),
+            "{area:?}: {r}"
+        );
+        let by_way: Vec<usize> = ["APP", "ANONYMOUS", "REFERRAL", "URGENT"]
+            .iter()
+            .map(|w| counted.iter().filter(|m| m.way_in == *w).count())
+            .collect();
+        let published: Vec<Value> = r["requestsForSupportByWayIn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["requests"]["value"].clone())
+            .collect();
+        assert_eq!(
+            published,
+            table_cells(&by_way),
+            "{area:?} by way in: {by_way:?} {r}"
+        );
+        let ways: Vec<&str> = r["requestsForSupportByWayIn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["wayIn"].as_str().unwrap())
+            .collect();
+        assert_eq!(ways, ["APP", "ANONYMOUS", "REFERRAL", "URGENT"]);
+        let decisions = [
+            Some("ADVICE"),
+            Some("EARLY_HELP"),
+            Some("CHILD_AND_FAMILY_ASSESSMENT"),
+            Some("CHILD_PROTECTION_ENQUIRY"),
+            None,
+        ];
+        let by_decision: Vec<usize> = decisions
+            .iter()
+            .map(|d| {
+                counted
+                    .iter()
+                    .filter(|m| m.decided.map(|(d, _)| d) == *d)
+                    .count()
+            })
+            .collect();
+        let published: Vec<(Value, Value)> = r["requestsForSupportByDecision"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["decision"].clone(), c["requests"]["value"].clone()))
+            .collect();
+        let expected: Vec<(Value, Value)> = decisions
+            .iter()
+            .map(|d| json!(d))
+            .zip(table_cells(&by_decision))
+            .collect();
+        assert_eq!(published, expected, "{area:?} by decision: {by_decision:?}");
+        let decided: Vec<bool> = counted
+            .iter()
+            .filter_map(|m| m.decided.map(|(_, in_time)| in_time))
+            .collect();
+        let in_time = decided.iter().filter(|t| **t).count();
+        assert_eq!(
+            published_share(&r["requestsDecidedWithinClock"]),
+            share(in_time, decided.len()),
+            "{area:?}: {r}"
+        );
+        let consulted: Vec<&Asked> = asked
+            .iter()
+            .filter(|a| area.is_none() || a.area == area)
+            .collect();
+        assert_eq!(r["consultationsAsked"]["value"], count(consulted.len()));
+        let referred = consulted.iter().filter(|a| a.referred).count();
+        assert_eq!(
+            published_share(&r["consultationsBecameReferral"]),
+            share(referred, consulted.len()),
+            "{area:?}: {r}"
+        );
+        if area.is_none() {
+            // Shown in full where nothing is small: the figures are really there.
+            assert_eq!(r["requestsForSupport"]["value"], json!(26), "{r}");
+            assert_eq!(
+                r["requestsDecidedWithinClock"]["percent"],
+                json!(60.0),
+                "{r}"
+            );
+            assert_eq!(
+                r["consultationsBecameReferral"]["percent"],
+                json!(50.0),
+                "{r}"
+            );
+        }
+    }
+
+    // The CSV says the same.
+    let csv = app
+        .client
+        .get(app.url(&format!("/reports/evaluation.csv?from={from}&to={to}")))
+        .bearer_auth(&manager)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "requests_for_support,,26,,",
+        "requests_for_support_by_way_in,app,7,,",
+        "requests_for_support_by_way_in,anonymous,<5,,",
+        "requests_for_support_by_way_in,urgent,<5,,",
+        "requests_for_support_by_decision,advice,10,,",
+        "requests_for_support_by_decision,early help,<5,,",
+        "requests_for_support_by_decision,undecided,11,,",
+        "requests_decided_within_clock,,9,15,60.0",
+        "consultations_asked,,12,,",
+        "consultations_became_referral,,6,12,50.0",
+    ] {
+        assert!(
+            csv.lines().any(|l| l == expected),
+            "{expected:?} is not in:\n{csv}"
+        );
+    }
+}
+
+fn published_share(share_json: &Value) -> (Value, Value, Value) {
+    published(share_json)
+}
+
+/// The hub claims the request and decides it.
+async fn decide(app: &TestApp, hub: &str, id: &Value, decision: &str) {
+    let body = app
+        .gql(
+            Some(hub),
+            "mutation($id: ID!) { claimSupportRequest(input: { request: $id }) { userErrors { field code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    payload(&body, "claimSupportRequest");
+    let body = app
+        .gql(
+            Some(hub),
+            "mutation($input: DecideSupportRequestInput!) { decideSupportRequest(input: $input) { supportRequest { id } userErrors { field code message } } }",
+            json!({ "input": { "request": id, "decision": decision, "reason": "Screened.", "advice": "Here is some advice." } }),
+        )
+        .await;
+    payload(&body, "decideSupportRequest");
+}
+
+/// The IDs of the anonymous requests in the hub's queue.
+async fn anonymous_in_queue(app: &TestApp) -> Vec<Value> {
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let queue = app
+        .gql(
+            Some(&hub),
+            "{ supportRequests(first: 100) { nodes { id wayIn } } }",
+            json!({}),
+        )
+        .await;
+    queue["data"]["supportRequests"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["wayIn"] == "ANONYMOUS")
+        .map(|r| r["id"].clone())
+        .collect()
+}
+
+async fn ask(
+    app: &TestApp,
+    token: &str,
+    made: &mut Vec<Made>,
+    area: &'static str,
+    in_period: bool,
+) {
+    let body = app
+        .gql(
+            Some(token),
+            "mutation($input: AskForSupportInput!) { askForSupport(input: $input) { supportRequest { id } userErrors { field code } } }",
+            json!({ "input": { "whatIsHappening": "Things are hard at home." } }),
+        )
+        .await;
+    made.push(Made {
+        id: payload(&body, "askForSupport")["supportRequest"]["id"].clone(),
+        way_in: "APP",
+        area: Some(area),
+        in_period,
+        decided: None,
+    });
+}
+
+async fn anonymous(app: &TestApp, made: &mut Vec<Made>, in_period: bool) {
+    let before = anonymous_in_queue(app).await;
+    let body = app
+        .gql(
+            None,
+            "mutation($input: RequestSupportInput!) { requestSupport(input: $input) { receipt { reference } userErrors { field code } } }",
+            json!({ "input": { "name": "Lee Brook", "phone": "01632 960 123", "children": [{ "firstName": "Kai", "age": 9 }], "whatIsHappening": "Help, please.", "agreesToAgencyContact": true } }),
+        )
+        .await;
+    payload(&body, "requestSupport");
+    // The public front door answers with no ID: the hub's queue has it.
+    let id = anonymous_in_queue(app)
+        .await
+        .into_iter()
+        .find(|id| !before.contains(id))
+        .unwrap();
+    made.push(Made {
+        id,
+        way_in: "ANONYMOUS",
+        area: None,
+        in_period,
+        decided: None,
+    });
 }

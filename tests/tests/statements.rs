@@ -142,6 +142,15 @@ async fn grow_plan_to(
         )
         .await;
     let parent_member = me["data"]["viewer"]["familyMember"]["id"].clone();
+    // Each new action points at a local service from the directory (issue 17).
+    let directory = app
+        .gql(None, "{ services(first: 100) { nodes { id } } }", json!({}))
+        .await;
+    let services = directory["data"]["services"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!services.is_empty(), "{directory}");
     for n in have..total {
         let added = ok(
             app.gql(
@@ -180,7 +189,7 @@ async fn grow_plan_to(
             app.gql(
                 Some(practitioner),
                 "mutation($input: AddActionInput!) { addAction(input: $input) { plan { version } userErrors { message } } }",
-                json!({ "input": { "outcome": outcome, "expectedVersion": version, "description": format!("Step {n}"), "assignee": parent_member, "dueDate": "2031-01-01" } }),
+                json!({ "input": { "outcome": outcome, "expectedVersion": version, "description": format!("Step {n}"), "assignee": parent_member, "dueDate": "2031-01-01", "service": services[n % services.len()]["id"] } }),
             )
             .await,
             "addAction",
@@ -250,6 +259,152 @@ async fn amend_outcome_reads_the_outcome_and_its_members_once(backend: Backend) 
         }
         assert_eq!(reads("outcomes"), 1, "{statements:#?}");
         assert_eq!(reads("outcome_members"), 1, "{statements:#?}");
+    })
+    .await;
+}
+
+// ---- issue 17: the hub's queue ----
+
+/// The session with its person, then one read per kind of thing the page shows: the page,
+/// the people the requests name, their questions, the signposted services (links and
+/// entries), the possible matches (children, earlier requests at the postcodes, the people
+/// those name, the families found), the requests' families, the practitioners named; and
+/// the audit entry of the families read (one multi-row insert).
+const QUEUE_BUDGET: usize = 13;
+
+const QUEUE_PAGE: &str = "query($first: Int!) { supportRequests(status: [RECEIVED, SCREENING, DECIDED], first: $first) { nodes { id reference wayIn status receivedAt dueAt clock significantHarm family { reference needLevel { level } } people { name child age dateOfBirth } possibleMatches { reason family { reference } } claimedBy { name } referredBy { name } decidedBy { name } suggestedLead { name } questions { question answer } decision advice signpostedServices { name } decidedInTime withheldFromFamily } pageInfo { hasNextPage } } }";
+
+fn open_front_door(settings: &mut api::config::Settings) {
+    quiet(settings);
+    settings.request_support_limit_per_address = 100;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests_on_sqlite() {
+    a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests_on_postgres() {
+    if postgres_url().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests(Backend::Postgres).await;
+}
+
+async fn a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests(backend: Backend) {
+    run_with(backend, open_front_door, |app: TestApp| async move {
+        app.load_demo().await;
+        let hub = app.token_for(demo::HUB_WORKER).await;
+        let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+        let dana = app.token_for(demo::MORGAN_PARENT).await;
+        let ok = |body: &Value, field: &str| {
+            assert!(body["errors"].is_null(), "{body}");
+            assert_eq!(body["data"][field]["userErrors"], json!([]), "{body}");
+        };
+        let morgans = family_of(&app, &dana).await;
+        // The demo's three, and 21 more of every kind: the public front door (with
+        // postcodes and children's ages), referrals of the Morgans, Dana from the app.
+        for n in 0..7 {
+            let body = app
+                .gql(
+                    None,
+                    "mutation($input: RequestSupportInput!) { requestSupport(input: $input) { userErrors { field code } } }",
+                    json!({ "input": { "name": format!("Caller {n}"), "phone": "01632 960 123", "children": [{ "firstName": "Ellie", "age": 7 }, { "firstName": "Kai", "age": n }], "whatIsHappening": "Help, please.", "agreesToAgencyContact": true, "postcode": format!("WR1 {n}AB") } }),
+                )
+                .await;
+            ok(&body, "requestSupport");
+            let body = app
+                .gql(
+                    Some(&sam),
+                    "mutation($input: ReferFamilyInput!) { referFamily(input: $input) { userErrors { field code } } }",
+                    json!({ "input": { "family": morgans, "concerns": "Attendance.", "familyConsented": true } }),
+                )
+                .await;
+            ok(&body, "referFamily");
+            let body = app
+                .gql(
+                    Some(&dana),
+                    "mutation($input: AskForSupportInput!) { askForSupport(input: $input) { userErrors { field code } } }",
+                    json!({ "input": { "whatIsHappening": "Things are hard." } }),
+                )
+                .await;
+            ok(&body, "askForSupport");
+        }
+        // The hub works some of them: claims, questions, advice pointing at services.
+        let page = app
+            .gql(Some(&hub), QUEUE_PAGE, json!({ "first": 100 }))
+            .await;
+        let all = page["data"]["supportRequests"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(all.len(), 24, "{page}");
+        let directory = app
+            .gql(None, "{ services(first: 2) { nodes { id } } }", json!({}))
+            .await;
+        let services: Vec<Value> = directory["data"]["services"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect();
+        for (i, request) in all.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            let body = app
+                .gql(
+                    Some(&hub),
+                    "mutation($id: ID!) { claimSupportRequest(input: { request: $id }) { userErrors { field code } } }",
+                    json!({ "id": request["id"] }),
+                )
+                .await;
+            ok(&body, "claimSupportRequest");
+            let body = app
+                .gql(
+                    Some(&hub),
+                    "mutation($id: ID!) { askForInformation(input: { request: $id, question: \"When is best to call?\" }) { userErrors { field code } } }",
+                    json!({ "id": request["id"] }),
+                )
+                .await;
+            ok(&body, "askForInformation");
+            if i % 2 == 0 {
+                let body = app
+                    .gql(
+                        Some(&hub),
+                        "mutation($input: DecideSupportRequestInput!) { decideSupportRequest(input: $input) { userErrors { field code message } } }",
+                        json!({ "input": { "request": request["id"], "decision": "ADVICE", "reason": "Advice.", "advice": "Try these.", "services": services } }),
+                    )
+                    .await;
+                ok(&body, "decideSupportRequest");
+            }
+        }
+
+        let mut counts = vec![];
+        for first in [2, 20] {
+            app.statements.reset();
+            let body = app
+                .gql(Some(&hub), QUEUE_PAGE, json!({ "first": first }))
+                .await;
+            let statements = app.statements.take();
+            assert!(body["errors"].is_null(), "{body}");
+            let nodes = body["data"]["supportRequests"]["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), first);
+            if first == 20 {
+                // The page really shows each kind of child.
+                let some = |field: &str| {
+                    nodes.iter().any(|n| {
+                        !n[field].is_null() && n[field] != json!([])
+                    })
+                };
+                for field in ["family", "people", "possibleMatches", "claimedBy", "referredBy", "decidedBy", "questions", "signpostedServices"] {
+                    assert!(some(field), "no {field} on the page: {body}");
+                }
+            }
+            println!("{backend:?}: a page of {first} requests: {} statements", statements.len());
+            if std::env::var_os("SHOW_STATEMENTS").is_some() {
+                println!("{statements:#?}");
+            }
+            assert!(statements.len() <= QUEUE_BUDGET, "{first}: {statements:#?}");
+            counts.push(statements.len());
+        }
+        assert_eq!(counts[0], counts[1], "2 against 20 requests");
     })
     .await;
 }

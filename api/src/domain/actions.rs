@@ -1,5 +1,6 @@
 //! Actions: the steps towards a chosen outcome — what, who (a practitioner on the team or a
-//! family member), by when, and whether it is done.
+//! family member), by when, and whether it is done; optionally the local service from the
+//! directory it points at (issue 17).
 use super::outcomes;
 use super::plans::{self, Subject};
 use super::{team, text};
@@ -33,6 +34,8 @@ pub struct NewAction<'a> {
     pub description: &'a str,
     pub assignee: Assignee,
     pub due_date: Option<NaiveDate>,
+    /// A directory entry (local service) the action points at.
+    pub service: Option<Uuid>,
 }
 
 pub async fn add(
@@ -47,6 +50,7 @@ pub async fn add(
         description,
         assignee,
         due_date,
+        service,
     } = new;
     let mut errors = vec![];
     let description = text::required(
@@ -76,6 +80,9 @@ pub async fn add(
         ));
     }
     check_assignee(db, outcome.family_id, assignee).await?;
+    if let Some(service) = service {
+        super::directory::check_entry(db, service, "service").await?;
+    }
     let (member, practitioner) = actor.ids();
     let action = plan_action::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -98,6 +105,7 @@ pub async fn add(
         created_by_member_id: Set(member),
         created_by_practitioner_id: Set(practitioner),
         created_at: Set(now),
+        service_id: Set(service),
     }
     .insert(db)
     .await?;

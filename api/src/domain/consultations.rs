@@ -7,7 +7,6 @@ use super::support_requests::{self, Clocks, NamedPerson};
 use super::{notify, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::mail::{self, messages};
 use entities::{consultation, family, support_request};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -139,10 +138,14 @@ pub async fn answer(
             "This consultation has already been answered.",
         ));
     }
-    if let Some(link) = notify::app_link(permit, "/consultations")
-        && let Some(to) = notify::practitioner_email(db, found.asked_by_practitioner_id).await?
+    if let Some(notice) = notify::Notice::of(
+        permit,
+        notify::Kind::ConsultationAnswered,
+        notify::About::default(),
+    ) && let Some(asker) =
+        notify::practitioner_account(db, found.asked_by_practitioner_id).await?
     {
-        mail::enqueue(db, &to, &messages::consultation_answered(&link), now).await?;
+        notify::tell(db, &notice, &[asker], now).await?;
     }
     find(db, consultation_id).await
 }

@@ -53,7 +53,11 @@ pub const ACCOUNTS: &[DemoAccount] = &[
 ];
 
 /// Loads the data set; returns false, changing nothing, when it is already there.
-pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn load(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    clocks: &super::support_requests::Clocks,
+) -> AppResult<bool> {
     if organisations::find_by_name(db, COUNCIL).await?.is_some() {
         return Ok(false);
     }
@@ -187,6 +191,18 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
     };
     growing_up::assess_competence(db, assessed, teacher).await?;
 
+    front_door(db, now).await?;
+    let housing_advice = super::directory::search(
+        db.get_database_backend(),
+        &super::directory::Search {
+            text: Some("Housing Advice Line"),
+            local_area: Some("Wrenfield North"),
+            ..Default::default()
+        },
+    )
+    .one(db)
+    .await?
+    .map(|s| s.id);
     morgans_plan(
         db,
         Morgans {
@@ -196,6 +212,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
             priya: priya.id,
             sam: sam.id,
             school: school.id,
+            housing_advice,
         },
         hub,
         teacher,
@@ -215,7 +232,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
 
     // The Rahmans: just referred; no consent yet, so only the hub has their record.
     let rahmans = open(db, "EH-DEMO-002", "Wrenfield South", 2, hub).await?;
-    add(
+    let aisha = add(
         db,
         rahmans,
         "Aisha Rahman",
@@ -235,7 +252,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         now,
     )
     .await?;
-    add(
+    let zara = add(
         db,
         rahmans,
         "Zara Rahman",
@@ -245,40 +262,133 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<bo
         now,
     )
     .await?;
-    front_door(db, now).await?;
+    demo_requests(
+        db,
+        DemoRequesters {
+            rahmans,
+            aisha: aisha.id,
+            zara: zara.id,
+        },
+        teacher,
+        clocks,
+    )
+    .await?;
     Ok(true)
 }
 
-/// Issue 17: a small fictional directory of local services.
+/// Issue 17: a small fictional directory of local services, with Open Referral style ids
+/// (so that a re-import keeps the entries' IDs).
 pub const DEMO_SERVICES: &str = r#"[
-  {"name": "Wrenfield Family Hub stay and play", "organisation": "Wrenfield Council Early Help",
+  {"id": "wfd-stay-and-play", "name": "Wrenfield Family Hub stay and play", "organisation": "Wrenfield Council Early Help",
    "description": "Drop-in play sessions for babies and young children with their parents and carers; health visitors are often there.",
    "categories": ["parenting", "play"], "areas": ["Wrenfield North", "Wrenfield South"],
    "minimum_age": 0, "maximum_age": 5, "contact": "01632 960 100", "opening_times": "Tuesdays and Thursdays 9.30-11.30"},
-  {"name": "Housing Advice Line", "organisation": "Wrenfield Housing",
+  {"id": "wfd-housing-advice", "name": "Housing Advice Line", "organisation": "Wrenfield Housing",
    "description": "Advice on rent arrears, eviction notices and finding a home; help with the hardship fund.",
    "categories": ["housing", "money"], "areas": ["Wrenfield North", "Wrenfield South"],
    "contact": "housing.advice@wrenfield.example", "opening_times": "Monday to Friday 9-5"},
-  {"name": "Northside Youth Club", "organisation": "Wrenfield Voluntary Action",
+  {"id": "wfd-northside-youth", "name": "Northside Youth Club", "organisation": "Wrenfield Voluntary Action",
    "description": "Evening youth club with sport, music and a quiet room; youth workers to talk to.",
    "categories": ["youth"], "areas": ["Wrenfield North"], "minimum_age": 11, "maximum_age": 18,
    "contact": "01632 960 200", "opening_times": "Wednesdays and Fridays 6-9pm"},
-  {"name": "Talking Minds", "organisation": "Wrenfield Health",
+  {"id": "wfd-talking-minds", "name": "Talking Minds", "organisation": "Wrenfield Health",
    "description": "Free counselling and mental health support for young people, by phone or face to face.",
    "categories": ["mental health", "youth"], "areas": ["Wrenfield North", "Wrenfield South"],
    "minimum_age": 11, "maximum_age": 25, "contact": "01632 960 300"},
-  {"name": "Money Matters", "organisation": "Wrenfield Citizens Advice",
+  {"id": "wfd-money-matters", "name": "Money Matters", "organisation": "Wrenfield Citizens Advice",
    "description": "Debt advice, benefits checks and budgeting help for families.",
    "categories": ["money", "debt"], "areas": ["Wrenfield South"], "contact": "01632 960 400",
    "opening_times": "Mondays 10-2"},
-  {"name": "Safe at Home", "organisation": "Wrenfield Women's Aid",
+  {"id": "wfd-safe-at-home", "name": "Safe at Home", "organisation": "Wrenfield Women's Aid",
    "description": "Confidential support for anyone experiencing domestic abuse, and their children.",
    "categories": ["domestic abuse"], "areas": ["Wrenfield North", "Wrenfield South"],
    "contact": "0808 000 0000 (24 hours)"}
 ]"#;
 
-/// The front door's demo data (issue 17): the directory, and a few requests in the hub's
-/// queue.
+/// What is happening, in the demo's three requests (from the app, the public front door, a
+/// referral), in that order.
+pub const DEMO_REQUESTS: [&str; 3] = [
+    "Zara has stopped eating with us and spends every evening in her room. I do not know whether to push or to give her space.",
+    "We have been in one room at my sister's since the landlord ended our tenancy. The children are not sleeping and Robin keeps missing school.",
+    "Tia came to school with bruises on both arms and said she was scared to go home tonight.",
+];
+
+/// Who asks in the demo's requests.
+struct DemoRequesters {
+    rahmans: Uuid,
+    aisha: Uuid,
+    zara: Uuid,
+}
+
+/// Issue 17: a few requests in the hub's queue, one per way in, as the ways in record them
+/// (the demo's permits tell nobody, so no email goes): Aisha asks from the app, someone
+/// with no account asks through the public front door, and the school refers a family it
+/// fears for (a child may be at risk of significant harm: the 2-hour clock).
+async fn demo_requests(
+    db: &impl ConnectionTrait,
+    who: DemoRequesters,
+    teacher: &Permit,
+    clocks: &super::support_requests::Clocks,
+) -> AppResult<()> {
+    use super::support_requests::{self as requests, NamedPerson};
+    let now = teacher.at();
+    let aisha = Permit::for_demo_data(Actor::Member { id: who.aisha }, now);
+    let asked = requests::FromFamily {
+        what_is_happening: DEMO_REQUESTS[0],
+        help_wanted: Some("Someone Zara can talk to, and advice for us as parents."),
+        about: &[who.zara],
+        contact_by: Some("Phone, weekday mornings"),
+        share_with_parents: true,
+    };
+    requests::from_member(db, who.rahmans, who.aisha, asked, clocks, &aisha).await?;
+    let children = [("Robin".to_owned(), 6), ("Sky".to_owned(), 3)];
+    let anonymous = requests::Anonymous {
+        name: "Chris Pike",
+        email: Some("chris.pike@mail.example"),
+        phone: None,
+        children: &children,
+        what_is_happening: DEMO_REQUESTS[1],
+        agrees_to_agency_contact: true,
+        postcode: Some("WR2 4CD"),
+        contact_by: Some("Email is best"),
+    };
+    let someone = Permit::for_demo_data(Actor::Anyone, now);
+    requests::ask_anonymously(db, anonymous, clocks, &someone).await?;
+    let referral = requests::Referral {
+        family_id: None,
+        people: vec![
+            NamedPerson {
+                name: "Tia Marsh",
+                child: true,
+                date_of_birth: NaiveDate::from_ymd_opt(2014, 9, 12),
+                age: None,
+                member_id: None,
+            },
+            NamedPerson {
+                name: "Gemma Marsh",
+                child: false,
+                date_of_birth: None,
+                age: None,
+                member_id: None,
+            },
+        ],
+        postcode: None,
+        local_area: Some("Wrenfield North"),
+        contact_name: Some("Gemma Marsh"),
+        contact_email: None,
+        contact_phone: Some("01632 960 555"),
+        concerns: DEMO_REQUESTS[2],
+        needs_level: Some(4),
+        what_tried: Some("Tia spoke with our designated safeguarding lead this morning."),
+        family_consented: false,
+        significant_harm: true,
+        significant_harm_reason: Some("Unexplained injuries, and a child afraid to go home."),
+    };
+    requests::refer(db, referral, clocks, teacher).await?;
+    Ok(())
+}
+
+/// The front door's demo data (issue 17): the directory.
 async fn front_door(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<()> {
     let services = super::directory::parse(DEMO_SERVICES).map_err(|bad| {
         AppError::Internal(anyhow::anyhow!(
@@ -334,6 +444,8 @@ struct Morgans {
     priya: Uuid,
     sam: Uuid,
     school: Uuid,
+    /// The directory's housing advice in the Morgans' area, for the rent action.
+    housing_advice: Option<Uuid>,
 }
 
 /// The Morgans' story told once and their plan: outcomes in their words, one for Jordan, a
@@ -455,6 +567,7 @@ async fn morgans_plan(
             description: "Book Jordan into breakfast club",
             assignee: actions::Assignee::Practitioner(m.sam),
             due_date: Some(now.date_naive() + chrono::Duration::days(7)),
+            service: None,
         },
         teacher,
     )
@@ -470,6 +583,7 @@ async fn morgans_plan(
             description: "Call the council about a repayment plan",
             assignee: actions::Assignee::Member(m.dana),
             due_date: Some(now.date_naive() + chrono::Duration::days(14)),
+            service: m.housing_advice,
         },
         dana,
     )
@@ -483,6 +597,7 @@ async fn morgans_plan(
             description: "Ask Mr Whitlock about the library at break",
             assignee: actions::Assignee::Member(m.jordan),
             due_date: None,
+            service: None,
         },
         jordan,
     )

@@ -2,6 +2,9 @@
 //! health, debt, domestic abuse services, per local area. Imported, not typed: an Open
 //! Referral UK style file, JSON or CSV ([`parse`]), replaces each area it names in one
 //! transaction ([`import`]); any bad row is reported with its line and nothing is imported.
+//! An entry keeps its ID across re-imports when the file gives the service the same Open
+//! Referral `id` ([`entry_id`]), so advice and plan actions pointing at it still do; entries
+//! no longer in the file are removed, and links to them drop out.
 //! Searched by anyone ([`search`]): PostgreSQL full-text search (`tsvector`, English
 //! stemming), SQLite word by word over the same text.
 use crate::error::AppResult;
@@ -18,6 +21,8 @@ use uuid::Uuid;
 /// One service from the file, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
+    /// The file's own (Open Referral) `id` for the service, when it gives one.
+    pub source_id: Option<String>,
     pub name: String,
     pub organisation: String,
     pub description: String,
@@ -67,6 +72,7 @@ fn json_list(value: Option<&Value>) -> Vec<String> {
 /// The fields of one row, by the names the file uses (Open Referral UK names and plain ones).
 struct Raw {
     line: usize,
+    id: Option<String>,
     name: Option<String>,
     organisation: Option<String>,
     description: Option<String>,
@@ -88,6 +94,13 @@ fn check(raw: Raw) -> Result<Service, BadRow> {
         problem: problem.to_owned(),
     };
     let name = text(&raw.name).ok_or_else(|| bad("the service has no name"))?;
+    let source_id = text(&raw.id).map(str::to_owned);
+    if source_id
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > 200)
+    {
+        return Err(bad("the id is longer than 200 characters"));
+    }
     let organisation =
         text(&raw.organisation).ok_or_else(|| bad("the service has no organisation"))?;
     let description = text(&raw.description).unwrap_or_default();
@@ -119,6 +132,7 @@ fn check(raw: Raw) -> Result<Service, BadRow> {
         return Err(bad("a field is longer than 4000 characters"));
     }
     Ok(Service {
+        source_id,
         name: name.to_owned(),
         organisation: organisation.to_owned(),
         description: description.to_owned(),
@@ -141,9 +155,23 @@ pub fn parse(content: &str) -> Result<Vec<Service>, Vec<BadRow>> {
     };
     let mut services = vec![];
     let mut bad = vec![];
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for raw in raws {
+        let line = raw.line;
         match check(raw) {
-            Ok(s) => services.push(s),
+            Ok(s) => {
+                if let Some(id) = &s.source_id {
+                    if let Some(first) = seen.get(id) {
+                        bad.push(BadRow {
+                            line,
+                            problem: format!("the id {id:?} is already used on line {first}"),
+                        });
+                        continue;
+                    }
+                    seen.insert(id.clone(), line);
+                }
+                services.push(s);
+            }
             Err(b) => bad.push(b),
         }
     }
@@ -204,6 +232,7 @@ fn parse_json(content: &str) -> Result<Vec<Raw>, Vec<BadRow>> {
             };
             Raw {
                 line,
+                id: s(&["id"]),
                 name: s(&["name"]),
                 organisation: s(&["organization", "organisation"]),
                 description: s(&["description"]),
@@ -334,6 +363,7 @@ fn parse_csv(content: &str) -> Result<Vec<Raw>, Vec<BadRow>> {
         };
         raws.push(Raw {
             line,
+            id: get(&["id"]),
             name: get(&["name"]),
             organisation: get(&["organization", "organisation"]),
             description: get(&["description"]),
@@ -357,8 +387,27 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The ID of a service's entry for one area: derived from the file's `id` when it gives one
+/// (the same on every import of that service in that area), else a new one.
+pub fn entry_id(source_id: Option<&str>, area: &str) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let Some(source_id) = source_id else {
+        return Uuid::now_v7();
+    };
+    let digest = Sha256::new()
+        .chain_update(b"local service\0")
+        .chain_update(area.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(source_id.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 /// Replaces the entries of every area the file names with the file's, in the caller's
-/// transaction. Returns (areas, entries written).
+/// transaction; an entry whose service has the same `id` as before keeps its ID.
+/// Returns (areas, entries written).
 pub async fn import(
     db: &impl ConnectionTrait,
     services: &[Service],
@@ -383,7 +432,7 @@ pub async fn import(
         .join(" ");
         for area in &service.areas {
             local_service::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(entry_id(service.source_id.as_deref(), area)),
                 local_area: Set(area.clone()),
                 name: Set(service.name.clone()),
                 organisation: Set(service.organisation.clone()),
@@ -484,6 +533,53 @@ pub async fn signposted(
         .await?)
 }
 
+/// The entries the advice on each of `requests` points at (those still in the directory):
+/// two statements however many requests.
+pub async fn signposted_of(
+    db: &impl ConnectionTrait,
+    requests: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<local_service::Model>>> {
+    use entities::support_request_service as link;
+    use sea_orm::QuerySelect;
+    let links = link::Entity::find()
+        .filter(link::Column::RequestId.is_in(requests.to_vec()))
+        .all(db)
+        .await?;
+    let linked = link::Entity::find()
+        .select_only()
+        .column(link::Column::ServiceId)
+        .filter(link::Column::RequestId.is_in(requests.to_vec()));
+    let services: std::collections::HashMap<Uuid, local_service::Model> =
+        local_service::Entity::find()
+            .filter(Column::Id.in_subquery(sea_orm::QueryTrait::into_query(linked)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    let mut of: std::collections::HashMap<Uuid, Vec<local_service::Model>> =
+        std::collections::HashMap::new();
+    for l in links {
+        if let Some(service) = services.get(&l.service_id) {
+            of.entry(l.request_id).or_default().push(service.clone());
+        }
+    }
+    Ok(of)
+}
+
+/// Checks that a directory entry exists (a plan action pointing at it, issue 17); a user
+/// error on `field` otherwise.
+pub async fn check_entry(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<()> {
+    match local_service::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(crate::error::AppError::invalid(
+            &[field],
+            crate::error::UserErrorCode::NotFound,
+            "We could not find that service in the directory.",
+        )),
+    }
+}
+
 /// Points a request's advice at directory entries; each must exist.
 pub async fn signpost(
     db: &impl ConnectionTrait,
@@ -542,5 +638,18 @@ mod tests {
         assert_eq!(lines, [3, 4, 5], "{rows:?}");
         let json_bad = "[\n  {\"name\": \"A\", \"organisation\": \"B\", \"areas\": [\"N\"]},\n  {\"name\": \"\", \"areas\": [\"N\"]}\n]";
         assert_eq!(parse(json_bad).unwrap_err()[0].line, 3);
+    }
+
+    #[test]
+    fn an_entry_keeps_its_id_when_the_file_keeps_the_service_id() {
+        let a = entry_id(Some("svc-1"), "North");
+        assert_eq!(a, entry_id(Some("svc-1"), "North"));
+        assert_ne!(a, entry_id(Some("svc-1"), "South"));
+        assert_ne!(a, entry_id(Some("svc-2"), "North"));
+        assert_ne!(entry_id(None, "North"), entry_id(None, "North"));
+        let twice = "id,name,organisation,areas\nx,A,B,North\ny,C,D,North\nx,E,F,North\n";
+        let rows = parse(twice).unwrap_err();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].line, 4);
     }
 }

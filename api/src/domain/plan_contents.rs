@@ -1,13 +1,14 @@
 //! Everything the plan screen shows, read in one statement: the plan's outcomes, who each is
 //! for, the notes, ratings and actions under them, and the people they name (the family's
-//! members and the practitioners who wrote, rated, proposed, were given an action or lead).
+//! members and the practitioners who wrote, rated, proposed, were given an action or lead,
+//! and the directory entries the actions point at).
 //! The statement is the same whatever the size of the plan. Callers decide what the viewer
 //! may see of it (a young person sees only some outcomes).
 use super::union::Union;
 use crate::error::AppResult;
 use entities::{
-    family_member, outcome, outcome_member, outcome_note, plan, plan_action, plan_change,
-    practitioner, progress_rating,
+    family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
+    plan_change, practitioner, progress_rating,
 };
 use sea_orm::sea_query::{Condition, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -31,6 +32,8 @@ pub struct PlanContents {
     pub members: HashMap<Uuid, family_member::Model>,
     /// The practitioners the plan names.
     pub practitioners: HashMap<Uuid, practitioner::Model>,
+    /// The directory entries the actions point at (those still in the directory).
+    pub services: HashMap<Uuid, local_service::Model>,
 }
 
 /// The ids of the plan's outcomes, as a subquery.
@@ -118,6 +121,18 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
         Condition::all().add(family_member::Column::FamilyId.eq(plan.family_id)),
     );
     let practitioners = union.branch::<practitioner::Entity>("p_", named_practitioners(plan));
+    let services = union.branch::<local_service::Entity>(
+        "s_",
+        Condition::all().add(
+            local_service::Column::Id.in_subquery(
+                Query::select()
+                    .column(plan_action::Column::ServiceId)
+                    .from(plan_action::Entity)
+                    .and_where(plan_action::Column::PlanId.eq(plan.id))
+                    .to_owned(),
+            ),
+        ),
+    );
     let rows = union.rows(db).await?;
 
     let mut outcome_rows: Vec<outcome::Model> = rows.of(&union, outcomes)?;
@@ -152,6 +167,11 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
             .of::<practitioner::Model>(&union, practitioners)?
             .into_iter()
             .map(|p| (p.id, p))
+            .collect(),
+        services: rows
+            .of::<local_service::Model>(&union, services)?
+            .into_iter()
+            .map(|s| (s.id, s))
             .collect(),
     })
 }

@@ -2,8 +2,17 @@
 //! local area (or all areas), no names, small counts suppressed.
 //!
 //! Definitions (also in the GraphQL descriptions):
-//! - *Requests for support*: there is no table of requests yet, so this counts the family
-//!   records opened in the period — requests that were taken up.
+//! - *Requests for support* (issue 17, [`requests_for_support`]): requests received in the
+//!   period, whichever way they came in (the app, the public front door, a professional's
+//!   referral, an urgent alert). A local area's figures count the requests about a family of
+//!   that area (known when asked, or linked by the hub's decision); a request not linked to
+//!   any family (an anonymous one answered with advice, say) counts only in the whole
+//!   partnership's figures. *By decision*: the hub's decision by the end of the period, or
+//!   undecided. *Decided within their clock*: of those decided by the end of the period, the
+//!   ones decided by their due time (24 hours, or 2 hours where a child may be at risk of
+//!   significant harm). *Consultations*: questions to the hub's consultation line asked in
+//!   the period (a local area's: those naming a family of the area), and of those the ones
+//!   turned into a referral by the end of the period.
 //! - *Families who got early help*: families with a plan started in the period.
 //! - *Open plans by need level*: plans open at the end of the period, by the family's need
 //!   level at that time (from the need-level history).
@@ -32,8 +41,10 @@ use entities::feedback::GiverSide;
 use entities::follow_up::FollowUpStatus;
 use entities::outcome::OutcomeStatus;
 use entities::questionnaire::QuestionnaireKind;
+use entities::support_request::{Decision, WayIn};
 use entities::{
-    family, feedback, feedback_answer, follow_up, need_level_change, outcome, plan, question,
+    consultation, family, feedback, feedback_answer, follow_up, need_level_change, outcome, plan,
+    question, support_request,
 };
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
@@ -155,7 +166,7 @@ pub struct QuestionFigures {
 
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub requests_for_support: Count,
+    pub requests: RequestFigures,
     pub families_got_early_help: Count,
     /// Levels 1 to 4, in order.
     pub open_plans_by_need_level: [Count; 4],
@@ -185,10 +196,6 @@ pub async fn evaluation(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<R
         .all(db)
         .await?;
 
-    let requests = families
-        .iter()
-        .filter(|f| scope.contains(f.created_at))
-        .count();
     let helped: HashSet<Uuid> = plans
         .iter()
         .filter(|p| scope.contains(p.created_at))
@@ -213,7 +220,7 @@ pub async fn evaluation(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<R
 
     let (follow_up_responses, follow_up_stayed_better) = follow_up_responses(db, scope).await?;
     Ok(Report {
-        requests_for_support: Count::new(requests as i64),
+        requests: requests_for_support(db, scope).await?,
         families_got_early_help: Count::new(helped.len() as i64),
         open_plans_by_need_level,
         open_plans_total,
@@ -446,6 +453,113 @@ pub async fn feeling_unsafe_alerts(db: &impl ConnectionTrait, scope: &Scope) -> 
         .filter(|at| scope.contains(*at))
         .count();
     Ok(Count::new(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
+/// Issue 17: the requests for support received in the period and the consultations asked.
+#[derive(Debug, Clone)]
+pub struct RequestFigures {
+    pub total: Count,
+    /// In the order of [`WAYS_IN`].
+    pub by_way_in: Vec<(WayIn, Count)>,
+    /// In the order of [`DECISIONS`], then the undecided (`None`).
+    pub by_decision: Vec<(Option<Decision>, Count)>,
+    /// Decided by their due time, out of those decided by the end of the period.
+    pub decided_in_time: Share,
+    pub consultations: Count,
+    /// Turned into a referral, out of the consultations asked.
+    pub consultations_referred: Share,
+}
+
+pub const WAYS_IN: [WayIn; 4] = [WayIn::App, WayIn::Anonymous, WayIn::Referral, WayIn::Urgent];
+pub const DECISIONS: [Decision; 4] = [
+    Decision::Advice,
+    Decision::EarlyHelp,
+    Decision::Section17,
+    Decision::Section47,
+];
+
+/// Cells of a table with a total, suppressed: a single suppressed cell beside a shown total
+/// takes the next smallest with it.
+fn table(counts: &[i64]) -> (Vec<Count>, Count) {
+    let total = Count::new(counts.iter().sum());
+    let mut cells: Vec<Count> = counts.iter().copied().map(Count::new).collect();
+    if !total.suppressed
+        && cells.iter().filter(|c| c.suppressed).count() == 1
+        && let Some(next) = (0..cells.len())
+            .filter(|i| !cells[*i].suppressed)
+            .min_by_key(|i| (counts[*i], *i))
+    {
+        cells[next].suppressed = true;
+    }
+    (cells, total)
+}
+
+/// Issue 17: "requests for support" from the requests themselves (see the module's
+/// definitions).
+pub async fn requests_for_support(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> AppResult<RequestFigures> {
+    let mut select = support_request::Entity::find()
+        .filter(support_request::Column::ReceivedAt.gte(scope.start()))
+        .filter(support_request::Column::ReceivedAt.lt(scope.end()));
+    if let Some(area) = &scope.local_area {
+        select = select.filter(support_request::Column::LocalArea.eq(area.as_str()));
+    }
+    let requests = select.all(db).await?;
+    let end = scope.end();
+    let decided = |r: &support_request::Model| {
+        r.decision
+            .filter(|_| r.decided_at.is_some_and(|at| at < end))
+    };
+    let way_in: Vec<i64> = WAYS_IN
+        .iter()
+        .map(|w| requests.iter().filter(|r| r.way_in == *w).count() as i64)
+        .collect();
+    let mut by_decision: Vec<i64> = DECISIONS
+        .iter()
+        .map(|d| requests.iter().filter(|r| decided(r) == Some(*d)).count() as i64)
+        .collect();
+    by_decision.push(requests.iter().filter(|r| decided(r).is_none()).count() as i64);
+    let (way_in_cells, total) = table(&way_in);
+    let (decision_cells, _) = table(&by_decision);
+    let in_time: Vec<bool> = requests
+        .iter()
+        .filter(|r| decided(r).is_some())
+        .filter_map(super::support_requests::decided_in_time)
+        .collect();
+
+    let mut select = consultation::Entity::find()
+        .filter(consultation::Column::AskedAt.gte(scope.start()))
+        .filter(consultation::Column::AskedAt.lt(end));
+    if scope.local_area.is_some() {
+        select = select.filter(consultation::Column::FamilyId.in_subquery(scope.families()));
+    }
+    let consultations = select.all(db).await?;
+    let referral_ids: Vec<uuid::Uuid> =
+        consultations.iter().filter_map(|c| c.referral_id).collect();
+    let referred_in_period = support_request::Entity::find()
+        .filter(support_request::Column::Id.is_in(referral_ids))
+        .filter(support_request::Column::ReceivedAt.lt(end))
+        .all(db)
+        .await?
+        .len();
+    Ok(RequestFigures {
+        total,
+        by_way_in: WAYS_IN.into_iter().zip(way_in_cells).collect(),
+        by_decision: DECISIONS
+            .into_iter()
+            .map(Some)
+            .chain([None])
+            .zip(decision_cells)
+            .collect(),
+        decided_in_time: Share::new(
+            in_time.iter().filter(|t| **t).count() as i64,
+            in_time.len() as i64,
+        ),
+        consultations: Count::new(consultations.len() as i64),
+        consultations_referred: Share::new(referred_in_period as i64, consultations.len() as i64),
+    })
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 //! running); possible existing family records (matching, never merging); and the decision,
 //! with its reason: advice and guidance, early help, or passing the family to children's
 //! social care (s17 / s47, which moves the need level with its history entry).
+use super::notify::{About, Kind, Notice};
 use super::support_requests::{self, find};
 use super::{audit, families, notify, practitioners, team, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
-use crate::mail::{self, messages};
 use chrono::{DateTime, Datelike, Utc};
 use entities::family_member::{self, MemberRelation};
 use entities::support_request::{self, Column, Decision, RequestStatus};
@@ -17,6 +17,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One page of the queue: requests in `statuses`, the one due soonest first, after the
@@ -152,34 +153,38 @@ pub async fn ask_for_information(
     }
     .insert(db)
     .await?;
-    if let Some(link) = notify::app_link(permit, "/support-requests") {
-        let email = messages::support_question_asked(&link);
-        for to in asker_emails(db, &request).await? {
-            mail::enqueue(db, &to, &email, now).await?;
-        }
-    }
+    tell_asker(
+        db,
+        &request,
+        permit,
+        (Kind::SupportQuestionAsked, Kind::ReferralQuestionAsked),
+    )
+    .await?;
     Ok(asked)
 }
 
-/// Whoever asked from the app, or referred: their email addresses (none for the public
-/// front door, whom the hub contacts itself).
-async fn asker_emails(
+/// Tells whoever asked from the app (the first kind) or referred (the second): their own
+/// account each, none for the public front door (the hub contacts them itself).
+async fn tell_asker(
     db: &impl ConnectionTrait,
     request: &support_request::Model,
-) -> AppResult<Vec<String>> {
-    let mut emails = vec![];
-    if let Some(member_id) = request.requested_by_member_id
-        && let Some(account) = families::member(db, member_id).await?.account_id
-        && let Some(email) = notify::account_email(db, account).await?
+    permit: &Permit,
+    (family_kind, referrer_kind): (Kind, Kind),
+) -> AppResult<()> {
+    let now = permit.at();
+    if let (Some(member_id), Some(family_id)) = (request.requested_by_member_id, request.family_id)
+        && let Some(notice) = Notice::of(permit, family_kind, About::family(family_id))
     {
-        emails.push(email);
+        let asker = notify::member_accounts(db, &[member_id]).await?;
+        notify::tell(db, &notice, &asker, now).await?;
     }
     if let Some(practitioner) = request.referred_by_practitioner_id
-        && let Some(email) = notify::practitioner_email(db, practitioner).await?
+        && let Some(notice) = Notice::of(permit, referrer_kind, About::default())
+        && let Some(account) = notify::practitioner_account(db, practitioner).await?
     {
-        emails.push(email);
+        notify::tell(db, &notice, &[account], now).await?;
     }
-    Ok(emails)
+    Ok(())
 }
 
 /// Whether `actor` made the request `question_id` belongs to (asked from the app, or
@@ -305,84 +310,141 @@ pub async fn possible_matches(
     db: &impl ConnectionTrait,
     request: &support_request::Model,
 ) -> AppResult<Vec<PossibleMatch>> {
-    let people = support_requests::people(db, request.id).await?;
-    let mut found: Vec<(Uuid, MatchReason)> = vec![];
-    let day = request.received_at.date_naive();
-    for child in people.iter().filter(|p| p.relation == "child") {
-        let candidates = match (child.date_of_birth, child.age) {
-            (Some(born), _) => {
-                family_member::Entity::find()
-                    .filter(family_member::Column::Relation.eq(MemberRelation::Child))
-                    .filter(family_member::Column::DateOfBirth.eq(born))
-                    .all(db)
-                    .await?
-            }
-            (None, Some(age)) => {
-                let age = i32::from(age);
-                let youngest = day
-                    .checked_sub_months(chrono::Months::new(12 * u32::try_from(age).unwrap_or(0)))
-                    .unwrap_or(day);
-                let oldest = youngest
-                    .checked_sub_months(chrono::Months::new(12))
-                    .unwrap_or(youngest);
-                family_member::Entity::find()
-                    .filter(family_member::Column::Relation.eq(MemberRelation::Child))
-                    .filter(family_member::Column::DateOfBirth.lte(youngest))
-                    .filter(family_member::Column::DateOfBirth.gte(oldest))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .filter(|m| age_on(m.date_of_birth, day) == age)
-                    .collect()
-            }
-            (None, None) => vec![],
-        };
-        for m in candidates {
-            let same = if child.date_of_birth.is_some() {
-                same_name(&m.name, &child.name)
-            } else {
-                first_name(&m.name) == first_name(&child.name)
+    let people = support_requests::people_of(db, &[request.id]).await?;
+    let mut found = possible_matches_of(db, std::slice::from_ref(request), &people).await?;
+    Ok(found.remove(&request.id).unwrap_or_default())
+}
+
+/// The birth dates a child named with an age could have on `day`: (oldest, youngest).
+fn born_between(day: chrono::NaiveDate, age: i32) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let youngest = day
+        .checked_sub_months(chrono::Months::new(12 * u32::try_from(age).unwrap_or(0)))
+        .unwrap_or(day);
+    let oldest = youngest
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(youngest);
+    (oldest, youngest)
+}
+
+/// Possible matches for every request of a page of the queue, given the people they name:
+/// the same four statements however many requests there are (children who could be the
+/// same child; earlier requests at the same postcodes; the people those name; the families
+/// found).
+pub async fn possible_matches_of(
+    db: &impl ConnectionTrait,
+    requests: &[support_request::Model],
+    people: &HashMap<Uuid, Vec<support_request_person::Model>>,
+) -> AppResult<HashMap<Uuid, Vec<PossibleMatch>>> {
+    let none = Vec::new();
+    let named = |r: &support_request::Model| people.get(&r.id).unwrap_or(&none);
+    // Children of any family who could be a child a request names. (An empty `IN` is false.)
+    let mut could_be = Condition::any().add(family_member::Column::Id.is_in(Vec::<Uuid>::new()));
+    for request in requests {
+        let day = request.received_at.date_naive();
+        for child in named(request).iter().filter(|p| p.relation == "child") {
+            could_be = match (child.date_of_birth, child.age) {
+                (Some(born), _) => could_be.add(family_member::Column::DateOfBirth.eq(born)),
+                (None, Some(age)) => {
+                    let (oldest, youngest) = born_between(day, i32::from(age));
+                    could_be.add(
+                        Condition::all()
+                            .add(family_member::Column::DateOfBirth.lte(youngest))
+                            .add(family_member::Column::DateOfBirth.gte(oldest)),
+                    )
+                }
+                (None, None) => could_be,
             };
-            if same && request.family_id != Some(m.family_id) {
-                found.push((m.family_id, MatchReason::SameChild));
-            }
         }
     }
-    if let Some(postcode) = &request.postcode {
-        let adults: Vec<&support_request_person::Model> =
-            people.iter().filter(|p| p.relation == "adult").collect();
-        if !adults.is_empty() {
-            let earlier = support_request::Entity::find()
-                .filter(Column::Postcode.eq(postcode.clone()))
-                .filter(Column::FamilyId.is_not_null())
-                .filter(Column::Id.ne(request.id))
-                .all(db)
-                .await?;
-            for other in earlier {
-                let named = support_requests::people(db, other.id).await?;
-                let same_adult = named.iter().any(|p| {
-                    p.relation == "adult" && adults.iter().any(|a| same_name(&a.name, &p.name))
+    let children = family_member::Entity::find()
+        .filter(family_member::Column::Relation.eq(MemberRelation::Child))
+        .filter(could_be)
+        .all(db)
+        .await?;
+    // Earlier requests linked to a family, at the postcodes the page's requests give.
+    let postcodes: Vec<String> = requests.iter().filter_map(|r| r.postcode.clone()).collect();
+    let earlier = support_request::Entity::find()
+        .filter(Column::Postcode.is_in(postcodes))
+        .filter(Column::FamilyId.is_not_null())
+        .all(db)
+        .await?;
+    let earlier_ids: Vec<Uuid> = earlier.iter().map(|r| r.id).collect();
+    let earlier_people = support_requests::people_of(db, &earlier_ids).await?;
+
+    let mut found: HashMap<Uuid, Vec<(Uuid, MatchReason)>> = HashMap::new();
+    for request in requests {
+        let day = request.received_at.date_naive();
+        let mut of_request = vec![];
+        for child in named(request).iter().filter(|p| p.relation == "child") {
+            for m in &children {
+                let same = match (child.date_of_birth, child.age) {
+                    (Some(born), _) => m.date_of_birth == born && same_name(&m.name, &child.name),
+                    (None, Some(age)) => {
+                        age_on(m.date_of_birth, day) == i32::from(age)
+                            && first_name(&m.name) == first_name(&child.name)
+                    }
+                    (None, None) => false,
+                };
+                if same && request.family_id != Some(m.family_id) {
+                    of_request.push((m.family_id, MatchReason::SameChild));
+                }
+            }
+        }
+        let adults: Vec<&support_request_person::Model> = named(request)
+            .iter()
+            .filter(|p| p.relation == "adult")
+            .collect();
+        if let Some(postcode) = &request.postcode
+            && !adults.is_empty()
+        {
+            for other in earlier
+                .iter()
+                .filter(|o| o.id != request.id && o.postcode.as_ref() == Some(postcode))
+            {
+                let same_adult = earlier_people.get(&other.id).is_some_and(|named| {
+                    named.iter().any(|p| {
+                        p.relation == "adult" && adults.iter().any(|a| same_name(&a.name, &p.name))
+                    })
                 });
                 if let (true, Some(family_id)) = (same_adult, other.family_id)
                     && request.family_id != Some(family_id)
                 {
-                    found.push((family_id, MatchReason::SameAdultAndPostcode));
+                    of_request.push((family_id, MatchReason::SameAdultAndPostcode));
                 }
             }
         }
+        found.insert(request.id, of_request);
     }
-    let mut seen = vec![];
-    let mut matches = vec![];
-    for (family_id, reason) in found {
-        if seen.contains(&family_id) {
-            continue;
-        }
-        seen.push(family_id);
-        if let Some(family) = family::Entity::find_by_id(family_id).one(db).await? {
-            matches.push(PossibleMatch { family, reason });
-        }
-    }
-    Ok(matches)
+    let mut family_ids: Vec<Uuid> = found.values().flatten().map(|(id, _)| *id).collect();
+    family_ids.sort_unstable();
+    family_ids.dedup();
+    let families: HashMap<Uuid, family::Model> = family::Entity::find()
+        .filter(family::Column::Id.is_in(family_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|(request_id, candidates)| {
+            let mut seen = vec![];
+            let mut matches = vec![];
+            for (family_id, reason) in candidates {
+                if seen.contains(&family_id) {
+                    continue;
+                }
+                seen.push(family_id);
+                if let Some(family) = families.get(&family_id) {
+                    matches.push(PossibleMatch {
+                        family: family.clone(),
+                        reason,
+                    });
+                }
+            }
+            (request_id, matches)
+        })
+        .collect())
 }
 
 /// A new family record opened at the decision.
@@ -614,13 +676,14 @@ pub async fn decide(
         )
         .await?;
     }
-    if !decided.withhold_from_family
-        && let Some(link) = notify::app_link(permit, "/support-requests")
-    {
-        let email = messages::support_request_decided(&link);
-        for to in asker_emails(db, &decided).await? {
-            mail::enqueue(db, &to, &email, now).await?;
-        }
+    if !decided.withhold_from_family {
+        tell_asker(
+            db,
+            &decided,
+            permit,
+            (Kind::SupportRequestDecided, Kind::ReferralDecided),
+        )
+        .await?;
     }
     Ok(decided)
 }

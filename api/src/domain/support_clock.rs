@@ -2,12 +2,12 @@
 //! locality managers are emailed, once (no personal details). Runs on every replica: each
 //! late request is claimed with a conditional UPDATE, and only the replica whose UPDATE
 //! changed the row sends the email, in the same transaction — as the lead-deadline job does.
+use super::notify::{About, Kind, Notice};
 use super::{audit, notify, screening};
 use crate::access::Permit;
 use crate::clock::Clock;
 use crate::db::begin_write;
 use crate::error::AppResult;
-use crate::mail::{self, messages};
 use chrono::{DateTime, Utc};
 use entities::support_request::{self, Column, RequestStatus};
 use sea_orm::sea_query::Expr;
@@ -32,14 +32,15 @@ pub async fn alert_missed(
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
-            let email = if request.significant_harm {
-                messages::support_clock_missed_urgent(link)
+            let kind = if request.significant_harm {
+                Kind::SupportClockMissedUrgent
             } else {
-                messages::support_clock_missed(link)
+                Kind::SupportClockMissed
             };
-            for to in notify::emails_of_roles(&txn, Permit::support_clock_followers()).await? {
-                mail::enqueue(&txn, &to, &email, now).await?;
-            }
+            let managers =
+                notify::accounts_of_roles(&txn, Permit::support_clock_followers()).await?;
+            let notice = Notice::new(kind, About::default(), link);
+            notify::tell(&txn, &notice, &managers, now).await?;
             if let Some(family_id) = request.family_id {
                 audit::record(
                     &txn,

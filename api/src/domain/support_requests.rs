@@ -23,6 +23,7 @@ use entities::{family, support_request_person, support_request_question};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// How long the hub has to decide.
@@ -267,6 +268,18 @@ pub async fn ask_from_app(
     else {
         return Err(AppError::Forbidden);
     };
+    from_member(db, family_id, member_id, asked, clocks, permit).await
+}
+
+/// `member_id` of `family_id` asks (the app's request; the demo loader's too).
+pub(super) async fn from_member(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    member_id: Uuid,
+    asked: FromFamily<'_>,
+    clocks: &Clocks,
+    permit: &Permit,
+) -> AppResult<support_request::Model> {
     let asker = families::member(db, member_id).await?;
     let mut errors = vec![];
     let what = text::required(
@@ -731,6 +744,54 @@ pub async fn people(
         .order_by_asc(support_request_person::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The people each of `requests` names, in one statement (a page of the hub's queue).
+pub async fn people_of(
+    db: &impl ConnectionTrait,
+    requests: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<support_request_person::Model>>> {
+    let mut named: HashMap<Uuid, Vec<support_request_person::Model>> = HashMap::new();
+    for person in support_request_person::Entity::find()
+        .filter(support_request_person::Column::RequestId.is_in(requests.to_vec()))
+        .order_by_asc(support_request_person::Column::Id)
+        .all(db)
+        .await?
+    {
+        named.entry(person.request_id).or_default().push(person);
+    }
+    Ok(named)
+}
+
+/// The hub's questions about each of `requests`, oldest first, in one statement.
+pub async fn questions_of(
+    db: &impl ConnectionTrait,
+    requests: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<support_request_question::Model>>> {
+    let mut asked: HashMap<Uuid, Vec<support_request_question::Model>> = HashMap::new();
+    for question in support_request_question::Entity::find()
+        .filter(support_request_question::Column::RequestId.is_in(requests.to_vec()))
+        .order_by_asc(support_request_question::Column::Id)
+        .all(db)
+        .await?
+    {
+        asked.entry(question.request_id).or_default().push(question);
+    }
+    Ok(asked)
+}
+
+/// The family records `family_ids` name, in one statement.
+pub async fn families_of(
+    db: &impl ConnectionTrait,
+    family_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, family::Model>> {
+    Ok(family::Entity::find()
+        .filter(family::Column::Id.is_in(family_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect())
 }
 
 /// The hub's questions about a request, oldest first.

@@ -45,6 +45,21 @@ pub enum NotificationKind {
     ParentsViewChanged,
     /// A young person in your family shared something they wrote with you.
     SharedWithYou,
+    // Issue 17: the front door.
+    /// The hub has a question about your request for support.
+    SupportQuestionAsked,
+    /// The hub has a question about your referral.
+    ReferralQuestionAsked,
+    /// The hub decided your request for support.
+    SupportRequestDecided,
+    /// The hub decided your referral.
+    ReferralDecided,
+    /// A request for support was not decided within its clock.
+    SupportClockMissed,
+    /// An urgent request for support was not decided within its 2-hour clock.
+    SupportClockMissedUrgent,
+    /// The hub answered your question to the consultation line.
+    ConsultationAnswered,
 }
 
 impl NotificationKind {
@@ -66,6 +81,14 @@ impl NotificationKind {
             Kind::SomeoneDoesNotFeelSafe => Self::SomeoneDoesNotFeelSafe,
             Kind::ParentsViewChanged => Self::ParentsViewChanged,
             Kind::SharedWithYou => Self::SharedWithYou,
+            // Issue 17.
+            Kind::SupportQuestionAsked => Self::SupportQuestionAsked,
+            Kind::ReferralQuestionAsked => Self::ReferralQuestionAsked,
+            Kind::SupportRequestDecided => Self::SupportRequestDecided,
+            Kind::ReferralDecided => Self::ReferralDecided,
+            Kind::SupportClockMissed => Self::SupportClockMissed,
+            Kind::SupportClockMissedUrgent => Self::SupportClockMissedUrgent,
+            Kind::ConsultationAnswered => Self::ConsultationAnswered,
         }
     }
 

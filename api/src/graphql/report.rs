@@ -2,6 +2,7 @@
 //! The same figures as CSV are served by `reports_csv`.
 use super::family::NeedLevel;
 use super::scalars::Date;
+use super::support_request::{SupportDecision, WayIn};
 use super::{authorize, services};
 use crate::access::Action;
 use crate::domain::reports::{self, Count, Report, Scope, Share};
@@ -73,6 +74,21 @@ pub struct QuestionAgreement {
     pub young_people: ReportShare,
 }
 
+/// Requests for support that came one way in.
+#[derive(SimpleObject)]
+pub struct RequestsByWayIn {
+    pub way_in: WayIn,
+    pub requests: ReportCount,
+}
+
+/// Requests for support by the hub's decision by the end of the period.
+#[derive(SimpleObject)]
+pub struct RequestsByDecision {
+    /// Empty for the requests not decided by the end of the period.
+    pub decision: Option<SupportDecision>,
+    pub requests: ReportCount,
+}
+
 /// Figures for a period and a local area. Counts below 5 are suppressed; where a table has a
 /// total, one suppressed cell takes the next smallest with it so it cannot be worked out.
 pub struct EvaluationReport {
@@ -95,10 +111,60 @@ impl EvaluationReport {
         self.scope.local_area.as_deref()
     }
 
-    /// Requests for support that were taken up: family records opened in the period. (Requests
-    /// not taken up are not recorded yet.)
+    /// Requests for support received in the period, every way in (the app, the public front
+    /// door, professionals' referrals, urgent alerts). For a local area: the requests about a
+    /// family of the area (known when asked, or linked by the hub's decision); requests linked
+    /// to no family count only in the whole partnership's figures.
     async fn requests_for_support(&self) -> ReportCount {
-        self.report.requests_for_support.into()
+        self.report.requests.total.into()
+    }
+
+    /// The requests above by the way they came in (`APP`, `ANONYMOUS`, `REFERRAL`, `URGENT`);
+    /// the cells add up to `requestsForSupport`, so one small cell takes the next smallest
+    /// with it.
+    async fn requests_for_support_by_way_in(&self) -> Vec<RequestsByWayIn> {
+        self.report
+            .requests
+            .by_way_in
+            .iter()
+            .map(|(way_in, count)| RequestsByWayIn {
+                way_in: (*way_in).into(),
+                requests: (*count).into(),
+            })
+            .collect()
+    }
+
+    /// The requests above by the hub's decision by the end of the period: advice, early help,
+    /// child and family assessment (s17), child protection enquiry (s47), then undecided
+    /// (`decision` empty). Suppressed as a table with a total.
+    async fn requests_for_support_by_decision(&self) -> Vec<RequestsByDecision> {
+        self.report
+            .requests
+            .by_decision
+            .iter()
+            .map(|(decision, count)| RequestsByDecision {
+                decision: decision.map(Into::into),
+                requests: (*count).into(),
+            })
+            .collect()
+    }
+
+    /// Of the requests above decided by the end of the period, those decided by their due
+    /// time: 24 hours from receipt, or 2 hours where a child may be at risk of significant
+    /// harm (the service's settings).
+    async fn requests_decided_within_clock(&self) -> ReportShare {
+        self.report.requests.decided_in_time.into()
+    }
+
+    /// Questions to the hub's consultation line asked in the period. For a local area: those
+    /// naming a family of the area (unnamed ones count only in the partnership's figures).
+    async fn consultations_asked(&self) -> ReportCount {
+        self.report.requests.consultations.into()
+    }
+
+    /// Of the consultations above, those turned into a referral by the end of the period.
+    async fn consultations_became_referral(&self) -> ReportShare {
+        self.report.requests.consultations_referred.into()
     }
 
     /// Families who got early help: families with a plan started in the period.

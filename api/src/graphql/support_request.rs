@@ -16,7 +16,11 @@ use crate::viewer::Viewer;
 use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{support_request, support_request_question};
+use entities::{support_request, support_request_person, support_request_question};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::support_request::WayIn")]
@@ -145,115 +149,258 @@ async fn questions(
         .collect())
 }
 
+/// One page of the hub's queue (or a single request): each kind of child — people,
+/// questions, signposted services, possible matches, families — read once for the whole
+/// page by the first resolver that needs it, so a page costs the same statements whatever
+/// its length.
+pub struct QueuePage {
+    requests: Vec<support_request::Model>,
+    ids: Vec<Uuid>,
+    people: OnceCell<HashMap<Uuid, Vec<support_request_person::Model>>>,
+    questions: OnceCell<HashMap<Uuid, Vec<support_request_question::Model>>>,
+    services: OnceCell<HashMap<Uuid, Vec<entities::local_service::Model>>>,
+    matches: OnceCell<HashMap<Uuid, Vec<screening::PossibleMatch>>>,
+    families: OnceCell<HashMap<Uuid, entities::family::Model>>,
+    practitioners: OnceCell<HashMap<Uuid, entities::practitioner::Model>>,
+}
+
+impl QueuePage {
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<&HashMap<Uuid, Vec<support_request_person::Model>>> {
+        let db = &services(ctx)?.db;
+        self.people
+            .get_or_try_init(|| support_requests::people_of(db, &self.ids))
+            .await
+    }
+
+    async fn questions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<&HashMap<Uuid, Vec<support_request_question::Model>>> {
+        let db = &services(ctx)?.db;
+        self.questions
+            .get_or_try_init(|| support_requests::questions_of(db, &self.ids))
+            .await
+    }
+
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<&HashMap<Uuid, Vec<entities::local_service::Model>>> {
+        let db = &services(ctx)?.db;
+        self.services
+            .get_or_try_init(|| crate::domain::directory::signposted_of(db, &self.ids))
+            .await
+    }
+
+    async fn matches(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<&HashMap<Uuid, Vec<screening::PossibleMatch>>> {
+        let people = self.people(ctx).await?;
+        let db = &services(ctx)?.db;
+        self.matches
+            .get_or_try_init(|| screening::possible_matches_of(db, &self.requests, people))
+            .await
+    }
+
+    async fn families(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<&HashMap<Uuid, entities::family::Model>> {
+        let db = &services(ctx)?.db;
+        let ids: Vec<Uuid> = self.requests.iter().filter_map(|r| r.family_id).collect();
+        self.families
+            .get_or_try_init(|| support_requests::families_of(db, &ids))
+            .await
+    }
+
+    /// The practitioners the page names (who referred, claimed, decided, is suggested).
+    async fn practitioner(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<Uuid>,
+    ) -> GqlResult<Option<Practitioner>> {
+        let Some(id) = id else { return Ok(None) };
+        let db = &services(ctx)?.db;
+        let named: Vec<Uuid> = self
+            .requests
+            .iter()
+            .flat_map(|r| {
+                [
+                    r.referred_by_practitioner_id,
+                    r.claimed_by_practitioner_id,
+                    r.decided_by_practitioner_id,
+                    r.suggested_lead_practitioner_id,
+                ]
+            })
+            .flatten()
+            .collect();
+        let found = self
+            .practitioners
+            .get_or_try_init(|| async {
+                Ok::<_, AppError>(
+                    crate::domain::people::practitioners(db, &named)
+                        .await?
+                        .into_iter()
+                        .map(|p| (p.id, p))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(found.get(&id).cloned().map(Practitioner))
+    }
+}
+
 /// A request for support as the hub screens it.
-pub struct SupportRequest(pub support_request::Model);
+pub struct SupportRequest {
+    model: support_request::Model,
+    page: Arc<QueuePage>,
+}
+
+impl SupportRequest {
+    /// A page of the queue, its children read once for the page.
+    pub fn page(requests: Vec<support_request::Model>) -> Vec<Self> {
+        let page = Arc::new(QueuePage {
+            ids: requests.iter().map(|r| r.id).collect(),
+            requests: requests.clone(),
+            people: OnceCell::new(),
+            questions: OnceCell::new(),
+            services: OnceCell::new(),
+            matches: OnceCell::new(),
+            families: OnceCell::new(),
+            practitioners: OnceCell::new(),
+        });
+        requests
+            .into_iter()
+            .map(|model| Self {
+                model,
+                page: page.clone(),
+            })
+            .collect()
+    }
+
+    /// One request (a mutation's payload).
+    pub fn one(model: support_request::Model) -> Self {
+        Self::page(vec![model]).remove(0)
+    }
+}
 
 #[Object]
 impl SupportRequest {
     async fn id(&self) -> ID {
-        ids::encode(Kind::SupportRequest, self.0.id)
+        ids::encode(Kind::SupportRequest, self.model.id)
     }
     /// The short reference given to whoever asked.
     async fn reference(&self) -> &str {
-        &self.0.reference
+        &self.model.reference
     }
     async fn way_in(&self) -> WayIn {
-        self.0.way_in.into()
+        self.model.way_in.into()
     }
     async fn status(&self) -> SupportRequestStatus {
-        self.0.status.into()
+        self.model.status.into()
     }
     async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+        self.model.received_at
     }
     /// When the decision is due: 24 hours from receipt, 2 hours where a child may be at risk
     /// of significant harm (both configurable).
     async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+        self.model.due_at
     }
     /// A child may be at risk of significant harm: the short clock.
     async fn significant_harm(&self) -> bool {
-        self.0.significant_harm
+        self.model.significant_harm
     }
     async fn significant_harm_reason(&self) -> Option<&str> {
-        self.0.significant_harm_reason.as_deref()
+        self.model.significant_harm_reason.as_deref()
     }
     async fn clock(&self, ctx: &Context<'_>) -> GqlResult<ClockState> {
-        Ok(support_requests::clock_state(&self.0, services(ctx)?.clock.now()).into())
+        Ok(support_requests::clock_state(&self.model, services(ctx)?.clock.now()).into())
     }
     /// The clock ran out before a decision.
     async fn overdue(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let state = support_requests::clock_state(&self.0, services(ctx)?.clock.now());
+        let state = support_requests::clock_state(&self.model, services(ctx)?.clock.now());
         Ok(state == support_requests::ClockState::Overdue)
     }
     /// A quarter of the time or less is left.
     async fn nearly_due(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let state = support_requests::clock_state(&self.0, services(ctx)?.clock.now());
+        let state = support_requests::clock_state(&self.model, services(ctx)?.clock.now());
         Ok(state == support_requests::ClockState::NearlyDue)
     }
     /// The family's record, when known or linked.
     async fn family(&self, ctx: &Context<'_>) -> GqlResult<Option<Family>> {
-        match self.0.family_id {
-            Some(id) => Ok(Family::load(ctx, id).await?),
+        let Some(id) = self.model.family_id else {
+            return Ok(None);
+        };
+        match self.page.families(ctx).await?.get(&id) {
+            Some(model) => Ok(Some(Family::readable(ctx, model.clone()).await?)),
             None => Ok(None),
         }
     }
     async fn local_area(&self) -> Option<&str> {
-        self.0.local_area.as_deref()
+        self.model.local_area.as_deref()
     }
     /// The professional who referred (or raised the concern).
     async fn referred_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        practitioner(ctx, self.0.referred_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.referred_by_practitioner_id)
+            .await
     }
     /// Asked from the app by a member of the family.
     async fn asked_from_the_app(&self) -> bool {
-        self.0.requested_by_member_id.is_some()
+        self.model.requested_by_member_id.is_some()
     }
     /// A young person's request that they have not shared with their parents.
     async fn private_from_parents(&self) -> bool {
-        !self.0.shared_with_parents
+        !self.model.shared_with_parents
     }
     async fn contact_name(&self) -> Option<&str> {
-        self.0.contact_name.as_deref()
+        self.model.contact_name.as_deref()
     }
     async fn contact_email(&self) -> Option<&str> {
-        self.0.contact_email.as_deref()
+        self.model.contact_email.as_deref()
     }
     async fn contact_phone(&self) -> Option<&str> {
-        self.0.contact_phone.as_deref()
+        self.model.contact_phone.as_deref()
     }
     /// How and when to get in touch, in the asker's words.
     async fn contact_by(&self) -> Option<&str> {
-        self.0.contact_by.as_deref()
+        self.model.contact_by.as_deref()
     }
     async fn postcode(&self) -> Option<&str> {
-        self.0.postcode.as_deref()
+        self.model.postcode.as_deref()
     }
     /// What is happening (a referral's concerns), in the words given.
     async fn what_is_happening(&self) -> &str {
-        &self.0.what_is_happening
+        &self.model.what_is_happening
     }
     async fn help_wanted(&self) -> Option<&str> {
-        self.0.help_wanted.as_deref()
+        self.model.help_wanted.as_deref()
     }
     /// The referrer's view of the family's needs on the four levels.
     async fn needs_level(&self) -> Option<i32> {
-        self.0.needs_level.map(i32::from)
+        self.model.needs_level.map(i32::from)
     }
     async fn what_has_been_tried(&self) -> Option<&str> {
-        self.0.what_tried.as_deref()
+        self.model.what_tried.as_deref()
     }
     /// The family agreed to the referral, or to the hub contacting other agencies.
     async fn consent_given(&self) -> bool {
-        self.0.consent_given
+        self.model.consent_given
     }
     async fn people(&self, ctx: &Context<'_>) -> GqlResult<Vec<RequestedPerson>> {
-        Ok(support_requests::people(&services(ctx)?.db, self.0.id)
-            .await?
+        let people = self.page.people(ctx).await?;
+        Ok(people
+            .get(&self.model.id)
             .into_iter()
+            .flatten()
             .map(|p| RequestedPerson {
                 child: p.relation == "child",
-                name: p.name,
+                name: p.name.clone(),
                 date_of_birth: p.date_of_birth.map(Date),
                 age: p.age.map(i32::from),
             })
@@ -262,52 +409,72 @@ impl SupportRequest {
     /// Possible existing family records (same child's name and date of birth, or same adult
     /// and postcode). Nothing is merged: the hub links one or opens a new record.
     async fn possible_matches(&self, ctx: &Context<'_>) -> GqlResult<Vec<PossibleFamilyMatch>> {
-        let found = screening::possible_matches(&services(ctx)?.db, &self.0).await?;
+        let found = self.page.matches(ctx).await?;
         let mut matches = vec![];
-        for m in found {
+        for m in found.get(&self.model.id).into_iter().flatten() {
             matches.push(PossibleFamilyMatch {
                 reason: m.reason.into(),
-                family: Family::readable(ctx, m.family).await?,
+                family: Family::readable(ctx, m.family.clone()).await?,
             });
         }
         Ok(matches)
     }
     /// The hub worker looking at it.
     async fn claimed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        practitioner(ctx, self.0.claimed_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.claimed_by_practitioner_id)
+            .await
     }
     async fn questions(&self, ctx: &Context<'_>) -> GqlResult<Vec<InformationRequest>> {
-        questions(ctx, self.0.id).await
+        let asked = self.page.questions(ctx).await?;
+        Ok(asked
+            .get(&self.model.id)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .map(InformationRequest)
+            .collect())
     }
     async fn decision(&self) -> Option<SupportDecision> {
-        self.0.decision.map(Into::into)
+        self.model.decision.map(Into::into)
     }
     async fn decision_reason(&self) -> Option<&str> {
-        self.0.decision_reason.as_deref()
+        self.model.decision_reason.as_deref()
     }
     async fn advice(&self) -> Option<&str> {
-        self.0.advice.as_deref()
+        self.model.advice.as_deref()
     }
     /// The directory entries the advice points at.
     async fn signposted_services(&self, ctx: &Context<'_>) -> GqlResult<Vec<LocalService>> {
-        signposted(ctx, self.0.id).await
+        let services = self.page.services(ctx).await?;
+        Ok(services
+            .get(&self.model.id)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .map(LocalService)
+            .collect())
     }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+        self.model.decided_at
     }
     /// Whether the decision came within the clock.
     async fn decided_in_time(&self) -> Option<bool> {
-        support_requests::decided_in_time(&self.0)
+        support_requests::decided_in_time(&self.model)
     }
     async fn decided_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        practitioner(ctx, self.0.decided_by_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.decided_by_practitioner_id)
+            .await
     }
     async fn suggested_lead(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
-        practitioner(ctx, self.0.suggested_lead_practitioner_id).await
+        self.page
+            .practitioner(ctx, self.model.suggested_lead_practitioner_id)
+            .await
     }
     /// Withheld from the family: telling them would increase the risk.
     async fn withheld_from_family(&self) -> bool {
-        self.0.withhold_from_family
+        self.model.withhold_from_family
     }
 }
 
@@ -539,10 +706,10 @@ impl SupportQuery {
         let (rows, more) =
             screening::queue(&services(ctx)?.db, &statuses, after, first as u64).await?;
         let mut connection = Connection::new(after.is_some(), more);
-        for row in rows {
+        for request in SupportRequest::page(rows) {
             connection
                 .edges
-                .push(Edge::new(OpaqueCursor(row.id), SupportRequest(row)));
+                .push(Edge::new(OpaqueCursor(request.model.id), request));
         }
         Ok(connection)
     }

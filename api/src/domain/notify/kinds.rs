@@ -35,6 +35,21 @@ pub enum Kind {
     ParentsViewChanged,
     /// To parents: a young person shared something they wrote with them.
     SharedWithYou,
+    // Issue 17: the front door.
+    /// The family member who asked: the hub has a question about their request.
+    SupportQuestionAsked,
+    /// The professional who referred: the hub has a question about their referral.
+    ReferralQuestionAsked,
+    /// The family member who asked: the hub decided their request.
+    SupportRequestDecided,
+    /// The professional who referred: the hub decided their referral.
+    ReferralDecided,
+    /// Locality managers: a request was not decided within its clock.
+    SupportClockMissed,
+    /// Locality managers: an urgent request was not decided within its 2-hour clock.
+    SupportClockMissedUrgent,
+    /// The practitioner who asked the consultation line: the hub answered.
+    ConsultationAnswered,
 }
 
 /// Who may still see a notification: asked through the access rules whenever it is shown, so
@@ -84,7 +99,7 @@ const fn spec(
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 22] = [
         Kind::LeadNominationReceived,
         Kind::LeadNominationAnswered,
         Kind::LeadNominationOverdue,
@@ -101,6 +116,14 @@ impl Kind {
         Kind::SomeoneDoesNotFeelSafe,
         Kind::ParentsViewChanged,
         Kind::SharedWithYou,
+        // Issue 17.
+        Kind::SupportQuestionAsked,
+        Kind::ReferralQuestionAsked,
+        Kind::SupportRequestDecided,
+        Kind::ReferralDecided,
+        Kind::SupportClockMissed,
+        Kind::SupportClockMissedUrgent,
+        Kind::ConsultationAnswered,
     ];
 
     /// The table.
@@ -223,6 +246,55 @@ impl Kind {
                 messages::shared_with_you,
                 "/plan",
                 Family(|family_id| crate::access::Action::ReadPlan { family_id }),
+            ),
+            SupportQuestionAsked => spec(
+                "SUPPORT_QUESTION_ASKED",
+                "The Early Help Hub has a question for you",
+                messages::support_question_asked,
+                "/support-requests",
+                Family(|family_id| crate::access::Action::ReadFamilySupportRequests { family_id }),
+            ),
+            ReferralQuestionAsked => spec(
+                "REFERRAL_QUESTION_ASKED",
+                "The Early Help Hub has a question about your referral",
+                messages::support_question_asked,
+                "/referrals",
+                Action(crate::access::Action::ReadOwnReferrals),
+            ),
+            SupportRequestDecided => spec(
+                "SUPPORT_REQUEST_DECIDED",
+                "Your request for support has an answer",
+                messages::support_request_decided,
+                "/support-requests",
+                Family(|family_id| crate::access::Action::ReadFamilySupportRequests { family_id }),
+            ),
+            ReferralDecided => spec(
+                "REFERRAL_DECIDED",
+                "Your referral has an answer",
+                messages::support_request_decided,
+                "/referrals",
+                Action(crate::access::Action::ReadOwnReferrals),
+            ),
+            SupportClockMissed => spec(
+                "SUPPORT_CLOCK_MISSED",
+                "A request for support was not decided in time",
+                messages::support_clock_missed,
+                "/hub/requests",
+                Action(crate::access::Action::HearOfMissedSupportClock),
+            ),
+            SupportClockMissedUrgent => spec(
+                "SUPPORT_CLOCK_MISSED_URGENT",
+                "An urgent request for support was not decided in time",
+                messages::support_clock_missed_urgent,
+                "/hub/requests",
+                Action(crate::access::Action::HearOfMissedSupportClock),
+            ),
+            ConsultationAnswered => spec(
+                "CONSULTATION_ANSWERED",
+                "The Early Help Hub answered your question",
+                messages::consultation_answered,
+                "/consultations",
+                Action(crate::access::Action::ConsultHub),
             ),
         }
     }

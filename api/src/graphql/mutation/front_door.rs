@@ -338,7 +338,7 @@ impl FrontDoorMutation {
             })
             .await?;
         Ok(SupportRequestPayload {
-            support_request: claimed.map(SupportRequest),
+            support_request: claimed.map(SupportRequest::one),
             user_errors,
         })
     }
@@ -434,7 +434,7 @@ impl FrontDoorMutation {
             })
             .await?;
         Ok(SupportRequestPayload {
-            support_request: decided.map(SupportRequest),
+            support_request: decided.map(SupportRequest::one),
             user_errors,
         })
     }

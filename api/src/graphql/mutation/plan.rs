@@ -116,6 +116,8 @@ pub struct AddActionInput {
     /// A practitioner on the family's team, or a member of the family.
     pub assignee: ID,
     pub due_date: Option<Date>,
+    /// A local service from the directory the step points at (issue 17).
+    pub service: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -630,10 +632,21 @@ impl PlanMutation {
                     ));
                 }
             };
+            let service = match &input.service {
+                Some(id) => Some(ids::decode(id, Kind::LocalService).map_err(|_| {
+                    AppError::invalid(
+                        &["service"],
+                        UserErrorCode::Invalid,
+                        "Please choose a service from the directory.",
+                    )
+                })?),
+                None => None,
+            };
             let new = NewAction {
                 description: &input.description,
                 assignee,
                 due_date: input.due_date.map(|d| d.0),
+                service,
             };
             actions::add(txn, target.id, input.expected_version, new, permit).await
         })

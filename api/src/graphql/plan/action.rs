@@ -3,6 +3,7 @@ use super::super::ids::{self, Kind};
 use super::super::pagination::{Cursor, Page};
 use super::super::scalars::Date;
 use super::super::services;
+use super::super::support_request::LocalService;
 use super::view::PlanView;
 use super::{Outcome, Person, PlanChange, history, named};
 use crate::domain::actions;
@@ -90,6 +91,15 @@ impl PlanAction {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
+    }
+
+    /// The local service from the directory this step points at (issue 17); empty when none,
+    /// or when the entry has left the directory.
+    async fn service(&self) -> Option<LocalService> {
+        self.model
+            .service_id
+            .and_then(|id| self.view.service(id))
+            .map(LocalService)
     }
 
     async fn outcome(&self, ctx: &Context<'_>) -> GqlResult<Outcome> {

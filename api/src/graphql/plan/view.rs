@@ -147,6 +147,11 @@ impl PlanView {
             .map(Practitioner)
     }
 
+    /// A directory entry an action points at, read with the plan (issue 17).
+    pub fn service(&self, id: Uuid) -> Option<entities::local_service::Model> {
+        self.contents.services.get(&id).cloned()
+    }
+
     /// A person the plan names, when it was read with the plan.
     pub fn person(&self, member: Option<Uuid>, practitioner: Option<Uuid>) -> Option<Person> {
         match (practitioner, member) {
