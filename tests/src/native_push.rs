@@ -93,11 +93,7 @@ impl NativePush {
             "client_email": FCM_CLIENT,
             "token_uri": format!("{url}/token"),
         });
-        std::fs::write(
-            dir.path().join("service-account.json"),
-            account.to_string(),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("service-account.json"), account.to_string()).unwrap();
         let service = Self {
             url,
             inner: Arc::default(),
@@ -296,7 +292,9 @@ fn apns(
                 .is_ok_and(|s| service.apns_public.verify(signed.as_bytes(), &s).is_ok())
     });
     if !verified {
-        service.problem(format!("APNs: a provider token that does not verify: {credential}"));
+        service.problem(format!(
+            "APNs: a provider token that does not verify: {credential}"
+        ));
         return answer((403, None, json!({ "reason": "InvalidProviderToken" })));
     }
     for (name, expected) in [
@@ -341,11 +339,18 @@ fn oauth(service: &NativePush, version: Version, headers: HeaderMap, body: &[u8]
                 && public.verify(signed.as_bytes(), &signature).is_ok()
         });
     if !verified {
-        service.problem(format!("OAuth: an assertion that does not verify: {assertion}"));
+        service.problem(format!(
+            "OAuth: an assertion that does not verify: {assertion}"
+        ));
         return answer((400, None, json!({ "error": "invalid_grant" })));
     }
     let token = format!("ya29.test-{}", uuid::Uuid::new_v4().simple());
-    service.inner.lock().unwrap().access_tokens.push(token.clone());
+    service
+        .inner
+        .lock()
+        .unwrap()
+        .access_tokens
+        .push(token.clone());
     answer((
         200,
         None,
@@ -361,7 +366,10 @@ fn fcm(service: &NativePush, version: Version, headers: HeaderMap, body: &[u8]) 
         .unwrap_or_default()
         .to_owned();
     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let device = body["message"]["token"].as_str().unwrap_or_default().to_owned();
+    let device = body["message"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     service.inner.lock().unwrap().received.push(Received {
         service: Service::Fcm,
         device: device.clone(),

@@ -40,7 +40,9 @@ impl Apns {
                 (&settings.apns_topic, "FAMILY_PLAN_APNS_TOPIC"),
             ] {
                 if value.is_some() {
-                    bail!("{name} is set but FAMILY_PLAN_APNS_KEY_FILE is not: APNs needs its .p8 key");
+                    bail!(
+                        "{name} is set but FAMILY_PLAN_APNS_KEY_FILE is not: APNs needs its .p8 key"
+                    );
                 }
             }
             return Ok(None);
@@ -70,7 +72,9 @@ impl Apns {
         let team_id = id(&settings.apns_team_id, "FAMILY_PLAN_APNS_TEAM_ID")?;
         let topic = match &settings.apns_topic {
             Some(t) if !t.trim().is_empty() => t.trim().to_owned(),
-            _ => bail!("FAMILY_PLAN_APNS_TOPIC (the app's bundle id) must be set with FAMILY_PLAN_APNS_KEY_FILE"),
+            _ => bail!(
+                "FAMILY_PLAN_APNS_TOPIC (the app's bundle id) must be set with FAMILY_PLAN_APNS_KEY_FILE"
+            ),
         };
         let base = super::service_url(&settings.apns_url, "FAMILY_PLAN_APNS_URL")?;
         Ok(Some(Self {
@@ -155,7 +159,10 @@ pub async fn send(
     };
     let sent = client
         .post(url)
-        .header("authorization", format!("bearer {}", apns.provider_token(now)))
+        .header(
+            "authorization",
+            format!("bearer {}", apns.provider_token(now)),
+        )
         .header("apns-topic", &apns.topic)
         .header("apns-push-type", "alert")
         .header("apns-priority", "10")
@@ -228,13 +235,15 @@ mod tests {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
         let claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
-        assert_eq!(header, serde_json::json!({ "alg": "ES256", "kid": "ABC123DEFG" }));
+        assert_eq!(
+            header,
+            serde_json::json!({ "alg": "ES256", "kid": "ABC123DEFG" })
+        );
         assert_eq!(
             claims,
             serde_json::json!({ "iss": "TEAM123456", "iat": now.timestamp() })
         );
-        let signature =
-            Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap()).unwrap();
+        let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap()).unwrap();
         VerifyingKey::from(&apns.key)
             .verify(signed.as_bytes(), &signature)
             .unwrap();

@@ -333,13 +333,23 @@ mod tests {
         let message = message("tok", &push);
         let inner = message["message"].as_object().unwrap();
         assert_eq!(inner.len(), 4);
-        assert_eq!(message["message"]["notification"].as_object().unwrap().len(), 1);
+        assert_eq!(
+            message["message"]["notification"]
+                .as_object()
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(message["message"]["data"].as_object().unwrap().len(), 1);
     }
 
     #[test]
     fn registration_tokens_have_their_charset() {
-        assert!(token_is_valid(&format!("d{}:APA91b{}", "x".repeat(20), "y-_".repeat(40))));
+        assert!(token_is_valid(&format!(
+            "d{}:APA91b{}",
+            "x".repeat(20),
+            "y-_".repeat(40)
+        )));
         assert!(!token_is_valid("short"));
         assert!(!token_is_valid(&format!("{} {}", "a".repeat(40), "b")));
     }

@@ -102,7 +102,12 @@ impl Pusher {
         })
     }
 
-    pub async fn send(&self, device: &push_device::Model, push: &Push, now: DateTime<Utc>) -> Outcome {
+    pub async fn send(
+        &self,
+        device: &push_device::Model,
+        push: &Push,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         match (
             Platform::from_code(&device.platform),
             &self.web,
@@ -162,7 +167,10 @@ pub fn service_url(value: &str, name: &str) -> anyhow::Result<url::Url> {
 }
 
 /// A response's `Retry-After`, if it has one.
-pub fn retry_after_header(response: &reqwest::Response, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn retry_after_header(
+    response: &reqwest::Response,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
