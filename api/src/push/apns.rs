@@ -141,7 +141,7 @@ pub fn payload(push: &Push) -> serde_json::Value {
 /// the length may change, so 32 to 100 bytes).
 pub fn token_is_valid(token: &str) -> bool {
     (64..=200).contains(&token.len())
-        && token.len() % 2 == 0
+        && token.len().is_multiple_of(2)
         && token.chars().all(|c| c.is_ascii_hexdigit())
 }
 
