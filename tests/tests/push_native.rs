@@ -598,7 +598,8 @@ async fn push_settings_are_checked_at_start_and_name_the_variable_to_fix() {
         change(&mut settings);
         format!("{:#}", settings.validate().unwrap_err())
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut api::config::Settings)>)> = vec![
+    type Change<'a> = Box<dyn Fn(&mut api::config::Settings) + 'a>;
+    let cases: Vec<(&str, Change)> = vec![
         (
             "FAMILY_PLAN_APNS_KEY_ID",
             Box::new(|s| s.apns_key_id = None),
