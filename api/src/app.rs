@@ -130,6 +130,7 @@ pub async fn serve(
                     timing,
                     link,
                     services.settings.follow_up_poll_interval,
+                    services.hub.clone(),
                     async {
                         let _ = scheduler_stopped.await;
                     },

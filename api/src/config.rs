@@ -267,6 +267,47 @@ pub struct Settings {
     )]
     pub vapid_subject: String,
 
+    /// APNs (iPhones): the .p8 key file (PKCS#8 P-256) made under "Keys" in Apple's developer
+    /// account. Set with the three below; unset: no pushes to iPhones.
+    #[arg(long, env = "FAMILY_PLAN_APNS_KEY_FILE", global = true)]
+    pub apns_key_file: Option<PathBuf>,
+
+    /// APNs: the key's 10-character Key ID.
+    #[arg(long, env = "FAMILY_PLAN_APNS_KEY_ID", global = true)]
+    pub apns_key_id: Option<String>,
+
+    /// APNs: the 10-character Team ID of the Apple developer account.
+    #[arg(long, env = "FAMILY_PLAN_APNS_TEAM_ID", global = true)]
+    pub apns_team_id: Option<String>,
+
+    /// APNs: the app's bundle id (the `apns-topic`).
+    #[arg(long, env = "FAMILY_PLAN_APNS_TOPIC", global = true)]
+    pub apns_topic: Option<String>,
+
+    /// APNs: where to send. `https://api.sandbox.push.apple.com` for development builds of
+    /// the app.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_APNS_URL",
+        default_value = "https://api.push.apple.com",
+        global = true
+    )]
+    pub apns_url: String,
+
+    /// FCM (Android phones): the Firebase project's service-account key file (JSON), from
+    /// the Firebase console. Unset: no pushes to Android phones.
+    #[arg(long, env = "FAMILY_PLAN_FCM_SERVICE_ACCOUNT_FILE", global = true)]
+    pub fcm_service_account_file: Option<PathBuf>,
+
+    /// FCM: where to send.
+    #[arg(
+        long,
+        env = "FAMILY_PLAN_FCM_URL",
+        default_value = "https://fcm.googleapis.com",
+        global = true
+    )]
+    pub fcm_url: String,
+
     /// How often the push worker looks for pushes to deliver, e.g. `5s`.
     #[arg(long, env = "FAMILY_PLAN_PUSH_POLL_INTERVAL", default_value = "5s", global = true,
           value_parser = humantime::parse_duration)]
@@ -399,6 +440,9 @@ impl Settings {
         if let Some(key) = &self.vapid_private_key {
             crate::push::web::Vapid::new(key, &self.vapid_subject)?;
         }
+        // APNs and FCM: read their keys now, so that a wrong file is named at start.
+        crate::push::apns::Apns::from_settings(self)?;
+        crate::push::fcm::Fcm::from_settings(self)?;
         if self.session_idle_timeout.is_zero() {
             bail!("FAMILY_PLAN_SESSION_IDLE_TIMEOUT must be longer than zero");
         }

@@ -307,6 +307,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         services.clock.clone(),
         services.settings.lead_deadline_poll_interval,
         link,
+        services.hub.clone(),
         stopped(stop.clone()),
     ));
     // Issue 14: young people reaching an age at which their parents' view changes.

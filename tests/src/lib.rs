@@ -15,6 +15,7 @@ pub use serde_json;
 
 pub mod browser;
 pub mod live;
+pub mod native_push;
 pub mod passkeys;
 pub mod screens;
 pub mod smtp;

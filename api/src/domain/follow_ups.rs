@@ -87,12 +87,14 @@ pub struct Pass {
     pub expired: usize,
 }
 
-/// Moves on every follow-up that is due at `now`.
+/// Moves on every follow-up that is due at `now`. The notifications it writes go live to
+/// `hub`'s subscribers once each batch commits (on PostgreSQL the database publishes them).
 pub async fn run_due(
     db: &DatabaseConnection,
     timing: Timing,
     link: &str,
     now: DateTime<Utc>,
+    hub: Option<&notify::Hub>,
 ) -> AppResult<Pass> {
     let invited = step(
         db,
@@ -101,6 +103,7 @@ pub async fn run_due(
         now - timing.due_after,
         link,
         now,
+        hub,
     )
     .await?;
     let reminded = step(
@@ -110,6 +113,7 @@ pub async fn run_due(
         now - timing.remind_after,
         link,
         now,
+        hub,
     )
     .await?;
     let expired = step(
@@ -119,6 +123,7 @@ pub async fn run_due(
         now - timing.expire_after,
         link,
         now,
+        hub,
     )
     .await?;
     Ok(Pass {
@@ -137,6 +142,7 @@ async fn step(
     since: DateTime<Utc>,
     link: &str,
     now: DateTime<Utc>,
+    hub: Option<&notify::Hub>,
 ) -> AppResult<usize> {
     let (started, stamp) = match from {
         Status::Scheduled => (Column::PlanClosedAt, Column::InvitedAt),
@@ -145,6 +151,7 @@ async fn step(
     };
     let mut moved = 0;
     loop {
+        let scope = notify::ChangeScope::new(link);
         let txn = begin_write(db).await?;
         let due = follow_up::Entity::find()
             .select_only()
@@ -171,12 +178,15 @@ async fn step(
         if let Some(kind) = kind {
             for follow_up in &claimed {
                 let about = notify::About::family(follow_up.family_id);
-                let notice = notify::Notice::new(kind, about, link);
+                let notice = notify::Notice::new(kind, about, link).in_scope(&scope);
                 let to = notify::member_accounts(&txn, &[follow_up.member_id]).await?;
                 notify::tell(&txn, &notice, &to, now).await?;
             }
         }
         txn.commit().await?;
+        if let Some(hub) = hub {
+            scope.committed(hub);
+        }
         moved += claimed.len();
         if (claimed.len() as u64) < BATCH {
             return Ok(moved);
@@ -262,11 +272,12 @@ pub async fn run_scheduler(
     timing: Timing,
     link: String,
     interval: std::time::Duration,
+    hub: notify::Hub,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
     loop {
-        match run_due(&db, timing, &link, clock.now()).await {
+        match run_due(&db, timing, &link, clock.now(), Some(&hub)).await {
             Ok(pass) if pass != Pass::default() => {
                 tracing::info!(
                     invited = pass.invited,

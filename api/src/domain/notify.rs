@@ -266,6 +266,18 @@ impl<'a> Notice<'a> {
         }
     }
 
+    /// The same notice, for a background job's change: published live through `scope`,
+    /// which the job hands to the hub once its transaction commits (`ChangeScope::committed`).
+    /// On PostgreSQL the database publishes at commit, scope or not.
+    pub fn in_scope(self, scope: &ChangeScope) -> Notice<'_> {
+        Notice {
+            kind: self.kind,
+            about: self.about,
+            link: self.link,
+            scope: Some(scope),
+        }
+    }
+
     /// The same notice with the link its caller already made.
     pub fn linking(mut self, link: &str) -> Self {
         link.clone_into(&mut self.link);

@@ -1,10 +1,13 @@
 //! Push notifications to phones and browsers, delivered from the push outbox
 //! (`push_messages`, written by `domain::notify::tell` in the transaction of the change) by
-//! the [`worker`], like email from its own outbox. Only Web Push is built so far; a device
-//! can register only for a platform this service pushes to.
+//! the [`worker`], like email from its own outbox: Web Push to browsers ([`web`]), APNs to
+//! iPhones ([`apns`]) and FCM to Android phones ([`fcm`]), each on when its settings are
+//! given. A device can register only for a platform this service pushes to.
 //!
 //! What a push carries: a title such as "Your plan has changed" and the notification's ID,
 //! nothing else; the app fetches the rest, signed in.
+pub mod apns;
+pub mod fcm;
 pub mod web;
 pub mod worker;
 
@@ -19,7 +22,31 @@ pub fn enabled_platforms(settings: &Settings) -> Vec<Platform> {
     if settings.vapid_private_key.is_some() {
         enabled.push(Platform::Web);
     }
+    if settings.apns_key_file.is_some() {
+        enabled.push(Platform::Ios);
+    }
+    if settings.fcm_service_account_file.is_some() {
+        enabled.push(Platform::Android);
+    }
     enabled
+}
+
+/// One push to send: its title and the notification it is about.
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub title: String,
+    pub notification_id: uuid::Uuid,
+}
+
+impl Push {
+    /// The notification's global ID, as the app queries it.
+    pub fn notification_id(&self) -> String {
+        crate::graphql::ids::encode(
+            crate::graphql::ids::Kind::Notification,
+            self.notification_id,
+        )
+        .to_string()
+    }
 }
 
 /// What a push service said.
@@ -44,8 +71,14 @@ pub fn payload(title: &str, notification_id: uuid::Uuid) -> Vec<u8> {
 
 /// Sends pushes to every platform this service is set up for.
 pub struct Pusher {
+    /// HTTP/1.1, or HTTP/2 where TLS negotiates it.
     client: reqwest::Client,
+    /// HTTP/2 only: over TLS for https (APNs requires it), cleartext (h2c, prior knowledge)
+    /// for an http:// service, which settings allow only on this machine.
+    http2: reqwest::Client,
     web: Option<web::Vapid>,
+    apns: Option<apns::Apns>,
+    fcm: Option<fcm::Fcm>,
 }
 
 impl Pusher {
@@ -54,20 +87,34 @@ impl Pusher {
             Some(key) => Some(web::Vapid::new(key, &settings.vapid_subject)?),
             None => None,
         };
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+        let timeout = std::time::Duration::from_secs(30);
+        let client = reqwest::Client::builder().timeout(timeout).build()?;
+        let http2 = reqwest::Client::builder()
+            .timeout(timeout)
+            .http2_prior_knowledge()
             .build()?;
-        Ok(Self { client, web })
+        Ok(Self {
+            client,
+            http2,
+            web,
+            apns: apns::Apns::from_settings(settings)?,
+            fcm: fcm::Fcm::from_settings(settings)?,
+        })
     }
 
     pub async fn send(
         &self,
         device: &push_device::Model,
-        payload: &[u8],
+        push: &Push,
         now: DateTime<Utc>,
     ) -> Outcome {
-        match (Platform::from_code(&device.platform), &self.web) {
-            (Some(Platform::Web), Some(vapid)) => {
+        match (
+            Platform::from_code(&device.platform),
+            &self.web,
+            &self.apns,
+            &self.fcm,
+        ) {
+            (Some(Platform::Web), Some(vapid), _, _) => {
                 let (Some(p256dh), Some(auth)) = (&device.p256dh, &device.auth) else {
                     return Outcome::Gone("a Web Push device without its keys".to_owned());
                 };
@@ -75,10 +122,23 @@ impl Pusher {
                     &self.client,
                     vapid,
                     (&device.address, p256dh, auth),
-                    payload,
+                    &payload(&push.title, push.notification_id),
                     now,
                 )
                 .await
+            }
+            (Some(Platform::Ios), _, Some(apns), _) => {
+                apns::send(&self.http2, apns, &device.address, push, now).await
+            }
+            (Some(Platform::Android), _, _, Some(fcm)) => {
+                // Google's endpoints speak HTTP/2 or 1.1 over TLS; a stand-in on this
+                // machine speaks h2c.
+                let client = if fcm.base().scheme() == "http" {
+                    &self.http2
+                } else {
+                    &self.client
+                };
+                fcm::send(client, fcm, &device.address, push, now).await
             }
             _ => Outcome::Failed(format!(
                 "pushes to {} devices are not set up here",
@@ -86,6 +146,36 @@ impl Pusher {
             )),
         }
     }
+}
+
+/// A push service's base URL from a setting: https, or http on this machine only (a
+/// stand-in, as in development and the tests; spoken to in h2c).
+pub fn service_url(value: &str, name: &str) -> anyhow::Result<url::Url> {
+    let url = url::Url::parse(value.trim())
+        .map_err(|_| anyhow::anyhow!("{name} is not a URL: {value}"))?;
+    let local = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if local => Ok(url),
+        _ => anyhow::bail!("{name} must be an https:// URL (http:// only on this machine)"),
+    }
+}
+
+/// A response's `Retry-After`, if it has one.
+pub fn retry_after_header(
+    response: &reqwest::Response,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, now))
 }
 
 /// Reads an HTTP push service's answer (RFC 8030 section 5, RFC 6585 for 429).
@@ -101,12 +191,8 @@ pub fn outcome_of(sent: Result<reqwest::Response, reqwest::Error>, now: DateTime
         200..=299 => Outcome::Sent,
         404 | 410 => Outcome::Gone(format!("the push service answered {status}")),
         429 => {
-            let after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry_after(v, now))
-                .unwrap_or(now + chrono::Duration::minutes(1));
+            let after =
+                retry_after_header(&response, now).unwrap_or(now + chrono::Duration::minutes(1));
             Outcome::RetryAt(after, format!("the push service answered {status}"))
         }
         _ => Outcome::Failed(format!("the push service answered {status}")),

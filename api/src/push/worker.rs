@@ -1,7 +1,8 @@
 //! Delivers queued pushes, on every replica at once, as the email worker does: a worker
 //! claims a batch of due pushes for a lease in one statement (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL; SQLite's single writer serialises claims), sends them, and marks each sent
-//! only while its claim holds. A device the push service says is gone (404/410) is removed,
+//! only while its claim holds. A device the push service says is gone (404/410, APNs
+//! `Unregistered`, FCM `UNREGISTERED`) is removed,
 //! with its waiting pushes; a throttled push (429) waits for `Retry-After`; other failures
 //! are retried with the email worker's back-off. Pushes older than a day are not sent.
 use super::{Outcome, Pusher};
@@ -89,8 +90,11 @@ impl Worker {
             // Unregistered meanwhile: its pushes went with it.
             return Ok(false);
         };
-        let payload = super::payload(&message.title, message.notification_id);
-        let outcome = self.pusher.send(&device, &payload, self.clock.now()).await;
+        let push = super::Push {
+            title: message.title.clone(),
+            notification_id: message.notification_id,
+        };
+        let outcome = self.pusher.send(&device, &push, self.clock.now()).await;
         let now = self.clock.now();
         let mine = Condition::all()
             .add(Column::Id.eq(message.id))

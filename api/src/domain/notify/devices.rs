@@ -80,7 +80,11 @@ pub async fn register(
         )]));
     }
     let (address, p256dh, auth) = match registration.address {
-        Address::Token(token) => (token, None, None),
+        // APNs tokens are hex; one device's token is stored one way, whatever its case.
+        Address::Token(token) if registration.platform == Platform::Ios => {
+            (token.trim().to_ascii_lowercase(), None, None)
+        }
+        Address::Token(token) => (token.trim().to_owned(), None, None),
         Address::WebPush {
             endpoint,
             p256dh,
@@ -108,6 +112,23 @@ pub async fn register(
             }],
             "The device's push address is missing or too long.",
         ));
+    }
+    if p256dh.is_none() && !address.is_empty() && address.len() <= 2048 {
+        match registration.platform {
+            Platform::Ios if !crate::push::apns::token_is_valid(&address) => {
+                errors.push(invalid(
+                    &["token"],
+                    "This is not an APNs device token: an iPhone gives its token as hexadecimal digits.",
+                ));
+            }
+            Platform::Android if !crate::push::fcm::token_is_valid(&address) => {
+                errors.push(invalid(
+                    &["token"],
+                    "This is not an FCM registration token: letters, digits, '-', '_' and ':', as Firebase gives it.",
+                ));
+            }
+            _ => {}
+        }
     }
     if p256dh.is_some() && !is_push_service_url(&address) {
         errors.push(invalid(
