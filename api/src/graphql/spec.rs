@@ -257,8 +257,7 @@ impl Extension for SpecExtension {
         if !self.executing.load(Ordering::SeqCst) || info.is_for_introspection {
             return next.run(ctx, info).await;
         }
-        let path = info.path_node.to_string_vec();
-        let return_type = info.return_type.to_owned();
+        let (path_node, return_type) = (info.path_node, info.return_type);
         let value = match next.run(ctx, info).await {
             Ok(Some(value)) => value,
             Ok(None) => return Ok(None),
@@ -268,8 +267,14 @@ impl Extension for SpecExtension {
             }
         };
         let mut state = self.state();
+        // Nothing turned null so far and a value: nothing to complete. This is every field of
+        // a healthy response, so the path is only spelled out when it is needed.
+        if state.nulled.is_empty() && value != Value::Null {
+            return Ok(Some(value));
+        }
+        let path = path_node.to_string_vec();
         let mut at = path.clone();
-        let (value, nulled) = complete(value, &return_type, &mut at, &state.nulled);
+        let (value, nulled) = complete(value, return_type, &mut at, &state.nulled);
         if nulled {
             state.nulled.insert(path);
         }
