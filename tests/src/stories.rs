@@ -167,3 +167,42 @@ pub fn assert_no_personal_details(email: &str, also: &[&str]) {
         "an email without a link to the app:\n{email}"
     );
 }
+
+/// Sam, the Morgans' school practitioner, adds a note to the first outcome of their plan: a
+/// change by the team that the family is told of.
+pub async fn sam_changes_the_morgans_plan(app: &TestApp) {
+    const NOTE: &str = "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { outcome { id } userErrors { code message } } }";
+    let (family, _) = family_of(app, crate::demo::MORGAN_PARENT).await;
+    let sam = app.token_for(crate::demo::SCHOOL_PRACTITIONER).await;
+    let body = app
+        .gql(
+            Some(&sam),
+            "query($id: ID!) { node(id: $id) { ... on Family { plan { version outcomes(first: 1) { nodes { id } } } } } }",
+            json!({ "id": family }),
+        )
+        .await;
+    let plan = &body["data"]["node"]["plan"];
+    let body = app
+        .gql(
+            Some(&sam),
+            NOTE,
+            json!({ "input": { "outcome": plan["outcomes"]["nodes"][0]["id"], "expectedVersion": plan["version"], "body": "Jordan was on time all week." } }),
+        )
+        .await;
+    ok(&body, "addOutcomeNote");
+}
+
+/// Someone's inbox, newest first: each notification's kind, title and family.
+pub async fn inbox(app: &TestApp, email: &str) -> Vec<Value> {
+    const INBOX: &str =
+        "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
+    let token = app.token_for(email).await;
+    let body = app.gql(Some(&token), INBOX, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["viewer"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use entities::outbox_message;
-use family_plan_tests::stories::{assert_no_personal_details, council_practitioner, ok};
+use family_plan_tests::stories::{assert_no_personal_details, council_practitioner, inbox, ok};
 use family_plan_tests::{TestApp, db_tests, demo, error_code};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -22,8 +22,6 @@ db_tests!(
 
 const SAY: &str = "mutation($input: SayIDontFeelSafeInput!) { sayIDontFeelSafe(input: $input) { alerted whatHappensNext helplines { name number text url } userErrors { field code message } } }";
 const HELPLINES: &str = "{ helplines { name number text url } }";
-const INBOX: &str =
-    "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
 const MINE: &str = "{ mySupportRequests(first: 50) { nodes { id reference } } }";
 const QUEUE: &str = "{ supportRequests(first: 50) { nodes { id wayIn significantHarm whatIsHappening receivedAt dueAt privateFromParents } } }";
 const LOG: &str = "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { edges { node { kind what } } } plan { version } } } }";
@@ -92,18 +90,6 @@ async fn set_up(app: &TestApp) -> String {
         "Lee Hart"
     );
     family
-}
-
-async fn inbox(app: &TestApp, email: &str) -> Vec<Value> {
-    let token = app.token_for(email).await;
-    let body = app.gql(Some(&token), INBOX, json!({})).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["viewer"]["notifications"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
 }
 
 fn kinds(notifications: &[Value]) -> Vec<String> {

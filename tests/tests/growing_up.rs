@@ -3,6 +3,7 @@
 //! practitioners' access to information about them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use family_plan_tests::stories::inbox;
 use family_plan_tests::{TestApp, db_tests, demo};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -918,21 +919,6 @@ async fn a_young_person_and_their_parent_are_told_once_when_their_view_changes(a
     ] {
         assert_eq!(parents_view_changed(inbox(&app, other).await), 0, "{other}");
     }
-}
-
-const INBOX: &str =
-    "{ viewer { notifications(first: 50) { edges { node { kind title familyId } } } } }";
-
-async fn inbox(app: &TestApp, email: &str) -> Vec<Value> {
-    let token = app.token_for(email).await;
-    let body = app.gql(Some(&token), INBOX, json!({})).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["viewer"]["notifications"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
 }
 
 async fn emails_queued_to(app: &TestApp, to: &str) -> usize {

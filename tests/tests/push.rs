@@ -13,7 +13,7 @@ use entities::{push_device, push_message};
 use family_plan_tests::passkeys::{
     FINISH_REGISTRATION, Phone, START_REGISTRATION, invitation_token,
 };
-use family_plan_tests::stories::{family_of, nodes, ok};
+use family_plan_tests::stories::{nodes, ok, sam_changes_the_morgans_plan};
 use family_plan_tests::{TestApp, demo};
 use p256::ecdsa::signature::Verifier;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -75,8 +75,6 @@ const UNREGISTER: &str = "mutation($input: UnregisterPushDeviceInput!) { unregis
 const DEVICES: &str = "{ viewer { webPushPublicKey pushDevices { id platform appVersion } } }";
 const NO_QUIET: &str =
     "mutation { setNotificationPreferences(input: { quietHours: null }) { userErrors { code } } }";
-const NOTE: &str = "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { outcome { id } userErrors { code message } } }";
-
 /// What the push service received: the path's last segment, the headers, the body.
 #[derive(Clone)]
 struct Received {
@@ -225,27 +223,6 @@ async fn register(app: &TestApp, token: &str, browser: &Browser, endpoint: &str)
 }
 
 /// Sam (on the Morgans' team) adds a note: the Morgan parent is told.
-async fn sam_changes_the_morgans_plan(app: &TestApp) {
-    let (family, _) = family_of(app, demo::MORGAN_PARENT).await;
-    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
-    let body = app
-        .gql(
-            Some(&sam),
-            "query($id: ID!) { node(id: $id) { ... on Family { plan { version outcomes(first: 1) { nodes { id } } } } } }",
-            json!({ "id": family }),
-        )
-        .await;
-    let plan = &body["data"]["node"]["plan"];
-    let body = app
-        .gql(
-            Some(&sam),
-            NOTE,
-            json!({ "input": { "outcome": plan["outcomes"]["nodes"][0]["id"], "expectedVersion": plan["version"], "body": "Jordan was on time all week." } }),
-        )
-        .await;
-    ok(&body, "addOutcomeNote");
-}
-
 fn personal_words() -> [&'static str; 9] {
     [
         "Morgan", "Dana", "Jordan", "Sam", "Whitlock", "Larkhill", "EH-DEMO", "on time", "Priya",

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use entities::{push_device, push_message};
 use family_plan_tests::native_push::{NativePush, Service};
-use family_plan_tests::stories::{family_of, nodes, ok};
+use family_plan_tests::stories::{nodes, ok, sam_changes_the_morgans_plan};
 use family_plan_tests::{Backend, TestApp, demo};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -89,8 +89,6 @@ const REGISTER: &str = "mutation($input: RegisterPushDeviceInput!) { registerPus
 const DEVICES: &str = "{ viewer { pushDevices { id platform appVersion } } }";
 const NO_QUIET: &str =
     "mutation { setNotificationPreferences(input: { quietHours: null }) { userErrors { code } } }";
-const NOTE: &str = "mutation($input: AddOutcomeNoteInput!) { addOutcomeNote(input: $input) { outcome { id } userErrors { code message } } }";
-
 /// An iPhone's APNs token (hex), and an Android phone's FCM registration token.
 fn iphone(n: u8) -> String {
     format!("{:02x}", n).repeat(32)
@@ -122,27 +120,6 @@ async fn dana(app: &TestApp) -> String {
 }
 
 /// Sam (on the Morgans' team) adds a note: the Morgan parent is told.
-async fn sam_changes_the_morgans_plan(app: &TestApp) {
-    let (family, _) = family_of(app, demo::MORGAN_PARENT).await;
-    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
-    let body = app
-        .gql(
-            Some(&sam),
-            "query($id: ID!) { node(id: $id) { ... on Family { plan { version outcomes(first: 1) { nodes { id } } } } } }",
-            json!({ "id": family }),
-        )
-        .await;
-    let plan = &body["data"]["node"]["plan"];
-    let body = app
-        .gql(
-            Some(&sam),
-            NOTE,
-            json!({ "input": { "outcome": plan["outcomes"]["nodes"][0]["id"], "expectedVersion": plan["version"], "body": "Jordan was on time all week." } }),
-        )
-        .await;
-    ok(&body, "addOutcomeNote");
-}
-
 /// `n` more notices for Dana, at once (a plan change tells the family at most hourly).
 async fn tell_dana(app: &TestApp, n: usize) {
     let account = api::domain::accounts::account_by_email(&app.db, demo::MORGAN_PARENT)
