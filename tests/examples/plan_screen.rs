@@ -13,6 +13,11 @@
 //! `family-plan admin generate --families N` does. `BENCH_SECONDS` (default 2) is the time
 //! per kind per round per point. Client and server share the process and the machine; the
 //! CPU column is the process's CPU time per request, both sides together.
+//!
+//! On PostgreSQL, `BENCH_POSTGRAPHILE=1` also runs PostGraphile 4 over the same database
+//! (`scripts/postgraphile`, installed from npm the first time) and asks it the same screen in
+//! the same rounds. The run ends with the peak memory at 50 clients. `BENCH_ONLY=parent`
+//! (`team`, `postgraphile`) runs one kind beside the floor, for a profiler.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use api::app::AppState;
 use api::clock::Clock;
@@ -52,11 +57,17 @@ struct Sampled {
     practitioner: String,
 }
 
+/// The same screen asked of PostGraphile 4 over the same tables, as its default inflection
+/// names them: it runs no session, consent, visibility or audit, and it returns declined and
+/// withdrawn outcomes too (its conditions are equalities only).
+const POSTGRAPHILE_SCREEN: &str = "query($id: UUID!) { familyById(id: $id) { plansByFamilyId(condition: { status: \"active\" }) { nodes { id version status practitionerByLeadProfessionalId { name } outcomesByPlanId(orderBy: POSITION_ASC) { nodes { id words status areaLabel familyMemberByProposedByMemberId { name } practitionerByProposedByPractitionerId { name } outcomeMembersByOutcomeId { nodes { familyMemberByMemberId { name } } } outcomeNotesByOutcomeId { nodes { body practitionerByPractitionerId { name } } } progressRatingsByOutcomeId { nodes { source score } } planActionsByOutcomeId { nodes { description doneAt dueDate familyMemberByAssigneeMemberId { name } practitionerByAssigneePractitionerId { name } localServiceByServiceId { name contact } } } } } } } } }";
+
 #[derive(Clone, Copy, PartialEq)]
 enum Who {
     Floor,
     Parent,
     Practitioner,
+    PostGraphile,
 }
 
 impl Who {
@@ -65,6 +76,7 @@ impl Who {
             Who::Floor => "floor (SQL)",
             Who::Parent => "parent",
             Who::Practitioner => "team practitioner",
+            Who::PostGraphile => "PostGraphile 4",
         }
     }
 }
@@ -83,18 +95,40 @@ async fn floor(db: &DatabaseConnection, s: &Sampled) {
     }
 }
 
+/// Posts one query and reads the whole answer as bytes, as a load generator would: a check
+/// that it succeeded, not a decode into values (the floor decodes nothing either).
+async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, body: &Value) {
+    let mut request = client.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap();
+    let failed = bytes.windows(9).any(|w| w == b"\"errors\":");
+    assert!(
+        status.is_success() && !failed,
+        "{status} {}",
+        String::from_utf8_lossy(&bytes)
+    );
+}
+
 async fn screen(client: &reqwest::Client, url: &str, token: &str, s: &Sampled) {
-    let body: Value = client
-        .post(url)
-        .bearer_auth(token)
-        .json(&json!({ "query": PLAN_SCREEN, "variables": { "id": s.family_gid } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(body["errors"].is_null(), "{body}");
+    let body = json!({ "query": PLAN_SCREEN, "variables": { "id": s.family_gid } });
+    post(client, url, Some(token), &body).await;
+}
+
+async fn postgraphile(client: &reqwest::Client, url: &str, s: &Sampled) {
+    let body = json!({ "query": POSTGRAPHILE_SCREEN, "variables": { "id": s.family } });
+    post(client, url, None, &body).await;
+}
+
+/// Where the screens are asked: the app, and PostGraphile when it runs beside it.
+struct Targets {
+    app: String,
+    postgraphile: Option<String>,
+    /// PostGraphile's process, whose CPU is counted with its requests.
+    postgraphile_pid: Option<String>,
 }
 
 /// Runs `clients` loops of `who` for `seconds`; returns each request's latency.
@@ -103,17 +137,24 @@ async fn point(
     clients: usize,
     seconds: f64,
     db: &DatabaseConnection,
-    url: &str,
+    targets: &Arc<Targets>,
     sample: &Arc<Vec<Sampled>>,
 ) -> (Vec<Duration>, Duration, Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
-    let cpu_before = cpu();
+    let process_cpu = || {
+        let mut used = cpu("self");
+        if let (Who::PostGraphile, Some(pid)) = (who, &targets.postgraphile_pid) {
+            used += cpu(pid);
+        }
+        used
+    };
+    let cpu_before = process_cpu();
     let until = started + Duration::from_secs_f64(seconds);
     let mut tasks = vec![];
     for _ in 0..clients {
-        let (db, url, sample, client) =
-            (db.clone(), url.to_owned(), sample.clone(), client.clone());
+        let (db, targets, sample, client) =
+            (db.clone(), targets.clone(), sample.clone(), client.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = vec![];
             while Instant::now() < until {
@@ -121,8 +162,12 @@ async fn point(
                 let t = Instant::now();
                 match who {
                     Who::Floor => floor(&db, s).await,
-                    Who::Parent => screen(&client, &url, &s.parent, s).await,
-                    Who::Practitioner => screen(&client, &url, &s.practitioner, s).await,
+                    Who::Parent => screen(&client, &targets.app, &s.parent, s).await,
+                    Who::Practitioner => screen(&client, &targets.app, &s.practitioner, s).await,
+                    Who::PostGraphile => {
+                        let url = targets.postgraphile.as_deref().unwrap();
+                        postgraphile(&client, url, s).await
+                    }
                 }
                 times.push(t.elapsed());
             }
@@ -133,12 +178,97 @@ async fn point(
     for task in tasks {
         all.extend(task.await.unwrap());
     }
-    (all, started.elapsed(), cpu().saturating_sub(cpu_before))
+    (
+        all,
+        started.elapsed(),
+        process_cpu().saturating_sub(cpu_before),
+    )
 }
 
-/// CPU time this process has used (user and system), where `/proc` tells.
-fn cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// The resident memory of a process (`self` or a pid) in MiB, where `/proc` tells.
+fn resident_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// The most memory each process held while `clients` parents (or PostGraphile's clients)
+/// asked for plan screens for `seconds`, sampled every 50 ms.
+async fn peak_memory(
+    who: Who,
+    clients: usize,
+    seconds: f64,
+    db: &DatabaseConnection,
+    targets: &Arc<Targets>,
+    sample: &Arc<Vec<Sampled>>,
+    pid: &str,
+) -> f64 {
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (done, pid) = (done.clone(), pid.to_owned());
+        tokio::spawn(async move {
+            let mut peak: f64 = 0.0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(resident_mib(&pid));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            peak
+        })
+    };
+    let _ = point(who, clients, seconds, db, targets, sample).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    sampler.await.unwrap()
+}
+
+/// PostGraphile's process, stopped when the benchmark ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `scripts/postgraphile` over the benchmark's database and waits until it answers.
+async fn start_postgraphile(database_url: &str) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/postgraphile");
+    let child = Server(
+        std::process::Command::new(script)
+            .arg(database_url)
+            .arg(port.to_string())
+            .spawn()
+            .expect("scripts/postgraphile starts"),
+    );
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        let ready = client
+            .post(&url)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if ready {
+            return (child, url);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("PostGraphile did not answer within two minutes");
+}
+
+/// CPU time a process (`self` or a pid) has used (user and system), where `/proc` tells.
+fn cpu(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map_or("", |(_, rest)| rest)
@@ -248,12 +378,37 @@ async fn main() {
     let sample = Arc::new(sample);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let app = format!("http://{}/graphql", listener.local_addr().unwrap());
     let state = AppState::new(db.clone(), settings.clone(), Clock::system());
     tokio::spawn(api::app::serve(listener, state, std::future::pending()));
-    // Warm up: prepared statements, pool connections.
-    let _ = point(Who::Parent, 2, 0.5, &db, &url, &sample).await;
-    let _ = point(Who::Practitioner, 2, 0.5, &db, &url, &sample).await;
+    let on_postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let postgraphile = if on_postgres && std::env::var("BENCH_POSTGRAPHILE").is_ok_and(|v| v == "1")
+    {
+        let url = settings.database_url.clone().unwrap();
+        Some(start_postgraphile(&url).await)
+    } else {
+        None
+    };
+    let targets = Arc::new(Targets {
+        app,
+        postgraphile: postgraphile.as_ref().map(|(_, url)| url.clone()),
+        postgraphile_pid: postgraphile
+            .as_ref()
+            .map(|(child, _)| child.0.id().to_string()),
+    });
+    let mut kinds = vec![Who::Floor, Who::Parent, Who::Practitioner];
+    if postgraphile.is_some() {
+        kinds.push(Who::PostGraphile);
+    }
+    // `BENCH_ONLY=parent` (or `practitioner`, `postgraphile`) runs that one kind beside the
+    // floor, for a profiler.
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        kinds.retain(|who| *who == Who::Floor || who.name().to_lowercase().starts_with(&only));
+    }
+    // Warm up: prepared statements, pool connections, PostGraphile's JIT.
+    for who in &kinds[1..] {
+        let _ = point(*who, 2, 1.0, &db, &targets, &sample).await;
+    }
 
     println!(
         "{:?}, {families} families, {seconds} s per kind per round, 2 rounds interleaved",
@@ -263,14 +418,16 @@ async fn main() {
         "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
         "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor", "cpu ms"
     );
-    println!("(cpu ms: this process's CPU per request, client and server together)");
+    println!(
+        "(cpu ms: this process's CPU per request, client and server together; for PostGraphile, \
+         this process's (the client's) and PostGraphile's)"
+    );
     for clients in [1, 10] {
-        let kinds = [Who::Floor, Who::Parent, Who::Practitioner];
         let mut times: Vec<(Vec<Duration>, Duration, Duration)> =
-            vec![(vec![], Duration::ZERO, Duration::ZERO); 3];
+            vec![(vec![], Duration::ZERO, Duration::ZERO); kinds.len()];
         for _round in 0..2 {
             for (i, who) in kinds.iter().enumerate() {
-                let (t, spent, used) = point(*who, clients, seconds, &db, &url, &sample).await;
+                let (t, spent, used) = point(*who, clients, seconds, &db, &targets, &sample).await;
                 times[i].0.extend(t);
                 times[i].1 += spent;
                 times[i].2 += used;
@@ -302,5 +459,12 @@ async fn main() {
                 cpu_ms
             );
         }
+    }
+    let app_peak = peak_memory(Who::Parent, 50, seconds, &db, &targets, &sample, "self").await;
+    println!("memory at 50 clients: this process (client and server) {app_peak:.0} MiB at most");
+    if let Some((child, _)) = &postgraphile {
+        let pid = child.0.id().to_string();
+        let peak = peak_memory(Who::PostGraphile, 50, seconds, &db, &targets, &sample, &pid).await;
+        println!("memory at 50 clients: PostGraphile {peak:.0} MiB at most");
     }
 }
