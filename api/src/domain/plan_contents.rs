@@ -4,14 +4,14 @@
 //! and the directory entries the actions point at).
 //! The statement is the same whatever the size of the plan. Callers decide what the viewer
 //! may see of it (a young person sees only some outcomes).
-use super::union::Union;
+use super::union::{Templates, Union};
 use crate::error::AppResult;
 use entities::{
     family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
     plan_change, practitioner, progress_rating,
 };
 use sea_orm::sea_query::{Condition, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -46,12 +46,12 @@ fn outcomes_of(plan_id: Uuid) -> SelectStatement {
 }
 
 /// The practitioners named by the plan's rows, as one condition on `practitioner.id`.
-fn named_practitioners(plan: &plan::Model) -> Condition {
+fn named_practitioners(plan_id: Uuid, lead: Uuid) -> Condition {
     let by_plan = |column: plan_action::Column| {
         Query::select()
             .column(column)
             .from(plan_action::Entity)
-            .and_where(plan_action::Column::PlanId.eq(plan.id))
+            .and_where(plan_action::Column::PlanId.eq(plan_id))
             .to_owned()
     };
     let mut named = Condition::any()
@@ -60,7 +60,7 @@ fn named_practitioners(plan: &plan::Model) -> Condition {
                 Query::select()
                     .column(outcome::Column::ProposedByPractitionerId)
                     .from(outcome::Entity)
-                    .and_where(outcome::Column::PlanId.eq(plan.id))
+                    .and_where(outcome::Column::PlanId.eq(plan_id))
                     .to_owned(),
             ),
         )
@@ -69,7 +69,7 @@ fn named_practitioners(plan: &plan::Model) -> Condition {
                 Query::select()
                     .column(outcome_note::Column::PractitionerId)
                     .from(outcome_note::Entity)
-                    .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan.id)))
+                    .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan_id)))
                     .to_owned(),
             ),
         )
@@ -78,7 +78,7 @@ fn named_practitioners(plan: &plan::Model) -> Condition {
                 Query::select()
                     .column(progress_rating::Column::PractitionerId)
                     .from(progress_rating::Entity)
-                    .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id)))
+                    .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan_id)))
                     .to_owned(),
             ),
         );
@@ -90,54 +90,98 @@ fn named_practitioners(plan: &plan::Model) -> Condition {
         named = named.add(practitioner::Column::Id.in_subquery(by_plan(column)));
     }
     // Always present, so that the statement keeps one shape with or without a lead.
-    named.add(practitioner::Column::Id.eq(plan.lead_professional_id))
+    named.add(practitioner::Column::Id.eq(lead))
 }
+
+/// The branches of the statement, in the order they are added.
+const OUTCOMES: usize = 0;
+const FOR_MEMBERS: usize = 1;
+const NOTES: usize = 2;
+const RATINGS: usize = 3;
+const ACTIONS: usize = 4;
+const MEMBERS: usize = 5;
+const PRACTITIONERS: usize = 6;
+const SERVICES: usize = 7;
+
+/// The statement, from its arguments: the plan, its family and its lead professional.
+fn contents(arguments: &[Uuid]) -> Union {
+    let [plan_id, family_id, lead] = [0, 1, 2].map(|i| arguments[i]);
+    let mut union = Union::default();
+    let branches = [
+        union.branch::<outcome::Entity>(
+            "o_",
+            Condition::all().add(outcome::Column::PlanId.eq(plan_id)),
+        ),
+        union.branch::<outcome_member::Entity>(
+            "m_",
+            Condition::all()
+                .add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+        ),
+        union.branch::<outcome_note::Entity>(
+            "n_",
+            Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+        ),
+        union.branch::<progress_rating::Entity>(
+            "r_",
+            Condition::all()
+                .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+        ),
+        union.branch::<plan_action::Entity>(
+            "a_",
+            Condition::all().add(plan_action::Column::PlanId.eq(plan_id)),
+        ),
+        union.branch::<family_member::Entity>(
+            "f_",
+            Condition::all().add(family_member::Column::FamilyId.eq(family_id)),
+        ),
+        union.branch::<practitioner::Entity>("p_", named_practitioners(plan_id, lead)),
+        union.branch::<local_service::Entity>(
+            "s_",
+            Condition::all().add(
+                local_service::Column::Id.in_subquery(
+                    Query::select()
+                        .column(plan_action::Column::ServiceId)
+                        .from(plan_action::Entity)
+                        .and_where(plan_action::Column::PlanId.eq(plan_id))
+                        .to_owned(),
+                ),
+            ),
+        ),
+    ];
+    debug_assert_eq!(
+        branches,
+        [
+            OUTCOMES,
+            FOR_MEMBERS,
+            NOTES,
+            RATINGS,
+            ACTIONS,
+            MEMBERS,
+            PRACTITIONERS,
+            SERVICES
+        ]
+    );
+    union
+}
+
+/// Written out once per backend: its shape never depends on the plan.
+static CONTENTS: Templates = Templates::new(3, contents);
 
 /// Reads the plan's contents in one statement.
 pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<PlanContents> {
-    let mut union = Union::default();
-    let outcomes = union.branch::<outcome::Entity>(
-        "o_",
-        Condition::all().add(outcome::Column::PlanId.eq(plan.id)),
-    );
-    let for_members = union.branch::<outcome_member::Entity>(
-        "m_",
-        Condition::all().add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
-    );
-    let notes = union.branch::<outcome_note::Entity>(
-        "n_",
-        Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
-    );
-    let ratings = union.branch::<progress_rating::Entity>(
-        "r_",
-        Condition::all().add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan.id))),
-    );
-    let actions = union.branch::<plan_action::Entity>(
-        "a_",
-        Condition::all().add(plan_action::Column::PlanId.eq(plan.id)),
-    );
-    let members = union.branch::<family_member::Entity>(
-        "f_",
-        Condition::all().add(family_member::Column::FamilyId.eq(plan.family_id)),
-    );
-    let practitioners = union.branch::<practitioner::Entity>("p_", named_practitioners(plan));
-    let services = union.branch::<local_service::Entity>(
-        "s_",
-        Condition::all().add(
-            local_service::Column::Id.in_subquery(
-                Query::select()
-                    .column(plan_action::Column::ServiceId)
-                    .from(plan_action::Entity)
-                    .and_where(plan_action::Column::PlanId.eq(plan.id))
-                    .to_owned(),
-            ),
-        ),
-    );
-    let rows = union.rows(db).await?;
+    let arguments: [Value; 3] = [
+        plan.id.into(),
+        plan.family_id.into(),
+        plan.lead_professional_id.into(),
+    ];
+    let rows = CONTENTS
+        .get(db.get_database_backend())
+        .rows(db, &arguments)
+        .await?;
 
-    let mut outcome_rows: Vec<outcome::Model> = rows.of(&union, outcomes)?;
+    let mut outcome_rows: Vec<outcome::Model> = rows.of(OUTCOMES)?;
     outcome_rows.sort_by_key(|o| (o.position, o.id));
-    let mut member_rows: Vec<outcome_member::Model> = rows.of(&union, for_members)?;
+    let mut member_rows: Vec<outcome_member::Model> = rows.of(FOR_MEMBERS)?;
     member_rows.sort_by_key(|m| m.member_id);
     let mut members_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for row in member_rows {
@@ -146,11 +190,11 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
             .or_default()
             .push(row.member_id);
     }
-    let mut note_rows: Vec<outcome_note::Model> = rows.of(&union, notes)?;
+    let mut note_rows: Vec<outcome_note::Model> = rows.of(NOTES)?;
     note_rows.sort_by_key(|n| n.id);
-    let mut rating_rows: Vec<progress_rating::Model> = rows.of(&union, ratings)?;
+    let mut rating_rows: Vec<progress_rating::Model> = rows.of(RATINGS)?;
     rating_rows.sort_by_key(|r| r.id);
-    let mut action_rows: Vec<plan_action::Model> = rows.of(&union, actions)?;
+    let mut action_rows: Vec<plan_action::Model> = rows.of(ACTIONS)?;
     action_rows.sort_by_key(|a| a.id);
     Ok(PlanContents {
         outcomes: outcome_rows,
@@ -159,17 +203,17 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
         ratings_of: group(rating_rows, |r| r.outcome_id),
         actions_of: group(action_rows, |a| a.outcome_id),
         members: rows
-            .of::<family_member::Model>(&union, members)?
+            .of::<family_member::Model>(MEMBERS)?
             .into_iter()
             .map(|m| (m.id, m))
             .collect(),
         practitioners: rows
-            .of::<practitioner::Model>(&union, practitioners)?
+            .of::<practitioner::Model>(PRACTITIONERS)?
             .into_iter()
             .map(|p| (p.id, p))
             .collect(),
         services: rows
-            .of::<local_service::Model>(&union, services)?
+            .of::<local_service::Model>(SERVICES)?
             .into_iter()
             .map(|s| (s.id, s))
             .collect(),
