@@ -139,7 +139,7 @@ async fn point(
     db: &DatabaseConnection,
     targets: &Arc<Targets>,
     sample: &Arc<Vec<Sampled>>,
-) -> (Vec<Duration>, Duration, Duration) {
+) -> (Vec<Duration>, Duration, Duration, Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let process_cpu = || {
@@ -150,6 +150,7 @@ async fn point(
         used
     };
     let cpu_before = process_cpu();
+    let database_before = database_cpu();
     let until = started + Duration::from_secs_f64(seconds);
     let mut tasks = vec![];
     for _ in 0..clients {
@@ -182,7 +183,29 @@ async fn point(
         all,
         started.elapsed(),
         process_cpu().saturating_sub(cpu_before),
+        database_cpu().saturating_sub(database_before),
     )
+}
+
+/// CPU time used by PostgreSQL's processes on this machine (zero where there are none, as
+/// with SQLite, which runs inside this process).
+fn database_cpu() -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|e| cpu(&e.file_name().to_string_lossy()))
+        .sum()
 }
 
 /// The resident memory of a process (`self` or a pid) in MiB, where `/proc` tells.
@@ -415,40 +438,44 @@ async fn main() {
         db.get_database_backend()
     );
     println!(
-        "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
-        "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor", "cpu ms"
+        "{:<18} {:>7} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8} {:>8}",
+        "", "clients", "p50 ms", "p99 ms", "req/s", "p50/floor", "rps/floor", "cpu ms", "db cpu"
     );
     println!(
         "(cpu ms: this process's CPU per request, client and server together; for PostGraphile, \
-         this process's (the client's) and PostGraphile's)"
+         this process's (the client's) and PostGraphile's. db cpu: PostgreSQL's per request)"
     );
     for clients in [1, 10] {
-        let mut times: Vec<(Vec<Duration>, Duration, Duration)> =
-            vec![(vec![], Duration::ZERO, Duration::ZERO); kinds.len()];
+        let mut times: Vec<(Vec<Duration>, Duration, Duration, Duration)> =
+            vec![(vec![], Duration::ZERO, Duration::ZERO, Duration::ZERO); kinds.len()];
         for _round in 0..2 {
             for (i, who) in kinds.iter().enumerate() {
-                let (t, spent, used) = point(*who, clients, seconds, &db, &targets, &sample).await;
+                let (t, spent, used, database) =
+                    point(*who, clients, seconds, &db, &targets, &sample).await;
                 times[i].0.extend(t);
                 times[i].1 += spent;
                 times[i].2 += used;
+                times[i].3 += database;
             }
         }
-        let stats: Vec<(f64, f64, f64, f64)> = times
+        let stats: Vec<(f64, f64, f64, f64, f64)> = times
             .iter_mut()
-            .map(|(t, spent, used)| {
+            .map(|(t, spent, used, database)| {
                 t.sort();
+                let per_request = |d: &Duration| d.as_secs_f64() * 1000.0 / t.len() as f64;
                 (
                     percentile(t, 0.5),
                     percentile(t, 0.99),
                     t.len() as f64 / spent.as_secs_f64(),
-                    used.as_secs_f64() * 1000.0 / t.len() as f64,
+                    per_request(used),
+                    per_request(database),
                 )
             })
             .collect();
         for (i, who) in kinds.iter().enumerate() {
-            let (p50, p99, rps, cpu_ms) = stats[i];
+            let (p50, p99, rps, cpu_ms, database_ms) = stats[i];
             println!(
-                "{:<18} {:>7} {:>9.2} {:>9.2} {:>8.0} {:>9.2}x {:>8.2}x {:>8.2}",
+                "{:<18} {:>7} {:>9.2} {:>9.2} {:>8.0} {:>9.2}x {:>8.2}x {:>8.2} {:>8.2}",
                 who.name(),
                 clients,
                 p50,
@@ -456,7 +483,8 @@ async fn main() {
                 rps,
                 p50 / stats[0].0,
                 rps / stats[0].2,
-                cpu_ms
+                cpu_ms,
+                database_ms
             );
         }
     }

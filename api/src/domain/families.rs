@@ -1,14 +1,57 @@
 //! Family records: opening one, its members, and steps up and down the need levels.
 use super::audit::{self};
+use super::union::{Templates, Union};
 use super::{practitioners, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::family_member::MemberRelation;
+use entities::plan::{self, PlanStatus};
 use entities::{family, family_member, need_level_change};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
+
+/// A family and its plans in draft or active, from the family's id.
+fn with_plans(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
+    let mut union = Union::default();
+    union.branch::<family::Entity>(
+        "f_",
+        Condition::all().add(family::Column::Id.eq(arguments[0])),
+    );
+    union.branch::<plan::Entity>(
+        "p_",
+        Condition::all()
+            .add(plan::Column::FamilyId.eq(arguments[0]))
+            .add(plan::Column::Status.ne(PlanStatus::Closed)),
+    );
+    union
+}
+
+static WITH_PLANS: Templates = Templates::new(1, with_plans);
+
+/// A family with its current plan (see `plans::current`), in one statement: whoever opens a
+/// family almost always opens its plan next.
+pub async fn with_current_plan(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+) -> AppResult<Option<(family::Model, Option<plan::Model>)>> {
+    let rows = WITH_PLANS
+        .get(db.get_database_backend())
+        .rows(db, &[family_id.into()])
+        .await?;
+    let Some(family) = rows.of::<family::Model>(0)?.into_iter().next() else {
+        return Ok(None);
+    };
+    // There is at most one; should two ever be open, the newest, as the plan screen shows.
+    let plan = rows
+        .of::<plan::Model>(1)?
+        .into_iter()
+        .max_by_key(|p| (p.created_at, p.id));
+    Ok(Some((family, plan)))
+}
 
 pub const LOWEST_LEVEL: i16 = 1;
 pub const HIGHEST_LEVEL: i16 = 4;

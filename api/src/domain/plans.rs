@@ -19,9 +19,12 @@ use uuid::Uuid;
 
 /// The family's plan in draft or active, if there is one.
 pub async fn current(db: &impl ConnectionTrait, family_id: Uuid) -> AppResult<Option<plan::Model>> {
+    // There is at most one; should two ever be open, the newest, as everywhere.
     Ok(plan::Entity::find()
         .filter(plan::Column::FamilyId.eq(family_id))
         .filter(plan::Column::Status.ne(PlanStatus::Closed))
+        .order_by_desc(plan::Column::CreatedAt)
+        .order_by_desc(plan::Column::Id)
         .one(db)
         .await?)
 }

@@ -134,12 +134,16 @@ pub struct Template {
 impl Template {
     /// Builds the union with a stand-in id for each of `arity` arguments, and records which
     /// argument each placeholder stands for.
-    fn new(backend: DatabaseBackend, arity: usize, build: impl Fn(&[Uuid]) -> Union) -> Self {
+    fn new(
+        backend: DatabaseBackend,
+        arity: usize,
+        build: impl Fn(DatabaseBackend, &[Uuid]) -> Union,
+    ) -> Self {
         // Ids no row has, told apart by their last bits.
         let stand_ins: Vec<Uuid> = (0..arity)
             .map(|i| Uuid::from_u128(0x7e4b_1a7e_0000_0000_0000_0000_0000_0000 | i as u128))
             .collect();
-        let union = build(&stand_ins);
+        let union = build(backend, &stand_ins);
         let (sql, values) = match union.statement(backend) {
             Some(statement) => {
                 let built = backend.build(&statement);
@@ -187,16 +191,16 @@ impl Template {
 /// A [`Template`] per database backend, each built on first use.
 pub struct Templates {
     arity: usize,
-    build: fn(&[Uuid]) -> Union,
+    build: fn(DatabaseBackend, &[Uuid]) -> Union,
     postgres: OnceLock<Template>,
     sqlite: OnceLock<Template>,
     mysql: OnceLock<Template>,
 }
 
 impl Templates {
-    /// `build` makes the union from its `arity` arguments; it must give every set of
-    /// arguments the same shape (no branch or condition that depends on a value).
-    pub const fn new(arity: usize, build: fn(&[Uuid]) -> Union) -> Self {
+    /// `build` makes the union for a backend from its `arity` arguments; it must give every
+    /// set of arguments the same shape (no branch or condition that depends on a value).
+    pub const fn new(arity: usize, build: fn(DatabaseBackend, &[Uuid]) -> Union) -> Self {
         Self {
             arity,
             build,
@@ -246,7 +250,7 @@ mod tests {
     use entities::{outcome, plan_action};
 
     /// Two arguments, one used three times, and a fixed value between them.
-    fn example(arguments: &[Uuid]) -> Union {
+    fn example(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
         let mut union = Union::default();
         union.branch::<outcome::Entity>(
             "o_",
@@ -270,7 +274,11 @@ mod tests {
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
             let template = Template::new(backend, 2, example);
             let bound = template.statement(backend, &[plan.into(), family.into()]);
-            let built = backend.build(&example(&[plan, family]).statement(backend).unwrap());
+            let built = backend.build(
+                &example(backend, &[plan, family])
+                    .statement(backend)
+                    .unwrap(),
+            );
             assert_eq!(bound.sql, built.sql);
             assert_eq!(bound.values, built.values);
             assert_eq!(template.prefixes, ["o_", "a_"]);

@@ -10,12 +10,12 @@ use super::plan::Plan;
 use super::scalars::Date;
 use super::{authorize, loaders, services};
 use crate::access::Action;
-use crate::domain::{assessment, plan_contents, plans};
+use crate::domain::{assessment, families, plan_contents, plans};
 use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{audit_entry, consent, family, family_member, need_level_change, team_member};
+use entities::{audit_entry, consent, family, family_member, need_level_change, plan, team_member};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entities::family_member::MemberRelation")]
@@ -46,7 +46,11 @@ impl NeedLevel {
 }
 
 /// A household with its members: one shared record across agencies.
-pub struct Family(family::Model);
+pub struct Family(family::Model, CurrentPlan);
+
+/// The family's current plan, when it was read with the family.
+#[derive(Default)]
+struct CurrentPlan(Option<Option<plan::Model>>);
 
 impl Family {
     /// Wraps a family record once the viewer is allowed to read it.
@@ -58,14 +62,17 @@ impl Family {
             },
         )
         .await?;
-        Ok(Self(model))
+        Ok(Self(model, CurrentPlan::default()))
     }
 
+    /// The family, read with its current plan in one statement.
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        match crate::domain::records::by_id::<entities::family::Entity>(&services(ctx)?.db, id)
-            .await?
-        {
-            Some(model) => Self::readable(ctx, model).await.map(Some),
+        match families::with_current_plan(&services(ctx)?.db, id).await? {
+            Some((model, plan)) => {
+                let mut family = Self::readable(ctx, model).await?;
+                family.1 = CurrentPlan(Some(plan));
+                Ok(Some(family))
+            }
             None => Ok(None),
         }
     }
@@ -199,8 +206,11 @@ impl Family {
             },
         )
         .await?;
-        let db = &services(ctx)?.db;
-        Ok(plans::current(db, self.0.id).await?.map(Plan::new))
+        let plan = match &self.1.0 {
+            Some(read_with_the_family) => read_with_the_family.clone(),
+            None => plans::current(&services(ctx)?.db, self.0.id).await?,
+        };
+        Ok(plan.map(Plan::new))
     }
 
     /// Every plan the family has had, the newest first, closed ones included.

@@ -57,6 +57,7 @@ impl ExtensionFactory for Spec {
             max_depth: self.max_depth,
             exempt_introspection: self.exempt_introspection,
             executing: AtomicBool::new(false),
+            any_nulled: AtomicBool::new(false),
             state: Mutex::default(),
         })
     }
@@ -67,6 +68,8 @@ struct SpecExtension {
     exempt_introspection: bool,
     /// Set in `execute`: a query or mutation (not a subscription event) is running.
     executing: AtomicBool,
+    /// Whether `state.nulled` holds anything: read by every field, so kept out of the lock.
+    any_nulled: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -266,17 +269,18 @@ impl Extension for SpecExtension {
                 Value::Null
             }
         };
-        let mut state = self.state();
         // Nothing turned null so far and a value: nothing to complete. This is every field of
-        // a healthy response, so the path is only spelled out when it is needed.
-        if state.nulled.is_empty() && value != Value::Null {
+        // a healthy response, so it takes no lock and the path is only spelled out when needed.
+        if value != Value::Null && !self.any_nulled.load(Ordering::Acquire) {
             return Ok(Some(value));
         }
+        let mut state = self.state();
         let path = path_node.to_string_vec();
         let mut at = path.clone();
         let (value, nulled) = complete(value, return_type, &mut at, &state.nulled);
         if nulled {
             state.nulled.insert(path);
+            self.any_nulled.store(true, Ordering::Release);
         }
         Ok(Some(value))
     }
