@@ -249,11 +249,13 @@ pub struct Settings {
     // (and email) still tell everyone.
     /// Web Push: the VAPID private key (a P-256 scalar, base64url), as printed by
     /// `family-plan admin vapid-keys`. Unset: no Web Push.
+    // A base64url key starts with `-` one time in 64: it is still the value, not an option.
     #[arg(
         long,
         env = "FAMILY_PLAN_VAPID_PRIVATE_KEY",
         global = true,
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub vapid_private_key: Option<String>,
 

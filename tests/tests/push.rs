@@ -651,6 +651,15 @@ async fn the_vapid_keys_command_makes_a_key_the_service_accepts_and_a_bad_one_is
     let bad =
         api::cli::Cli::try_parse_from(["family-plan", "--vapid-private-key", "not-a-key"]).unwrap();
     assert!(bad.settings.validate().is_err());
+    // A key may start with `-` (one in 64 does): it is read as the value, not as an option.
+    let hyphen_first = format!("-{}", &private[1..]);
+    let parsed =
+        api::cli::Cli::try_parse_from(["family-plan", "--vapid-private-key", &hyphen_first])
+            .unwrap();
+    assert_eq!(
+        parsed.settings.vapid_private_key.as_deref(),
+        Some(hyphen_first.as_str())
+    );
 
     let help = <api::cli::Cli as clap::CommandFactory>::command()
         .render_long_help()
