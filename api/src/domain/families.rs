@@ -17,12 +17,8 @@ use uuid::Uuid;
 /// A family and its plans in draft or active, from the family's id.
 fn with_plans(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let mut union = Union::default();
-    union.branch::<family::Entity>(
-        "f_",
-        Condition::all().add(family::Column::Id.eq(arguments[0])),
-    );
+    union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(arguments[0])));
     union.branch::<plan::Entity>(
-        "p_",
         Condition::all()
             .add(plan::Column::FamilyId.eq(arguments[0]))
             .add(plan::Column::Status.ne(PlanStatus::Closed)),

@@ -112,35 +112,26 @@ fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let [plan_id, family_id, lead] = [0, 1, 2].map(|i| arguments[i]);
     let mut union = Union::default();
     let branches = [
-        union.branch::<outcome::Entity>(
-            "o_",
-            Condition::all().add(outcome::Column::PlanId.eq(plan_id)),
-        ),
+        union.branch::<outcome::Entity>(Condition::all().add(outcome::Column::PlanId.eq(plan_id))),
         union.branch::<outcome_member::Entity>(
-            "m_",
             Condition::all()
                 .add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
         ),
         union.branch::<outcome_note::Entity>(
-            "n_",
             Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
         ),
         union.branch::<progress_rating::Entity>(
-            "r_",
             Condition::all()
                 .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
         ),
         union.branch::<plan_action::Entity>(
-            "a_",
             Condition::all().add(plan_action::Column::PlanId.eq(plan_id)),
         ),
         union.branch::<family_member::Entity>(
-            "f_",
             Condition::all().add(family_member::Column::FamilyId.eq(family_id)),
         ),
-        union.branch::<practitioner::Entity>("p_", named_practitioners(backend, plan_id, lead)),
+        union.branch::<practitioner::Entity>(named_practitioners(backend, plan_id, lead)),
         union.branch::<local_service::Entity>(
-            "s_",
             Condition::all().add(
                 local_service::Column::Id.in_subquery(
                     Query::select()

@@ -1,9 +1,10 @@
 //! One statement that reads rows of several tables at once (`UNION ALL`), so that a screen
 //! needing five kinds of row costs one round trip instead of five.
 //!
-//! Every branch selects every column of every branch, its own under its prefix and the
-//! others as typed `NULL`s, plus the branch's number; each row is then read back as the
-//! model of its own branch with sea-orm's prefixed `FromQueryResult`. The statement's shape
+//! The statement has one column per column name of all the branches' tables (tables share a
+//! column where they have one of the same name, as most have `id`), plus the branch's number;
+//! each branch fills the columns its table has and gives a typed `NULL` for the others, and
+//! each row is read back as the model of its own branch with sea-orm's `FromQueryResult`. The statement's shape
 //! depends only on the branches, never on how many rows or ids there are, so the database
 //! prepares it once; a [`Template`] also writes its SQL out only once per process.
 use crate::error::AppResult;
@@ -20,7 +21,6 @@ const BRANCH: &str = "branch";
 /// One table's part of the statement.
 struct Branch {
     table: Alias,
-    prefix: &'static str,
     /// Column name and type, in the entity's declaration order.
     columns: Vec<(String, ColumnType)>,
     condition: Condition,
@@ -34,41 +34,57 @@ pub struct Union {
 
 /// The rows of a union, each tagged with the number of its branch (from 0, in the order
 /// the branches were added).
-pub struct Rows {
-    rows: Vec<(usize, QueryResult)>,
-    prefixes: Vec<&'static str>,
-}
+pub struct Rows(Vec<(usize, QueryResult)>);
 
 impl Union {
-    /// Adds the rows of `E` that meet `condition`, read back with `prefix`; returns the
-    /// branch's number.
-    pub fn branch<E: EntityTrait>(&mut self, prefix: &'static str, condition: Condition) -> usize {
+    /// Adds the rows of `E` that meet `condition`; returns the branch's number.
+    pub fn branch<E: EntityTrait>(&mut self, condition: Condition) -> usize {
         let columns = E::Column::iter()
             .map(|c| (c.as_str().to_owned(), c.def().get_column_type().clone()))
             .collect();
         self.branches.push(Branch {
             table: Alias::new(E::default().table_name()),
-            prefix,
             columns,
             condition,
         });
         self.branches.len() - 1
     }
 
-    fn select(&self, backend: DatabaseBackend, own: usize) -> SelectStatement {
-        let mut select = Query::select();
-        select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
-        for (i, branch) in self.branches.iter().enumerate() {
+    /// Every column name of the branches once, in the order first met, with the `NULL` that
+    /// stands for it in the other branches' rows. One column per table and name instead made
+    /// PostgreSQL set up some 760 output expressions on every run of the plan's statement,
+    /// which cost it more than the reads themselves.
+    fn columns(&self, backend: DatabaseBackend) -> Vec<(&str, String)> {
+        let mut columns: Vec<(&str, String)> = vec![];
+        for branch in &self.branches {
             for (name, column_type) in &branch.columns {
-                let alias = Alias::new(format!("{}{name}", branch.prefix));
-                if i == own {
-                    select.expr_as(Expr::col((branch.table.clone(), Alias::new(name))), alias);
-                } else {
-                    select.expr_as(Expr::cust(typed_null(backend, column_type)), alias);
+                let null = typed_null(backend, column_type);
+                match columns.iter().find(|(n, _)| n == name) {
+                    Some((_, shared)) => assert_eq!(
+                        *shared, null,
+                        "two tables of one union have a column {name} of different types"
+                    ),
+                    None => columns.push((name, null)),
                 }
             }
         }
+        columns
+    }
+
+    fn select(&self, backend: DatabaseBackend, own: usize) -> SelectStatement {
         let branch = &self.branches[own];
+        let mut select = Query::select();
+        select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
+        for (name, null) in self.columns(backend) {
+            if branch.columns.iter().any(|(n, _)| n == name) {
+                select.expr_as(
+                    Expr::col((branch.table.clone(), Alias::new(name))),
+                    Alias::new(name),
+                );
+            } else {
+                select.expr_as(Expr::cust(null), Alias::new(name));
+            }
+        }
         select
             .from(branch.table.clone())
             .cond_where(branch.condition.clone());
@@ -82,34 +98,25 @@ impl Union {
             .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(backend, i))));
         Some(statement)
     }
-
-    fn prefixes(&self) -> Vec<&'static str> {
-        self.branches.iter().map(|b| b.prefix).collect()
-    }
 }
 
 impl Rows {
-    fn new(rows: Vec<(usize, QueryResult)>, prefixes: Vec<&'static str>) -> Self {
-        Self { rows, prefixes }
-    }
-
     /// Tags each row with its branch, the statement's first column.
-    fn tagged(rows: Vec<QueryResult>, prefixes: Vec<&'static str>) -> AppResult<Self> {
+    fn tagged(rows: Vec<QueryResult>) -> AppResult<Self> {
         let mut tagged = Vec::with_capacity(rows.len());
         for row in rows {
             let branch: i32 = row.try_get_by_index(0)?;
             tagged.push((usize::try_from(branch).unwrap_or(usize::MAX), row));
         }
-        Ok(Self::new(tagged, prefixes))
+        Ok(Self(tagged))
     }
 
     /// The rows of one branch, as models of its table.
     pub fn of<M: FromQueryResult>(&self, branch: usize) -> AppResult<Vec<M>> {
-        let prefix = self.prefixes.get(branch).copied().unwrap_or("");
-        self.rows
+        self.0
             .iter()
             .filter(|(b, _)| *b == branch)
-            .map(|(_, row)| Ok(M::from_query_result(row, prefix)?))
+            .map(|(_, row)| Ok(M::from_query_result(row, "")?))
             .collect()
     }
 }
@@ -128,7 +135,6 @@ enum Slot {
 pub struct Template {
     sql: String,
     slots: Vec<Slot>,
-    prefixes: Vec<&'static str>,
 }
 
 impl Template {
@@ -161,11 +167,7 @@ impl Template {
                 _ => Slot::Fixed(value),
             })
             .collect();
-        Self {
-            sql,
-            slots,
-            prefixes: union.prefixes(),
-        }
+        Self { sql, slots }
     }
 
     /// The statement with `arguments` in their places (`Value::Uuid(None)` for an absent id).
@@ -180,11 +182,11 @@ impl Template {
     /// Runs the statement with `arguments` in their places.
     pub async fn rows(&self, db: &impl ConnectionTrait, arguments: &[Value]) -> AppResult<Rows> {
         if self.sql.is_empty() {
-            return Ok(Rows::new(vec![], self.prefixes.clone()));
+            return Ok(Rows(vec![]));
         }
         let statement = self.statement(db.get_database_backend(), arguments);
         let rows = db.query_all_raw(statement).await?;
-        Rows::tagged(rows, self.prefixes.clone())
+        Rows::tagged(rows)
     }
 }
 
@@ -253,14 +255,12 @@ mod tests {
     fn example(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
         let mut union = Union::default();
         union.branch::<outcome::Entity>(
-            "o_",
             Condition::all()
                 .add(outcome::Column::PlanId.eq(arguments[0]))
                 .add(outcome::Column::Status.ne(outcome::OutcomeStatus::Declined))
                 .add(outcome::Column::FamilyId.eq(arguments[1])),
         );
         union.branch::<plan_action::Entity>(
-            "a_",
             Condition::any()
                 .add(plan_action::Column::PlanId.eq(arguments[0]))
                 .add(plan_action::Column::OutcomeId.eq(arguments[0])),
@@ -281,7 +281,6 @@ mod tests {
             );
             assert_eq!(bound.sql, built.sql);
             assert_eq!(bound.values, built.values);
-            assert_eq!(template.prefixes, ["o_", "a_"]);
         }
     }
 }
