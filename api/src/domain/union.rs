@@ -4,9 +4,10 @@
 //! The statement has one column per column name of all the branches' tables (tables share a
 //! column where they have one of the same name, as most have `id`), plus the branch's number;
 //! each branch fills the columns its table has and gives a typed `NULL` for the others, and
-//! each row is read back as the model of its own branch with sea-orm's `FromQueryResult`. The statement's shape
-//! depends only on the branches, never on how many rows or ids there are, so the database
-//! prepares it once; a [`Template`] also writes its SQL out only once per process.
+//! each row is read back as the model of its own branch with sea-orm's `FromQueryResult`.
+//! The statement's shape depends only on the branches, never on how many rows or ids there
+//! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
+//! per process.
 use crate::error::AppResult;
 use sea_orm::sea_query::{Alias, ColumnType, Condition, Expr, Query, SelectStatement, UnionType};
 use sea_orm::{
@@ -71,18 +72,18 @@ impl Union {
         columns
     }
 
-    fn select(&self, backend: DatabaseBackend, own: usize) -> SelectStatement {
+    fn select(&self, columns: &[(&str, String)], own: usize) -> SelectStatement {
         let branch = &self.branches[own];
         let mut select = Query::select();
         select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
-        for (name, null) in self.columns(backend) {
+        for &(name, ref null) in columns {
             if branch.columns.iter().any(|(n, _)| n == name) {
                 select.expr_as(
                     Expr::col((branch.table.clone(), Alias::new(name))),
                     Alias::new(name),
                 );
             } else {
-                select.expr_as(Expr::cust(null), Alias::new(name));
+                select.expr_as(Expr::cust(null.clone()), Alias::new(name));
             }
         }
         select
@@ -93,9 +94,10 @@ impl Union {
 
     /// The whole statement, or none when there are no branches.
     fn statement(&self, backend: DatabaseBackend) -> Option<SelectStatement> {
-        let mut statement = (!self.branches.is_empty()).then(|| self.select(backend, 0))?;
+        let columns = self.columns(backend);
+        let mut statement = (!self.branches.is_empty()).then(|| self.select(&columns, 0))?;
         statement
-            .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(backend, i))));
+            .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(&columns, i))));
         Some(statement)
     }
 }
