@@ -75,6 +75,7 @@ fn quiet(settings: &mut api::config::Settings) {
     settings.mail_worker = false;
     settings.follow_up_scheduler = false;
     settings.lead_deadline_poll_interval = std::time::Duration::from_secs(24 * 3600);
+    settings.growing_up_poll_interval = std::time::Duration::from_secs(24 * 3600);
 }
 
 async fn family_of(app: &TestApp, parent: &str) -> Value {
@@ -433,4 +434,67 @@ async fn sqlite_is_built_without_stat4_and_memory_statistics() {
         );
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_growing_up_poll_reads_only_who_is_due_on_sqlite() {
+    run_with(
+        Backend::Sqlite,
+        quiet,
+        a_growing_up_poll_reads_only_who_is_due,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_growing_up_poll_reads_only_who_is_due_on_postgres() {
+    if postgres_url().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("PostgreSQL not configured (FAMILY_PLAN_TEST_DATABASE_URL); not run on it");
+        return;
+    }
+    run_with(
+        Backend::Postgres,
+        quiet,
+        a_growing_up_poll_reads_only_who_is_due,
+    )
+    .await;
+}
+
+/// Every poll for young people who reached an age read every child in the county and opened
+/// a write transaction for each one in the notice window, told or not: once a young person
+/// is told, a poll is one statement, whoever else is in the window.
+async fn a_growing_up_poll_reads_only_who_is_due(app: TestApp) {
+    app.load_demo().await;
+    let today = app.clock.now().date_naive();
+    let born = today
+        .checked_sub_months(chrono::Months::new(13 * 12))
+        .unwrap()
+        .checked_sub_days(chrono::Days::new(3))
+        .unwrap();
+    app.cli(&[
+        "admin",
+        "add-member",
+        "--family",
+        "EH-DEMO-001",
+        "--name",
+        "Mia Morgan",
+        "--born",
+        &born.to_string(),
+        "--relation",
+        "child",
+    ])
+    .await
+    .unwrap();
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut db = app.db.clone();
+    let log = sent.clone();
+    db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+    let poll =
+        || api::domain::growing_up::notice_grown_up(&db, app.clock.now(), app.settings.ages(), "");
+
+    assert_eq!(poll().await.unwrap(), 1, "Mia turned 13 three days ago");
+    sent.lock().unwrap().clear();
+    assert_eq!(poll().await.unwrap(), 0, "told once");
+    let statements = sent.lock().unwrap().clone();
+    assert_eq!(statements.len(), 1, "{statements:#?}");
 }

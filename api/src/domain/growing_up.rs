@@ -457,13 +457,44 @@ pub async fn notice_grown_up(
     use entities::family_member::MemberRelation;
     use entities::growing_up_notice;
     use sea_orm::sea_query::OnConflict;
+    use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
     use sea_orm::{ColumnTrait, QueryFilter};
     let today = now.date_naive();
     let earliest = today - chrono::Duration::days(NOTICE_WITHIN_DAYS);
     // Born between these dates: reached `age` within the notice window.
     let reached = |age: u32| (Ages::born_by(age, earliest), Ages::born_by(age, today));
+    // Only the young people who reached an age within the window and were not told of it
+    // yet: every poll used to read every child of the county (200,000 at 100,000 families)
+    // and open a write transaction for each one in a window, told or not.
+    let mut due = Condition::any();
+    for (band, age) in [
+        ("private", ages.private_from),
+        ("own_consent", ages.own_consent_from),
+        ("adult", ages.adult_from),
+    ] {
+        let (after, by) = reached(age);
+        let told = Query::select()
+            .expr(Expr::val(1))
+            .from(growing_up_notice::Entity)
+            .and_where(
+                Expr::col((
+                    growing_up_notice::Entity,
+                    growing_up_notice::Column::MemberId,
+                ))
+                .equals((family_member::Entity, family_member::Column::Id)),
+            )
+            .and_where(growing_up_notice::Column::Band.eq(band))
+            .to_owned();
+        due = due.add(
+            Condition::all()
+                .add(family_member::Column::DateOfBirth.gt(after))
+                .add(family_member::Column::DateOfBirth.lte(by))
+                .add(Expr::exists(told).not()),
+        );
+    }
     let children = family_member::Entity::find()
         .filter(family_member::Column::Relation.eq(MemberRelation::Child))
+        .filter(due)
         .all(db)
         .await?;
     let mut told = 0;
