@@ -246,7 +246,7 @@ pub struct Statements(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Statements {
     /// A handle on `db`'s pool that records every statement it runs here.
-    fn counting(&self, db: &DatabaseConnection) -> DatabaseConnection {
+    pub fn counting(&self, db: &DatabaseConnection) -> DatabaseConnection {
         let mut counted = db.clone();
         let log = self.0.clone();
         counted.set_metric_callback(move |info| {

@@ -3,7 +3,7 @@
 //! session, access facts, data and the audit entry.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use family_plan_tests::screens::PLAN_SCREEN;
-use family_plan_tests::{Backend, TestApp, demo, postgres_url, run_with};
+use family_plan_tests::{Backend, Statements, TestApp, demo, postgres_url, run_with};
 use serde_json::{Value, json};
 
 /// The session with its person, the family with its current plan, the plan's contents with
@@ -485,16 +485,14 @@ async fn a_growing_up_poll_reads_only_who_is_due(app: TestApp) {
     ])
     .await
     .unwrap();
-    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let mut db = app.db.clone();
-    let log = sent.clone();
-    db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+    let sent = Statements::default();
+    let db = sent.counting(&app.db);
     let poll =
         || api::domain::growing_up::notice_grown_up(&db, app.clock.now(), app.settings.ages(), "");
 
     assert_eq!(poll().await.unwrap(), 1, "Mia turned 13 three days ago");
-    sent.lock().unwrap().clear();
+    sent.reset();
     assert_eq!(poll().await.unwrap(), 0, "told once");
-    let statements = sent.lock().unwrap().clone();
+    let statements = sent.take();
     assert_eq!(statements.len(), 1, "{statements:#?}");
 }

@@ -466,12 +466,14 @@ pub async fn notice_grown_up(
     // Only the young people who reached an age within the window and were not told of it
     // yet: every poll used to read every child of the county (200,000 at 100,000 families)
     // and open a write transaction for each one in a window, told or not.
+    // Each age that changes what parents see: its band, the notice's name, the age.
+    let changes = [
+        (Band::Private, "private", ages.private_from),
+        (Band::OwnConsent, "own_consent", ages.own_consent_from),
+        (Band::Adult, "adult", ages.adult_from),
+    ];
     let mut due = Condition::any();
-    for (band, age) in [
-        ("private", ages.private_from),
-        ("own_consent", ages.own_consent_from),
-        ("adult", ages.adult_from),
-    ] {
+    for (_, band, age) in changes {
         let (after, by) = reached(age);
         let told = Query::select()
             .expr(Expr::val(1))
@@ -499,13 +501,11 @@ pub async fn notice_grown_up(
         .await?;
     let mut told = 0;
     for child in children {
-        let band = match ages.band(child.date_of_birth, today) {
-            Band::Child => continue,
-            Band::Private => ("private", ages.private_from),
-            Band::OwnConsent => ("own_consent", ages.own_consent_from),
-            Band::Adult => ("adult", ages.adult_from),
+        let current = ages.band(child.date_of_birth, today);
+        let Some(&(_, name, age)) = changes.iter().find(|(b, _, _)| *b == current) else {
+            continue;
         };
-        let (after, by) = reached(band.1);
+        let (after, by) = reached(age);
         if !(child.date_of_birth > after && child.date_of_birth <= by) {
             continue;
         }
@@ -514,7 +514,7 @@ pub async fn notice_grown_up(
             id: Set(Uuid::now_v7()),
             family_id: Set(child.family_id),
             member_id: Set(child.id),
-            band: Set(band.0.to_owned()),
+            band: Set(name.to_owned()),
             noticed_at: Set(now),
         })
         .on_conflict(
