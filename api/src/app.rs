@@ -3,7 +3,6 @@ use crate::auth::{ClientAddress, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::graphql::spec::ExecutionStarted;
 use crate::graphql::{self, AppSchema, Services};
 use crate::graphql_http::{self, MediaType, error_response};
 use crate::lifecycle::{self, Lifecycle};
@@ -31,6 +30,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// For registered documents already validated once.
     pub prevalidated_schema: AppSchema,
+    /// The schema the WebSocket serves subscriptions from.
+    pub live_schema: AppSchema,
     pub documents: crate::trusted_documents::Cache,
     pub services: Services,
     /// Draining and requests in flight (see `lifecycle`).
@@ -49,9 +50,11 @@ impl AppState {
         };
         let schema = graphql::build_schema(Some(services.clone()));
         let prevalidated_schema = graphql::build_prevalidated_schema(Some(services.clone()));
+        let live_schema = graphql::build_live_schema(Some(services.clone()));
         Self {
             schema,
             prevalidated_schema,
+            live_schema,
             documents: Default::default(),
             services,
             lifecycle: Lifecycle::new(),
@@ -284,6 +287,7 @@ async fn graphql_handler(
         .prepare(
             &state.services.db,
             state.services.settings.trusted_documents_only,
+            idempotency_key.is_some(),
             incoming,
         )
         .await
@@ -305,10 +309,15 @@ async fn graphql_handler(
     // Bounded before anything else runs (see graphql::limits). A registered document was
     // checked when it was registered and is not parsed again.
     let mut prepared = prepared;
+    // A syntax error is a GraphQL request error, as the GraphQL-over-HTTP spec says, answered
+    // once the session is known (an expired one is said first).
+    let mut syntax_error = None;
     if prepared.hash.is_none() {
         match graphql::limits::bound(&mut prepared.request).await {
-            // A syntax error is the schema's to answer, as the GraphQL-over-HTTP spec says.
-            Ok(()) | Err(graphql::limits::Refusal::Syntax(_)) => {}
+            Ok(()) => {}
+            Err(graphql::limits::Refusal::Syntax(error)) => {
+                syntax_error = Some(graphql::spec::parse_error(error));
+            }
             Err(refused) => {
                 let message = refused.message();
                 return error_response(
@@ -346,6 +355,15 @@ async fn graphql_handler(
             );
         }
     };
+    // Request errors found before anything runs, and before an idempotency key is claimed.
+    let rules = graphql::spec_rules(state.services.settings.production);
+    let checks = match syntax_error {
+        Some(error) => return request_errors(media, vec![error]),
+        None => match graphql::spec::before(&mut prepared.request, rules) {
+            Ok(checks) => checks,
+            Err(errors) => return request_errors(media, errors),
+        },
+    };
     let request_state = Arc::new(graphql::RequestState::default());
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
     let client = client_address(&state, peer.map(|p| p.0.0), &headers);
@@ -368,7 +386,7 @@ async fn graphql_handler(
             &s.db,
             *account_id,
             key,
-            &prepared.fingerprint,
+            prepared.fingerprint.as_deref().unwrap_or_default(),
             s.clock.now(),
         )
         .await
@@ -404,7 +422,6 @@ async fn graphql_handler(
             }
         }
     }
-    let started = Arc::new(ExecutionStarted::default());
     let schema = if prepared.prevalidated {
         &state.prevalidated_schema
     } else {
@@ -412,7 +429,6 @@ async fn graphql_handler(
     };
     let (request, validation) = prepared.into_request();
     let mut request = request
-        .data(started.clone())
         .data(viewer.clone())
         .data(loaders)
         .data(request_state.clone())
@@ -420,8 +436,9 @@ async fn graphql_handler(
     if let Some(expiry) = expiry {
         request = request.data(crate::graphql::SessionExpiry(expiry));
     }
-    let response = schema.execute(request).await;
-    validation.note(&started);
+    let mut response = schema.execute(request).await;
+    let executed = graphql::spec::after(&mut response, &checks);
+    validation.note(executed);
     // Failed for want of the database: 503, no partial data.
     if lifecycle::failed_for_unavailability(&response) {
         return lifecycle::unavailable();
@@ -439,7 +456,7 @@ async fn graphql_handler(
             &err.to_string(),
         );
     }
-    let answer = graphql_http::Answer::of(&response, &started);
+    let answer = graphql_http::Answer::of(&response, executed);
     if let Some((key, account_id)) = &idempotent
         && let Err(err) =
             crate::idempotency::complete(&state.services.db, *account_id, key, &answer.to_value())
@@ -448,6 +465,12 @@ async fn graphql_handler(
         tracing::error!(error = ?err, "could not store the response for an idempotency key");
     }
     answer.into_response(media)
+}
+
+/// A request error found before the operation ran: no `data`.
+fn request_errors(media: MediaType, errors: Vec<async_graphql::ServerError>) -> Response {
+    graphql_http::Answer::of(&async_graphql::Response::from_errors(errors), false)
+        .into_response(media)
 }
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry.

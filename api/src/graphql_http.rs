@@ -10,7 +10,6 @@
 //!   `application/json`. A request error (nothing ran: parse, validation, variables, limits)
 //!   has no `data` entry; with `application/graphql-response+json` it is a 400, with
 //!   `application/json` a 200, as the spec says.
-use crate::graphql::spec::ExecutionStarted;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -215,8 +214,9 @@ struct Shape<'a> {
 }
 
 impl Answer {
-    pub fn of(response: &async_graphql::Response, started: &ExecutionStarted) -> Self {
-        let request_error = !started.get();
+    /// `executed`: the operation ran (see `graphql::spec::after`).
+    pub fn of(response: &async_graphql::Response, executed: bool) -> Self {
+        let request_error = !executed;
         let shape = Shape {
             errors: &response.errors,
             data: (!request_error).then_some(&response.data),

@@ -49,7 +49,7 @@ pub async fn graphql_ws(
     };
     let connection = live_limits::Connection::new();
     let executor = SubscriptionsOnly {
-        schema: state.schema.clone(),
+        schema: state.live_schema.clone(),
         connection: connection.clone(),
         max_subscriptions: state.services.settings.ws_max_subscriptions,
     };

@@ -8,7 +8,6 @@
 //! document rules. The manifest is the one graphql-codegen's client preset and Relay write:
 //! `{ "<sha256 hex>": "<document>" }`.
 use crate::error::{AppError, AppResult};
-use crate::graphql::spec;
 use crate::graphql_http::Incoming;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use chrono::{DateTime, Utc};
@@ -24,10 +23,14 @@ pub const NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
 
 /// Lowercase hex SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 /// Registers every document of a manifest; returns how many were new. Each key must be the
@@ -102,7 +105,8 @@ pub struct Prepared {
     pub prevalidated: bool,
     pub is_mutation: bool,
     /// What identifies the request for idempotency: document, operation name, variables.
-    pub fingerprint: String,
+    /// Worked out only for a request with an idempotency key (two SHA-256s of the document).
+    pub fingerprint: Option<String>,
     cached: Option<Arc<Cached>>,
 }
 
@@ -129,9 +133,9 @@ impl Prepared {
 pub struct ValidationNote(Option<Arc<Cached>>);
 
 impl ValidationNote {
-    pub fn note(&self, started: &spec::ExecutionStarted) {
+    pub fn note(&self, executed: bool) {
         if let Some(cached) = &self.0
-            && started.get()
+            && executed
         {
             cached
                 .validated
@@ -178,6 +182,7 @@ impl Cache {
         &self,
         db: &DatabaseConnection,
         trusted_only: bool,
+        with_fingerprint: bool,
         incoming: Incoming,
     ) -> AppResult<Result<Prepared, Refused>> {
         let hash = match (&incoming.document_id, &incoming.query) {
@@ -225,14 +230,16 @@ impl Cache {
             }
             None => false,
         };
-        let fingerprint = sha256_hex(
-            &serde_json::json!([
-                hash.clone().unwrap_or_else(|| sha256_hex(&text)),
-                incoming.operation_name,
-                incoming.variables,
-            ])
-            .to_string(),
-        );
+        let fingerprint = with_fingerprint.then(|| {
+            sha256_hex(
+                &serde_json::json!([
+                    hash.clone().unwrap_or_else(|| sha256_hex(&text)),
+                    incoming.operation_name,
+                    incoming.variables,
+                ])
+                .to_string(),
+            )
+        });
         let prevalidated = cached
             .as_ref()
             .is_some_and(|c| c.validated.load(std::sync::atomic::Ordering::SeqCst));
@@ -256,4 +263,20 @@ fn is_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> b
                 None => true,
             }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_hex_is_the_lowercase_hex_digest() {
+        // FIPS 180-2's test vectors.
+        assert_eq!(
+            super::sha256_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            super::sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

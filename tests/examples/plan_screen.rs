@@ -18,6 +18,12 @@
 //! (`scripts/postgraphile`, installed from npm the first time) and asks it the same screen in
 //! the same rounds. The run ends with the peak memory at 50 clients. `BENCH_ONLY=parent`
 //! (`team`, `postgraphile`) runs one kind beside the floor, for a profiler.
+//!
+//! `BENCH_REQUESTS=N` instead asks for N screens of that kind (parent by default) one after
+//! another and stops: a fixed workload, to count instructions with valgrind, which a shared
+//! machine does not disturb. Run it for two values of N; the difference over the difference
+//! in N is the cost of one screen (client and server, and SQLite where it is the database):
+//! `valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/plan_screen`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use api::app::AppState;
 use api::clock::Clock;
@@ -25,7 +31,7 @@ use api::config::Settings;
 use api::graphql::ids::{self, Kind};
 use entities::{family, practitioner, team_member};
 use family_plan_tests::screens::PLAN_SCREEN;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Statement,
@@ -359,7 +365,8 @@ async fn main() {
     let now = chrono::Utc::now();
     let lifetime = settings.session_lifetime;
     let mut sample = vec![];
-    let mut rng = rand::rng();
+    // Seeded: the same families every run, so that counted runs do the same work.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
     while sample.len() < SAMPLE.min(families) {
         let n = rng.random_range(1..=families);
         let f = family::Entity::find()
@@ -419,6 +426,26 @@ async fn main() {
             .as_ref()
             .map(|(child, _)| child.0.id().to_string()),
     });
+    if let Some(requests) = std::env::var("BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let who = match std::env::var("BENCH_ONLY").as_deref() {
+            Ok("team") | Ok("practitioner") => Who::Practitioner,
+            _ => Who::Parent,
+        };
+        let client = reqwest::Client::new();
+        for s in sample.iter().cycle().take(requests) {
+            let token = if who == Who::Parent {
+                &s.parent
+            } else {
+                &s.practitioner
+            };
+            screen(&client, &targets.app, token, s).await;
+        }
+        println!("{requests} {} screens, one after another", who.name());
+        return;
+    }
     let mut kinds = vec![Who::Floor, Who::Parent, Who::Practitioner];
     if postgraphile.is_some() {
         kinds.push(Who::PostGraphile);

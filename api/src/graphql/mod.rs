@@ -13,6 +13,7 @@ mod meeting;
 mod mutation;
 mod node;
 mod notification;
+mod nulls;
 mod organisation;
 pub mod pagination;
 mod passkey;
@@ -62,33 +63,53 @@ pub struct Services {
     pub hub: crate::domain::notify::Hub,
 }
 
+/// The schema served over HTTP, where [`spec::before`] and [`spec::after`] run around it.
 pub fn build_schema(services: Option<Services>) -> AppSchema {
-    schema_in_mode(services, async_graphql::ValidationMode::Strict)
+    schema_in_mode(services, async_graphql::ValidationMode::Strict, false)
 }
 
 /// The same schema for registered documents that already passed the full validation: only
 /// fragment cycles, complexity and depth are checked again (see `trusted_documents`).
 pub fn build_prevalidated_schema(services: Option<Services>) -> AppSchema {
-    schema_in_mode(services, async_graphql::ValidationMode::Fast)
+    schema_in_mode(services, async_graphql::ValidationMode::Fast, false)
 }
 
-fn schema_in_mode(services: Option<Services>, mode: async_graphql::ValidationMode) -> AppSchema {
+/// The schema for the WebSocket: the [`spec::Spec`] extension does there what the HTTP
+/// layer does around the HTTP schemas.
+pub fn build_live_schema(services: Option<Services>) -> AppSchema {
+    schema_in_mode(services, async_graphql::ValidationMode::Strict, true)
+}
+
+/// What the spec layer checks, for this deployment.
+pub fn spec_rules(production: bool) -> spec::Rules {
+    spec::Rules {
+        max_depth: MAX_DEPTH,
+        // Introspection is bounded by the schema, and off in production.
+        exempt_introspection: !production,
+    }
+}
+
+fn schema_in_mode(
+    services: Option<Services>,
+    mode: async_graphql::ValidationMode,
+    spec_extension: bool,
+) -> AppSchema {
     let production = services.as_ref().is_some_and(|s| s.settings.production);
+    // No schema extension over HTTP: any extension sends every field through async-graphql's
+    // extension chain (see `spec`). Depth is checked by the spec layer, which leaves
+    // introspection out of the count outside production.
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
         subscription::Subscription::default(),
     )
-    // Depth is checked by the spec extension, which leaves introspection out of the count
-    // outside production.
-    .extension(spec::Spec {
-        max_depth: MAX_DEPTH,
-        exempt_introspection: !production,
-    })
     .limit_complexity(MAX_COMPLEXITY)
     .limit_directives(10)
     .limit_recursive_depth(32)
     .validation_mode(mode);
+    if spec_extension {
+        builder = builder.extension(spec::Spec(spec_rules(production)));
+    }
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -1,26 +1,32 @@
-//! What the GraphQL specification asks of a response, where async-graphql 7 departs from it:
-//! one schema extension, so every resolver gets it without doing anything.
+//! What the GraphQL specification asks of a response, where async-graphql 7 departs from it.
+//!
+//! Over HTTP this runs around `Schema::execute` ([`before`], [`after`]) rather than as a
+//! schema extension: any extension makes async-graphql resolve every field through its
+//! extension chain (a `ResolveInfo` with two registry look-ups, a boxed future, the list
+//! type's name formatted per item), a quarter of the instructions of a plan screen. The
+//! WebSocket's schema, whose requests are few and long-lived, keeps the [`Spec`] extension.
 //!
 //! - **Error propagation.** async-graphql adds a failed field's error to the response and
 //!   leaves the field's key out (`resolver_utils::container::do_resolve_container`), whatever
 //!   its type. The spec says a failed field is `null`, and a `null` in a non-null position
-//!   makes its parent `null`, up to the nearest nullable field or `data` itself. The `resolve`
-//!   hook below does exactly that: a failed field resolves to `null` (its error kept), a
-//!   non-null field that ends up `null` is noted, and the field above it turns `null` in turn.
+//!   makes its parent `null`, up to the nearest nullable field or `data` itself: [`after`]
+//!   does that from the errors' paths ([`super::nulls`]).
 //! - **Request errors** (parse, validation, limits, variables) carry `extensions.code` and a
-//!   plain message; the location stays in `locations`. Whether execution began is told to the
-//!   HTTP layer through [`ExecutionStarted`], which leaves `data` out when it did not.
+//!   plain message; the location stays in `locations`. [`after`] tells whether execution
+//!   began, so that the HTTP layer leaves `data` out when it did not.
 //! - **Depth.** The depth limit is checked here rather than by async-graphql, so that
 //!   introspection (bounded by the schema, and off in production) is not counted outside
 //!   production: graphql-js's `getIntrospectionQuery()` nests `ofType` nine levels deep.
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextResolve, NextValidation, ResolveInfo,
+    NextValidation,
 };
 use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Pos, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{
+    Pos, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,66 +38,173 @@ pub const TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const TOO_DEEP: &str = "QUERY_TOO_DEEP";
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 
-/// Put into a request's data by the HTTP layer; set once execution begins. Not set: the
-/// response is a request error, which has no `data` entry.
-#[derive(Default)]
-pub struct ExecutionStarted(AtomicBool);
-
-impl ExecutionStarted {
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// The extension's factory: one [`SpecExtension`] per request.
-pub struct Spec {
+/// What the spec needs of the schema and the deployment.
+#[derive(Clone, Copy)]
+pub struct Rules {
     /// Deepest nesting of fields allowed.
     pub max_depth: usize,
     /// Leave introspection out of the depth count (outside production).
     pub exempt_introspection: bool,
 }
 
+/// What [`before`] learnt of the document, for [`after`].
+pub struct Checks {
+    /// Positions of arguments whose value uses a variable: a bad value there is the
+    /// client's variables, not the document.
+    variable_arguments: HashSet<Pos>,
+    /// The document's text and operation, read again only to complete a response with
+    /// errors in it.
+    query: String,
+    operation_name: Option<String>,
+}
+
+/// Before the request runs: its document parsed (a syntax error is a request error), not
+/// deeper than allowed, and every required variable given (variables are coerced before
+/// execution, so a missing one is a request error too).
+pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerError>> {
+    let variables = request.variables.clone();
+    let document = request.parsed_query().map_err(|e| vec![parse_error(e)])?;
+    if depth(document, rules.exempt_introspection) > rules.max_depth {
+        return Err(vec![too_deep()]);
+    }
+    let missing = missing_variables(document, &variables);
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let variable_arguments = variable_arguments(document);
+    Ok(Checks {
+        variable_arguments,
+        query: request.query.clone(),
+        operation_name: request.operation_name.clone(),
+    })
+}
+
+/// After the request ran: whether execution began (a request error otherwise, whose errors
+/// get their codes here), and the data completed as the spec completes it.
+pub fn after(response: &mut Response, checks: &Checks) -> bool {
+    // Validation and the choice of operation fail with errors that have no path; every
+    // error of execution has one (async-graphql sets it where the field failed).
+    let executed = response.data != Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|e| !e.path.is_empty());
+    if !executed {
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| classify_request_error(e, &checks.variable_arguments))
+            .collect();
+        return false;
+    }
+    if response.errors.iter().any(|e| !e.path.is_empty())
+        && let Ok(document) = async_graphql::parser::parse_query(&checks.query)
+    {
+        super::nulls::complete(
+            &mut response.data,
+            &response.errors,
+            &document,
+            checks.operation_name.as_deref(),
+        );
+    }
+    true
+}
+
+/// The extension for the WebSocket's schema: request errors with codes, the depth limit and
+/// required variables, as [`before`] and [`after`] do over HTTP. (Its operations are
+/// subscriptions, whose events async-graphql completes itself.)
+pub struct Spec(pub Rules);
+
 impl ExtensionFactory for Spec {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(SpecExtension {
-            max_depth: self.max_depth,
-            exempt_introspection: self.exempt_introspection,
+            rules: self.0,
             executing: AtomicBool::new(false),
-            any_nulled: AtomicBool::new(false),
             state: Mutex::default(),
         })
     }
 }
 
 struct SpecExtension {
-    max_depth: usize,
-    exempt_introspection: bool,
-    /// Set in `execute`: a query or mutation (not a subscription event) is running.
+    rules: Rules,
+    /// Set in `execute`: validation passed and an operation was chosen.
     executing: AtomicBool,
-    /// Whether `state.nulled` holds anything: read by every field, so kept out of the lock.
-    any_nulled: AtomicBool,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    /// Paths (response keys and list indexes) of non-null fields that ended up `null`.
-    nulled: HashSet<Vec<String>>,
-    /// Errors of fields turned `null` here, added to the response at the end.
-    errors: Vec<ServerError>,
     /// The document's depth, as counted by [`depth`].
     depth: usize,
-    /// Positions of arguments whose value uses a variable: a bad value there is the
-    /// client's variables, not the document.
     variable_arguments: HashSet<Pos>,
-    /// Required variables (non-null, no default) the request did not give: variables are
-    /// coerced before execution, so this is a request error.
+    /// Required variables the request did not give.
     missing_variables: Vec<ServerError>,
 }
 
 impl SpecExtension {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for SpecExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        if !self.executing.load(Ordering::SeqCst) {
+            let state = self.state();
+            response.errors = std::mem::take(&mut response.errors)
+                .into_iter()
+                .map(|e| classify_request_error(e, &state.variable_arguments))
+                .collect();
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await.map_err(parse_error)?;
+        let mut state = self.state();
+        state.depth = depth(&document, self.rules.exempt_introspection);
+        state.variable_arguments = variable_arguments(&document);
+        state.missing_variables = missing_variables(&document, variables);
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await;
+        let state = self.state();
+        match result {
+            Ok(result) => {
+                if !state.missing_variables.is_empty() {
+                    return Err(state.missing_variables.clone());
+                }
+                if state.depth > self.rules.max_depth {
+                    return Err(vec![too_deep()]);
+                }
+                Ok(result)
+            }
+            Err(errors) => Err(errors
+                .into_iter()
+                .map(|e| classify_validation_error(e, &state.variable_arguments))
+                .collect()),
+        }
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        self.executing.store(true, Ordering::SeqCst);
+        next.run(ctx, operation_name).await
     }
 }
 
@@ -117,7 +230,7 @@ pub fn request_error(code: &str, message: &str) -> ServerError {
     with_code(ServerError::new(message, None), code, None)
 }
 
-fn parse_error(error: ServerError) -> ServerError {
+pub fn parse_error(error: ServerError) -> ServerError {
     let message = if error.message.starts_with("The recursion depth") {
         return with_code(
             error,
@@ -149,144 +262,20 @@ fn too_deep() -> ServerError {
     )
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for SpecExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        if !self.executing.load(Ordering::SeqCst) {
-            // Errors found between validation and execution (operation name, variables).
-            response.errors = std::mem::take(&mut response.errors)
-                .into_iter()
-                .map(|e| {
-                    let code = if e.message.contains("peration name")
-                        || e.message.starts_with("Unknown operation")
-                    {
-                        BAD_USER_INPUT
-                    } else {
-                        VALIDATION_FAILED
-                    };
-                    with_code(e, code, None)
-                })
-                .collect();
-        }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(parse_error)?;
-        let mut state = self.state();
-        state.depth = depth(&document, self.exempt_introspection);
-        state.variable_arguments = variable_arguments(&document);
-        state.missing_variables = required_variables(&document)
-            .into_iter()
-            .filter(|(name, _)| {
-                variables
-                    .get(&async_graphql::Name::new(name))
-                    .is_none_or(|v| *v == Value::Null)
-            })
-            .map(|(name, pos)| {
-                let mut error = request_error(
-                    BAD_USER_INPUT,
-                    &format!("Please give a value for the variable ${name}."),
-                );
-                error.locations = vec![pos];
-                error
-            })
-            .collect();
-        Ok(document)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
-        let state = self.state();
-        match result {
-            Ok(result) => {
-                if !state.missing_variables.is_empty() {
-                    return Err(state.missing_variables.clone());
-                }
-                if state.depth > self.max_depth {
-                    return Err(vec![too_deep()]);
-                }
-                Ok(result)
-            }
-            Err(errors) => Err(errors
-                .into_iter()
-                .map(|e| classify_validation_error(e, &state))
-                .collect()),
-        }
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        self.executing.store(true, Ordering::SeqCst);
-        if let Some(started) = ctx.data_opt::<Arc<ExecutionStarted>>() {
-            started.0.store(true, Ordering::SeqCst);
-        }
-        let mut response = next.run(ctx, operation_name).await;
-        let state = std::mem::take(&mut *self.state());
-        response.errors.extend(state.errors);
-        if let Value::Object(fields) = &response.data {
-            let nulled = fields
-                .keys()
-                .any(|key| state.nulled.contains(&vec![key.to_string()]));
-            if nulled {
-                // A non-null root field failed: nothing of `data` can be trusted to be whole.
-                response.data = Value::Null;
-            }
-        }
-        response
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if !self.executing.load(Ordering::SeqCst) || info.is_for_introspection {
-            return next.run(ctx, info).await;
-        }
-        let (path_node, return_type) = (info.path_node, info.return_type);
-        let value = match next.run(ctx, info).await {
-            Ok(Some(value)) => value,
-            Ok(None) => return Ok(None),
-            Err(error) => {
-                self.state().errors.push(error);
-                Value::Null
-            }
-        };
-        // Nothing turned null so far and a value: nothing to complete. This is every field of
-        // a healthy response, so it takes no lock and the path is only spelled out when needed.
-        if value != Value::Null && !self.any_nulled.load(Ordering::Acquire) {
-            return Ok(Some(value));
-        }
-        let mut state = self.state();
-        let path = path_node.to_string_vec();
-        let mut at = path.clone();
-        let (value, nulled) = complete(value, return_type, &mut at, &state.nulled);
-        if nulled {
-            state.nulled.insert(path);
-            self.any_nulled.store(true, Ordering::Release);
-        }
-        Ok(Some(value))
+/// A request error's code: parse limits, the choice of operation, or validation.
+fn classify_request_error(error: ServerError, variable_arguments: &HashSet<Pos>) -> ServerError {
+    let message = error.message.as_str();
+    if message.starts_with("The recursion depth") || message.starts_with("The number of directives")
+    {
+        parse_error(error)
+    } else if message.contains("peration name") || message.starts_with("Unknown operation") {
+        with_code(error, BAD_USER_INPUT, None)
+    } else {
+        classify_validation_error(error, variable_arguments)
     }
 }
 
-fn classify_validation_error(error: ServerError, state: &State) -> ServerError {
+fn classify_validation_error(error: ServerError, variable_arguments: &HashSet<Pos>) -> ServerError {
     match error.message.as_str() {
         "Query is too complex." => with_code(
             error,
@@ -306,59 +295,12 @@ fn classify_validation_error(error: ServerError, state: &State) -> ServerError {
                 && error
                     .locations
                     .iter()
-                    .any(|pos| state.variable_arguments.contains(pos)) =>
+                    .any(|pos| variable_arguments.contains(pos)) =>
         {
             with_code(error, BAD_USER_INPUT, None)
         }
         _ => with_code(error, VALIDATION_FAILED, None),
     }
-}
-
-/// Completes a field's value against its type (`[Outcome!]!` and the like): a list with a
-/// `null` in a non-null position becomes `null`, an object with a non-null field turned
-/// `null` becomes `null`. Returns the value and whether it is a `null` in a non-null position.
-fn complete(
-    value: Value,
-    ty: &str,
-    path: &mut Vec<String>,
-    nulled: &HashSet<Vec<String>>,
-) -> (Value, bool) {
-    if let Some(inner) = ty.strip_suffix('!') {
-        let (value, _) = complete(value, inner, path, nulled);
-        let is_null = value == Value::Null;
-        return (value, is_null);
-    }
-    if nulled.is_empty() {
-        return (value, false);
-    }
-    if let Some(item_type) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        let Value::List(items) = value else {
-            return (value, false);
-        };
-        let mut completed = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            path.push(index.to_string());
-            let (item, bad) = complete(item, item_type, path, nulled);
-            path.pop();
-            if bad {
-                return (Value::Null, false);
-            }
-            completed.push(item);
-        }
-        return (Value::List(completed), false);
-    }
-    if let Value::Object(fields) = &value {
-        let child_nulled = fields.keys().any(|key| {
-            path.push(key.to_string());
-            let found = nulled.contains(path);
-            path.pop();
-            found
-        });
-        if child_nulled {
-            return (Value::Null, false);
-        }
-    }
-    (value, false)
 }
 
 /// The deepest nesting of fields in any operation, fragments counted where they are spread.
@@ -472,5 +414,25 @@ fn required_variables(document: &ExecutableDocument) -> Vec<(String, Pos)> {
         .iter()
         .filter(|def| !def.node.var_type.node.nullable && def.node.default_value.is_none())
         .map(|def| (def.node.name.node.to_string(), def.pos))
+        .collect()
+}
+
+/// A request error for each required variable the request did not give (or gave as null).
+fn missing_variables(document: &ExecutableDocument, variables: &Variables) -> Vec<ServerError> {
+    required_variables(document)
+        .into_iter()
+        .filter(|(name, _)| {
+            variables
+                .get(&async_graphql::Name::new(name))
+                .is_none_or(|v| *v == Value::Null)
+        })
+        .map(|(name, pos)| {
+            let mut error = request_error(
+                BAD_USER_INPUT,
+                &format!("Please give a value for the variable ${name}."),
+            );
+            error.locations = vec![pos];
+            error
+        })
         .collect()
 }

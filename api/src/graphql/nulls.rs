@@ -1,0 +1,436 @@
+//! Null propagation, as the GraphQL spec completes a response with field errors in it
+//! (section 6.4.4, "Handling Execution Errors"): a failed field is `null`, and a `null` in a
+//! non-null position makes the value holding it `null`, up to the nearest nullable position
+//! or `data` itself.
+//!
+//! async-graphql leaves a failed field's key out instead, whatever its type. Each error's
+//! path names the field; the types along the path are read from the document (response keys
+//! through fragments and aliases) and the schema's SDL. Only responses with errors come here.
+use async_graphql::parser::types::{
+    ExecutableDocument, OperationType, Selection, SelectionSet, TypeCondition,
+};
+use async_graphql::{PathSegment, ServerError, Value};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Each type's fields and their types as the SDL spells them (`[Outcome!]!`), and the root
+/// types' names.
+struct Types {
+    fields: HashMap<String, HashMap<String, String>>,
+    query: String,
+    mutation: String,
+}
+
+/// The schema's types, read once from its SDL (the same for every schema this process builds).
+static TYPES: LazyLock<Types> = LazyLock::new(|| Types::of_sdl(&super::sdl()));
+
+impl Types {
+    fn of_sdl(sdl: &str) -> Self {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let mut types = Types {
+            fields: HashMap::new(),
+            query: "Query".into(),
+            mutation: "Mutation".into(),
+        };
+        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+            return types;
+        };
+        for definition in document.definitions {
+            match definition {
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = schema.node;
+                    if let Some(query) = schema.query {
+                        types.query = query.node.to_string();
+                    }
+                    if let Some(mutation) = schema.mutation {
+                        types.mutation = mutation.node.to_string();
+                    }
+                }
+                TypeSystemDefinition::Type(ty) => {
+                    let ty = ty.node;
+                    let fields = match ty.kind {
+                        TypeKind::Object(object) => object.fields,
+                        TypeKind::Interface(interface) => interface.fields,
+                        _ => continue,
+                    };
+                    let fields = fields
+                        .into_iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node.to_string()))
+                        .collect();
+                    types.fields.insert(ty.name.node.to_string(), fields);
+                }
+                TypeSystemDefinition::Directive(_) => {}
+            }
+        }
+        types
+    }
+
+    /// The type of `field` on `parent`; `None` where the SDL does not say (introspection).
+    fn field(&self, parent: &str, field: &str) -> Option<&str> {
+        if field == "__typename" {
+            return Some("String!");
+        }
+        self.fields.get(parent)?.get(field).map(String::as_str)
+    }
+}
+
+/// Completes `data` for each error with a path: see the module's comment.
+pub fn complete(
+    data: &mut Value,
+    errors: &[ServerError],
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) {
+    complete_with(&TYPES, data, errors, document, operation_name);
+}
+
+fn complete_with(
+    types: &Types,
+    data: &mut Value,
+    errors: &[ServerError],
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) {
+    let Some(operation) = document.operations.iter().find_map(|(name, op)| {
+        let wanted = operation_name.is_none_or(|w| name.is_some_and(|n| n.as_str() == w));
+        wanted.then_some(&op.node)
+    }) else {
+        return;
+    };
+    let root = match operation.ty {
+        OperationType::Mutation => types.mutation.as_str(),
+        _ => types.query.as_str(),
+    };
+    let walk = Walk { document, types };
+    for error in errors.iter().filter(|e| !e.path.is_empty()) {
+        let positions = walk.positions(&operation.selection_set.node, root, &error.path);
+        null_out(data, &error.path, &positions);
+    }
+}
+
+/// What the document says of one position along a path.
+#[derive(Default)]
+struct Position {
+    /// The declared type there: the field's, or the list's item type at an index.
+    ty: Option<String>,
+    /// At a field: the response keys of its parent's selection, in document order.
+    siblings: Vec<String>,
+}
+
+impl Position {
+    fn nullable(&self) -> bool {
+        self.ty.as_deref().is_none_or(|t| !t.ends_with('!'))
+    }
+}
+
+struct Walk<'a> {
+    document: &'a ExecutableDocument,
+    types: &'a Types,
+}
+
+impl<'a> Walk<'a> {
+    /// The position of each segment of `path`, from the root selection.
+    fn positions(
+        &self,
+        root_set: &'a SelectionSet,
+        root: &str,
+        path: &[PathSegment],
+    ) -> Vec<Position> {
+        let mut sets = vec![(root_set, root.to_owned())];
+        let mut ty: Option<String> = None;
+        let mut positions = Vec::with_capacity(path.len());
+        for segment in path {
+            match segment {
+                PathSegment::Field(key) => {
+                    let mut siblings = vec![];
+                    let mut found = vec![];
+                    let mut field_type = None;
+                    for (set, parent) in &sets {
+                        self.collect(set, parent, key, &mut siblings, &mut found, &mut field_type);
+                    }
+                    let named = field_type.as_deref().map(named_type).unwrap_or_default();
+                    sets = found.into_iter().map(|set| (set, named.clone())).collect();
+                    ty = field_type;
+                    positions.push(Position {
+                        ty: ty.clone(),
+                        siblings,
+                    });
+                }
+                PathSegment::Index(_) => {
+                    ty = ty.as_deref().and_then(item_type);
+                    positions.push(Position {
+                        ty: ty.clone(),
+                        siblings: vec![],
+                    });
+                }
+            }
+        }
+        positions
+    }
+
+    /// Walks one selection set (through its fragments) for the fields answering as `key`:
+    /// their sub-selections, their type, and every response key, in order.
+    fn collect(
+        &self,
+        set: &'a SelectionSet,
+        parent: &str,
+        key: &str,
+        siblings: &mut Vec<String>,
+        found: &mut Vec<&'a SelectionSet>,
+        field_type: &mut Option<String>,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let response_key = field.response_key().node.as_str();
+                    if !siblings.iter().any(|s| s == response_key) {
+                        siblings.push(response_key.to_owned());
+                    }
+                    if response_key == key {
+                        found.push(&field.selection_set.node);
+                        if field_type.is_none() {
+                            *field_type = self
+                                .types
+                                .field(parent, field.name.node.as_str())
+                                .map(str::to_owned);
+                        }
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = condition(fragment.type_condition.as_ref().map(|c| &c.node));
+                    let on = on.unwrap_or(parent);
+                    self.collect(
+                        &fragment.selection_set.node,
+                        on,
+                        key,
+                        siblings,
+                        found,
+                        field_type,
+                    );
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if let Some(fragment) = self.document.fragments.get(name) {
+                        let fragment = &fragment.node;
+                        let on = fragment.type_condition.node.on.node.as_str();
+                        self.collect(
+                            &fragment.selection_set.node,
+                            on,
+                            key,
+                            siblings,
+                            found,
+                            field_type,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn condition(condition: Option<&TypeCondition>) -> Option<&str> {
+    condition.map(|c| c.on.node.as_str())
+}
+
+/// `[Outcome!]!` → `Outcome`.
+fn named_type(ty: &str) -> String {
+    ty.trim_matches(|c| c == '[' || c == ']' || c == '!')
+        .to_owned()
+}
+
+/// `[Outcome!]!` → `Outcome!`; `None` for a type that is not a list.
+fn item_type(ty: &str) -> Option<String> {
+    let list = ty.strip_suffix('!').unwrap_or(ty);
+    list.strip_prefix('[')?.strip_suffix(']').map(str::to_owned)
+}
+
+/// Puts `null` where the error's field was left out, then makes each non-null position
+/// holding a `null` `null` in turn.
+fn null_out(data: &mut Value, path: &[PathSegment], positions: &[Position]) {
+    // The first segment missing from the data is the failed field (a list whose item failed
+    // was left out whole). A `null` on the way: an earlier error already nulled this part.
+    let mut at = None;
+    let mut value = &*data;
+    for (i, segment) in path.iter().enumerate() {
+        let next = match (value, segment) {
+            (Value::Object(fields), PathSegment::Field(key)) => match fields.get(key.as_str()) {
+                Some(next) => next,
+                None => {
+                    at = Some(i);
+                    break;
+                }
+            },
+            (Value::List(items), PathSegment::Index(index)) => match items.get(*index) {
+                Some(next) => next,
+                None => return,
+            },
+            _ => return,
+        };
+        value = next;
+    }
+    let Some(mut at) = at else { return };
+    set_null(data, &path[..=at], positions.get(at));
+    while !positions.get(at).is_some_and(Position::nullable) {
+        if at == 0 {
+            *data = Value::Null;
+            return;
+        }
+        at -= 1;
+        set_null(data, &path[..=at], positions.get(at));
+    }
+}
+
+/// Sets the value at `path` to `null`; a key not there yet goes where the document puts it.
+fn set_null(data: &mut Value, path: &[PathSegment], position: Option<&Position>) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut value = data;
+    for segment in parents {
+        value = match (value, segment) {
+            (Value::Object(fields), PathSegment::Field(key)) => {
+                match fields.get_mut(key.as_str()) {
+                    Some(next) => next,
+                    None => return,
+                }
+            }
+            (Value::List(items), PathSegment::Index(index)) => match items.get_mut(*index) {
+                Some(next) => next,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match (value, last) {
+        (Value::Object(fields), PathSegment::Field(key)) => {
+            if let Some(existing) = fields.get_mut(key.as_str()) {
+                *existing = Value::Null;
+                return;
+            }
+            let siblings = position.map(|p| p.siblings.as_slice()).unwrap_or_default();
+            let rank = |k: &str| siblings.iter().position(|s| s == k);
+            let index = match rank(key) {
+                Some(own) => fields
+                    .keys()
+                    .filter(|k| rank(k.as_str()).is_some_and(|r| r < own))
+                    .count(),
+                None => fields.len(),
+            };
+            fields.shift_insert(index, async_graphql::Name::new(key), Value::Null);
+        }
+        (Value::List(items), PathSegment::Index(index)) => {
+            if let Some(item) = items.get_mut(*index) {
+                *item = Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_read_from_the_sdl() {
+        let types = Types::of_sdl(
+            "type Query { plan(id: ID!): Plan }\ntype Plan { outcomes: [Outcome!]! }\ninterface Node { id: ID! }",
+        );
+        assert_eq!(types.field("Query", "plan"), Some("Plan"));
+        assert_eq!(types.field("Plan", "outcomes"), Some("[Outcome!]!"));
+        assert_eq!(types.field("Node", "id"), Some("ID!"));
+        assert_eq!(types.field("Plan", "__typename"), Some("String!"));
+        assert_eq!(item_type("[Outcome!]!").as_deref(), Some("Outcome!"));
+        assert_eq!(item_type("Outcome!"), None);
+        assert_eq!(named_type("[[Outcome!]]!"), "Outcome");
+    }
+
+    const SDL: &str = "type Query { viewer: Viewer! plan: Plan }\n\
+        type Viewer { name: String! email: String }\n\
+        type Plan { id: ID! title: String outcomes: [Outcome!]! notes: [Note] }\n\
+        type Outcome { id: ID! words: String! }\n\
+        type Note { body: String! }";
+
+    /// Completes `data` (as JSON) for errors at `paths`; the completed data as JSON text,
+    /// keys in the order the response holds them.
+    fn completed(query: &str, data: &str, paths: &[serde_json::Value]) -> String {
+        let types = Types::of_sdl(SDL);
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        let mut data: Value = serde_json::from_str(data).unwrap();
+        let errors: Vec<ServerError> = paths
+            .iter()
+            .map(|path| {
+                let mut error = ServerError::new("refused", None);
+                error.path = serde_json::from_value(path.clone()).unwrap();
+                error
+            })
+            .collect();
+        complete_with(&types, &mut data, &errors, &document, None);
+        serde_json::to_string(&data).unwrap()
+    }
+
+    #[test]
+    fn a_failed_nullable_field_is_null_in_its_place() {
+        let data = r#"{ "viewer": { "name": "Sam" }, "plan": null }"#;
+        let out = completed(
+            "{ viewer { email name } plan { id } }",
+            data,
+            &[serde_json::json!(["viewer", "email"])],
+        );
+        assert_eq!(out, r#"{"viewer":{"email":null,"name":"Sam"},"plan":null}"#);
+    }
+
+    #[test]
+    fn a_failed_non_null_root_field_makes_data_null() {
+        let data = r#"{ "plan": null }"#;
+        let out = completed(
+            "{ viewer { name } plan { id } }",
+            data,
+            &[serde_json::json!(["viewer"])],
+        );
+        assert_eq!(out, "null");
+    }
+
+    #[test]
+    fn a_failed_non_null_field_in_a_list_nulls_up_to_the_nearest_nullable_field() {
+        // outcomes[1].words fails: Outcome! and [Outcome!]! are non-null, `plan` is nullable.
+        let data = r#"{
+            "viewer": { "name": "Sam" },
+            "plan": { "id": "P", "outcomes": [{ "id": "a", "words": "x" }, { "id": "b" }] }
+        }"#;
+        let query = "{ viewer { name } plan { id outcomes { id words } } }";
+        let path = serde_json::json!(["plan", "outcomes", 1, "words"]);
+        let out = completed(query, data, &[path]);
+        assert_eq!(out, r#"{"viewer":{"name":"Sam"},"plan":null}"#);
+    }
+
+    #[test]
+    fn a_failed_item_of_a_nullable_list_is_null_alone() {
+        // notes: [Note] — a Note whose non-null body failed is null; the list stays.
+        let data = r#"{ "plan": { "notes": [{ "body": "a" }, {}, { "body": "c" }] } }"#;
+        let path = serde_json::json!(["plan", "notes", 1, "body"]);
+        let out = completed("{ plan { notes { body } } }", data, &[path]);
+        assert_eq!(
+            out,
+            r#"{"plan":{"notes":[{"body":"a"},null,{"body":"c"}]}}"#
+        );
+    }
+
+    #[test]
+    fn aliases_and_fragments_are_followed_to_the_field() {
+        let data = r#"{ "me": { "name": "Sam" }, "p": { "id": "P" } }"#;
+        let query = "{ me: viewer { ...V } p: plan { id ... on Plan { t: title } } } \
+            fragment V on Viewer { name mail: email }";
+        let paths = [
+            serde_json::json!(["me", "mail"]),
+            serde_json::json!(["p", "t"]),
+        ];
+        let out = completed(query, data, &paths);
+        assert_eq!(
+            out,
+            r#"{"me":{"name":"Sam","mail":null},"p":{"id":"P","t":null}}"#
+        );
+    }
+}
