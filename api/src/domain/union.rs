@@ -1,10 +1,13 @@
 //! One statement that reads rows of several tables at once (`UNION ALL`), so that a screen
 //! needing five kinds of row costs one round trip instead of five.
 //!
-//! The statement has one column per column name of all the branches' tables (tables share a
-//! column where they have one of the same name, as most have `id`), plus the branch's number;
-//! each branch fills the columns its table has and gives a typed `NULL` for the others, and
-//! each row is read back as the model of its own branch by column position ([`ByPosition`]).
+//! The statement's columns are slots that the branches share by type: each branch puts each
+//! of its columns in a slot of the column's type that it has not used yet, and gives a typed
+//! `NULL` for the slots it leaves empty; the branch's number comes first. Each row is read
+//! back as the model of its own branch, by the positions of its columns ([`ByPosition`]).
+//! The plan's statement has 26 slots on PostgreSQL, where slots are typed, and 16 on SQLite,
+//! where they are not, against 49 columns when tables shared only columns of one name: every
+//! row carries every slot, and SQLite's driver copies each value of each row.
 //! The statement's shape depends only on the branches, never on how many rows or ids there
 //! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
 //! per process.
@@ -39,9 +42,23 @@ pub struct Union {
 /// The rows of a union, each tagged with the number of its branch (from 0, in the order
 /// the branches were added).
 pub struct Rows {
-    /// The statement's column names after the branch's number, in order.
-    columns: Arc<[String]>,
+    layout: Arc<Layout>,
     rows: Vec<(usize, QueryResult)>,
+}
+
+/// The statement's columns: slots shared by type, and where each branch's columns are.
+#[derive(Debug, PartialEq)]
+struct Layout {
+    /// Each slot's typed `NULL`, in order (after the branch's number).
+    slots: Vec<String>,
+    /// For each branch, its column names with the slot each is in, in the entity's order.
+    branches: Vec<Vec<(String, usize)>>,
+}
+
+impl Layout {
+    fn slot_name(slot: usize) -> Alias {
+        Alias::new(format!("c{slot}"))
+    }
 }
 
 impl Union {
@@ -58,40 +75,47 @@ impl Union {
         self.branches.len() - 1
     }
 
-    /// Every column name of the branches once, in the order first met, with the `NULL` that
-    /// stands for it in the other branches' rows. One column per table and name instead made
-    /// PostgreSQL set up some 760 output expressions on every run of the plan's statement,
-    /// which cost it more than the reads themselves.
-    fn columns(&self, backend: DatabaseBackend) -> Vec<(&str, String)> {
-        let mut columns: Vec<(&str, String)> = vec![];
+    /// Puts each branch's columns in slots: the first slot of the column's type that the
+    /// branch has not used yet, or a new one. (One column per table and name made PostgreSQL
+    /// set up some 760 output expressions on every run of the plan's statement; one per name,
+    /// 49 values on every row.)
+    fn layout(&self, backend: DatabaseBackend) -> Layout {
+        let mut slots: Vec<String> = vec![];
+        let mut branches = Vec::with_capacity(self.branches.len());
         for branch in &self.branches {
+            let mut used = vec![false; slots.len()];
+            let mut placed = Vec::with_capacity(branch.columns.len());
             for (name, column_type) in &branch.columns {
                 let null = typed_null(backend, column_type);
-                match columns.iter().find(|(n, _)| n == name) {
-                    Some((_, shared)) => assert_eq!(
-                        *shared, null,
-                        "two tables of one union have a column {name} of different types"
-                    ),
-                    None => columns.push((name, null)),
-                }
+                let slot = match (0..slots.len()).find(|&s| !used[s] && slots[s] == null) {
+                    Some(free) => free,
+                    None => {
+                        slots.push(null);
+                        used.push(false);
+                        slots.len() - 1
+                    }
+                };
+                used[slot] = true;
+                placed.push((name.clone(), slot));
             }
+            branches.push(placed);
         }
-        columns
+        Layout { slots, branches }
     }
 
-    fn select(&self, columns: &[(&str, String)], own: usize) -> SelectStatement {
+    fn select(&self, layout: &Layout, own: usize) -> SelectStatement {
         let branch = &self.branches[own];
+        let placed = &layout.branches[own];
         let mut select = Query::select();
         select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
-        for &(name, ref null) in columns {
-            if branch.columns.iter().any(|(n, _)| n == name) {
-                select.expr_as(
+        for (slot, null) in layout.slots.iter().enumerate() {
+            match placed.iter().find(|(_, s)| *s == slot) {
+                Some((name, _)) => select.expr_as(
                     Expr::col((branch.table.clone(), Alias::new(name))),
-                    Alias::new(name),
-                );
-            } else {
-                select.expr_as(Expr::cust(null.clone()), Alias::new(name));
-            }
+                    Layout::slot_name(slot),
+                ),
+                None => select.expr_as(Expr::cust(null.clone()), Layout::slot_name(slot)),
+            };
         }
         select
             .from(branch.table.clone())
@@ -101,24 +125,24 @@ impl Union {
 
     /// The whole statement, or none when there are no branches.
     fn statement(&self, backend: DatabaseBackend) -> Option<SelectStatement> {
-        let columns = self.columns(backend);
-        let mut statement = (!self.branches.is_empty()).then(|| self.select(&columns, 0))?;
+        let layout = self.layout(backend);
+        let mut statement = (!self.branches.is_empty()).then(|| self.select(&layout, 0))?;
         statement
-            .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(&columns, i))));
+            .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(&layout, i))));
         Some(statement)
     }
 }
 
 impl Rows {
     /// Tags each row with its branch, the statement's first column.
-    fn tagged(columns: Arc<[String]>, rows: Vec<QueryResult>) -> AppResult<Self> {
+    fn tagged(layout: Arc<Layout>, rows: Vec<QueryResult>) -> AppResult<Self> {
         let mut tagged = Vec::with_capacity(rows.len());
         for row in rows {
             let branch: i32 = row.try_get_by_index(0)?;
             tagged.push((usize::try_from(branch).unwrap_or(usize::MAX), row));
         }
         Ok(Self {
-            columns,
+            layout,
             rows: tagged,
         })
     }
@@ -126,33 +150,29 @@ impl Rows {
     /// The rows of one branch, as models of its table, read by position: by name, the
     /// driver hashes every column name of every row (a sixth of the plan screen's CPU).
     pub fn of<M: ByPosition>(&self, branch: usize) -> AppResult<Vec<M>> {
-        let at = self.positions(M::COLUMNS)?;
+        let at = self.positions(branch, M::COLUMNS)?;
         self.rows
             .iter()
             .filter(|(b, _)| *b == branch)
-            .map(|(_, row)| {
-                let model = M::read(row, &at)?;
-                // Every test that reads a union checks the positions against the names.
-                #[cfg(debug_assertions)]
-                assert_eq!(
-                    model,
-                    <M as sea_orm::FromQueryResult>::from_query_result(row, "")?
-                );
-                Ok(model)
-            })
+            .map(|(_, row)| Ok(M::read(row, &at)?))
             .collect()
     }
 
-    /// Where each of `names` is in the statement's rows.
-    fn positions(&self, names: &[&str]) -> Result<Vec<usize>, DbErr> {
+    /// Where each of `names` of `branch` is in the statement's rows.
+    fn positions(&self, branch: usize, names: &[&str]) -> Result<Vec<usize>, DbErr> {
+        let placed = self
+            .layout
+            .branches
+            .get(branch)
+            .ok_or_else(|| DbErr::Type(format!("the union has no branch {branch}")))?;
         names
             .iter()
             .map(|name| {
-                self.columns
+                placed
                     .iter()
-                    .position(|c| c == name)
-                    .map(|i| i + 1)
-                    .ok_or_else(|| DbErr::Type(format!("the union has no column {name}")))
+                    .find(|(n, _)| n == name)
+                    .map(|(_, slot)| slot + 1)
+                    .ok_or_else(|| DbErr::Type(format!("branch {branch} has no column {name}")))
             })
             .collect()
     }
@@ -172,8 +192,7 @@ enum Slot {
 pub struct Template {
     sql: String,
     slots: Vec<Slot>,
-    /// The column names after the branch's number, in order.
-    columns: Arc<[String]>,
+    layout: Arc<Layout>,
 }
 
 impl Template {
@@ -189,11 +208,7 @@ impl Template {
             .map(|i| Uuid::from_u128(0x7e4b_1a7e_0000_0000_0000_0000_0000_0000 | i as u128))
             .collect();
         let union = build(backend, &stand_ins);
-        let columns = union
-            .columns(backend)
-            .into_iter()
-            .map(|(name, _)| name.to_owned())
-            .collect();
+        let layout = Arc::new(union.layout(backend));
         let (sql, values) = match union.statement(backend) {
             Some(statement) => {
                 let built = backend.build(&statement);
@@ -211,11 +226,7 @@ impl Template {
                 _ => Slot::Fixed(value),
             })
             .collect();
-        Self {
-            sql,
-            slots,
-            columns,
-        }
+        Self { sql, slots, layout }
     }
 
     /// The statement with `arguments` in their places (`Value::Uuid(None)` for an absent id).
@@ -230,11 +241,11 @@ impl Template {
     /// Runs the statement with `arguments` in their places.
     pub async fn rows(&self, db: &impl ConnectionTrait, arguments: &[Value]) -> AppResult<Rows> {
         if self.sql.is_empty() {
-            return Rows::tagged(self.columns.clone(), vec![]);
+            return Rows::tagged(self.layout.clone(), vec![]);
         }
         let statement = self.statement(db.get_database_backend(), arguments);
         let rows = db.query_all_raw(statement).await?;
-        Rows::tagged(self.columns.clone(), rows)
+        Rows::tagged(self.layout.clone(), rows)
     }
 }
 
@@ -329,6 +340,44 @@ mod tests {
             );
             assert_eq!(bound.sql, built.sql);
             assert_eq!(bound.values, built.values);
+        }
+    }
+
+    #[test]
+    fn branches_share_slots_of_their_columns_types() {
+        for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
+            let union = example(backend, &[Uuid::nil(), Uuid::nil()]);
+            let layout = union.layout(backend);
+            for (branch, placed) in union.branches.iter().zip(&layout.branches) {
+                // Every column has a slot of its own type, and no slot holds two of them.
+                assert_eq!(placed.len(), branch.columns.len());
+                let mut slots: Vec<usize> = placed.iter().map(|(_, s)| *s).collect();
+                slots.sort_unstable();
+                slots.dedup();
+                assert_eq!(slots.len(), placed.len(), "{backend:?}: {placed:?}");
+                for ((name, column_type), (placed_name, slot)) in branch.columns.iter().zip(placed)
+                {
+                    assert_eq!(name, placed_name);
+                    assert_eq!(layout.slots[*slot], typed_null(backend, column_type));
+                }
+            }
+            // As few slots as the widest branch needs of each type.
+            let mut needed: std::collections::BTreeMap<String, usize> = Default::default();
+            for branch in &union.branches {
+                let mut own: std::collections::BTreeMap<String, usize> = Default::default();
+                for (_, column_type) in &branch.columns {
+                    *own.entry(typed_null(backend, column_type)).or_default() += 1;
+                }
+                for (null, count) in own {
+                    let most = needed.entry(null).or_default();
+                    *most = (*most).max(count);
+                }
+            }
+            assert_eq!(
+                layout.slots.len(),
+                needed.values().sum::<usize>(),
+                "{backend:?}"
+            );
         }
     }
 }
