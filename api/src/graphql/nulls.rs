@@ -6,9 +6,7 @@
 //! async-graphql leaves a failed field's key out instead, whatever its type. Each error's
 //! path names the field; the types along the path are read from the document (response keys
 //! through fragments and aliases) and the schema's SDL. Only responses with errors come here.
-use async_graphql::parser::types::{
-    ExecutableDocument, OperationType, Selection, SelectionSet, TypeCondition,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{PathSegment, ServerError, Value};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -180,7 +178,9 @@ impl<'a> Walk<'a> {
         field_type: &mut Option<String>,
     ) {
         for item in &set.items {
-            match &item.node {
+            // A fragment is walked with the type it is on (an inline one without a condition
+            // stays on the parent's).
+            let (inner, on) = match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let response_key = field.response_key().node.as_str();
@@ -196,42 +196,27 @@ impl<'a> Walk<'a> {
                                 .map(str::to_owned);
                         }
                     }
+                    continue;
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
-                    let on = condition(fragment.type_condition.as_ref().map(|c| &c.node));
-                    let on = on.unwrap_or(parent);
-                    self.collect(
-                        &fragment.selection_set.node,
-                        on,
-                        key,
-                        siblings,
-                        found,
-                        field_type,
-                    );
+                    let on = fragment.type_condition.as_ref();
+                    let on = on.map_or(parent, |c| c.node.on.node.as_str());
+                    (&fragment.selection_set.node, on)
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = &spread.node.fragment_name.node;
-                    if let Some(fragment) = self.document.fragments.get(name) {
-                        let fragment = &fragment.node;
-                        let on = fragment.type_condition.node.on.node.as_str();
-                        self.collect(
-                            &fragment.selection_set.node,
-                            on,
-                            key,
-                            siblings,
-                            found,
-                            field_type,
-                        );
-                    }
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    let fragment = &fragment.node;
+                    let on = fragment.type_condition.node.on.node.as_str();
+                    (&fragment.selection_set.node, on)
                 }
-            }
+            };
+            self.collect(inner, on, key, siblings, found, field_type);
         }
     }
-}
-
-fn condition(condition: Option<&TypeCondition>) -> Option<&str> {
-    condition.map(|c| c.on.node.as_str())
 }
 
 /// `[Outcome!]!` → `Outcome`.
