@@ -5,18 +5,24 @@
 //! A registered document is parsed once per replica and kept; once it has passed the full
 //! validation it runs on a schema in async-graphql's fast validation mode (fragment cycles,
 //! complexity and depth still checked), so a registered operation skips parsing and the
-//! document rules. The manifest is the one graphql-codegen's client preset and Relay write:
+//! document rules. A small document sent as text that passed the full validation is
+//! remembered by its text and runs the same way when it comes again: the rules depend on the
+//! document alone, except the variables' values, which `graphql::variables` checks on every
+//! request. The manifest is the one graphql-codegen's client preset and Relay write:
 //! `{ "<sha256 hex>": "<document>" }`.
 use crate::error::{AppError, AppResult};
+use crate::graphql::limits::INLINE_DOCUMENT_BYTES;
 use crate::graphql_http::Incoming;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use chrono::{DateTime, Utc};
 use entities::trusted_document;
+use lru::LruCache;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, RwLock};
 
 pub const NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 pub const NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
@@ -86,15 +92,33 @@ pub async fn register(
 }
 
 /// A registered document, parsed; `validated` once it passed the full validation here.
-struct Cached {
+pub struct Cached {
     document: ExecutableDocument,
     text: String,
     validated: std::sync::atomic::AtomicBool,
 }
 
-/// The documents this replica has parsed, by hash. Bounded by what was registered.
-#[derive(Clone, Default)]
-pub struct Cache(Arc<RwLock<HashMap<String, Arc<Cached>>>>);
+/// The documents this replica knows: registered ones parsed, by hash (bounded by what was
+/// registered), and small documents sent as text that passed the full validation, by text.
+#[derive(Clone)]
+pub struct Cache {
+    registered: Arc<RwLock<HashMap<String, Arc<Cached>>>>,
+    validated_texts: Arc<Mutex<LruCache<String, ()>>>,
+}
+
+/// How many documents sent as text are remembered as validated: the app sends the same few
+/// dozen screens again and again.
+const VALIDATED_TEXTS: usize = 256;
+
+impl Default for Cache {
+    fn default() -> Self {
+        let size = NonZeroUsize::new(VALIDATED_TEXTS).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            registered: Arc::default(),
+            validated_texts: Arc::new(Mutex::new(LruCache::new(size))),
+        }
+    }
+}
 
 /// What to run for one HTTP request.
 pub struct Prepared {
@@ -108,6 +132,7 @@ pub struct Prepared {
     /// Worked out only for a request with an idempotency key (two SHA-256s of the document).
     pub fingerprint: Option<String>,
     cached: Option<Arc<Cached>>,
+    validated_texts: Arc<Mutex<LruCache<String, ()>>>,
 }
 
 impl Prepared {
@@ -122,24 +147,45 @@ impl Prepared {
         }
     }
 
-    /// Splits off the request to run, and what notes that a registered document passed the
-    /// full validation.
+    /// Splits off the request to run, and what notes that its document passed the full
+    /// validation.
     pub fn into_request(self) -> (async_graphql::Request, ValidationNote) {
-        (self.request, ValidationNote(self.cached))
+        let note = match (self.cached, self.prevalidated) {
+            (_, true) => ValidationNote::Known,
+            (Some(cached), false) => ValidationNote::Registered(cached),
+            (None, false) if self.request.query.len() <= INLINE_DOCUMENT_BYTES => {
+                ValidationNote::Text(self.validated_texts.clone(), self.request.query.clone())
+            }
+            (None, false) => ValidationNote::Known,
+        };
+        (self.request, note)
     }
 }
 
-/// Notes, after a full-validation run, that a registered document passed.
-pub struct ValidationNote(Option<Arc<Cached>>);
+/// Notes, after a full-validation run that executed, that its document passed.
+pub enum ValidationNote {
+    /// Already known to have passed, or not remembered (a large text).
+    Known,
+    Registered(Arc<Cached>),
+    Text(Arc<Mutex<LruCache<String, ()>>>, String),
+}
 
 impl ValidationNote {
-    pub fn note(&self, executed: bool) {
-        if let Some(cached) = &self.0
-            && executed
-        {
-            cached
+    pub fn note(self, executed: bool) {
+        if !executed {
+            return;
+        }
+        match self {
+            Self::Known => {}
+            Self::Registered(cached) => cached
                 .validated
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+                .store(true, std::sync::atomic::Ordering::SeqCst),
+            Self::Text(texts, text) => {
+                texts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .put(text, ());
+            }
         }
     }
 }
@@ -152,7 +198,12 @@ pub struct Refused {
 
 impl Cache {
     async fn load(&self, db: &DatabaseConnection, hash: &str) -> AppResult<Option<Arc<Cached>>> {
-        if let Some(found) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(hash) {
+        if let Some(found) = self
+            .registered
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(hash)
+        {
             return Ok(Some(found.clone()));
         }
         let Some(row) = trusted_document::Entity::find_by_id(hash.to_owned())
@@ -169,7 +220,7 @@ impl Cache {
             text: row.document,
             validated: false.into(),
         });
-        self.0
+        self.registered
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(hash.to_owned(), cached.clone());
@@ -240,9 +291,15 @@ impl Cache {
                 .to_string(),
             )
         });
-        let prevalidated = cached
-            .as_ref()
-            .is_some_and(|c| c.validated.load(std::sync::atomic::Ordering::SeqCst));
+        let prevalidated = match &cached {
+            Some(c) => c.validated.load(std::sync::atomic::Ordering::SeqCst),
+            None => self
+                .validated_texts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(text.as_str())
+                .is_some(),
+        };
         Ok(Ok(Prepared {
             request,
             hash,
@@ -250,6 +307,7 @@ impl Cache {
             is_mutation,
             fingerprint,
             cached,
+            validated_texts: self.validated_texts.clone(),
         }))
     }
 }

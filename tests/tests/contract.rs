@@ -14,6 +14,7 @@ db_tests!(
     sign_out_payloads_have_user_errors,
     a_mutation_retried_with_its_key_acts_once,
     registered_operations_run_by_id,
+    a_document_asked_again_still_has_its_variables_checked,
     objects_the_app_caches_have_ids,
     mutation_payloads_return_the_parent_they_changed,
 );
@@ -551,6 +552,68 @@ async fn registered_operations_run_by_id(app: TestApp) {
     )
     .await;
     assert!(body["errors"].is_array(), "{body}");
+}
+
+/// A document that passed the full validation once runs afterwards on the fast-validation
+/// schema; its variables are checked on every request all the same: a value of the wrong
+/// type is a request error, with no data and nothing changed, the hundredth time as the first.
+async fn a_document_asked_again_still_has_its_variables_checked(app: TestApp) {
+    app.load_demo().await;
+    let hub = app.token_for(demo::HUB_WORKER).await;
+    let cases: Vec<(&str, Value, Vec<Value>)> = vec![
+        (
+            "query($age: Int) { services(age: $age) { pageInfo { hasNextPage } } }",
+            json!({ "age": 7 }),
+            vec![
+                json!({ "age": "seven" }),
+                json!({ "age": true }),
+                json!({ "age": [7, "x"] }),
+            ],
+        ),
+        (
+            "query($status: [SupportRequestStatus!]) { supportRequests(status: $status) { pageInfo { hasNextPage } } }",
+            json!({ "status": ["RECEIVED", "SCREENING"] }),
+            vec![
+                json!({ "status": ["NOPE"] }),
+                json!({ "status": "NOPE" }),
+                json!({ "status": [null] }),
+                json!({ "status": [1] }),
+            ],
+        ),
+        (
+            "mutation($input: RateProgressInput!) { rateProgress(input: $input) { userErrors { code } } }",
+            json!({ "input": { "outcome": "nothing", "expectedVersion": 1, "score": 5 } }),
+            vec![
+                json!({ "input": { "outcome": "nothing", "expectedVersion": 1 } }),
+                json!({ "input": { "outcome": "nothing", "expectedVersion": 1, "score": "5" } }),
+                json!({ "input": { "outcome": "nothing", "expectedVersion": 1, "score": 5, "extra": 1 } }),
+                json!({ "input": "outcome nothing, score 5" }),
+                json!({ "input": null }),
+            ],
+        ),
+    ];
+    for (query, good, bad) in cases {
+        // Twice each way round, so that the later ones run on the validated document.
+        for _ in 0..2 {
+            let request = json!({ "query": query, "variables": good });
+            let (_, _, body) = post(&app, Some(&hub), None, request).await;
+            // It ran (an id that names nothing is the resolver's error, with a path).
+            assert!(body.get("data").is_some(), "{query} {good}: {body}");
+            assert!(
+                body["errors"]
+                    .as_array()
+                    .is_none_or(|errors| errors.iter().all(|e| e["path"].is_array())),
+                "{query} {good}: {body}"
+            );
+            for variables in &bad {
+                let request = json!({ "query": query, "variables": variables });
+                let (status, _, body) =
+                    post(&app, Some(&hub), Some(GRAPHQL_RESPONSE_JSON), request).await;
+                assert_eq!(status, 400, "{query} {variables}: {body}");
+                assert_request_error(&body, "BAD_USER_INPUT");
+            }
+        }
+    }
 }
 
 async fn objects_the_app_caches_have_ids(app: TestApp) {

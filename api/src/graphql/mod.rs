@@ -26,6 +26,7 @@ pub mod scalars;
 pub mod spec;
 mod subscription;
 mod support_request;
+mod variables;
 mod viewer;
 mod visible_to;
 

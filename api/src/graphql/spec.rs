@@ -59,10 +59,11 @@ pub struct Checks {
 }
 
 /// Before the request runs: its document parsed (a syntax error is a request error), not
-/// deeper than allowed, and every required variable given (variables are coerced before
-/// execution, so a missing one is a request error too).
+/// deeper than allowed, and every required variable given and of its declared type
+/// (variables are coerced before execution, so a bad one is a request error too).
 pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerError>> {
     let variables = request.variables.clone();
+    let operation_name = request.operation_name.clone();
     let document = request.parsed_query().map_err(|e| vec![parse_error(e)])?;
     if depth(document, rules.exempt_introspection) > rules.max_depth {
         return Err(vec![too_deep()]);
@@ -70,6 +71,10 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
     let missing = missing_variables(document, &variables);
     if !missing.is_empty() {
         return Err(missing);
+    }
+    let invalid = super::variables::invalid(document, operation_name.as_deref(), &variables);
+    if !invalid.is_empty() {
+        return Err(invalid);
     }
     let variable_arguments = variable_arguments(document);
     Ok(Checks {
