@@ -7,7 +7,8 @@
 
 /// mimalloc for every binary built on this crate (the server, its tests and benchmarks): a
 /// request allocates and frees thousands of small values (GraphQL names and values, rows,
-/// futures), which cost glibc's malloc a fifth of a plan screen's instructions.
+/// futures), which cost glibc's malloc a fifth of a plan screen's instructions. It serves C's
+/// malloc too (the crate's `override` feature), which SQLite uses.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

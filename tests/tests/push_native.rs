@@ -334,6 +334,27 @@ async fn a_phone_its_push_service_says_is_gone_is_removed(app: TestApp, push: Na
     assert_eq!(push.problems(), Vec::<String>::new());
 }
 
+/// Waits (up to 5 s) until `n` pushes that were tried and not sent are back in the queue,
+/// each with its next attempt set: the worker records that just after the push service
+/// answers, so a test that moves the clock on before then would move the retry too.
+async fn waiting_for_retry(app: &TestApp, n: usize) -> Vec<push_message::Model> {
+    let mut waiting = vec![];
+    for _ in 0..100 {
+        waiting = push_message::Entity::find()
+            .filter(push_message::Column::SentAt.is_null())
+            .filter(push_message::Column::ClaimedBy.is_null())
+            .filter(push_message::Column::LastError.is_not_null())
+            .all(&app.db)
+            .await
+            .unwrap();
+        if waiting.len() == n {
+            return waiting;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} pushes waiting for a retry, found {}", waiting.len());
+}
+
 async fn a_throttled_push_waits_for_retry_after(app: TestApp, push: NativePush) {
     app.load_demo().await;
     let dana = dana(&app).await;
@@ -356,20 +377,7 @@ async fn a_throttled_push_waits_for_retry_after(app: TestApp, push: NativePush) 
     push.wait_for(&iphone(1), 1).await;
     push.wait_for(&android(1), 1).await;
     // Both wait the two minutes asked for: nothing more until then.
-    let mut waiting = vec![];
-    for _ in 0..100 {
-        waiting = push_message::Entity::find()
-            .filter(push_message::Column::SentAt.is_null())
-            .filter(push_message::Column::ClaimedBy.is_null())
-            .all(&app.db)
-            .await
-            .unwrap();
-        if waiting.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(waiting.len(), 2);
+    let waiting = waiting_for_retry(&app, 2).await;
     for message in &waiting {
         let wait = message.next_attempt_at - app.clock.now();
         assert!(
@@ -409,6 +417,7 @@ async fn a_refused_provider_token_or_access_token_is_renewed(app: TestApp, push:
     push.wait_for(&iphone(1), 1).await;
     let first_fcm = push.wait_for(&android(1), 1).await;
     // APNs said the provider token expired: the retry, after the back-off, carries a new one.
+    waiting_for_retry(&app, 1).await;
     app.clock.advance(Duration::seconds(31));
     let to_phone = push.wait_for(&iphone(1), 2).await;
     assert_ne!(to_phone[1].credential, to_phone[0].credential);
@@ -421,6 +430,7 @@ async fn a_refused_provider_token_or_access_token_is_renewed(app: TestApp, push:
     push.revoke_access_tokens();
     tell_dana(&app, 1).await;
     push.wait_for(&android(1), 2).await;
+    waiting_for_retry(&app, 1).await;
     app.clock.advance(Duration::seconds(31));
     let to_pixel = push.wait_for(&android(1), 3).await;
     assert_eq!(to_pixel[1].credential, first_fcm[0].credential);
