@@ -4,7 +4,7 @@
 //! it through a SipHash map, for every column of every row: on the plan screen that cost more
 //! than a sixth of the server's CPU. Here each model lists its columns once; the union works
 //! out where they are once per statement, and rows are read by index.
-use sea_orm::{DbErr, FromQueryResult, QueryResult};
+use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
 use std::fmt::Debug;
 
 /// A model that can be read from a union's row by the positions of its columns.
@@ -22,17 +22,45 @@ fn next(at: &mut std::slice::Iter<'_, usize>) -> Result<usize, DbErr> {
         .ok_or_else(|| DbErr::Type("a union row read with too few positions".into()))
 }
 
-/// Lists a model's fields, each named as its column (a test checks the names and that
-/// none is missing; the struct literal checks that none is left out).
+/// A column that may be NULL. Asked for an `Option`, sea-orm reads the value, and on NULL
+/// formats an error message and throws it away: a third of the nullable reads of a plan
+/// screen are NULL (the union's rows name a member or a practitioner, not both). Here the
+/// driver's own NULL flag is looked at first.
+fn nullable<T: TryGetable>(row: &QueryResult, at: usize) -> Result<Option<T>, DbErr> {
+    use sea_orm::sqlx::{Row, ValueRef};
+    let null = if let Some(row) = row.try_as_pg_row() {
+        row.try_get_raw(at).is_ok_and(|v| v.is_null())
+    } else if let Some(row) = row.try_as_sqlite_row() {
+        row.try_get_raw(at).is_ok_and(|v| v.is_null())
+    } else {
+        false
+    };
+    if null {
+        Ok(None)
+    } else {
+        row.try_get_by_index(at)
+    }
+}
+
+/// Lists a model's fields, each named as its column, those that may be NULL after
+/// `nullable:` (a test checks the names and that none is missing; the struct literal checks
+/// that none is left out, and that each nullable one is an `Option`).
 macro_rules! by_position {
-    ($($model:path { $($field:ident),+ $(,)? })+) => {$(
+    ($($model:path {
+        $($field:ident),+ $(,)?
+        $(; nullable: $($nullable:ident),+ $(,)?)?
+    })+) => {$(
         impl ByPosition for $model {
-            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),+];
+            const COLUMNS: &'static [&'static str] =
+                &[$(stringify!($field)),+ $($(, stringify!($nullable))+)?];
 
             fn read(row: &QueryResult, at: &[usize]) -> Result<Self, DbErr> {
                 let mut at = at.iter();
                 // Fields are evaluated in the order written, which is the order of COLUMNS.
-                Ok(Self { $($field: row.try_get_by_index(next(&mut at)?)?),+ })
+                Ok(Self {
+                    $($field: row.try_get_by_index(next(&mut at)?)?,)+
+                    $($($nullable: nullable(row, next(&mut at)?)?,)+)?
+                })
             }
         }
     )+};
@@ -41,36 +69,38 @@ macro_rules! by_position {
 by_position! {
     entities::family::Model { id, reference, local_area, need_level, created_at }
     entities::plan::Model {
-        id, family_id, status, version, review_date, lead_professional_id, created_at,
-        created_by_member_id, created_by_practitioner_id, activated_at, closed_at,
-        closing_summary, updated_at,
+        id, family_id, status, version, created_at, updated_at;
+        nullable: review_date, lead_professional_id, created_by_member_id,
+        created_by_practitioner_id, activated_at, closed_at, closing_summary,
     }
     entities::outcome::Model {
         id, plan_id, family_id, position, words, area_code, area_label, framework_version,
-        target_date, status, proposed_by_member_id, proposed_by_practitioner_id,
-        decline_reason, created_at, private, updated_at,
+        status, created_at, private, updated_at;
+        nullable: target_date, proposed_by_member_id, proposed_by_practitioner_id,
+        decline_reason,
     }
     entities::outcome_member::Model { outcome_id, member_id }
     entities::outcome_note::Model {
         id, outcome_id, family_id, practitioner_id, organisation_id, body, created_at,
     }
     entities::progress_rating::Model {
-        id, outcome_id, family_id, source, score, comment, member_id, practitioner_id,
-        rated_at, private,
+        id, outcome_id, family_id, source, score, rated_at, private;
+        nullable: comment, member_id, practitioner_id,
     }
     entities::plan_action::Model {
-        id, outcome_id, plan_id, family_id, description, assignee_practitioner_id,
-        assignee_member_id, due_date, done_at, done_by_member_id, done_by_practitioner_id,
-        created_by_member_id, created_by_practitioner_id, created_at, service_id,
+        id, outcome_id, plan_id, family_id, description, created_at;
+        nullable: assignee_practitioner_id, assignee_member_id, due_date, done_at,
+        done_by_member_id, done_by_practitioner_id, created_by_member_id,
+        created_by_practitioner_id, service_id,
     }
     entities::family_member::Model {
-        id, family_id, account_id, name, date_of_birth, relation, competent_to_consent,
-        created_at,
+        id, family_id, name, date_of_birth, relation, competent_to_consent, created_at;
+        nullable: account_id,
     }
     entities::practitioner::Model { id, account_id, organisation_id, name, created_at }
     entities::local_service::Model {
-        id, local_area, name, organisation, description, categories, min_age, max_age,
-        contact, opening_times, search_text, imported_at,
+        id, local_area, name, organisation, description, categories, search_text, imported_at;
+        nullable: min_age, max_age, contact, opening_times,
     }
 }
 
