@@ -92,7 +92,7 @@ pub async fn register(
 }
 
 /// A registered document, parsed; `validated` once it passed the full validation here.
-pub struct Cached {
+struct Cached {
     document: ExecutableDocument,
     text: String,
     validated: std::sync::atomic::AtomicBool,
@@ -151,19 +151,21 @@ impl Prepared {
     /// validation.
     pub fn into_request(self) -> (async_graphql::Request, ValidationNote) {
         let note = match (self.cached, self.prevalidated) {
-            (_, true) => ValidationNote::Known,
-            (Some(cached), false) => ValidationNote::Registered(cached),
+            (_, true) => Note::Known,
+            (Some(cached), false) => Note::Registered(cached),
             (None, false) if self.request.query.len() <= INLINE_DOCUMENT_BYTES => {
-                ValidationNote::Text(self.validated_texts.clone(), self.request.query.clone())
+                Note::Text(self.validated_texts.clone(), self.request.query.clone())
             }
-            (None, false) => ValidationNote::Known,
+            (None, false) => Note::Known,
         };
-        (self.request, note)
+        (self.request, ValidationNote(note))
     }
 }
 
 /// Notes, after a full-validation run that executed, that its document passed.
-pub enum ValidationNote {
+pub struct ValidationNote(Note);
+
+enum Note {
     /// Already known to have passed, or not remembered (a large text).
     Known,
     Registered(Arc<Cached>),
@@ -175,12 +177,12 @@ impl ValidationNote {
         if !executed {
             return;
         }
-        match self {
-            Self::Known => {}
-            Self::Registered(cached) => cached
+        match self.0 {
+            Note::Known => {}
+            Note::Registered(cached) => cached
                 .validated
                 .store(true, std::sync::atomic::Ordering::SeqCst),
-            Self::Text(texts, text) => {
+            Note::Text(texts, text) => {
                 texts
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

@@ -80,7 +80,7 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
     Ok(Checks {
         variable_arguments,
         query: request.query.clone(),
-        operation_name: request.operation_name.clone(),
+        operation_name,
     })
 }
 

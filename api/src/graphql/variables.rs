@@ -9,7 +9,7 @@
 //! async-graphql's full validation accepts (the same type information, and each scalar's own
 //! `is_valid`), and refuses, as the spec does, an input object given as anything but an
 //! object, which async-graphql lets through to fail later as a field error.
-use async_graphql::parser::types::{BaseType, DocumentOperations, ExecutableDocument, Type};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{ServerError, Value, Variables};
 use std::sync::LazyLock;
@@ -51,13 +51,11 @@ pub fn invalid(
         .filter_map(|definition| {
             let name = &definition.node.name.node;
             let value = variables.get(name)?;
-            let problem = declared(&TYPES, &definition.node.var_type.node, value)?;
+            let ty = &definition.node.var_type.node;
+            let problem = fits(&TYPES, &ty.to_string(), value)?;
             let mut error = super::spec::request_error(
                 super::spec::BAD_USER_INPUT,
-                &format!(
-                    "The variable ${name} does not fit its type {}: {problem}.",
-                    definition.node.var_type.node
-                ),
+                &format!("The variable ${name} does not fit its type {ty}: {problem}."),
             );
             error.locations = vec![definition.pos];
             Some(error)
@@ -65,30 +63,18 @@ pub fn invalid(
         .collect()
 }
 
-/// Whether `value` fits the type written in the document; why not, if it does not.
-fn declared(registry: &Registry, ty: &Type, value: &Value) -> Option<String> {
-    match (&ty.base, value) {
-        (_, Value::Null) if ty.nullable => None,
-        (_, Value::Null) => Some("null is not allowed here".into()),
-        (BaseType::List(item), Value::List(items)) => {
-            items.iter().find_map(|v| declared(registry, item, v))
-        }
-        // A single value where a list is expected is a list of one (input coercion).
-        (BaseType::List(item), value) => declared(registry, item, value),
-        (BaseType::Named(name), value) => named(registry, name, value),
-    }
-}
-
-/// The same, for a type as the registry writes it (`[ID!]!`).
-fn registered(registry: &Registry, ty: &str, value: &Value) -> Option<String> {
+/// Whether `value` fits the type, written as the registry and the document both write it
+/// (`[ID!]!`); why not, if it does not.
+fn fits(registry: &Registry, ty: &str, value: &Value) -> Option<String> {
     match (MetaTypeName::create(ty), value) {
         (MetaTypeName::NonNull(_), Value::Null) => Some("null is not allowed here".into()),
-        (MetaTypeName::NonNull(inner), value) => registered(registry, inner, value),
+        (MetaTypeName::NonNull(inner), value) => fits(registry, inner, value),
         (MetaTypeName::List(_), Value::Null) => None,
         (MetaTypeName::List(item), Value::List(items)) => {
-            items.iter().find_map(|v| registered(registry, item, v))
+            items.iter().find_map(|v| fits(registry, item, v))
         }
-        (MetaTypeName::List(item), value) => registered(registry, item, value),
+        // A single value where a list is expected is a list of one (input coercion).
+        (MetaTypeName::List(item), value) => fits(registry, item, value),
         (MetaTypeName::Named(_), Value::Null) => None,
         (MetaTypeName::Named(name), value) => named(registry, name, value),
     }
@@ -128,7 +114,7 @@ fn named(registry: &Registry, name: &str, value: &Value) -> Option<String> {
             input_fields
                 .values()
                 .find_map(|field| match fields.get(field.name.as_str()) {
-                    Some(v) => registered(registry, &field.ty, v)
+                    Some(v) => fits(registry, &field.ty, v)
                         .map(|why| format!("{}: {why}", field.name)),
                     None if MetaTypeName::create(&field.ty).is_non_null()
                         && field.default_value.is_none() =>
