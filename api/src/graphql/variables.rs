@@ -114,8 +114,9 @@ fn named(registry: &Registry, name: &str, value: &Value) -> Option<String> {
             input_fields
                 .values()
                 .find_map(|field| match fields.get(field.name.as_str()) {
-                    Some(v) => fits(registry, &field.ty, v)
-                        .map(|why| format!("{}: {why}", field.name)),
+                    Some(v) => {
+                        fits(registry, &field.ty, v).map(|why| format!("{}: {why}", field.name))
+                    }
                     None if MetaTypeName::create(&field.ty).is_non_null()
                         && field.default_value.is_none() =>
                     {
