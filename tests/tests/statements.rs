@@ -35,7 +35,16 @@ async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes(backend: Ba
         // The demo plan shows 3 outcomes; the family adds one, then 36 more.
         grow_plan_to(&app, &parent, &practitioner, &family, 4).await;
         let parent_4 = screen_statements(&app, &parent, &family, 4).await;
+        let reads_before = reads_recorded(&app, &parent, &family).await;
         let practitioner_4 = screen_statements(&app, &practitioner, &family, 4).await;
+        // The practitioner's screen is in the trail, once, with everything it read.
+        let reads_after = reads_recorded(&app, &parent, &family).await;
+        assert_eq!(
+            reads_after.len(),
+            reads_before.len() + 1,
+            "{reads_before:?} then {reads_after:?}"
+        );
+        assert_eq!(reads_after[0], "family record, plan", "{reads_after:?}");
         grow_plan_to(&app, &parent, &practitioner, &family, 40).await;
         let parent_40 = screen_statements(&app, &parent, &family, 40).await;
         let practitioner_40 = screen_statements(&app, &practitioner, &family, 40).await;
@@ -87,6 +96,25 @@ async fn family_of(app: &TestApp, parent: &str) -> Value {
         )
         .await;
     me["data"]["viewer"]["familyMember"]["family"]["id"].clone()
+}
+
+/// What the family's access log says was read of it, newest first.
+async fn reads_recorded(app: &TestApp, parent: &str, family: &Value) -> Vec<String> {
+    let log = app
+        .gql(
+            Some(parent),
+            "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { nodes { kind what } } } } }",
+            json!({ "id": family }),
+        )
+        .await;
+    let entries = log["data"]["node"]["accessLog"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"));
+    entries
+        .iter()
+        .filter(|e| e["kind"] == "READ")
+        .map(|e| e["what"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// The statements of one plan screen, having checked it shows `outcomes` outcomes.

@@ -8,7 +8,7 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::plan::Plan;
 use super::scalars::Date;
-use super::{authorize, loaders, services};
+use super::{authorize, loaders, prefetch_facts, services};
 use crate::access::Action;
 use crate::domain::{assessment, families, plan_contents, plans};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -65,16 +65,21 @@ impl Family {
         Ok(Self(model, CurrentPlan::default()))
     }
 
-    /// The family, read with its current plan in one statement.
+    /// The family, read with its current plan in one statement, while the viewer's standing
+    /// with it is read on another connection: a practitioner waits for one round trip, not
+    /// two. Whether it exists is answered first, whoever asks.
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        match families::with_current_plan(&services(ctx)?.db, id).await? {
-            Some((model, plan)) => {
-                let mut family = Self::readable(ctx, model).await?;
-                family.1 = CurrentPlan(Some(plan));
-                Ok(Some(family))
-            }
-            None => Ok(None),
-        }
+        let (found, facts) = futures::join!(
+            families::with_current_plan(&services(ctx)?.db, id),
+            prefetch_facts(ctx, Action::ReadFamily { family_id: id }),
+        );
+        let Some((model, plan)) = found? else {
+            return Ok(None);
+        };
+        facts?;
+        let mut family = Self::readable(ctx, model).await?;
+        family.1 = CurrentPlan(Some(plan));
+        Ok(Some(family))
     }
 }
 
