@@ -47,6 +47,7 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             hub: crate::domain::notify::Hub::default(),
+            reads: Default::default(),
         };
         let schema = graphql::build_schema(Some(services.clone()));
         let prevalidated_schema = graphql::build_prevalidated_schema(Some(services.clone()));

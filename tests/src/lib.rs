@@ -347,6 +347,37 @@ impl TestApp {
         self.cli(&["demo"]).await.unwrap();
     }
 
+    /// The id of the family whose member `token` is.
+    pub async fn own_family(&self, token: &str) -> Value {
+        let me = self
+            .gql(
+                Some(token),
+                "{ viewer { familyMember { family { id } } } }",
+                json!({}),
+            )
+            .await;
+        me["data"]["viewer"]["familyMember"]["family"]["id"].clone()
+    }
+
+    /// What the family's access log, as a member of it (`token`) reads it, says was read of
+    /// it, newest first.
+    pub async fn reads_recorded(&self, token: &str, family: &Value) -> Vec<String> {
+        let log = self
+            .gql(
+                Some(token),
+                "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { nodes { kind what } } } } }",
+                json!({ "id": family }),
+            )
+            .await;
+        log["data"]["node"]["accessLog"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{log}"))
+            .iter()
+            .filter(|e| e["kind"] == "READ")
+            .map(|e| e["what"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub fn temp_dir(&self) -> &std::path::Path {
         self.dir.path()
     }

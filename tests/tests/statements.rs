@@ -30,15 +30,15 @@ async fn plan_screen_costs_the_same_statements_for_4_and_40_outcomes(backend: Ba
         app.load_demo().await;
         let parent = app.token_for(demo::MORGAN_PARENT).await;
         let practitioner = app.token_for(demo::SCHOOL_PRACTITIONER).await;
-        let family = family_of(&app, &parent).await;
+        let family = app.own_family(&parent).await;
 
         // The demo plan shows 3 outcomes; the family adds one, then 36 more.
         grow_plan_to(&app, &parent, &practitioner, &family, 4).await;
         let parent_4 = screen_statements(&app, &parent, &family, 4).await;
-        let reads_before = reads_recorded(&app, &parent, &family).await;
+        let reads_before = app.reads_recorded(&parent, &family).await;
         let practitioner_4 = screen_statements(&app, &practitioner, &family, 4).await;
         // The practitioner's screen is in the trail, once, with everything it read.
-        let reads_after = reads_recorded(&app, &parent, &family).await;
+        let reads_after = app.reads_recorded(&parent, &family).await;
         assert_eq!(
             reads_after.len(),
             reads_before.len() + 1,
@@ -85,36 +85,6 @@ fn quiet(settings: &mut api::config::Settings) {
     settings.follow_up_scheduler = false;
     settings.lead_deadline_poll_interval = std::time::Duration::from_secs(24 * 3600);
     settings.growing_up_poll_interval = std::time::Duration::from_secs(24 * 3600);
-}
-
-async fn family_of(app: &TestApp, parent: &str) -> Value {
-    let me = app
-        .gql(
-            Some(parent),
-            "{ viewer { familyMember { family { id } } } }",
-            json!({}),
-        )
-        .await;
-    me["data"]["viewer"]["familyMember"]["family"]["id"].clone()
-}
-
-/// What the family's access log says was read of it, newest first.
-async fn reads_recorded(app: &TestApp, parent: &str, family: &Value) -> Vec<String> {
-    let log = app
-        .gql(
-            Some(parent),
-            "query($id: ID!) { node(id: $id) { ... on Family { accessLog(first: 100) { nodes { kind what } } } } }",
-            json!({ "id": family }),
-        )
-        .await;
-    let entries = log["data"]["node"]["accessLog"]["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{log}"));
-    entries
-        .iter()
-        .filter(|e| e["kind"] == "READ")
-        .map(|e| e["what"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 /// The statements of one plan screen, having checked it shows `outcomes` outcomes.
@@ -248,7 +218,7 @@ async fn amend_outcome_reads_the_outcome_and_its_members_once(backend: Backend) 
     run_with(backend, quiet, |app: TestApp| async move {
         app.load_demo().await;
         let parent = app.token_for(demo::MORGAN_PARENT).await;
-        let family = family_of(&app, &parent).await;
+        let family = app.own_family(&parent).await;
         let screen = app.gql(Some(&parent), PLAN_SCREEN, json!({ "id": family })).await;
         let plan = &screen["data"]["node"]["plan"];
         let outcome = plan["outcomes"]["nodes"][0]["id"].clone();
@@ -333,7 +303,7 @@ async fn a_page_of_the_queue_costs_the_same_statements_for_2_and_20_requests(bac
             assert!(body["errors"].is_null(), "{body}");
             assert_eq!(body["data"][field]["userErrors"], json!([]), "{body}");
         };
-        let morgans = family_of(&app, &dana).await;
+        let morgans = app.own_family(&dana).await;
         // The demo's three, and 21 more of every kind: the public front door (with
         // postcodes and children's ages), referrals of the Morgans, Dana from the app.
         for n in 0..7 {

@@ -115,17 +115,19 @@ pub async fn record(
     Ok(())
 }
 
-/// Writes several entries in one statement (the reads of one request).
-pub async fn record_all(
+/// Writes several entries in one statement, each at its own time (the reads of several
+/// requests: [`super::read_trail`]).
+pub async fn record_each<'a>(
     db: &impl ConnectionTrait,
-    entries: Vec<Entry<'_>>,
-    now: DateTime<Utc>,
+    entries: impl IntoIterator<Item = (Entry<'a>, DateTime<Utc>)>,
 ) -> AppResult<()> {
-    if entries.is_empty() {
+    let models: Vec<_> = entries.into_iter().map(|(e, at)| model(e, at)).collect();
+    if models.is_empty() {
         return Ok(());
     }
-    let models: Vec<_> = entries.into_iter().map(|e| model(e, now)).collect();
-    audit_entry::Entity::insert_many(models).exec(db).await?;
+    audit_entry::Entity::insert_many(models)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ pub mod people;
 pub mod plan_contents;
 pub mod plans;
 pub mod practitioners;
+pub mod read_trail;
 pub mod records;
 pub mod reports;
 pub mod responsibility;

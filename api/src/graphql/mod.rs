@@ -33,7 +33,7 @@ mod visible_to;
 use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::audit;
+use crate::domain::read_trail;
 use crate::error::{AppError, AppResult};
 use crate::viewer::Actor;
 use crate::viewer::Viewer;
@@ -62,6 +62,8 @@ pub struct Services {
     pub clock: Clock,
     /// This process's live plan events, for subscriptions.
     pub hub: crate::domain::notify::Hub,
+    /// Practitioners' reads on their way into the audit trail, written together.
+    pub reads: Arc<crate::domain::read_trail::ReadTrail>,
 }
 
 /// The schema served over HTTP, where [`spec::before`] and [`spec::after`] run around it.
@@ -171,26 +173,20 @@ impl RequestState {
         let Some(actor) = Actor::of(viewer) else {
             return Ok(());
         };
-        let whats: Vec<(Uuid, String, Option<Uuid>)> = reads
+        let now = services.clock.now();
+        let reads = reads
             .into_iter()
-            .map(|(family_id, read)| {
-                let what = read.what.into_iter().collect::<Vec<_>>().join(", ");
-                (family_id, what, read.override_id)
-            })
-            .collect();
-        let entries = whats
-            .iter()
-            .map(|(family_id, what, override_id)| audit::Entry {
-                family_id: *family_id,
-                actor: match override_id {
-                    Some(id) => actor.with_access(Access::UnderOverride(*id)),
+            .map(|(family_id, read)| read_trail::Read {
+                family_id,
+                actor: match read.override_id {
+                    Some(id) => actor.with_access(Access::UnderOverride(id)),
                     None => actor,
                 },
-                kind: audit::Kind::Read,
-                what,
+                what: read.what.into_iter().collect::<Vec<_>>().join(", "),
+                at: now,
             })
             .collect();
-        audit::record_all(&services.db, entries, services.clock.now()).await
+        services.reads.record(&services.db, reads).await
     }
 }
 
