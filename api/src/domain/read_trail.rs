@@ -7,6 +7,7 @@ use super::audit::{self, Actor, Entry, Kind};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -26,6 +27,7 @@ pub struct Read {
 
 /// One request's reads, and where to tell it they are in.
 struct Waiting {
+    ticket: u64,
     reads: Vec<Read>,
     told: oneshot::Sender<Result<(), Failure>>,
 }
@@ -41,7 +43,7 @@ impl Failure {
     fn of(err: AppError) -> Self {
         match err {
             AppError::Unavailable(cause) => Failure::Unavailable(cause.to_string()),
-            other => Failure::Internal(format!("{other:#}")),
+            other => Failure::Internal(format!("{:#}", anyhow::Error::from(other))),
         }
     }
 
@@ -58,6 +60,7 @@ impl Failure {
 pub struct ReadTrail {
     waiting: Mutex<Vec<Waiting>>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    tickets: AtomicU64,
 }
 
 impl ReadTrail {
@@ -66,22 +69,34 @@ impl ReadTrail {
         if reads.is_empty() {
             return Ok(());
         }
+        let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         let (told, answer) = oneshot::channel();
-        self.queue().push(Waiting { reads, told });
-        // Whoever gets the writer writes what is waiting; the others wait for that batch to
-        // commit, then the next writes what is left (nothing, when theirs went with it).
-        let writer = self.writer.clone().lock_owned().await;
-        let batch = self.next_batch();
-        if batch.is_empty() {
-            drop(writer);
-        } else {
-            let db = db.clone();
-            // Its own task, so that a request given up on (its client gone) never leaves the
-            // others in its batch without an answer.
-            tokio::spawn(async move {
-                write(&db, batch).await;
+        self.queue().push(Waiting {
+            ticket,
+            reads,
+            told,
+        });
+        // Whoever gets the writer writes the oldest batch waiting, and again, one batch at a
+        // time, until its own reads have gone (an empty queue: with an earlier batch); the
+        // others wait for the writer meanwhile. So no request waits on another to come.
+        loop {
+            let writer = self.writer.clone().lock_owned().await;
+            let batch = self.next_batch();
+            let ours_gone = batch.is_empty() || batch.iter().any(|w| w.ticket == ticket);
+            if batch.is_empty() {
                 drop(writer);
-            });
+            } else {
+                let db = db.clone();
+                // Its own task, so that a request given up on (its client gone) never leaves
+                // the others in its batch without an answer.
+                tokio::spawn(async move {
+                    write(&db, batch).await;
+                    drop(writer);
+                });
+            }
+            if ours_gone {
+                break;
+            }
         }
         match answer.await {
             Ok(written) => written.map_err(Failure::into_error),
@@ -127,5 +142,73 @@ async fn write(db: &DatabaseConnection, batch: Vec<Waiting>) {
     for waiting in batch {
         // A request no longer waiting (its client gone) has nothing to be told.
         let _ = waiting.told.send(written.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::domain::families::{self, NewFamily};
+    use entities::audit_entry;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    /// A request whose reads wait behind more than a batch of others' (requests whose clients
+    /// went away) writes batches until its own have gone: it never waits for another request
+    /// to come along.
+    #[tokio::test]
+    async fn a_request_behind_a_full_batch_still_has_its_reads_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::config::Settings::defaults().unwrap();
+        settings.database_url = Some(format!(
+            "sqlite://{}/trail.db?mode=rwc",
+            dir.path().display()
+        ));
+        let db = crate::db::connect(&settings).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let now = Utc::now();
+        let new = NewFamily {
+            reference: "EH-TRAIL-1",
+            local_area: "North",
+            need_level: 2,
+            decided_by: None,
+        };
+        let family = families::create(&db, new, &crate::access::operator(now))
+            .await
+            .unwrap();
+        let read = || Read {
+            family_id: family.id,
+            actor: Actor::Operator,
+            what: "plan".to_owned(),
+            at: now,
+        };
+
+        let trail = ReadTrail::default();
+        let gone = MOST_PER_BATCH + 8;
+        for _ in 0..gone {
+            let (told, _) = oneshot::channel();
+            let ticket = trail.tickets.fetch_add(1, Ordering::Relaxed);
+            trail.queue().push(Waiting {
+                ticket,
+                reads: vec![read()],
+                told,
+            });
+        }
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            trail.record(&db, vec![read()]),
+        )
+        .await
+        .expect("the request waited for another to come")
+        .unwrap();
+
+        let reads = audit_entry::Entity::find()
+            .filter(audit_entry::Column::FamilyId.eq(family.id))
+            .filter(audit_entry::Column::Kind.eq("read"))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(reads, gone as u64 + 1);
+        assert!(trail.queue().is_empty());
     }
 }
