@@ -55,35 +55,7 @@ pub async fn grant_read(
     ages: Ages,
     known: &FactsCache,
 ) -> AppResult<Permit> {
-    let facts = known_facts(db, viewer, action, now, ages, known).await?;
-    permit(viewer, action, &facts, now)
-}
-
-/// Reads the facts `action` would need into `known`, deciding nothing: for a caller that
-/// reads the family's own rows meanwhile, on another connection, and then asks
-/// [`grant_read`], which finds them there.
-pub async fn prefetch(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    action: Action,
-    now: DateTime<Utc>,
-    ages: Ages,
-    known: &FactsCache,
-) -> AppResult<()> {
-    known_facts(db, viewer, action, now, ages, known)
-        .await
-        .map(drop)
-}
-
-async fn known_facts(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    action: Action,
-    now: DateTime<Utc>,
-    ages: Ages,
-    known: &FactsCache,
-) -> AppResult<FamilyFacts> {
-    Ok(match (needs_facts(viewer, action), action.family_id()) {
+    let facts = match (needs_facts(viewer, action), action.family_id()) {
         (true, Some(family_id)) => match known.get(family_id) {
             Some(facts) => facts,
             None => {
@@ -93,7 +65,8 @@ async fn known_facts(
             }
         },
         _ => FamilyFacts::NONE,
-    })
+    };
+    permit(viewer, action, &facts, now)
 }
 
 /// Whether deciding (or the permit's reach) needs facts read from the database: the row's

@@ -8,7 +8,7 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::plan::Plan;
 use super::scalars::Date;
-use super::{authorize, loaders, prefetch_facts, services};
+use super::{allows, authorize, loaders, services};
 use crate::access::Action;
 use crate::domain::{assessment, families, plan_contents, plans};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -69,14 +69,16 @@ impl Family {
     /// with it is read on another connection: a practitioner waits for one round trip, not
     /// two. Whether it exists is answered first, whoever asks.
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
-        let (found, facts) = futures::join!(
+        // Asking reads the facts into the request's cache; the answer that counts is
+        // `readable`'s, once the family is known to exist.
+        let (found, asked) = futures::join!(
             families::with_current_plan(&services(ctx)?.db, id),
-            prefetch_facts(ctx, Action::ReadFamily { family_id: id }),
+            allows(ctx, Action::ReadFamily { family_id: id }),
         );
         let Some((model, plan)) = found? else {
             return Ok(None);
         };
-        facts?;
+        asked?;
         let mut family = Self::readable(ctx, model).await?;
         family.1 = CurrentPlan(Some(plan));
         Ok(Some(family))

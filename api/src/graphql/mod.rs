@@ -244,21 +244,6 @@ pub(crate) async fn authorize(ctx: &Context<'_>, action: Action) -> AppResult<Pe
     Ok(permit)
 }
 
-/// Reads the facts `action` needs, deciding nothing yet: [`authorize`] then finds them. For
-/// a resolver that reads the family's rows at the same time, on another connection.
-pub(crate) async fn prefetch_facts(ctx: &Context<'_>, action: Action) -> AppResult<()> {
-    let s = services(ctx)?;
-    access::prefetch(
-        &s.db,
-        viewer(ctx)?,
-        action,
-        s.clock.now(),
-        s.settings.ages(),
-        &request_state(ctx)?.facts,
-    )
-    .await
-}
-
 /// The parent object a mutation changed, for its payload, when the viewer may still read it
 /// (a change can take the viewer's own access away: then the parent is null, not an error).
 pub(crate) async fn if_still_readable<T>(
