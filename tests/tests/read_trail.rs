@@ -1,6 +1,8 @@
 //! Practitioners' reads go into the audit trail together when many arrive at once (a group
 //! commit): none is lost, each request's entry says what it read, and no data leaves before
-//! its entry is in — when the trail cannot be written, nothing is sent.
+//! its entry is in — when the trail cannot be written, nothing is sent. What a request read
+//! before the plan's contents is written while they are read; whatever it reads after goes in
+//! too, each thing once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use family_plan_tests::screens::PLAN_SCREEN;
 use family_plan_tests::{Backend, TestApp, demo, run_with};
@@ -37,6 +39,65 @@ async fn no_data_leaves_when_its_reads_cannot_be_recorded_on_postgres() {
         no_data_leaves_when_its_reads_cannot_be_recorded,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_read_around_the_plan_is_recorded_once_on_sqlite() {
+    run_with(
+        Backend::Sqlite,
+        |_| {},
+        everything_read_around_the_plan_is_recorded_once,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_read_around_the_plan_is_recorded_once_on_postgres() {
+    run_with(
+        Backend::Postgres,
+        |_| {},
+        everything_read_around_the_plan_is_recorded_once,
+    )
+    .await;
+}
+
+/// The plan first (and the family again, from it), then the family's consents and team, and
+/// the plan again under another name: the trail has every one of them, none twice.
+async fn everything_read_around_the_plan_is_recorded_once(app: TestApp) {
+    app.load_demo().await;
+    let parent = app.token_for(demo::MORGAN_PARENT).await;
+    let practitioner = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    let family = app.own_family(&parent).await;
+    let before = app.reads_recorded(&parent, &family).await;
+
+    let body = app
+        .gql(
+            Some(&practitioner),
+            "query($id: ID!) { node(id: $id) { ... on Family {
+               plan { outcomes { nodes { id } } family { reference } }
+               consents(first: 5) { nodes { id } }
+               team(first: 5) { nodes { id } }
+               again: plan { overdueActions { nodes { id } } } } } }",
+            json!({ "id": family }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(
+        body["data"]["node"]["plan"]["outcomes"]["nodes"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty()),
+        "{body}"
+    );
+
+    let after = app.reads_recorded(&parent, &family).await;
+    let new = &after[..after.len() - before.len()];
+    let mut things: Vec<&str> = new.iter().flat_map(|what| what.split(", ")).collect();
+    things.sort_unstable();
+    assert_eq!(
+        things,
+        ["consents", "family record", "plan", "team"],
+        "entries {new:?}"
+    );
 }
 
 async fn reads_at_once_are_each_recorded(app: TestApp) {

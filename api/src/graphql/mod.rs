@@ -137,9 +137,20 @@ pub fn request_data(viewer: Viewer, services: &Services) -> (Viewer, DataLoader<
 #[derive(Default)]
 pub struct RequestState {
     facts: access::FactsCache,
-    reads: Mutex<BTreeMap<Uuid, FamilyReads>>,
+    reads: Mutex<Reads>,
     /// Lookups by ID so far (`node`, `nodes`), capped per request.
     lookups: std::sync::atomic::AtomicUsize,
+}
+
+/// A practitioner's reads in one request, on their way to the audit trail.
+#[derive(Default)]
+struct Reads {
+    /// Noted and not yet sent.
+    noted: BTreeMap<Uuid, FamilyReads>,
+    /// Already sent, per family: noting one again adds nothing.
+    sent: BTreeMap<Uuid, BTreeSet<&'static str>>,
+    /// Sent ahead of the data they allow, and still being written.
+    ahead: Vec<tokio::task::JoinHandle<AppResult<()>>>,
 }
 
 /// What one request read of one family, and whether under a safeguarding override.
@@ -157,36 +168,86 @@ impl RequestState {
             .saturating_add(1)
     }
 
+    fn reads(&self) -> std::sync::MutexGuard<'_, Reads> {
+        self.reads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn note_read(&self, family_id: Uuid, what: &'static str, access: Access) {
-        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = reads.entry(family_id).or_default();
+        let mut reads = self.reads();
+        if reads
+            .sent
+            .get(&family_id)
+            .is_some_and(|sent| sent.contains(what))
+        {
+            return;
+        }
+        let entry = reads.noted.entry(family_id).or_default();
         entry.what.insert(what);
         if let Access::UnderOverride(id) = access {
             entry.override_id = Some(id);
         }
     }
 
-    /// Writes one audit entry per family read in this request. Called before the response
-    /// leaves: if the trail cannot be written, the data is not sent.
+    /// Sends the reads noted so far to the trail, to be written while the data they allow is
+    /// read: the entry's commit then costs the request no time of its own. The response
+    /// still waits for it ([`Self::write_reads`]). Anything noted later goes in an entry of
+    /// its own.
+    pub(crate) async fn write_ahead(&self, services: &Services, viewer: &Viewer) {
+        if self.reads().noted.is_empty() {
+            return;
+        }
+        // Fields beside the caller note what they read before they first wait: yielding
+        // once lets them, so that one entry holds them too.
+        tokio::task::yield_now().await;
+        let reads = self.take_noted(services, viewer);
+        if reads.is_empty() {
+            return;
+        }
+        let (trail, db) = (services.reads.clone(), services.db.clone());
+        let writing = tokio::spawn(async move { trail.record(&db, reads).await });
+        self.reads().ahead.push(writing);
+    }
+
+    /// Writes one audit entry per family read in this request (and waits for those written
+    /// ahead). Called before the response leaves: if the trail cannot be written, the data
+    /// is not sent.
     pub async fn write_reads(&self, services: &Services, viewer: &Viewer) -> AppResult<()> {
-        let reads = std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()));
+        let reads = self.take_noted(services, viewer);
+        let ahead = std::mem::take(&mut self.reads().ahead);
+        let (now, ahead) = futures::join!(
+            services.reads.record(&services.db, reads),
+            futures::future::join_all(ahead)
+        );
+        for written in ahead {
+            written
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("audit write stopped: {e}")))??;
+        }
+        now
+    }
+
+    /// The reads noted and not yet sent, as the trail's entries, marked as sent.
+    fn take_noted(&self, services: &Services, viewer: &Viewer) -> Vec<read_trail::Read> {
         let Some(actor) = Actor::of(viewer) else {
-            return Ok(());
+            return vec![];
         };
+        let mut reads = self.reads();
+        let noted = std::mem::take(&mut reads.noted);
         let now = services.clock.now();
-        let reads = reads
+        noted
             .into_iter()
-            .map(|(family_id, read)| read_trail::Read {
-                family_id,
-                actor: match read.override_id {
-                    Some(id) => actor.with_access(Access::UnderOverride(id)),
-                    None => actor,
-                },
-                what: read.what.into_iter().collect::<Vec<_>>().join(", "),
-                at: now,
+            .map(|(family_id, read)| {
+                reads.sent.entry(family_id).or_default().extend(&read.what);
+                read_trail::Read {
+                    family_id,
+                    actor: match read.override_id {
+                        Some(id) => actor.with_access(Access::UnderOverride(id)),
+                        None => actor,
+                    },
+                    what: read.what.into_iter().collect::<Vec<_>>().join(", "),
+                    at: now,
+                }
             })
-            .collect();
-        services.reads.record(&services.db, reads).await
+            .collect()
     }
 }
 

@@ -4,7 +4,7 @@
 //! waits to batch: the first resolver that needs the plan reads all of it.
 use super::super::family::FamilyMember;
 use super::super::organisation::Practitioner;
-use super::super::{authorize, loaders, services, viewer};
+use super::super::{authorize, loaders, request_state, services, viewer};
 use super::Person;
 use crate::access::{Action, visibility};
 use crate::domain::plan_contents::{self, PlanContents};
@@ -38,8 +38,11 @@ impl PlanView {
                 )
                 .await?;
                 let s = services(ctx)?;
-                let mut contents = plan_contents::read(&s.db, plan).await?;
                 let viewer = viewer(ctx)?;
+                // The plan screen's one round trip after its permits: the audit entry of
+                // what was read is written meanwhile.
+                request_state(ctx)?.write_ahead(s, viewer).await;
+                let mut contents = plan_contents::read(&s.db, plan).await?;
                 // Issue 14: an adult of the family sees each child's part as far as the
                 // child has grown up; the ages come from the members read with the plan.
                 let children = contents
