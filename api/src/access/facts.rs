@@ -1,8 +1,9 @@
 //! What the rules need to know about a viewer and a family, read in one statement.
 use crate::domain::standing;
 use crate::error::AppResult;
-use crate::viewer::Viewer;
+use crate::viewer::{PractitionerViewer, Viewer};
 use chrono::{DateTime, NaiveDate, Utc};
+use entities::{family, plan};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -97,6 +98,40 @@ impl FamilyFacts {
     }
 }
 
+/// A practitioner's facts about a family, from their standing with it.
+fn of_practitioner(s: standing::PractitionerStanding) -> FamilyFacts {
+    FamilyFacts {
+        on_team: s.on_team,
+        consent_covers_organisation: s.consent_covers_organisation,
+        override_id: s.override_id,
+        lead_professional: s.lead_professional,
+        own_consents: s.own_consents,
+        ..FamilyFacts::NONE
+    }
+}
+
+/// The family with its current plan, if it exists, and what the rules need to know about the
+/// practitioner and it, in one statement.
+pub async fn with_family(
+    db: &impl ConnectionTrait,
+    p: &PractitionerViewer,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+    ages: Ages,
+) -> AppResult<(FamilyFacts, Option<(family::Model, Option<plan::Model>)>)> {
+    let own_consent_born_by = Ages::born_by(ages.own_consent_from, now.date_naive());
+    let (s, found) = standing::practitioner_with_family(
+        db,
+        family_id,
+        p.practitioner_id,
+        p.organisation_id,
+        now,
+        own_consent_born_by,
+    )
+    .await?;
+    Ok((of_practitioner(s), found))
+}
+
 pub async fn load(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -117,15 +152,7 @@ pub async fn load(
                 own_consent_born_by,
             )
             .await?;
-            Ok(FamilyFacts {
-                on_team: s.on_team,
-                consent_covers_organisation: s.consent_covers_organisation,
-                override_id: s.override_id,
-                lead_professional: s.lead_professional,
-                shared_with_viewer: false,
-                own_consents: s.own_consents,
-                children: vec![],
-            })
+            Ok(of_practitioner(s))
         }
         Viewer::FamilyMember(m) if m.family_id == family_id => {
             let s = standing::member(db, family_id, m.member_id).await?;

@@ -20,8 +20,9 @@ pub use visibility::Reach;
 
 use crate::domain::standing;
 use crate::error::{AppError, AppResult};
-use crate::viewer::{Actor, Viewer};
+use crate::viewer::{Actor, PractitionerViewer, Viewer};
 use chrono::{DateTime, Utc};
+use entities::{family, plan};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
@@ -67,6 +68,25 @@ pub async fn grant_read(
         _ => FamilyFacts::NONE,
     };
     permit(viewer, action, &facts, now)
+}
+
+/// A family with its current plan, for a practitioner about to open it: read in the same
+/// statement as their standing with it, which `known` keeps for the rules (fresh, as ever:
+/// read in this request). None when there is no such family, whoever asks.
+pub async fn family_for_practitioner(
+    db: &impl ConnectionTrait,
+    practitioner: &PractitionerViewer,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+    ages: Ages,
+    known: &FactsCache,
+) -> AppResult<Option<(family::Model, Option<plan::Model>)>> {
+    if known.get(family_id).is_some() {
+        return crate::domain::families::with_current_plan(db, family_id).await;
+    }
+    let (facts, found) = facts::with_family(db, practitioner, family_id, now, ages).await?;
+    known.put(family_id, facts);
+    Ok(found)
 }
 
 /// Whether deciding (or the permit's reach) needs facts read from the database: the row's

@@ -3,7 +3,12 @@
 //! withdrawal or an expiry takes effect on the very next one.
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use entities::{family, plan};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    Statement, Value,
+};
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// A practitioner's standing with one family.
@@ -27,8 +32,12 @@ pub struct PractitionerStanding {
     pub own_consents: Vec<(Uuid, bool)>,
 }
 
-const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.override_id, st.lead, \
-  y.member_id AS own_member, y.covers AS own_covers, y.basis AS own_basis FROM (SELECT \
+/// The columns of a practitioner's standing: one row per young person who decides for
+/// themselves (or one row with none).
+const STANDING_COLUMNS: &str = "st.on_team, st.consent_covers, st.override_id, st.lead, \
+  y.member_id AS own_member, y.covers AS own_covers, y.basis AS own_basis";
+
+const STANDING_FROM: &str = "FROM (SELECT \
   EXISTS (SELECT 1 FROM team_members t \
           WHERE t.family_id = $1 AND t.practitioner_id = $2 AND t.left_at IS NULL) AS on_team, \
   EXISTS (SELECT 1 FROM consents c \
@@ -66,7 +75,32 @@ const PRACTITIONER_STANDING: &str = "SELECT st.on_team, st.consent_covers, st.ov
               AND NOT EXISTS (SELECT 1 FROM restrictions r \
                    WHERE r.adult_member_id = c.given_by_member_id AND r.child_member_id = k.id \
                      AND r.lifted_at IS NULL AND r.ends_on >= $7))) y \
-  ON 1 = 1 ORDER BY y.member_id";
+  ON 1 = 1";
+
+static PRACTITIONER_STANDING: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {STANDING_COLUMNS} {STANDING_FROM} ORDER BY y.member_id"));
+
+/// The same, with the family's row and its current plan's (the newest not closed, as
+/// `families::with_current_plan` reads it) on each row, prefixed `f_` and `p_`.
+static PRACTITIONER_STANDING_WITH_FAMILY: LazyLock<String> = LazyLock::new(|| {
+    let columns = |table: &str, names: Vec<&str>| {
+        names
+            .into_iter()
+            .map(|c| format!("{table}.\"{c}\" AS \"{table}_{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let family = columns("f", family::Column::iter().map(|c| c.as_str()).collect());
+    let plan = columns("p", plan::Column::iter().map(|c| c.as_str()).collect());
+    format!(
+        "SELECT {STANDING_COLUMNS}, {family}, {plan} {STANDING_FROM} \
+         LEFT JOIN families f ON f.id = $1 \
+         LEFT JOIN plans p ON p.id = (SELECT q.id FROM plans q \
+           WHERE q.family_id = $1 AND q.status <> 'closed' \
+           ORDER BY q.created_at DESC, q.id DESC LIMIT 1) \
+         ORDER BY y.member_id"
+    )
+});
 
 pub async fn practitioner(
     db: &impl ConnectionTrait,
@@ -76,22 +110,83 @@ pub async fn practitioner(
     now: DateTime<Utc>,
     own_consent_born_by: chrono::NaiveDate,
 ) -> AppResult<PractitionerStanding> {
-    // One row per young person who decides for themselves (or one row with none).
     let rows = db
         .query_all_raw(statement(
             db.get_database_backend(),
-            PRACTITIONER_STANDING,
-            vec![
-                family_id.into(),
-                practitioner_id.into(),
-                organisation_id.into(),
-                now.into(),
-                true.into(),
-                own_consent_born_by.into(),
-                now.date_naive().into(),
-            ],
+            &PRACTITIONER_STANDING,
+            standing_values(
+                family_id,
+                practitioner_id,
+                organisation_id,
+                now,
+                own_consent_born_by,
+            ),
         ))
         .await?;
+    standing_of(&rows)
+}
+
+/// A family with its current plan, if it exists, and the practitioner's standing with it, in
+/// one statement: a practitioner opening a family needs both, and waits for one round trip.
+pub async fn practitioner_with_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    practitioner_id: Uuid,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    own_consent_born_by: chrono::NaiveDate,
+) -> AppResult<(
+    PractitionerStanding,
+    Option<(family::Model, Option<plan::Model>)>,
+)> {
+    let rows = db
+        .query_all_raw(statement(
+            db.get_database_backend(),
+            &PRACTITIONER_STANDING_WITH_FAMILY,
+            standing_values(
+                family_id,
+                practitioner_id,
+                organisation_id,
+                now,
+                own_consent_born_by,
+            ),
+        ))
+        .await?;
+    let standing = standing_of(&rows)?;
+    let Some(row) = rows
+        .first()
+        .filter(|row| matches!(row.try_get::<Option<Uuid>>("", "f_id"), Ok(Some(_))))
+    else {
+        return Ok((standing, None));
+    };
+    let family = family::Model::from_query_result(row, "f_")?;
+    let plan = match row.try_get::<Option<Uuid>>("", "p_id")? {
+        Some(_) => Some(plan::Model::from_query_result(row, "p_")?),
+        None => None,
+    };
+    Ok((standing, Some((family, plan))))
+}
+
+fn standing_values(
+    family_id: Uuid,
+    practitioner_id: Uuid,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+    own_consent_born_by: chrono::NaiveDate,
+) -> Vec<Value> {
+    vec![
+        family_id.into(),
+        practitioner_id.into(),
+        organisation_id.into(),
+        now.into(),
+        true.into(),
+        own_consent_born_by.into(),
+        now.date_naive().into(),
+    ]
+}
+
+/// The standing in the rows of [`STANDING_COLUMNS`].
+fn standing_of(rows: &[QueryResult]) -> AppResult<PractitionerStanding> {
     let Some(row) = rows.first() else {
         return Ok(PractitionerStanding::default());
     };
@@ -100,7 +195,7 @@ pub async fn practitioner(
     // reach as if they had withheld their own.
     let mut own_consents: Vec<(Uuid, bool)> = vec![];
     let mut uncovered: Vec<Uuid> = vec![];
-    for row in &rows {
+    for row in rows {
         let member: Option<Uuid> = row.try_get("", "own_member")?;
         if let Some(member) = member {
             let basis: String = row.try_get("", "own_basis")?;
@@ -202,4 +297,100 @@ pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>)
         _ => sql.to_owned(),
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use entities::practitioner;
+    use sea_orm::EntityTrait;
+
+    /// The family, its current plan and the standing read together are what the separate
+    /// reads give, for every practitioner and family of the demo, before and after the plan
+    /// is closed and another opened, and after that one is closed with none after it; and a
+    /// family that does not exist is none.
+    #[tokio::test]
+    async fn the_family_read_with_the_standing_is_the_family_read_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::config::Settings::defaults().unwrap();
+        settings.database_url = Some(format!(
+            "sqlite://{}/standing.db?mode=rwc",
+            dir.path().display()
+        ));
+        let db = crate::db::connect(&settings).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let now = Utc::now();
+        let clocks = settings.support_clocks().unwrap();
+        assert!(crate::domain::demo::load(&db, now, &clocks).await.unwrap());
+
+        let born_by = now.date_naive() - chrono::Duration::days(16 * 365);
+        let practitioners = practitioner::Entity::find().all(&db).await.unwrap();
+        let families = family::Entity::find().all(&db).await.unwrap();
+        assert!(practitioners.len() > 1 && families.len() > 1);
+        let mut planned = None;
+        for f in &families {
+            let found = crate::domain::families::with_current_plan(&db, f.id).await;
+            if found.unwrap().is_some_and(|(_, plan)| plan.is_some()) {
+                planned = Some(f.id);
+            }
+        }
+        let planned = planned.expect("a family with a plan");
+        let (mut compared, mut with_plan) = (0, 0);
+        for round in 0..3 {
+            for f in &families {
+                for p in &practitioners {
+                    let (pid, org) = (p.id, p.organisation_id);
+                    let together = practitioner_with_family(&db, f.id, pid, org, now, born_by)
+                        .await
+                        .unwrap();
+                    let standing = practitioner(&db, f.id, pid, org, now, born_by)
+                        .await
+                        .unwrap();
+                    let found = crate::domain::families::with_current_plan(&db, f.id)
+                        .await
+                        .unwrap();
+                    assert!(found.is_some());
+                    with_plan += usize::from(found.as_ref().is_some_and(|(_, p)| p.is_some()));
+                    assert_eq!(
+                        together,
+                        (standing, found),
+                        "{} and {}",
+                        f.reference,
+                        p.name
+                    );
+                    compared += 1;
+                }
+            }
+            // The plan closes; after the first round a new one opens, which is current;
+            // after the second none does, and the family has no current plan.
+            let (_, plan) = crate::domain::families::with_current_plan(&db, planned)
+                .await
+                .unwrap()
+                .unwrap();
+            let Some(plan) = plan else { continue };
+            let mut closed: plan::ActiveModel = plan.clone().into();
+            closed.status = sea_orm::Set(plan::PlanStatus::Closed);
+            sea_orm::ActiveModelTrait::update(closed, &db)
+                .await
+                .unwrap();
+            if round == 0 {
+                let mut newer: plan::ActiveModel = plan.into();
+                newer.id = sea_orm::Set(Uuid::now_v7());
+                newer.status = sea_orm::Set(plan::PlanStatus::Active);
+                newer.created_at = sea_orm::Set(now + chrono::Duration::seconds(1));
+                sea_orm::ActiveModelTrait::insert(newer, &db).await.unwrap();
+            }
+        }
+        assert_eq!(compared, 3 * families.len() * practitioners.len());
+        assert!(with_plan > 0);
+
+        let nowhere = Uuid::now_v7();
+        let p = &practitioners[0];
+        let (_, found) =
+            practitioner_with_family(&db, nowhere, p.id, p.organisation_id, now, born_by)
+                .await
+                .unwrap();
+        assert!(found.is_none());
+    }
 }
