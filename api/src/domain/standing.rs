@@ -153,12 +153,12 @@ pub async fn practitioner_with_family(
         ))
         .await?;
     let standing = standing_of(&rows)?;
-    let Some(row) = rows
-        .first()
-        .filter(|row| matches!(row.try_get::<Option<Uuid>>("", "f_id"), Ok(Some(_))))
-    else {
+    let Some(row) = rows.first() else {
         return Ok((standing, None));
     };
+    if row.try_get::<Option<Uuid>>("", "f_id")?.is_none() {
+        return Ok((standing, None));
+    }
     let family = family::Model::from_query_result(row, "f_")?;
     let plan = match row.try_get::<Option<Uuid>>("", "p_id")? {
         Some(_) => Some(plan::Model::from_query_result(row, "p_")?),

@@ -214,7 +214,7 @@ impl RequestState {
     pub async fn write_reads(&self, services: &Services, viewer: &Viewer) -> AppResult<()> {
         let reads = self.take_noted(services, viewer);
         let ahead = std::mem::take(&mut self.reads().ahead);
-        let (now, ahead) = futures::join!(
+        let (rest, ahead) = futures::join!(
             services.reads.record(&services.db, reads),
             futures::future::join_all(ahead)
         );
@@ -222,7 +222,7 @@ impl RequestState {
             written
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("audit write stopped: {e}")))??;
         }
-        now
+        rest
     }
 
     /// The reads noted and not yet sent, as the trail's entries, marked as sent.
