@@ -5,7 +5,9 @@
 //! - [`visibility`]: which items of a family a reader sees within what the table allows.
 //! - [`grant`]: reads the facts a row needs (team, consent, override, lead, household
 //!   sharing: one statement) on the caller's transaction and makes a [`Permit`], the only
-//!   way to obtain one. Every domain command takes `&Permit`.
+//!   way to obtain one. Every domain command takes `&Permit`. Reads decide with
+//!   [`grant_read`], the facts read once per family per request; a practitioner opening a
+//!   family has them read in the family's own statement ([`family_for_practitioner`]).
 mod action;
 mod facts;
 mod permit;
