@@ -41,6 +41,18 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .context("could not connect to the database")
 }
 
+/// A new, migrated SQLite database in `dir`, for unit tests.
+#[cfg(test)]
+pub(crate) async fn scratch(dir: &std::path::Path) -> DatabaseConnection {
+    let mut settings = Settings::defaults().expect("default settings");
+    settings.database_url = Some(format!("sqlite://{}/scratch.db?mode=rwc", dir.display()));
+    let db = connect(&settings).await.expect("a scratch database");
+    migrate(&db)
+        .await
+        .expect("migrations on a scratch database");
+    db
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await

@@ -110,6 +110,22 @@ fn of_practitioner(s: standing::PractitionerStanding) -> FamilyFacts {
     }
 }
 
+/// What the practitioner's standing with a family is asked with.
+fn asking(
+    p: &PractitionerViewer,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+    ages: Ages,
+) -> standing::Asking {
+    standing::Asking {
+        family_id,
+        practitioner_id: p.practitioner_id,
+        organisation_id: p.organisation_id,
+        now,
+        own_consent_born_by: Ages::born_by(ages.own_consent_from, now.date_naive()),
+    }
+}
+
 /// The family with its current plan, if it exists, and what the rules need to know about the
 /// practitioner and it, in one statement.
 pub async fn with_family(
@@ -119,16 +135,8 @@ pub async fn with_family(
     now: DateTime<Utc>,
     ages: Ages,
 ) -> AppResult<(FamilyFacts, Option<(family::Model, Option<plan::Model>)>)> {
-    let own_consent_born_by = Ages::born_by(ages.own_consent_from, now.date_naive());
-    let (s, found) = standing::practitioner_with_family(
-        db,
-        family_id,
-        p.practitioner_id,
-        p.organisation_id,
-        now,
-        own_consent_born_by,
-    )
-    .await?;
+    let asking = asking(p, family_id, now, ages);
+    let (s, found) = standing::practitioner_with_family(db, &asking).await?;
     Ok((of_practitioner(s), found))
 }
 
@@ -142,16 +150,7 @@ pub async fn load(
     match viewer {
         Viewer::Anonymous => Ok(FamilyFacts::NONE),
         Viewer::Practitioner(p) => {
-            let own_consent_born_by = Ages::born_by(ages.own_consent_from, now.date_naive());
-            let s = standing::practitioner(
-                db,
-                family_id,
-                p.practitioner_id,
-                p.organisation_id,
-                now,
-                own_consent_born_by,
-            )
-            .await?;
+            let s = standing::practitioner(db, &asking(p, family_id, now, ages)).await?;
             Ok(of_practitioner(s))
         }
         Viewer::FamilyMember(m) if m.family_id == family_id => {

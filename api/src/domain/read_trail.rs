@@ -159,13 +159,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_behind_a_full_batch_still_has_its_reads_written() {
         let dir = tempfile::tempdir().unwrap();
-        let mut settings = crate::config::Settings::defaults().unwrap();
-        settings.database_url = Some(format!(
-            "sqlite://{}/trail.db?mode=rwc",
-            dir.path().display()
-        ));
-        let db = crate::db::connect(&settings).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let db = crate::db::scratch(dir.path()).await;
         let now = Utc::now();
         let new = NewFamily {
             reference: "EH-TRAIL-1",

@@ -102,56 +102,50 @@ static PRACTITIONER_STANDING_WITH_FAMILY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Who asks about which family, and when: the inputs of a practitioner's standing.
+#[derive(Debug, Clone, Copy)]
+pub struct Asking {
+    pub family_id: Uuid,
+    pub practitioner_id: Uuid,
+    pub organisation_id: Uuid,
+    pub now: DateTime<Utc>,
+    /// Young people born on or before this day decide for themselves without an assessment.
+    pub own_consent_born_by: chrono::NaiveDate,
+}
+
+impl Asking {
+    async fn rows(&self, db: &impl ConnectionTrait, sql: &str) -> AppResult<Vec<QueryResult>> {
+        let values = vec![
+            self.family_id.into(),
+            self.practitioner_id.into(),
+            self.organisation_id.into(),
+            self.now.into(),
+            true.into(),
+            self.own_consent_born_by.into(),
+            self.now.date_naive().into(),
+        ];
+        let backend = db.get_database_backend();
+        Ok(db.query_all_raw(statement(backend, sql, values)).await?)
+    }
+}
+
 pub async fn practitioner(
     db: &impl ConnectionTrait,
-    family_id: Uuid,
-    practitioner_id: Uuid,
-    organisation_id: Uuid,
-    now: DateTime<Utc>,
-    own_consent_born_by: chrono::NaiveDate,
+    asking: &Asking,
 ) -> AppResult<PractitionerStanding> {
-    let rows = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            &PRACTITIONER_STANDING,
-            standing_values(
-                family_id,
-                practitioner_id,
-                organisation_id,
-                now,
-                own_consent_born_by,
-            ),
-        ))
-        .await?;
-    standing_of(&rows)
+    standing_of(&asking.rows(db, &PRACTITIONER_STANDING).await?)
 }
 
 /// A family with its current plan, if it exists, and the practitioner's standing with it, in
 /// one statement: a practitioner opening a family needs both, and waits for one round trip.
 pub async fn practitioner_with_family(
     db: &impl ConnectionTrait,
-    family_id: Uuid,
-    practitioner_id: Uuid,
-    organisation_id: Uuid,
-    now: DateTime<Utc>,
-    own_consent_born_by: chrono::NaiveDate,
+    asking: &Asking,
 ) -> AppResult<(
     PractitionerStanding,
     Option<(family::Model, Option<plan::Model>)>,
 )> {
-    let rows = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            &PRACTITIONER_STANDING_WITH_FAMILY,
-            standing_values(
-                family_id,
-                practitioner_id,
-                organisation_id,
-                now,
-                own_consent_born_by,
-            ),
-        ))
-        .await?;
+    let rows = asking.rows(db, &PRACTITIONER_STANDING_WITH_FAMILY).await?;
     let standing = standing_of(&rows)?;
     let Some(row) = rows.first() else {
         return Ok((standing, None));
@@ -165,24 +159,6 @@ pub async fn practitioner_with_family(
         None => None,
     };
     Ok((standing, Some((family, plan))))
-}
-
-fn standing_values(
-    family_id: Uuid,
-    practitioner_id: Uuid,
-    organisation_id: Uuid,
-    now: DateTime<Utc>,
-    own_consent_born_by: chrono::NaiveDate,
-) -> Vec<Value> {
-    vec![
-        family_id.into(),
-        practitioner_id.into(),
-        organisation_id.into(),
-        now.into(),
-        true.into(),
-        own_consent_born_by.into(),
-        now.date_naive().into(),
-    ]
 }
 
 /// The standing in the rows of [`STANDING_COLUMNS`].
@@ -313,15 +289,12 @@ mod tests {
     #[tokio::test]
     async fn the_family_read_with_the_standing_is_the_family_read_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let mut settings = crate::config::Settings::defaults().unwrap();
-        settings.database_url = Some(format!(
-            "sqlite://{}/standing.db?mode=rwc",
-            dir.path().display()
-        ));
-        let db = crate::db::connect(&settings).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let db = crate::db::scratch(dir.path()).await;
         let now = Utc::now();
-        let clocks = settings.support_clocks().unwrap();
+        let clocks = crate::config::Settings::defaults()
+            .unwrap()
+            .support_clocks()
+            .unwrap();
         assert!(crate::domain::demo::load(&db, now, &clocks).await.unwrap());
 
         let born_by = now.date_naive() - chrono::Duration::days(16 * 365);
@@ -340,13 +313,15 @@ mod tests {
         for round in 0..3 {
             for f in &families {
                 for p in &practitioners {
-                    let (pid, org) = (p.id, p.organisation_id);
-                    let together = practitioner_with_family(&db, f.id, pid, org, now, born_by)
-                        .await
-                        .unwrap();
-                    let standing = practitioner(&db, f.id, pid, org, now, born_by)
-                        .await
-                        .unwrap();
+                    let asking = Asking {
+                        family_id: f.id,
+                        practitioner_id: p.id,
+                        organisation_id: p.organisation_id,
+                        now,
+                        own_consent_born_by: born_by,
+                    };
+                    let together = practitioner_with_family(&db, &asking).await.unwrap();
+                    let standing = practitioner(&db, &asking).await.unwrap();
                     let found = crate::domain::families::with_current_plan(&db, f.id)
                         .await
                         .unwrap();
@@ -387,10 +362,14 @@ mod tests {
 
         let nowhere = Uuid::now_v7();
         let p = &practitioners[0];
-        let (_, found) =
-            practitioner_with_family(&db, nowhere, p.id, p.organisation_id, now, born_by)
-                .await
-                .unwrap();
+        let asking = Asking {
+            family_id: nowhere,
+            practitioner_id: p.id,
+            organisation_id: p.organisation_id,
+            now,
+            own_consent_born_by: born_by,
+        };
+        let (_, found) = practitioner_with_family(&db, &asking).await.unwrap();
         assert!(found.is_none());
     }
 }
