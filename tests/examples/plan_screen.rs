@@ -34,7 +34,7 @@ use family_plan_tests::screens::PLAN_SCREEN;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Statement,
+    QueryResult, Statement,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -74,6 +74,7 @@ const POSTGRAPHILE_SCREEN: &str = "query($id: UUID!) { familyById(id: $id) { pla
 #[derive(Clone, Copy, PartialEq)]
 enum Who {
     Floor,
+    FloorOverHttp,
     Parent,
     Practitioner,
     PostGraphile,
@@ -83,6 +84,7 @@ impl Who {
     fn name(self) -> &'static str {
         match self {
             Who::Floor => "floor (SQL)",
+            Who::FloorOverHttp => "floor over HTTP",
             Who::Parent => "parent",
             Who::Practitioner => "team practitioner",
             Who::PostGraphile => "PostGraphile 4",
@@ -102,6 +104,111 @@ async fn floor(db: &DatabaseConnection, s: &Sampled) {
             let _: Uuid = row.try_get_by_index(1).unwrap_or_default();
         }
     }
+}
+
+/// The floor served over HTTP: the same four statements behind the same axum and hyper, every
+/// value decoded and the answer built in the screen's shape and written as JSON. No session,
+/// access rule, audit or GraphQL: what any HTTP API pays for this screen, so that the app's
+/// rows show what those cost beyond it.
+async fn floor_json(db: &DatabaseConnection, family: Uuid) -> Value {
+    let backend = db.get_database_backend();
+    let by = |sql: &str, id: Uuid| Statement::from_sql_and_values(backend, sql, [id.into()]);
+    let text = |row: &QueryResult, i: usize| row.try_get_by_index::<Option<String>>(i).unwrap();
+    let named = |name: Option<String>| name.map(|name| json!({ "name": name }));
+    let plans = db.query_all_raw(by(FLOOR[0], family)).await.unwrap();
+    let Some(plan) = plans.first() else {
+        return json!({ "data": { "plan": null } });
+    };
+    let plan_id: Uuid = plan.try_get_by_index(0).unwrap();
+    let (outcomes, details, actions) = (
+        db.query_all_raw(by(FLOOR[1], plan_id)).await.unwrap(),
+        db.query_all_raw(by(FLOOR[2], plan_id)).await.unwrap(),
+        db.query_all_raw(by(FLOOR[3], plan_id)).await.unwrap(),
+    );
+    let today = chrono::Utc::now().date_naive();
+    let mut overdue = vec![];
+    let mut nodes = vec![];
+    for outcome in &outcomes {
+        let id: Uuid = outcome.try_get_by_index(0).unwrap();
+        let (mut people, mut notes, mut family_score, mut practitioner_score) =
+            (vec![], vec![], None, None);
+        for row in &details {
+            if row.try_get_by_index::<Uuid>(1).unwrap() != id {
+                continue;
+            }
+            let kind: String = row.try_get_by_index(0).unwrap();
+            let score: Option<i16> = row.try_get_by_index(4).unwrap();
+            match kind.as_str() {
+                "for" => people.push(json!({ "name": text(row, 2) })),
+                "note" => {
+                    notes.push(json!({ "body": text(row, 2), "author": named(text(row, 3)) }))
+                }
+                "family" => family_score = score,
+                _ => practitioner_score = score,
+            }
+        }
+        let mut its_actions = vec![];
+        for row in &actions {
+            if row.try_get_by_index::<Option<Uuid>>(1).unwrap() != Some(id) {
+                continue;
+            }
+            let done: Option<chrono::DateTime<chrono::Utc>> = row.try_get_by_index(3).unwrap();
+            let due: Option<chrono::NaiveDate> = row.try_get_by_index(4).unwrap();
+            let late = done.is_none() && due.is_some_and(|d| d < today);
+            if late {
+                overdue.push(json!({ "id": row.try_get_by_index::<Uuid>(0).unwrap() }));
+            }
+            its_actions.push(json!({
+                "description": text(row, 2),
+                "done": done.is_some(),
+                "overdue": late,
+                "assignee": named(text(row, 5).or_else(|| text(row, 6))),
+            }));
+        }
+        let gap = family_score
+            .zip(practitioner_score)
+            .map(|(f, p)| (f - p).abs());
+        nodes.push(json!({
+            "id": id,
+            "words": text(outcome, 1),
+            "status": text(outcome, 2),
+            "area": { "label": text(outcome, 3) },
+            "for": people,
+            "proposedBy": named(text(outcome, 4).or_else(|| text(outcome, 5))),
+            "notes": { "nodes": notes },
+            "progress": {
+                "gap": gap,
+                "largeGap": gap.is_some_and(|g| g >= 3),
+                "family": family_score.map(|s| json!({ "score": s })),
+                "practitioner": practitioner_score.map(|s| json!({ "score": s })),
+            },
+            "actions": { "nodes": its_actions },
+        }));
+    }
+    json!({ "data": { "plan": {
+        "id": plan_id,
+        "version": plan.try_get_by_index::<i32>(1).unwrap(),
+        "status": text(plan, 2),
+        "leadProfessional": named(text(plan, 3)),
+        "outcomes": { "nodes": nodes },
+        "overdueActions": { "nodes": overdue },
+    } } })
+}
+
+/// Serves [`floor_json`] at `POST /screen` with `{ "id": <family uuid> }`.
+async fn serve_floor(db: DatabaseConnection) -> String {
+    use axum::{Json, extract::State, routing::post};
+    async fn answer(State(db): State<DatabaseConnection>, Json(asked): Json<Value>) -> Json<Value> {
+        let family = asked["id"].as_str().and_then(|id| id.parse().ok()).unwrap();
+        Json(floor_json(&db, family).await)
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/screen", listener.local_addr().unwrap());
+    let router = axum::Router::new()
+        .route("/screen", post(answer))
+        .with_state(db);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    url
 }
 
 /// Posts one query and reads the whole answer as bytes, as a load generator would: a check
@@ -135,6 +242,8 @@ async fn postgraphile(client: &reqwest::Client, url: &str, s: &Sampled) {
 /// Where the screens are asked: the app, and PostGraphile when it runs beside it.
 struct Targets {
     app: String,
+    /// The floor's statements behind a hand-written JSON endpoint.
+    floor: String,
     postgraphile: Option<String>,
     /// PostGraphile's process, whose CPU is counted with its requests.
     postgraphile_pid: Option<String>,
@@ -172,6 +281,9 @@ async fn point(
                 let t = Instant::now();
                 match who {
                     Who::Floor => floor(&db, s).await,
+                    Who::FloorOverHttp => {
+                        post(&client, &targets.floor, None, &json!({ "id": s.family })).await
+                    }
                     Who::Parent => screen(&client, &targets.app, &s.parent, s).await,
                     Who::Practitioner => screen(&client, &targets.app, &s.practitioner, s).await,
                     Who::PostGraphile => {
@@ -431,6 +543,7 @@ async fn main() {
     };
     let targets = Arc::new(Targets {
         app,
+        floor: serve_floor(db.clone()).await,
         postgraphile: postgraphile.as_ref().map(|(_, url)| url.clone()),
         postgraphile_pid: postgraphile
             .as_ref()
@@ -456,14 +569,22 @@ async fn main() {
         println!("{requests} {} screens, one after another", who.name());
         return;
     }
-    let mut kinds = vec![Who::Floor, Who::Parent, Who::Practitioner];
+    let mut kinds = vec![
+        Who::Floor,
+        Who::FloorOverHttp,
+        Who::Parent,
+        Who::Practitioner,
+    ];
     if postgraphile.is_some() {
         kinds.push(Who::PostGraphile);
     }
     // `BENCH_ONLY=parent` (or `practitioner`, `postgraphile`) runs that one kind beside the
     // floor, for a profiler.
     if let Ok(only) = std::env::var("BENCH_ONLY") {
-        kinds.retain(|who| *who == Who::Floor || who.name().to_lowercase().starts_with(&only));
+        kinds.retain(|who| {
+            matches!(who, Who::Floor | Who::FloorOverHttp)
+                || who.name().to_lowercase().starts_with(&only)
+        });
     }
     // Warm up: prepared statements, pool connections, PostGraphile's JIT.
     for who in &kinds[1..] {
@@ -523,6 +644,20 @@ async fn main() {
                 cpu_ms,
                 database_ms
             );
+        }
+        // What GraphQL, the session, access and audit cost beyond serving the same data
+        // over the same HTTP stack.
+        if let Some(http) = kinds.iter().position(|w| *w == Who::FloorOverHttp) {
+            let beyond: Vec<String> = kinds
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| matches!(w, Who::Parent | Who::Practitioner | Who::PostGraphile))
+                .map(|(i, w)| {
+                    let (p50, rps) = (stats[i].0 / stats[http].0, stats[i].2 / stats[http].2);
+                    format!("{} {p50:.2}x p50, {rps:.2}x req/s", w.name())
+                })
+                .collect();
+            println!("  against the floor over HTTP: {}", beyond.join("; "));
         }
     }
     let app_peak = peak_memory(Who::Parent, 50, seconds, &db, &targets, &sample, "self").await;
