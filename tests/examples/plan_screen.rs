@@ -1,7 +1,9 @@
 //! Benchmark: the plan screen (`PLAN_SCREEN`) over HTTP for parents and for team
 //! practitioners (consent gate and audit included), against the same data fetched by four
 //! hand-written SQL statements (the floor), on a generated county, at 1 and 10 clients,
-//! interleaved: each point runs floor, parent, practitioner in turn, twice.
+//! interleaved: each point runs floor, floor over HTTP, parent, practitioner in turn, twice.
+//! The floor over HTTP serves the same statements' answer as JSON from a hand-written axum
+//! endpoint, asked by the same client as the app: what any HTTP API pays for the screen.
 //!
 //! ```text
 //! cargo run --release -p family-plan-tests --example plan_screen
@@ -17,12 +19,13 @@
 //! On PostgreSQL, `BENCH_POSTGRAPHILE=1` also runs PostGraphile 4 over the same database
 //! (`scripts/postgraphile`, installed from npm the first time) and asks it the same screen in
 //! the same rounds. The run ends with the peak memory at 50 clients. `BENCH_ONLY=parent`
-//! (`team`, `postgraphile`) runs one kind beside the floor, for a profiler.
+//! (`team`, `postgraphile`) runs one kind beside the two floors, for a profiler.
 //!
-//! `BENCH_REQUESTS=N` instead asks for N screens of that kind (parent by default) one after
-//! another and stops: a fixed workload, to count instructions with valgrind, which a shared
-//! machine does not disturb. Run it for two values of N; the difference over the difference
-//! in N is the cost of one screen (client and server, and SQLite where it is the database):
+//! `BENCH_REQUESTS=N` instead asks for N screens of that kind (parent by default; `team`,
+//! `floor`, `http` for the floor over HTTP) one after another and stops: a fixed workload,
+//! to count instructions with valgrind, which a shared machine does not disturb. Run it for
+//! two values of N; the difference over the difference in N is the cost of one screen
+//! (client and server, and SQLite where it is the database):
 //! `valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/plan_screen`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use api::app::AppState;
@@ -34,7 +37,7 @@ use family_plan_tests::screens::PLAN_SCREEN;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryResult, Statement,
+    Statement,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -106,101 +109,162 @@ async fn floor(db: &DatabaseConnection, s: &Sampled) {
     }
 }
 
-/// The floor served over HTTP: the same four statements behind the same axum and hyper, every
-/// value decoded and the answer built in the screen's shape and written as JSON. No session,
-/// access rule, audit or GraphQL: what any HTTP API pays for this screen, so that the app's
-/// rows show what those cost beyond it.
-async fn floor_json(db: &DatabaseConnection, family: Uuid) -> Value {
-    let backend = db.get_database_backend();
-    let by = |sql: &str, id: Uuid| Statement::from_sql_and_values(backend, sql, [id.into()]);
-    let text = |row: &QueryResult, i: usize| row.try_get_by_index::<Option<String>>(i).unwrap();
-    let named = |name: Option<String>| name.map(|name| json!({ "name": name }));
-    let plans = db.query_all_raw(by(FLOOR[0], family)).await.unwrap();
-    let Some(plan) = plans.first() else {
-        return json!({ "data": { "plan": null } });
-    };
-    let plan_id: Uuid = plan.try_get_by_index(0).unwrap();
-    let (outcomes, details, actions) = (
-        db.query_all_raw(by(FLOOR[1], plan_id)).await.unwrap(),
-        db.query_all_raw(by(FLOOR[2], plan_id)).await.unwrap(),
-        db.query_all_raw(by(FLOOR[3], plan_id)).await.unwrap(),
-    );
-    let today = chrono::Utc::now().date_naive();
-    let mut overdue = vec![];
-    let mut nodes = vec![];
-    for outcome in &outcomes {
-        let id: Uuid = outcome.try_get_by_index(0).unwrap();
-        let (mut people, mut notes, mut family_score, mut practitioner_score) =
-            (vec![], vec![], None, None);
-        for row in &details {
-            if row.try_get_by_index::<Uuid>(1).unwrap() != id {
-                continue;
-            }
-            let kind: String = row.try_get_by_index(0).unwrap();
-            let score: Option<i16> = row.try_get_by_index(4).unwrap();
-            match kind.as_str() {
-                "for" => people.push(json!({ "name": text(row, 2) })),
-                "note" => {
-                    notes.push(json!({ "body": text(row, 2), "author": named(text(row, 3)) }))
-                }
-                "family" => family_score = score,
-                _ => practitioner_score = score,
-            }
-        }
-        let mut its_actions = vec![];
-        for row in &actions {
-            if row.try_get_by_index::<Option<Uuid>>(1).unwrap() != Some(id) {
-                continue;
-            }
-            let done: Option<chrono::DateTime<chrono::Utc>> = row.try_get_by_index(3).unwrap();
-            let due: Option<chrono::NaiveDate> = row.try_get_by_index(4).unwrap();
-            let late = done.is_none() && due.is_some_and(|d| d < today);
-            if late {
-                overdue.push(json!({ "id": row.try_get_by_index::<Uuid>(0).unwrap() }));
-            }
-            its_actions.push(json!({
-                "description": text(row, 2),
-                "done": done.is_some(),
-                "overdue": late,
-                "assignee": named(text(row, 5).or_else(|| text(row, 6))),
-            }));
-        }
-        let gap = family_score
-            .zip(practitioner_score)
-            .map(|(f, p)| (f - p).abs());
-        nodes.push(json!({
-            "id": id,
-            "words": text(outcome, 1),
-            "status": text(outcome, 2),
-            "area": { "label": text(outcome, 3) },
-            "for": people,
-            "proposedBy": named(text(outcome, 4).or_else(|| text(outcome, 5))),
-            "notes": { "nodes": notes },
-            "progress": {
-                "gap": gap,
-                "largeGap": gap.is_some_and(|g| g >= 3),
-                "family": family_score.map(|s| json!({ "score": s })),
-                "practitioner": practitioner_score.map(|s| json!({ "score": s })),
-            },
-            "actions": { "nodes": its_actions },
-        }));
+/// The floor served over HTTP: the same four statements behind the same axum and hyper, each
+/// row decoded once into the screen's shape and written as JSON by serde's derive. No
+/// session, access rule, audit or GraphQL: what a lean hand-written HTTP API pays for this
+/// screen, so that the app's rows show what those cost beyond it.
+mod over_http {
+    use super::FLOOR;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
+    use serde::Serialize;
+    use std::collections::HashMap;
+    use uuid::Uuid;
+
+    #[derive(Serialize)]
+    pub struct Screen {
+        plan: Option<Plan>,
     }
-    json!({ "data": { "plan": {
-        "id": plan_id,
-        "version": plan.try_get_by_index::<i32>(1).unwrap(),
-        "status": text(plan, 2),
-        "leadProfessional": named(text(plan, 3)),
-        "outcomes": { "nodes": nodes },
-        "overdueActions": { "nodes": overdue },
-    } } })
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Plan {
+        id: Uuid,
+        version: i32,
+        status: String,
+        lead_professional: Option<Named>,
+        outcomes: Vec<Outcome>,
+        overdue_actions: Vec<Uuid>,
+    }
+
+    #[derive(Serialize)]
+    struct Named {
+        name: String,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Outcome {
+        id: Uuid,
+        words: String,
+        status: String,
+        area_label: String,
+        r#for: Vec<Named>,
+        proposed_by: Option<Named>,
+        notes: Vec<Note>,
+        family_score: Option<i16>,
+        practitioner_score: Option<i16>,
+        actions: Vec<Action>,
+    }
+
+    #[derive(Serialize)]
+    struct Note {
+        body: String,
+        author: Option<Named>,
+    }
+
+    #[derive(Serialize)]
+    struct Action {
+        description: String,
+        done: bool,
+        overdue: bool,
+        assignee: Option<Named>,
+    }
+
+    fn get<T: sea_orm::TryGetable>(row: &QueryResult, i: usize) -> T {
+        row.try_get_by_index(i).unwrap()
+    }
+
+    fn named(row: &QueryResult, first: usize, second: usize) -> Option<Named> {
+        get::<Option<String>>(row, first)
+            .or_else(|| get(row, second))
+            .map(|name| Named { name })
+    }
+
+    pub async fn screen(db: &DatabaseConnection, family: Uuid) -> Screen {
+        let backend = db.get_database_backend();
+        let by = |sql: &str, id: Uuid| Statement::from_sql_and_values(backend, sql, [id.into()]);
+        let plans = db.query_all_raw(by(FLOOR[0], family)).await.unwrap();
+        let Some(plan) = plans.first() else {
+            return Screen { plan: None };
+        };
+        let plan_id: Uuid = get(plan, 0);
+        let mut outcomes: Vec<Outcome> = vec![];
+        let mut at: HashMap<Uuid, usize> = HashMap::new();
+        for row in db.query_all_raw(by(FLOOR[1], plan_id)).await.unwrap() {
+            let id = get(&row, 0);
+            at.insert(id, outcomes.len());
+            outcomes.push(Outcome {
+                id,
+                words: get(&row, 1),
+                status: get(&row, 2),
+                area_label: get(&row, 3),
+                r#for: vec![],
+                proposed_by: named(&row, 4, 5),
+                notes: vec![],
+                family_score: None,
+                practitioner_score: None,
+                actions: vec![],
+            });
+        }
+        for row in db.query_all_raw(by(FLOOR[2], plan_id)).await.unwrap() {
+            let Some(&i) = at.get(&get(&row, 1)) else {
+                continue;
+            };
+            let outcome = &mut outcomes[i];
+            match get::<String>(&row, 0).as_str() {
+                "for" => outcome.r#for.push(Named { name: get(&row, 2) }),
+                "note" => outcome.notes.push(Note {
+                    body: get(&row, 2),
+                    author: get::<Option<String>>(&row, 3).map(|name| Named { name }),
+                }),
+                "family" => outcome.family_score = get(&row, 4),
+                _ => outcome.practitioner_score = get(&row, 4),
+            }
+        }
+        let today = chrono::Utc::now().date_naive();
+        let mut overdue_actions = vec![];
+        for row in db.query_all_raw(by(FLOOR[3], plan_id)).await.unwrap() {
+            let done = get::<Option<chrono::DateTime<chrono::Utc>>>(&row, 3).is_some();
+            let overdue =
+                !done && get::<Option<chrono::NaiveDate>>(&row, 4).is_some_and(|d| d < today);
+            if overdue {
+                overdue_actions.push(get(&row, 0));
+            }
+            let Some(&i) = get::<Option<Uuid>>(&row, 1).and_then(|id| at.get(&id)) else {
+                continue;
+            };
+            outcomes[i].actions.push(Action {
+                description: get(&row, 2),
+                done,
+                overdue,
+                assignee: named(&row, 5, 6),
+            });
+        }
+        Screen {
+            plan: Some(Plan {
+                id: plan_id,
+                version: get(plan, 1),
+                status: get(plan, 2),
+                lead_professional: get::<Option<String>>(plan, 3).map(|name| Named { name }),
+                outcomes,
+                overdue_actions,
+            }),
+        }
+    }
 }
 
-/// Serves [`floor_json`] at `POST /screen` with `{ "id": <family uuid> }`.
+/// Serves [`over_http::screen`] at `POST /screen` with `{ "id": <family uuid> }`.
 async fn serve_floor(db: DatabaseConnection) -> String {
     use axum::{Json, extract::State, routing::post};
-    async fn answer(State(db): State<DatabaseConnection>, Json(asked): Json<Value>) -> Json<Value> {
-        let family = asked["id"].as_str().and_then(|id| id.parse().ok()).unwrap();
-        Json(floor_json(&db, family).await)
+    #[derive(serde::Deserialize)]
+    struct Asked {
+        id: Uuid,
+    }
+    async fn answer(
+        State(db): State<DatabaseConnection>,
+        Json(asked): Json<Asked>,
+    ) -> Json<over_http::Screen> {
+        Json(over_http::screen(&db, asked.id).await)
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/screen", listener.local_addr().unwrap());
@@ -249,6 +313,26 @@ struct Targets {
     postgraphile_pid: Option<String>,
 }
 
+/// Asks for one family's screen as `who` would.
+async fn ask(
+    who: Who,
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    targets: &Targets,
+    s: &Sampled,
+) {
+    match who {
+        Who::Floor => floor(db, s).await,
+        Who::FloorOverHttp => post(client, &targets.floor, None, &json!({ "id": s.family })).await,
+        Who::Parent => screen(client, &targets.app, &s.parent, s).await,
+        Who::Practitioner => screen(client, &targets.app, &s.practitioner, s).await,
+        Who::PostGraphile => {
+            let url = targets.postgraphile.as_deref().unwrap();
+            postgraphile(client, url, s).await
+        }
+    }
+}
+
 /// Runs `clients` loops of `who` for `seconds`; returns each request's latency.
 async fn point(
     who: Who,
@@ -279,18 +363,7 @@ async fn point(
             while Instant::now() < until {
                 let s = &sample[rand::rng().random_range(0..sample.len())];
                 let t = Instant::now();
-                match who {
-                    Who::Floor => floor(&db, s).await,
-                    Who::FloorOverHttp => {
-                        post(&client, &targets.floor, None, &json!({ "id": s.family })).await
-                    }
-                    Who::Parent => screen(&client, &targets.app, &s.parent, s).await,
-                    Who::Practitioner => screen(&client, &targets.app, &s.practitioner, s).await,
-                    Who::PostGraphile => {
-                        let url = targets.postgraphile.as_deref().unwrap();
-                        postgraphile(&client, url, s).await
-                    }
-                }
+                ask(who, &db, &client, &targets, s).await;
                 times.push(t.elapsed());
             }
             times
@@ -555,16 +628,13 @@ async fn main() {
     {
         let who = match std::env::var("BENCH_ONLY").as_deref() {
             Ok("team") | Ok("practitioner") => Who::Practitioner,
+            Ok("floor") => Who::Floor,
+            Ok("http") => Who::FloorOverHttp,
             _ => Who::Parent,
         };
         let client = reqwest::Client::new();
         for s in sample.iter().cycle().take(requests) {
-            let token = if who == Who::Parent {
-                &s.parent
-            } else {
-                &s.practitioner
-            };
-            screen(&client, &targets.app, token, s).await;
+            ask(who, &db, &client, &targets, s).await;
         }
         println!("{requests} {} screens, one after another", who.name());
         return;
@@ -579,7 +649,7 @@ async fn main() {
         kinds.push(Who::PostGraphile);
     }
     // `BENCH_ONLY=parent` (or `practitioner`, `postgraphile`) runs that one kind beside the
-    // floor, for a profiler.
+    // floors, for a profiler.
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         kinds.retain(|who| {
             matches!(who, Who::Floor | Who::FloorOverHttp)
