@@ -91,6 +91,13 @@ pub async fn family_for_practitioner(
     Ok(found)
 }
 
+/// Whether `action` is decided for `viewer` from the session alone, reading nothing (a
+/// family's own adult opening their family and plan, say): the permit can then be had before
+/// any of the data it allows is read, and that data read in one statement.
+pub fn decided_from_session(viewer: &Viewer, action: Action) -> bool {
+    !needs_facts(viewer, action)
+}
+
 /// Whether deciding (or the permit's reach) needs facts read from the database: the row's
 /// cells, or (issue 14) an adult of the family, whose view of each child follows the child's
 /// age (the plan's reach is completed from the members read with the plan instead:

@@ -3,14 +3,17 @@
 //! members and the practitioners who wrote, rated, proposed, were given an action or lead,
 //! and the directory entries the actions point at).
 //! The statement is the same whatever the size of the plan. Callers decide what the viewer
-//! may see of it (a young person sees only some outcomes).
-use super::union::{Templates, Union};
+//! may see of it (a young person sees only some outcomes). For a reader whose permits need
+//! nothing read, the family and its current plan come in the same statement
+//! ([`read_with_family`]).
+use super::union::{Rows, Templates, Union};
 use crate::error::AppResult;
+use entities::plan::PlanStatus;
 use entities::{
-    family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
+    family, family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
     plan_change, practitioner, progress_rating,
 };
-use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Select, Value,
 };
@@ -18,7 +21,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A plan's contents, each list in the order the app shows it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct PlanContents {
     /// In the family's order of priority.
     pub outcomes: Vec<outcome::Model>,
@@ -38,12 +41,67 @@ pub struct PlanContents {
     pub services: HashMap<Uuid, local_service::Model>,
 }
 
+/// Which plan the statement reads: one plan by its id (its family and lead bound beside it),
+/// or a family's open plan (the database keeps it to one), read in the same statement as the
+/// family itself.
+#[derive(Clone, Copy)]
+enum Which {
+    Plan {
+        plan: Uuid,
+        family: Uuid,
+        lead: Uuid,
+    },
+    OpenPlanOf {
+        family: Uuid,
+    },
+}
+
+impl Which {
+    /// `column` (a plan id) is the plan's.
+    fn plan_is(self, column: impl ColumnTrait) -> SimpleExpr {
+        match self {
+            Which::Plan { plan, .. } => column.eq(plan),
+            Which::OpenPlanOf { family } => column.in_subquery(open_plans_of(family)),
+        }
+    }
+
+    fn family(self) -> Uuid {
+        match self {
+            Which::Plan { family, .. } | Which::OpenPlanOf { family } => family,
+        }
+    }
+
+    /// The lead professional's id, as a one-column query: always present, so that the
+    /// statement keeps one shape with or without a lead.
+    fn lead(self) -> SelectStatement {
+        match self {
+            Which::Plan { lead, .. } => Query::select().expr(Expr::val(lead)).to_owned(),
+            Which::OpenPlanOf { family } => Query::select()
+                .column(plan::Column::LeadProfessionalId)
+                .from(plan::Entity)
+                .and_where(plan::Column::FamilyId.eq(family))
+                .and_where(plan::Column::Status.ne(PlanStatus::Closed))
+                .to_owned(),
+        }
+    }
+}
+
+/// The ids of a family's plans not closed, as a subquery.
+fn open_plans_of(family: Uuid) -> SelectStatement {
+    Query::select()
+        .column(plan::Column::Id)
+        .from(plan::Entity)
+        .and_where(plan::Column::FamilyId.eq(family))
+        .and_where(plan::Column::Status.ne(PlanStatus::Closed))
+        .to_owned()
+}
+
 /// The ids of the plan's outcomes, as a subquery.
-fn outcomes_of(plan_id: Uuid) -> SelectStatement {
+fn outcomes_of(which: Which) -> SelectStatement {
     Query::select()
         .column(outcome::Column::Id)
         .from(outcome::Entity)
-        .and_where(outcome::Column::PlanId.eq(plan_id))
+        .and_where(which.plan_is(outcome::Column::PlanId))
         .to_owned()
 }
 
@@ -53,35 +111,34 @@ fn outcomes_of(plan_id: Uuid) -> SelectStatement {
 /// statement's 0.8 with 10,000 families, and growing with the county), and even one `IN`
 /// over them all is planned as a scan while the county is small: on PostgreSQL the ids are
 /// gathered into an array first, which it can only look up by key.
-fn named_practitioners(backend: DatabaseBackend, plan_id: Uuid, lead: Uuid) -> Condition {
+fn named_practitioners(backend: DatabaseBackend, which: Which) -> Condition {
     let by_plan = |column: plan_action::Column| {
         Query::select()
             .column(column)
             .from(plan_action::Entity)
-            .and_where(plan_action::Column::PlanId.eq(plan_id))
+            .and_where(which.plan_is(plan_action::Column::PlanId))
             .to_owned()
     };
     let mut named = Query::select()
         .column(outcome::Column::ProposedByPractitionerId)
         .from(outcome::Entity)
-        .and_where(outcome::Column::PlanId.eq(plan_id))
+        .and_where(which.plan_is(outcome::Column::PlanId))
         .to_owned();
     let others = [
         Query::select()
             .column(outcome_note::Column::PractitionerId)
             .from(outcome_note::Entity)
-            .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan_id)))
+            .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(which)))
             .to_owned(),
         Query::select()
             .column(progress_rating::Column::PractitionerId)
             .from(progress_rating::Entity)
-            .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan_id)))
+            .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(which)))
             .to_owned(),
         by_plan(plan_action::Column::AssigneePractitionerId),
         by_plan(plan_action::Column::CreatedByPractitionerId),
         by_plan(plan_action::Column::DoneByPractitionerId),
-        // Always present, so that the statement keeps one shape with or without a lead.
-        Query::select().expr(Expr::val(lead)).to_owned(),
+        which.lead(),
     ];
     named.unions(others.into_iter().map(|other| (UnionType::All, other)));
     let id = practitioner::Column::Id;
@@ -97,7 +154,8 @@ fn named_practitioners(backend: DatabaseBackend, plan_id: Uuid, lead: Uuid) -> C
     })
 }
 
-/// The branches of the statement, in the order they are added.
+/// The branches of the contents, in the order they are added (after the family's and its
+/// plans' in [`read_with_family`]'s statement).
 const OUTCOMES: usize = 0;
 const FOR_MEMBERS: usize = 1;
 const NOTES: usize = 2;
@@ -107,44 +165,44 @@ const MEMBERS: usize = 5;
 const PRACTITIONERS: usize = 6;
 const SERVICES: usize = 7;
 
-/// The statement, from its arguments: the plan, its family and its lead professional.
-fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
-    let [plan_id, family_id, lead] = [0, 1, 2].map(|i| arguments[i]);
-    let mut union = Union::default();
+/// Adds the contents' branches to `union`; returns the number of the first.
+fn add_contents(union: &mut Union, backend: DatabaseBackend, which: Which) -> usize {
     let branches = [
-        union.branch::<outcome::Entity>(Condition::all().add(outcome::Column::PlanId.eq(plan_id))),
+        union.branch::<outcome::Entity>(
+            Condition::all().add(which.plan_is(outcome::Column::PlanId)),
+        ),
         union.branch::<outcome_member::Entity>(
-            Condition::all()
-                .add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+            Condition::all().add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(which))),
         ),
         union.branch::<outcome_note::Entity>(
-            Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+            Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(which))),
         ),
         union.branch::<progress_rating::Entity>(
             Condition::all()
-                .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(plan_id))),
+                .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(which))),
         ),
         union.branch::<plan_action::Entity>(
-            Condition::all().add(plan_action::Column::PlanId.eq(plan_id)),
+            Condition::all().add(which.plan_is(plan_action::Column::PlanId)),
         ),
         union.branch::<family_member::Entity>(
-            Condition::all().add(family_member::Column::FamilyId.eq(family_id)),
+            Condition::all().add(family_member::Column::FamilyId.eq(which.family())),
         ),
-        union.branch::<practitioner::Entity>(named_practitioners(backend, plan_id, lead)),
+        union.branch::<practitioner::Entity>(named_practitioners(backend, which)),
         union.branch::<local_service::Entity>(
             Condition::all().add(
                 local_service::Column::Id.in_subquery(
                     Query::select()
                         .column(plan_action::Column::ServiceId)
                         .from(plan_action::Entity)
-                        .and_where(plan_action::Column::PlanId.eq(plan_id))
+                        .and_where(which.plan_is(plan_action::Column::PlanId))
                         .to_owned(),
                 ),
             ),
         ),
     ];
+    let first = branches[0];
     debug_assert_eq!(
-        branches,
+        branches.map(|b| b - first),
         [
             OUTCOMES,
             FOR_MEMBERS,
@@ -156,11 +214,38 @@ fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
             SERVICES
         ]
     );
+    first
+}
+
+/// The statement, from its arguments: the plan, its family and its lead professional.
+fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+    let [plan, family, lead] = [0, 1, 2].map(|i| arguments[i]);
+    let mut union = Union::default();
+    add_contents(&mut union, backend, Which::Plan { plan, family, lead });
     union
 }
 
+/// The family's statement with everything its plan screen shows: the family, its open
+/// plans, and the open plan's contents, from the family's id.
+fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+    let family = arguments[0];
+    let mut union = Union::default();
+    union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(family)));
+    union.branch::<plan::Entity>(
+        Condition::all().add(plan::Column::Id.in_subquery(open_plans_of(family))),
+    );
+    let first = add_contents(&mut union, backend, Which::OpenPlanOf { family });
+    debug_assert_eq!(first, WITH_FAMILY);
+    union
+}
+
+/// Where the contents' branches start in [`family_and_contents`].
+const WITH_FAMILY: usize = 2;
+
 /// Written out once per backend: its shape never depends on the plan.
 static CONTENTS: Templates = Templates::new(3, contents);
+
+static WITH_FAMILY_TEMPLATE: Templates = Templates::new(1, family_and_contents);
 
 /// Reads the plan's contents in one statement.
 pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<PlanContents> {
@@ -173,10 +258,38 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
         .get(db.get_database_backend())
         .rows(db, &arguments)
         .await?;
+    assemble(&rows, 0)
+}
 
-    let mut outcome_rows: Vec<outcome::Model> = rows.of(OUTCOMES)?;
+/// A family, its current plan (the newest not closed, as `families::with_current_plan`
+/// reads it) and that plan's contents, in one statement: for a reader whose permits to
+/// read the family and its plan were decided before anything was read. None when there is
+/// no such family.
+pub async fn read_with_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+) -> AppResult<Option<(family::Model, Option<(plan::Model, PlanContents)>)>> {
+    let rows = WITH_FAMILY_TEMPLATE
+        .get(db.get_database_backend())
+        .rows(db, &[family_id.into()])
+        .await?;
+    let Some(family) = rows.of::<family::Model>(0)?.into_iter().next() else {
+        return Ok(None);
+    };
+    // One at most: a unique index keeps a family to one plan not closed.
+    let current = rows.of::<plan::Model>(1)?.into_iter().next();
+    let Some(plan) = current else {
+        return Ok(Some((family, None)));
+    };
+    let contents = assemble(&rows, WITH_FAMILY)?;
+    Ok(Some((family, Some((plan, contents)))))
+}
+
+/// The contents from a statement's rows, its branches from `first` on.
+fn assemble(rows: &Rows, first: usize) -> AppResult<PlanContents> {
+    let mut outcome_rows: Vec<outcome::Model> = rows.of(first + OUTCOMES)?;
     outcome_rows.sort_by_key(|o| (o.position, o.id));
-    let mut member_rows: Vec<outcome_member::Model> = rows.of(FOR_MEMBERS)?;
+    let mut member_rows: Vec<outcome_member::Model> = rows.of(first + FOR_MEMBERS)?;
     member_rows.sort_by_key(|m| m.member_id);
     let mut members_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for row in member_rows {
@@ -185,11 +298,11 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
             .or_default()
             .push(row.member_id);
     }
-    let mut note_rows: Vec<outcome_note::Model> = rows.of(NOTES)?;
+    let mut note_rows: Vec<outcome_note::Model> = rows.of(first + NOTES)?;
     note_rows.sort_by_key(|n| n.id);
-    let mut rating_rows: Vec<progress_rating::Model> = rows.of(RATINGS)?;
+    let mut rating_rows: Vec<progress_rating::Model> = rows.of(first + RATINGS)?;
     rating_rows.sort_by_key(|r| r.id);
-    let mut action_rows: Vec<plan_action::Model> = rows.of(ACTIONS)?;
+    let mut action_rows: Vec<plan_action::Model> = rows.of(first + ACTIONS)?;
     action_rows.sort_by_key(|a| a.id);
     Ok(PlanContents {
         outcomes: outcome_rows,
@@ -198,17 +311,17 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
         ratings_of: group(rating_rows, |r| r.outcome_id),
         actions_of: group(action_rows, |a| a.outcome_id),
         members: rows
-            .of::<family_member::Model>(MEMBERS)?
+            .of::<family_member::Model>(first + MEMBERS)?
             .into_iter()
             .map(|m| (m.id, m))
             .collect(),
         practitioners: rows
-            .of::<practitioner::Model>(PRACTITIONERS)?
+            .of::<practitioner::Model>(first + PRACTITIONERS)?
             .into_iter()
             .map(|p| (p.id, p))
             .collect(),
         services: rows
-            .of::<local_service::Model>(SERVICES)?
+            .of::<local_service::Model>(first + SERVICES)?
             .into_iter()
             .map(|s| (s.id, s))
             .collect(),
@@ -301,5 +414,93 @@ pub fn history(of: HistoryOf) -> Select<plan_change::Entity> {
         }
         HistoryOf::Outcome(id) => changes.filter(plan_change::Column::OutcomeId.eq(id)),
         HistoryOf::Action(id) => changes.filter(plan_change::Column::ActionId.eq(id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    /// What one statement reads of a family, its current plan and the plan's contents is
+    /// what the separate reads give, for every family of the demo: as the demo leaves them;
+    /// with that plan closed and a newer one open (none of the closed plan's rows or people
+    /// come with it); with none open. A family that does not exist is none.
+    #[tokio::test]
+    async fn the_plan_read_with_its_family_is_the_plan_read_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::scratch(dir.path()).await;
+        let now = chrono::Utc::now();
+        let clocks = crate::config::Settings::defaults()
+            .unwrap()
+            .support_clocks()
+            .unwrap();
+        assert!(crate::domain::demo::load(&db, now, &clocks).await.unwrap());
+        let families = family::Entity::find().all(&db).await.unwrap();
+        let mut planned = None;
+        for f in &families {
+            if let (Some(plan), _) = current(&db, f.id).await
+                && plan.lead_professional_id.is_some()
+            {
+                planned = Some(f.id);
+            }
+        }
+        let planned = planned.expect("a family with a plan and a lead");
+        let (older, _) = current(&db, planned).await;
+        let older = older.expect("the demo family's plan");
+        assert!(!read(&db, &older).await.unwrap().outcomes.is_empty());
+
+        let mut with_contents = 0;
+        for round in 0..3 {
+            for f in &families {
+                let together = read_with_family(&db, f.id).await.unwrap().unwrap();
+                let (plan, family) = current(&db, f.id).await;
+                assert_eq!(together.0, family, "{}, round {round}", f.reference);
+                let apart = match plan {
+                    Some(plan) => {
+                        let contents = read(&db, &plan).await.unwrap();
+                        with_contents += usize::from(!contents.outcomes.is_empty());
+                        Some((plan, contents))
+                    }
+                    None => None,
+                };
+                assert_eq!(together.1, apart, "{}, round {round}", f.reference);
+            }
+            let (open, _) = current(&db, planned).await;
+            let Some(open) = open else { continue };
+            // The plan closes; after the first round a newer one opens, with no outcomes
+            // (none of the closed plan's rows or people may come with it); after the second
+            // none does.
+            let mut closed: plan::ActiveModel = open.clone().into();
+            closed.status = Set(PlanStatus::Closed);
+            closed.update(&db).await.unwrap();
+            if round == 0 {
+                let mut newer: plan::ActiveModel = older.clone().into();
+                newer.id = Set(Uuid::now_v7());
+                newer.created_at = Set(older.created_at + chrono::Duration::seconds(1));
+                newer.insert(&db).await.unwrap();
+            }
+        }
+        assert!(current(&db, planned).await.0.is_none());
+        assert!(with_contents > 0);
+        assert!(
+            read_with_family(&db, Uuid::now_v7())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    /// The family and its current plan, as read apart.
+    async fn current(
+        db: &sea_orm::DatabaseConnection,
+        family_id: Uuid,
+    ) -> (Option<plan::Model>, family::Model) {
+        let (family, plan) = crate::domain::families::with_current_plan(db, family_id)
+            .await
+            .unwrap()
+            .unwrap();
+        (plan, family)
     }
 }

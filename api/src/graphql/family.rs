@@ -66,16 +66,19 @@ impl Family {
         Ok(Self(model, CurrentPlan::default()))
     }
 
-    /// The family, read with its current plan in one statement, and for a practitioner with
-    /// their standing with it in the same one; for anyone else, whatever facts the rules need
-    /// are read at the same time on another connection. Whether it exists is answered
-    /// first, whoever asks.
+    /// The family, read with its current plan in one statement: for a practitioner with
+    /// their standing with it in the same one; for the family's own members asking for what
+    /// is in the plan, with the plan's contents too; for anyone else, whatever facts the
+    /// rules need are read at the same time on another connection. Whether it exists is
+    /// answered first, whoever asks.
     pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> AppResult<Option<Self>> {
         let s = services(ctx)?;
         let found = if let Viewer::Practitioner(p) = viewer(ctx)? {
             let known = &request_state(ctx)?.facts;
             let (now, ages) = (s.clock.now(), s.settings.ages());
             access::family_for_practitioner(&s.db, p, id, now, ages, known).await?
+        } else if let Some(found) = Self::load_with_plan_contents(ctx, id).await? {
+            found
         } else {
             // Asking reads the facts into the request's cache; the answer that counts is
             // `readable`'s, once the family is known to exist.
@@ -96,6 +99,55 @@ impl Family {
         family.1 = CurrentPlan(Some(plan));
         Ok(Some(family))
     }
+
+    /// For a reader who may read the family and its plan on the session alone (the
+    /// family's own members) and asks for what is in the plan: both permits first, then the
+    /// family, its current plan and the plan's contents in one statement, the contents kept
+    /// for the plan's view. `None` when this way does not apply; otherwise what was found
+    /// (`Some(None)`: no such family).
+    async fn load_with_plan_contents(
+        ctx: &Context<'_>,
+        id: uuid::Uuid,
+    ) -> AppResult<Option<Option<(family::Model, Option<plan::Model>)>>> {
+        let viewer = viewer(ctx)?;
+        let actions = [
+            Action::ReadFamily { family_id: id },
+            Action::ReadPlan { family_id: id },
+        ];
+        if !asks_for_plan_contents(ctx)
+            || !actions
+                .iter()
+                .all(|a| access::decided_from_session(viewer, *a))
+        {
+            return Ok(None);
+        }
+        for action in actions {
+            if !allows(ctx, action).await? {
+                return Ok(None);
+            }
+        }
+        let s = services(ctx)?;
+        let Some((family, current)) = plan_contents::read_with_family(&s.db, id).await? else {
+            return Ok(Some(None));
+        };
+        let plan = match current {
+            Some((plan, contents)) => {
+                request_state(ctx)?.keep_contents(&plan, contents);
+                Some(plan)
+            }
+            None => None,
+        };
+        Ok(Some(Some((family, plan))))
+    }
+}
+
+/// Whether the selection reads what is in the family's plan (the fields [`Plan`] answers
+/// from its view), which is then worth reading with the family.
+fn asks_for_plan_contents(ctx: &Context<'_>) -> bool {
+    let plan = ctx.look_ahead().field("plan");
+    ["outcomes", "overdueActions", "history", "leadProfessional"]
+        .iter()
+        .any(|field| plan.field(field).exists())
 }
 
 #[Object]

@@ -33,6 +33,7 @@ mod visible_to;
 use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::plan_contents::PlanContents;
 use crate::domain::read_trail;
 use crate::error::{AppError, AppResult};
 use crate::viewer::Actor;
@@ -140,6 +141,9 @@ pub struct RequestState {
     reads: Mutex<Reads>,
     /// Lookups by ID so far (`node`, `nodes`), capped per request.
     lookups: std::sync::atomic::AtomicUsize,
+    /// A plan's contents read with its family, by plan id and version, until the plan's
+    /// view takes them.
+    contents_read_with_family: Mutex<Option<((Uuid, i32), PlanContents)>>,
 }
 
 /// A practitioner's reads in one request, on their way to the audit trail.
@@ -166,6 +170,29 @@ impl RequestState {
         self.lookups
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             .saturating_add(1)
+    }
+
+    /// Keeps a plan's contents read with its family, for the plan's view.
+    pub(crate) fn keep_contents(&self, plan: &entities::plan::Model, contents: PlanContents) {
+        *self.kept() = Some(((plan.id, plan.version), contents));
+    }
+
+    /// The contents of this version of the plan, if they were read with its family.
+    pub(crate) fn take_contents(&self, plan: &entities::plan::Model) -> Option<PlanContents> {
+        let mut kept = self.kept();
+        match kept.take() {
+            Some((key, contents)) if key == (plan.id, plan.version) => Some(contents),
+            other => {
+                *kept = other;
+                None
+            }
+        }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Option<((Uuid, i32), PlanContents)>> {
+        self.contents_read_with_family
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn reads(&self) -> std::sync::MutexGuard<'_, Reads> {

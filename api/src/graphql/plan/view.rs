@@ -1,5 +1,5 @@
 //! The plan as one viewer sees it in one request: its contents read once (one statement,
-//! [`plan_contents::read`]) and the outcomes this viewer may see worked out once, shared by
+//! [`plan_contents::read`], or with the family: [`plan_contents::read_with_family`]) and the outcomes this viewer may see worked out once, shared by
 //! `outcomes`, `overdueActions`, `history` and everything under an outcome. Nothing here
 //! waits to batch: the first resolver that needs the plan reads all of it.
 use super::super::family::FamilyMember;
@@ -39,10 +39,15 @@ impl PlanView {
                 .await?;
                 let s = services(ctx)?;
                 let viewer = viewer(ctx)?;
+                let state = request_state(ctx)?;
                 // The plan screen's one round trip after its permits: the audit entry of
-                // what was read is written meanwhile.
-                request_state(ctx)?.write_ahead(s, viewer).await;
-                let mut contents = plan_contents::read(&s.db, plan).await?;
+                // what was read is written meanwhile. (A family's own members, whose permits
+                // need nothing read, had the contents read with the family.)
+                state.write_ahead(s, viewer).await;
+                let mut contents = match state.take_contents(plan) {
+                    Some(read_with_the_family) => read_with_the_family,
+                    None => plan_contents::read(&s.db, plan).await?,
+                };
                 // Issue 14: an adult of the family sees each child's part as far as the
                 // child has grown up; the ages come from the members read with the plan.
                 let children = contents
