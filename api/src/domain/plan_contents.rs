@@ -13,7 +13,9 @@ use entities::{
     family, family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
     plan_change, practitioner, progress_rating,
 };
-use sea_orm::sea_query::{Condition, Expr, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_orm::sea_query::{
+    Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Select, Value,
 };
@@ -61,7 +63,11 @@ impl Which {
     fn plan_is(self, column: impl ColumnTrait) -> SimpleExpr {
         match self {
             Which::Plan { plan, .. } => column.eq(plan),
-            Which::OpenPlanOf { family } => column.in_subquery(open_plans_of(family)),
+            // A scalar subquery (the unique index makes it one row at most), evaluated once:
+            // as `IN (…)` PostgreSQL joined plans into every branch and hashed the ids, and
+            // the statement took 0.1 ms more than the family's and the contents' apart.
+            Which::OpenPlanOf { family } => Expr::col(column.as_column_ref())
+                .eq(Expr::SubQuery(None, Box::new(open_plans_of(family).into()))),
         }
     }
 
@@ -232,7 +238,9 @@ fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let mut union = Union::default();
     union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(family)));
     union.branch::<plan::Entity>(
-        Condition::all().add(plan::Column::Id.in_subquery(open_plans_of(family))),
+        Condition::all()
+            .add(plan::Column::FamilyId.eq(family))
+            .add(plan::Column::Status.ne(PlanStatus::Closed)),
     );
     let first = add_contents(&mut union, backend, Which::OpenPlanOf { family });
     debug_assert_eq!(first, WITH_FAMILY);
