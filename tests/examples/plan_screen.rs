@@ -633,10 +633,19 @@ async fn main() {
             _ => Who::Parent,
         };
         let client = reqwest::Client::new();
+        let (started, cpu_before, database_before) = (Instant::now(), cpu("self"), database_cpu());
         for s in sample.iter().cycle().take(requests) {
             ask(who, &db, &client, &targets, s).await;
         }
-        println!("{requests} {} screens, one after another", who.name());
+        let per_screen = |d: Duration| d.as_secs_f64() * 1000.0 / requests as f64;
+        println!(
+            "{requests} {} screens, one after another: {:.3} ms each, this process's CPU {:.3} \
+             ms, PostgreSQL's {:.3} ms",
+            who.name(),
+            per_screen(started.elapsed()),
+            per_screen(cpu("self").saturating_sub(cpu_before)),
+            per_screen(database_cpu().saturating_sub(database_before)),
+        );
         return;
     }
     let mut kinds = vec![
