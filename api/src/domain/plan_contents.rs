@@ -253,6 +253,7 @@ const WITH_FAMILY: usize = 2;
 /// Written out once per backend: its shape never depends on the plan.
 static CONTENTS: Templates = Templates::new(3, contents);
 
+/// The same with the family in front, from the family's id alone.
 static WITH_FAMILY_TEMPLATE: Templates = Templates::new(1, family_and_contents);
 
 /// Reads the plan's contents in one statement.
@@ -269,10 +270,10 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
     assemble(&rows, 0)
 }
 
-/// A family, its current plan (the newest not closed, as `families::with_current_plan`
-/// reads it) and that plan's contents, in one statement: for a reader whose permits to
-/// read the family and its plan were decided before anything was read. None when there is
-/// no such family.
+/// A family, its current plan (the one not closed, as `families::with_current_plan` reads
+/// it) and that plan's contents, in one statement: for a reader whose permits to read the
+/// family and its plan were decided before anything was read. None when there is no such
+/// family.
 pub async fn read_with_family(
     db: &impl ConnectionTrait,
     family_id: Uuid,
