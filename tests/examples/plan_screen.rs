@@ -22,8 +22,9 @@
 //! (`team`, `postgraphile`) runs one kind beside the two floors, for a profiler.
 //!
 //! `BENCH_REQUESTS=N` instead asks for N screens of that kind (parent by default; `team`,
-//! `floor`, `http` for the floor over HTTP) one after another and stops: a fixed workload,
-//! to count instructions with valgrind, which a shared machine does not disturb. Run it for
+//! `floor`, `http` for the floor over HTTP) one after another, prints the time, this
+//! process's CPU and PostgreSQL's per screen, and stops: a fixed workload, also to count
+//! instructions with valgrind, which a shared machine does not disturb. Run it for
 //! two values of N; the difference over the difference in N is the cost of one screen
 //! (client and server, and SQLite where it is the database):
 //! `valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/plan_screen`.
