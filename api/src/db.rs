@@ -53,6 +53,21 @@ pub(crate) async fn scratch(dir: &std::path::Path) -> DatabaseConnection {
     db
 }
 
+/// A scratch database holding the demo county (`domain::demo`), for unit tests.
+#[cfg(test)]
+pub(crate) async fn scratch_with_demo(dir: &std::path::Path) -> DatabaseConnection {
+    let db = scratch(dir).await;
+    let clocks = Settings::defaults()
+        .and_then(|s| s.support_clocks())
+        .expect("default support clocks");
+    let loaded = crate::domain::demo::load(&db, chrono::Utc::now(), &clocks).await;
+    assert!(
+        loaded.expect("the demo loads"),
+        "the demo loads into an empty database"
+    );
+    db
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await

@@ -1,6 +1,6 @@
 //! Family records: opening one, its members, and steps up and down the need levels.
 use super::audit::{self};
-use super::union::{Templates, Union};
+use super::union::{Rows, Templates, Union};
 use super::{practitioners, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
@@ -14,8 +14,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// A family and its plans in draft or active, from the family's id.
-fn with_plans(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
+/// A family and its plans in draft or active, from the family's id: branches 0 and 1, read
+/// back by [`family_and_plan`].
+pub(super) fn with_plans(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let mut union = Union::default();
     union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(arguments[0])));
     union.branch::<plan::Entity>(
@@ -38,6 +39,14 @@ pub async fn with_current_plan(
         .get(db.get_database_backend())
         .rows(db, &[family_id.into()])
         .await?;
+    family_and_plan(&rows)
+}
+
+/// The family and its current plan from the rows of a union that begins with
+/// [`with_plans`]' branches; none when there is no such family.
+pub(super) fn family_and_plan(
+    rows: &Rows,
+) -> AppResult<Option<(family::Model, Option<plan::Model>)>> {
     let Some(family) = rows.of::<family::Model>(0)?.into_iter().next() else {
         return Ok(None);
     };

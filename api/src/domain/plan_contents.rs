@@ -231,18 +231,17 @@ fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
     union
 }
 
-/// The family's statement with everything its plan screen shows: the family, its open
-/// plans, and the open plan's contents, from the family's id.
+/// The family's statement with everything its plan screen shows: the family and its open
+/// plans (`families::with_plans`), and the open plan's contents, from the family's id.
 fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
-    let family = arguments[0];
-    let mut union = Union::default();
-    union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(family)));
-    union.branch::<plan::Entity>(
-        Condition::all()
-            .add(plan::Column::FamilyId.eq(family))
-            .add(plan::Column::Status.ne(PlanStatus::Closed)),
+    let mut union = super::families::with_plans(backend, arguments);
+    let first = add_contents(
+        &mut union,
+        backend,
+        Which::OpenPlanOf {
+            family: arguments[0],
+        },
     );
-    let first = add_contents(&mut union, backend, Which::OpenPlanOf { family });
     debug_assert_eq!(first, WITH_FAMILY);
     union
 }
@@ -282,11 +281,9 @@ pub async fn read_with_family(
         .get(db.get_database_backend())
         .rows(db, &[family_id.into()])
         .await?;
-    let Some(family) = rows.of::<family::Model>(0)?.into_iter().next() else {
+    let Some((family, current)) = super::families::family_and_plan(&rows)? else {
         return Ok(None);
     };
-    // One at most: a unique index keeps a family to one plan not closed.
-    let current = rows.of::<plan::Model>(1)?.into_iter().next();
     let Some(plan) = current else {
         return Ok(Some((family, None)));
     };
@@ -439,13 +436,7 @@ mod tests {
     #[tokio::test]
     async fn the_plan_read_with_its_family_is_the_plan_read_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
-        let now = chrono::Utc::now();
-        let clocks = crate::config::Settings::defaults()
-            .unwrap()
-            .support_clocks()
-            .unwrap();
-        assert!(crate::domain::demo::load(&db, now, &clocks).await.unwrap());
+        let db = crate::db::scratch_with_demo(dir.path()).await;
         let families = family::Entity::find().all(&db).await.unwrap();
         let mut planned = None;
         for f in &families {

@@ -289,13 +289,8 @@ mod tests {
     #[tokio::test]
     async fn the_family_read_with_the_standing_is_the_family_read_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
+        let db = crate::db::scratch_with_demo(dir.path()).await;
         let now = Utc::now();
-        let clocks = crate::config::Settings::defaults()
-            .unwrap()
-            .support_clocks()
-            .unwrap();
-        assert!(crate::domain::demo::load(&db, now, &clocks).await.unwrap());
 
         let born_by = now.date_naive() - chrono::Duration::days(16 * 365);
         let practitioners = practitioner::Entity::find().all(&db).await.unwrap();
