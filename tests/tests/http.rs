@@ -10,6 +10,7 @@ db_tests!(
     pages_are_capped_at_one_hundred,
     anonymous_people_see_no_family_data,
     responses_carry_a_request_id,
+    plan_rows_answer_in_the_order_asked,
 );
 
 async fn health_endpoints_report_live_and_ready(app: TestApp) {
@@ -300,4 +301,37 @@ async fn production_mode_hides_the_ide_and_introspection() {
         .gql(None, "{ needLevels { level label } }", json!({}))
         .await;
     assert_eq!(body["data"]["needLevels"][3]["label"], "Child protection");
+}
+
+/// A plan's outcomes, notes, actions and the people they name answer in the order the query
+/// asks for their fields (GraphQL spec, "Serialized Map Ordering"), even when a field asked
+/// first is read from the database and those after it are at hand: they resolve one after
+/// another, as the fields of one row, which also spares the executor a task per field.
+async fn plan_rows_answer_in_the_order_asked(app: TestApp) {
+    app.load_demo().await;
+    let token = app.token_for(demo::MORGAN_PARENT).await;
+    let query = "{ viewer { familyMember { family { plan { leadProfessional { organisation { name } roles name } outcomes { nodes { history(first: 1) { nodes { what } } id words } } } } } } }";
+    let text = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("\"errors\""), "{text}");
+    assert!(
+        text.contains("\"leadProfessional\":{\"organisation\":{\"name\":"),
+        "{text}"
+    );
+    let outcomes = text.matches("\"words\":").count();
+    assert!(outcomes >= 2, "{text}");
+    assert_eq!(
+        text.matches("{\"history\":{\"nodes\":").count(),
+        outcomes,
+        "each outcome starts with its history: {text}"
+    );
 }

@@ -407,7 +407,8 @@ impl FamilyMember {
     }
 }
 
-#[Object]
+// Named on every row of a plan screen: see `graphql::plan`, "Rows".
+#[Object(serial)]
 impl FamilyMember {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::FamilyMember, self.0.id)
@@ -437,67 +438,79 @@ impl FamilyMember {
 
     /// The address the app's invitations go to; for hub workers.
     async fn email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
-        authorize(
-            ctx,
-            Action::ReadMemberEmail {
-                family_id: self.0.family_id,
-            },
-        )
-        .await?;
-        let Some(account_id) = self.0.account_id else {
-            return Ok(None);
-        };
-        let account = crate::domain::records::by_id::<entities::account::Entity>(
-            &services(ctx)?.db,
-            account_id,
-        )
-        .await?;
-        Ok(account.map(|a| a.email))
+        Box::pin(async move {
+            authorize(
+                ctx,
+                Action::ReadMemberEmail {
+                    family_id: self.0.family_id,
+                },
+            )
+            .await?;
+            let Some(account_id) = self.0.account_id else {
+                return Ok(None);
+            };
+            let account = crate::domain::records::by_id::<entities::account::Entity>(
+                &services(ctx)?.db,
+                account_id,
+            )
+            .await?;
+            Ok(account.map(|a| a.email))
+        })
+        .await
     }
 
     /// For an adult of the household without parental responsibility: whether a parent has
     /// shared the family's plan with them (they read it, and have a say on what is about
     /// them, only then). Always false for parents and young people, who need no sharing.
     async fn plan_shared_with_them(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        Ok(
-            crate::domain::household::in_force(&services(ctx)?.db, self.0.id)
-                .await?
-                .is_some(),
-        )
+        Box::pin(async move {
+            Ok(
+                crate::domain::household::in_force(&services(ctx)?.db, self.0.id)
+                    .await?
+                    .is_some(),
+            )
+        })
+        .await
     }
 
     /// Issue 14: for an adult with parental responsibility, the children of the family they
     /// hold it for (it is held per child: in a step-family, perhaps not for all of them).
     async fn parental_responsibility_for(&self, ctx: &Context<'_>) -> GqlResult<Vec<FamilyMember>> {
-        authorize(
-            ctx,
-            Action::ReadFamily {
-                family_id: self.0.family_id,
-            },
-        )
-        .await?;
-        let db = &services(ctx)?.db;
-        let children = crate::domain::responsibility::children_of(db, self.0.id).await?;
-        let viewer = super::viewer(ctx)?;
-        let mut found = vec![];
-        for child in children {
-            if !crate::access::visibility::may_see_member(viewer, child) {
-                continue;
+        Box::pin(async move {
+            authorize(
+                ctx,
+                Action::ReadFamily {
+                    family_id: self.0.family_id,
+                },
+            )
+            .await?;
+            let db = &services(ctx)?.db;
+            let children = crate::domain::responsibility::children_of(db, self.0.id).await?;
+            let viewer = super::viewer(ctx)?;
+            let mut found = vec![];
+            for child in children {
+                if !crate::access::visibility::may_see_member(viewer, child) {
+                    continue;
+                }
+                if let Some(m) = loaders(ctx)?
+                    .load_one(super::loaders::MemberById(child))
+                    .await?
+                {
+                    found.push(FamilyMember(m));
+                }
             }
-            if let Some(m) = loaders(ctx)?
-                .load_one(super::loaders::MemberById(child))
-                .await?
-            {
-                found.push(FamilyMember(m));
-            }
-        }
-        Ok(found)
+            Ok(found)
+        })
+        .await
     }
 
     async fn family(&self, ctx: &Context<'_>) -> GqlResult<Family> {
-        Ok(Family::load(ctx, self.0.family_id)
-            .await?
-            .ok_or(AppError::NotFound)?)
+        Box::pin(async move {
+            Ok(Family::load(ctx, self.0.family_id)
+                .await?
+                .ok_or(AppError::NotFound)?)
+        })
+        .await
     }
 }
 

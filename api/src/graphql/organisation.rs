@@ -81,7 +81,8 @@ impl Organisation {
 /// A worker of a partner organisation.
 pub struct Practitioner(pub practitioner::Model);
 
-#[Object]
+// Named on every row of a plan screen: see `graphql::plan`, "Rows".
+#[Object(serial)]
 impl Practitioner {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::Practitioner, self.0.id)
@@ -93,35 +94,44 @@ impl Practitioner {
 
     /// Work email address; shown to other practitioners, not to families.
     async fn email(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        authorize(
-            ctx,
-            Action::ReadPractitionerEmail {
-                practitioner_id: self.0.id,
-            },
-        )
-        .await?;
-        let account = crate::domain::records::by_id::<entities::account::Entity>(
-            &services(ctx)?.db,
-            self.0.account_id,
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-        Ok(account.email)
+        Box::pin(async move {
+            authorize(
+                ctx,
+                Action::ReadPractitionerEmail {
+                    practitioner_id: self.0.id,
+                },
+            )
+            .await?;
+            let account = crate::domain::records::by_id::<entities::account::Entity>(
+                &services(ctx)?.db,
+                self.0.account_id,
+            )
+            .await?
+            .ok_or(AppError::NotFound)?;
+            Ok(account.email)
+        })
+        .await
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
-        let org = loaders(ctx)?
-            .load_one(OrganisationById(self.0.organisation_id))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        Ok(Organisation(org))
+        Box::pin(async move {
+            let org = loaders(ctx)?
+                .load_one(OrganisationById(self.0.organisation_id))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Organisation(org))
+        })
+        .await
     }
 
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<PractitionerRole>> {
-        let roles = loaders(ctx)?
-            .load_one(RolesOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(roles.into_iter().map(Into::into).collect())
+        Box::pin(async move {
+            let roles = loaders(ctx)?
+                .load_one(RolesOf(self.0.id))
+                .await?
+                .unwrap_or_default();
+            Ok(roles.into_iter().map(Into::into).collect())
+        })
+        .await
     }
 }

@@ -573,7 +573,8 @@ impl Referral {
 /// A local service in the directory (public information).
 pub struct LocalService(pub entities::local_service::Model);
 
-#[Object]
+// Named on every row of a plan screen: see `graphql::plan`, "Rows".
+#[Object(serial)]
 impl LocalService {
     async fn id(&self) -> ID {
         ids::encode(Kind::LocalService, self.0.id)

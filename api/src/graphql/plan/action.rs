@@ -39,7 +39,7 @@ impl PlanAction {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl PlanAction {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::PlanAction, self.model.id)
@@ -103,7 +103,7 @@ impl PlanAction {
     }
 
     async fn outcome(&self, ctx: &Context<'_>) -> GqlResult<Outcome> {
-        Ok(Outcome::load(ctx, self.model.outcome_id)
+        Ok(Box::pin(Outcome::load(ctx, self.model.outcome_id))
             .await?
             .ok_or(AppError::NotFound)?)
     }
@@ -117,6 +117,6 @@ impl PlanAction {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, PlanChange>> {
         let of = HistoryOf::Action(self.model.id);
-        Ok(history::page(ctx, of, Page::new(first, after)?).await?)
+        Ok(Box::pin(history::page(ctx, of, Page::new(first, after)?)).await?)
     }
 }

@@ -5,6 +5,13 @@
 //!
 //! Everything under a plan is read with it, once per request ([`view::PlanView`]); this
 //! module translates, the queries are in `domain::plan_contents`.
+//!
+//! **Rows.** The types a screen shows many of — outcomes, notes, ratings, actions, the
+//! services and people they name — are `serial`: their fields resolve one after another,
+//! which async-graphql does without a task per field (a parent's screen is some 250
+//! fields), and answer in the order the query asks. Their fields that read the database
+//! await it boxed (`Box::pin`): async-graphql boxes every field's future, each as large as
+//! its type's largest, so one field's large read would be copied into every field's box.
 mod action;
 mod history;
 mod outcome;
@@ -113,7 +120,7 @@ async fn named(
 ) -> GqlResult<Option<Person>> {
     match view.person(member, practitioner) {
         Some(found) => Ok(Some(found)),
-        None => person(ctx, member, practitioner).await,
+        None => Box::pin(person(ctx, member, practitioner)).await,
     }
 }
 

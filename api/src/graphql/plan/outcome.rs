@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 /// Where an outcome sits in the outcome framework.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct OutcomeAreaRef {
     pub code: String,
     pub label: String,
@@ -100,7 +101,7 @@ impl Outcome {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Outcome {
     pub async fn id(&self) -> ID {
         ids::encode(Kind::Outcome, self.model.id)
@@ -119,12 +120,12 @@ impl Outcome {
 
     /// Who can see this outcome.
     async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
-        Ok(VisibleTo::of(
+        Ok(Box::pin(VisibleTo::of(
             ctx,
             self.model.family_id,
             self.view.members_of(self.model.id),
             self.model.private,
-        )
+        ))
         .await?)
     }
 
@@ -145,7 +146,7 @@ impl Outcome {
             match self.view.member(*id) {
                 Some(member) => members.push(member),
                 None => {
-                    if let Some(m) = loaders(ctx)?.load_one(MemberById(*id)).await? {
+                    if let Some(m) = Box::pin(loaders(ctx)?.load_one(MemberById(*id))).await? {
                         members.push(FamilyMember(m));
                     }
                 }
@@ -259,11 +260,11 @@ impl Outcome {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, PlanChange>> {
         let of = HistoryOf::Outcome(self.model.id);
-        Ok(history::page(ctx, of, Page::new(first, after)?).await?)
+        Ok(Box::pin(history::page(ctx, of, Page::new(first, after)?)).await?)
     }
 
     async fn plan(&self, ctx: &Context<'_>) -> GqlResult<Plan> {
-        Ok(Plan::load(ctx, self.model.plan_id)
+        Ok(Box::pin(Plan::load(ctx, self.model.plan_id))
             .await?
             .ok_or(AppError::NotFound)?)
     }
@@ -271,6 +272,7 @@ impl Outcome {
 
 /// The family's and the practitioners' latest ratings, kept apart, never averaged.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct Progress {
     pub family: Option<ProgressRating>,
     pub practitioner: Option<ProgressRating>,
@@ -283,7 +285,7 @@ pub struct Progress {
 /// A rating of progress, 1 (not started) to 10 (achieved).
 pub struct ProgressRating(progress_rating::Model, Arc<PlanView>);
 
-#[Object]
+#[Object(serial)]
 impl ProgressRating {
     async fn score(&self) -> i32 {
         self.0.score.into()
@@ -313,12 +315,12 @@ impl ProgressRating {
     /// Who can see this rating: as the outcome it is about, and kept from the family when
     /// private.
     async fn visible_to(&self, ctx: &Context<'_>) -> GqlResult<VisibleTo> {
-        Ok(VisibleTo::of(
+        Ok(Box::pin(VisibleTo::of(
             ctx,
             self.0.family_id,
             self.1.members_of(self.0.outcome_id),
             self.0.private,
-        )
+        ))
         .await?)
     }
 }
@@ -326,7 +328,7 @@ impl ProgressRating {
 /// A practitioner's note beside the family's words.
 pub struct OutcomeNote(outcome_note::Model, Arc<PlanView>);
 
-#[Object]
+#[Object(serial)]
 impl OutcomeNote {
     /// Identifies the note (for a client's cache); it is reached through its outcome.
     async fn id(&self) -> ID {
@@ -341,18 +343,20 @@ impl OutcomeNote {
         if let Some(author) = self.1.practitioner(self.0.practitioner_id) {
             return Ok(Some(author));
         }
-        Ok(loaders(ctx)?
-            .load_one(PractitionerById(self.0.practitioner_id))
-            .await?
-            .map(Practitioner))
+        Ok(
+            Box::pin(loaders(ctx)?.load_one(PractitionerById(self.0.practitioner_id)))
+                .await?
+                .map(Practitioner),
+        )
     }
 
     /// The author's organisation when they wrote it.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
-        Ok(loaders(ctx)?
-            .load_one(OrganisationById(self.0.organisation_id))
-            .await?
-            .map(Organisation))
+        Ok(
+            Box::pin(loaders(ctx)?.load_one(OrganisationById(self.0.organisation_id)))
+                .await?
+                .map(Organisation),
+        )
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
