@@ -223,7 +223,7 @@ impl Answer {
             extensions: &response.extensions,
         };
         Self {
-            json: serde_json::to_vec(&shape).unwrap_or_else(|_| b"{}".to_vec()),
+            json: to_json(&shape),
             request_error,
         }
     }
@@ -239,6 +239,16 @@ impl Answer {
             _ => StatusCode::OK,
         };
         bytes_response(media, status, self.json)
+    }
+}
+
+/// A screen's answer is some kilobytes: written into room for them rather than into a
+/// buffer that grows (and is copied) from empty.
+fn to_json(shape: &Shape) -> Vec<u8> {
+    let mut json = Vec::with_capacity(16 * 1024);
+    match serde_json::to_writer(&mut json, shape) {
+        Ok(()) => json,
+        Err(_) => b"{}".to_vec(),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod generate;

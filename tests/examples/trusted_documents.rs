@@ -35,7 +35,7 @@ async fn main() {
         .unwrap_or(200);
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.load_demo().await;
-    let hash = api::trusted_documents::sha256_hex(SCREEN);
+    let hash = api::digest::sha256_hex(SCREEN);
     let manifest = app.temp_dir().join("manifest.json");
     std::fs::write(&manifest, json!({ &hash: SCREEN }).to_string()).unwrap();
     app.cli(&["admin", "register-operations", manifest.to_str().unwrap()])

@@ -843,7 +843,7 @@ async fn mutation_payloads_return_the_parent_they_changed(app: TestApp) {
 }
 
 fn trusted(document: &str) -> String {
-    api::trusted_documents::sha256_hex(document)
+    api::digest::sha256_hex(document)
 }
 
 const INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");

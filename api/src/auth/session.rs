@@ -13,7 +13,6 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryResult, Set,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// A freshly minted session: the token is shown to its owner once and never stored.
@@ -24,8 +23,7 @@ pub struct NewSession {
 }
 
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(token)
 }
 
 /// 256 random bits, base64url: for session tokens and invitation links.
