@@ -10,6 +10,7 @@
 //! document alone, except the variables' values, which `graphql::variables` checks on every
 //! request. The manifest is the one graphql-codegen's client preset and Relay write:
 //! `{ "<sha256 hex>": "<document>" }`.
+use crate::digest::sha256_hex;
 use crate::error::{AppError, AppResult};
 use crate::graphql::limits::INLINE_DOCUMENT_BYTES;
 use crate::graphql_http::Incoming;
@@ -25,8 +26,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 pub const NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 pub const NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
-
-use crate::digest::sha256_hex;
 
 /// Registers every document of a manifest; returns how many were new. Each key must be the
 /// SHA-256 of its document, and each document must parse.

@@ -22,6 +22,7 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a token is kept and looked up as: its SHA-256, in hex.
 pub fn hash_token(token: &str) -> String {
     crate::digest::sha256_hex(token)
 }

@@ -463,14 +463,10 @@ impl FamilyMember {
     /// shared the family's plan with them (they read it, and have a say on what is about
     /// them, only then). Always false for parents and young people, who need no sharing.
     async fn plan_shared_with_them(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        Box::pin(async move {
-            Ok(
-                crate::domain::household::in_force(&services(ctx)?.db, self.0.id)
-                    .await?
-                    .is_some(),
-            )
-        })
-        .await
+        let db = &services(ctx)?.db;
+        Ok(Box::pin(crate::domain::household::in_force(db, self.0.id))
+            .await?
+            .is_some())
     }
 
     /// Issue 14: for an adult with parental responsibility, the children of the family they
@@ -505,12 +501,9 @@ impl FamilyMember {
     }
 
     async fn family(&self, ctx: &Context<'_>) -> GqlResult<Family> {
-        Box::pin(async move {
-            Ok(Family::load(ctx, self.0.family_id)
-                .await?
-                .ok_or(AppError::NotFound)?)
-        })
-        .await
+        Ok(Box::pin(Family::load(ctx, self.0.family_id))
+            .await?
+            .ok_or(AppError::NotFound)?)
     }
 }
 

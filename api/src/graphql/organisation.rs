@@ -114,24 +114,16 @@ impl Practitioner {
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
-        Box::pin(async move {
-            let org = loaders(ctx)?
-                .load_one(OrganisationById(self.0.organisation_id))
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Ok(Organisation(org))
-        })
-        .await
+        let org = Box::pin(loaders(ctx)?.load_one(OrganisationById(self.0.organisation_id)))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Organisation(org))
     }
 
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<PractitionerRole>> {
-        Box::pin(async move {
-            let roles = loaders(ctx)?
-                .load_one(RolesOf(self.0.id))
-                .await?
-                .unwrap_or_default();
-            Ok(roles.into_iter().map(Into::into).collect())
-        })
-        .await
+        let roles = Box::pin(loaders(ctx)?.load_one(RolesOf(self.0.id)))
+            .await?
+            .unwrap_or_default();
+        Ok(roles.into_iter().map(Into::into).collect())
     }
 }
