@@ -299,6 +299,13 @@ impl TestApp {
 
     /// Posts a GraphQL operation as `token`'s owner (or anonymously) and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let text = self.gql_text(token, query, variables).await;
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The same, the body as sent: for what parsing would lose (the order of keys) or what a
+    /// test looks for in the bytes.
+    pub async fn gql_text(&self, token: Option<&str>, query: &str, variables: Value) -> String {
         let mut request = self
             .client
             .post(self.url("/graphql"))
@@ -307,7 +314,7 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.unwrap();
-        response.json().await.unwrap()
+        response.text().await.unwrap()
     }
 
     /// Runs a `family-plan` command line against this app's database; returns what it printed.

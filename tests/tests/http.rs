@@ -311,17 +311,7 @@ async fn plan_rows_answer_in_the_order_asked(app: TestApp) {
     app.load_demo().await;
     let token = app.token_for(demo::MORGAN_PARENT).await;
     let query = "{ viewer { familyMember { family { plan { leadProfessional { organisation { name } roles name } outcomes { nodes { history(first: 1) { nodes { what } } id words } } } } } } }";
-    let text = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.gql_text(Some(&token), query, json!({})).await;
     assert!(!text.contains("\"errors\""), "{text}");
     assert!(
         text.contains("\"leadProfessional\":{\"organisation\":{\"name\":"),

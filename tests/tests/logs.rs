@@ -54,17 +54,8 @@ async fn a_trace_log_of_sign_in_and_subscription_holds_no_secret() {
 
     // A signed-in request whose body carries a marker.
     let marker = "body-marker-7f3a9c";
-    let body = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({ "query": format!("{{ viewer {{ email }} }} # {marker}") }))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let query = format!("{{ viewer {{ email }} }} # {marker}");
+    let body = app.gql_text(Some(&token), &query, json!({})).await;
     assert!(body.contains(demo::MORGAN_PARENT), "{body}");
 
     // A subscription, signed in with the token in `connection_init`, and an event.
