@@ -393,8 +393,8 @@ async fn graphql_handler(
         .await
         {
             Ok(crate::idempotency::Claim::Claimed) => {}
-            Ok(crate::idempotency::Claim::Replay(body)) => {
-                return graphql_http::respond(media, body);
+            Ok(crate::idempotency::Claim::Replay(answer)) => {
+                return graphql_http::Answer::replayed(answer).into_response(media);
             }
             Ok(crate::idempotency::Claim::Reused) => {
                 return error_response(
@@ -460,8 +460,7 @@ async fn graphql_handler(
     let answer = graphql_http::Answer::of(&response, executed);
     if let Some((key, account_id)) = &idempotent
         && let Err(err) =
-            crate::idempotency::complete(&state.services.db, *account_id, key, &answer.to_value())
-                .await
+            crate::idempotency::complete(&state.services.db, *account_id, key, answer.text()).await
     {
         tracing::error!(error = ?err, "could not store the response for an idempotency key");
     }

@@ -228,9 +228,18 @@ impl Answer {
         }
     }
 
-    /// The answer as a JSON value (to keep it for an idempotent retry).
-    pub fn to_value(&self) -> Value {
-        serde_json::from_slice(&self.json).unwrap_or_else(|_| json!({}))
+    /// An answer kept for an idempotent retry, as [`Answer::text`] gave it.
+    pub fn replayed(text: String) -> Self {
+        let body: Value = serde_json::from_str(&text).unwrap_or_default();
+        Self {
+            request_error: body.get("data").is_none(),
+            json: text.into_bytes(),
+        }
+    }
+
+    /// The answer as JSON text (to keep it for an idempotent retry).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.json).unwrap_or("{}")
     }
 
     pub fn into_response(self, media: MediaType) -> Response {

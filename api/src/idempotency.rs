@@ -51,8 +51,9 @@ pub fn key_of(
 pub enum Claim {
     /// The key is ours: run the mutation, then [`complete`].
     Claimed,
-    /// A retry: the first response, to send again.
-    Replay(Value),
+    /// A retry: the first response, to send again as it was written (its keys in the
+    /// order the document asked for them).
+    Replay(String),
     /// The key was used with a different request.
     Reused,
     /// The first attempt is still running.
@@ -110,7 +111,7 @@ pub async fn claim(
             return Ok(Claim::Reused);
         }
         return Ok(match found.response {
-            Some(response) => Claim::Replay(serde_json::from_str(&response).unwrap_or_default()),
+            Some(response) => Claim::Replay(response),
             None => Claim::InProgress,
         });
     }
@@ -123,8 +124,9 @@ pub async fn complete(
     db: &DatabaseConnection,
     account_id: Uuid,
     key: &str,
-    body: &Value,
+    answer: &str,
 ) -> AppResult<()> {
+    let body: Value = serde_json::from_str(answer).unwrap_or_default();
     let failed_on_our_side = body["errors"].as_array().is_some_and(|errors| {
         errors
             .iter()
@@ -143,7 +145,7 @@ pub async fn complete(
     }
     if let Some(row) = find.one(db).await? {
         let mut row: idempotency_key::ActiveModel = row.into();
-        row.response = Set(Some(body.to_string()));
+        row.response = Set(Some(answer.to_owned()));
         sea_orm::ActiveModelTrait::update(row, db).await?;
     }
     Ok(())

@@ -11,6 +11,7 @@ db_tests!(
     anonymous_people_see_no_family_data,
     responses_carry_a_request_id,
     plan_rows_answer_in_the_order_asked,
+    every_object_answers_in_the_order_asked,
 );
 
 async fn health_endpoints_report_live_and_ready(app: TestApp) {
@@ -324,4 +325,30 @@ async fn plan_rows_answer_in_the_order_asked(app: TestApp) {
         outcomes,
         "each outcome starts with its history: {text}"
     );
+}
+
+/// The spec's "Serialized Map Ordering": each object's keys in the order the document asks,
+/// whichever field's value came last (the family, its plan and assessment are read from the
+/// database, its reference and the member's name are at hand). Every key is an alias, so
+/// that its place in the raw body is unambiguous.
+async fn every_object_answers_in_the_order_asked(app: TestApp) {
+    app.load_demo().await;
+    let token = app.token_for(demo::MORGAN_PARENT).await;
+    let query = "{ k01: viewer { k02: familyMember { k03: family { k04: assessment { k05: id } \
+        k06: plan { k07: outcomes(first: 2) { k08: nodes { k09: id } k10: pageInfo { k11: hasNextPage } } \
+        k12: id } ...F k16: id } k17: planSharedWithThem k18: name k19: id } } \
+        k20: needLevels { k21: level } } \
+        fragment F on Family { k13: reference ... on Family { k14: consents(first: 1) { k15: pageInfo { hasNextPage } } } }";
+    let text = app.gql_text(Some(&token), query, json!({})).await;
+    assert!(!text.contains("\"errors\""), "{text}");
+    // Each key's place in the body, in the order asked (k05 is absent while the family has
+    // no assessment).
+    let places: Vec<(usize, String)> = (1..=21)
+        .map(|k| format!("\"k{k:02}\":"))
+        .filter_map(|key| text.find(&key).map(|at| (at, key)))
+        .collect();
+    assert!(places.len() >= 20, "{text}");
+    let mut answered = places.clone();
+    answered.sort();
+    assert_eq!(places, answered, "keys out of the order asked: {text}");
 }

@@ -6,71 +6,9 @@
 //! async-graphql leaves a failed field's key out instead, whatever its type. Each error's
 //! path names the field; the types along the path are read from the document (response keys
 //! through fragments and aliases) and the schema's SDL. Only responses with errors come here.
+use super::types::{TYPES, Types, item_type, named_type};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{PathSegment, ServerError, Value};
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
-/// Each type's fields and their types as the SDL spells them (`[Outcome!]!`), and the root
-/// types' names.
-struct Types {
-    fields: HashMap<String, HashMap<String, String>>,
-    query: String,
-    mutation: String,
-}
-
-/// The schema's types, read once from its SDL (the same for every schema this process builds).
-static TYPES: LazyLock<Types> = LazyLock::new(|| Types::of_sdl(&super::sdl()));
-
-impl Types {
-    fn of_sdl(sdl: &str) -> Self {
-        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
-        let mut types = Types {
-            fields: HashMap::new(),
-            query: "Query".into(),
-            mutation: "Mutation".into(),
-        };
-        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
-            return types;
-        };
-        for definition in document.definitions {
-            match definition {
-                TypeSystemDefinition::Schema(schema) => {
-                    let schema = schema.node;
-                    if let Some(query) = schema.query {
-                        types.query = query.node.to_string();
-                    }
-                    if let Some(mutation) = schema.mutation {
-                        types.mutation = mutation.node.to_string();
-                    }
-                }
-                TypeSystemDefinition::Type(ty) => {
-                    let ty = ty.node;
-                    let fields = match ty.kind {
-                        TypeKind::Object(object) => object.fields,
-                        TypeKind::Interface(interface) => interface.fields,
-                        _ => continue,
-                    };
-                    let fields = fields
-                        .into_iter()
-                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node.to_string()))
-                        .collect();
-                    types.fields.insert(ty.name.node.to_string(), fields);
-                }
-                TypeSystemDefinition::Directive(_) => {}
-            }
-        }
-        types
-    }
-
-    /// The type of `field` on `parent`; `None` where the SDL does not say (introspection).
-    fn field(&self, parent: &str, field: &str) -> Option<&str> {
-        if field == "__typename" {
-            return Some("String!");
-        }
-        self.fields.get(parent)?.get(field).map(String::as_str)
-    }
-}
 
 /// Completes `data` for each error with a path: see the module's comment.
 pub fn complete(
@@ -219,18 +157,6 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// `[Outcome!]!` → `Outcome`.
-fn named_type(ty: &str) -> String {
-    ty.trim_matches(|c| c == '[' || c == ']' || c == '!')
-        .to_owned()
-}
-
-/// `[Outcome!]!` → `Outcome!`; `None` for a type that is not a list.
-fn item_type(ty: &str) -> Option<String> {
-    let list = ty.strip_suffix('!').unwrap_or(ty);
-    list.strip_prefix('[')?.strip_suffix(']').map(str::to_owned)
-}
-
 /// Puts `null` where the error's field was left out, then makes each non-null position
 /// holding a `null` `null` in turn.
 fn null_out(data: &mut Value, path: &[PathSegment], positions: &[Position]) {
@@ -317,20 +243,6 @@ fn set_null(data: &mut Value, path: &[PathSegment], position: Option<&Position>)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn types_are_read_from_the_sdl() {
-        let types = Types::of_sdl(
-            "type Query { plan(id: ID!): Plan }\ntype Plan { outcomes: [Outcome!]! }\ninterface Node { id: ID! }",
-        );
-        assert_eq!(types.field("Query", "plan"), Some("Plan"));
-        assert_eq!(types.field("Plan", "outcomes"), Some("[Outcome!]!"));
-        assert_eq!(types.field("Node", "id"), Some("ID!"));
-        assert_eq!(types.field("Plan", "__typename"), Some("String!"));
-        assert_eq!(item_type("[Outcome!]!").as_deref(), Some("Outcome!"));
-        assert_eq!(item_type("Outcome!"), None);
-        assert_eq!(named_type("[[Outcome!]]!"), "Outcome");
-    }
 
     const SDL: &str = "type Query { viewer: Viewer! plan: Plan }\n\
         type Viewer { name: String! email: String }\n\

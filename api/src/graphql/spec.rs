@@ -14,12 +14,14 @@
 //! - **Request errors** (parse, validation, limits, variables) carry `extensions.code` and a
 //!   plain message; the location stays in `locations`. [`after`] tells whether execution
 //!   began, so that the HTTP layer leaves `data` out when it did not.
+//! - **Key order.** async-graphql answers a parallel object's fields in the order they
+//!   complete; [`after`] puts them in the order the document asks ([`super::order`]).
 //! - **Depth.** The depth limit is checked here rather than by async-graphql, so that
 //!   introspection (bounded by the schema, and off in production) is not counted outside
 //!   production: graphql-js's `getIntrospectionQuery()` nests `ofType` nine levels deep.
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, Selection, SelectionSet,
@@ -27,6 +29,7 @@ use async_graphql::parser::types::{
 use async_graphql::{
     Pos, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
+use futures::stream::{BoxStream, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,6 +59,8 @@ pub struct Checks {
     /// errors in it.
     query: String,
     operation_name: Option<String>,
+    /// The order the answer's keys go in.
+    order: Option<super::order::Order>,
 }
 
 /// Before the request runs: its document parsed (a syntax error is a request error), not
@@ -77,15 +82,18 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
         return Err(invalid);
     }
     let variable_arguments = variable_arguments(document);
+    let order = super::order::Order::of(document, operation_name.as_deref(), &variables);
     Ok(Checks {
         variable_arguments,
         query: request.query.clone(),
         operation_name,
+        order,
     })
 }
 
 /// After the request ran: whether execution began (a request error otherwise, whose errors
-/// get their codes here), and the data completed as the spec completes it.
+/// get their codes here), and the data completed as the spec completes it, its keys in the
+/// order the document asks for them.
 pub fn after(response: &mut Response, checks: &Checks) -> bool {
     // Validation and the choice of operation fail with errors that have no path; every
     // error of execution has one (async-graphql sets it where the field failed).
@@ -109,12 +117,15 @@ pub fn after(response: &mut Response, checks: &Checks) -> bool {
             checks.operation_name.as_deref(),
         );
     }
+    if let Some(order) = &checks.order {
+        order.apply(&mut response.data);
+    }
     true
 }
 
-/// The extension for the WebSocket's schema: request errors with codes, the depth limit and
-/// required variables, as [`before`] and [`after`] do over HTTP. (Its operations are
-/// subscriptions, whose events async-graphql completes itself.)
+/// The extension for the WebSocket's schema: request errors with codes, the depth limit,
+/// required variables and the answer's key order, as [`before`] and [`after`] do over HTTP.
+/// (Its operations are subscriptions, whose events async-graphql completes itself.)
 pub struct Spec(pub Rules);
 
 impl ExtensionFactory for Spec {
@@ -123,6 +134,7 @@ impl ExtensionFactory for Spec {
             rules: self.0,
             executing: AtomicBool::new(false),
             state: Mutex::default(),
+            order: Arc::default(),
         })
     }
 }
@@ -132,6 +144,9 @@ struct SpecExtension {
     /// Set in `execute`: validation passed and an operation was chosen.
     executing: AtomicBool,
     state: Mutex<State>,
+    /// Read from the document once it is parsed; every answer (each event of a
+    /// subscription) is put in its order.
+    order: Arc<Mutex<Option<super::order::Order>>>,
 }
 
 #[derive(Default)]
@@ -141,11 +156,13 @@ struct State {
     variable_arguments: HashSet<Pos>,
     /// Required variables the request did not give.
     missing_variables: Vec<ServerError>,
+    /// The operation the request names.
+    operation_name: Option<String>,
 }
 
 impl SpecExtension {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 }
 
@@ -172,6 +189,8 @@ impl Extension for SpecExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await.map_err(parse_error)?;
         let mut state = self.state();
+        let order = super::order::Order::of(&document, state.operation_name.as_deref(), variables);
+        *lock(&self.order) = order;
         state.depth = depth(&document, self.rules.exempt_introspection);
         state.variable_arguments = variable_arguments(&document);
         state.missing_variables = missing_variables(&document, variables);
@@ -209,8 +228,42 @@ impl Extension for SpecExtension {
         next: NextExecute<'_>,
     ) -> Response {
         self.executing.store(true, Ordering::SeqCst);
-        next.run(ctx, operation_name).await
+        let mut response = next.run(ctx, operation_name).await;
+        if let Some(order) = lock(&self.order).as_ref() {
+            order.apply(&mut response.data);
+        }
+        response
     }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.state().operation_name = request.operation_name.clone();
+        next.run(ctx, request).await
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let order = self.order.clone();
+        let ordered = stream.map(move |mut response| {
+            if let Some(order) = lock(&order).as_ref() {
+                order.apply(&mut response.data);
+            }
+            response
+        });
+        next.run(ctx, Box::pin(ordered))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn with_code(mut error: ServerError, code: &str, message: Option<String>) -> ServerError {
@@ -440,4 +493,76 @@ fn missing_variables(document: &ExecutableDocument, variables: &Variables) -> Ve
             error
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::{EmptyMutation, Object, Schema, SimpleObject, Subscription};
+    use std::time::Duration;
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn event(&self) -> Event {
+            Event
+        }
+    }
+
+    struct Event;
+
+    /// `slow` completes after `fast`, so async-graphql puts it after.
+    #[Object]
+    impl Event {
+        async fn slow(&self) -> Tick {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Tick { n: 1 }
+        }
+        async fn fast(&self) -> i32 {
+            2
+        }
+    }
+
+    #[derive(SimpleObject)]
+    struct Tick {
+        n: i32,
+    }
+
+    struct Subscription;
+
+    #[Subscription]
+    impl Subscription {
+        async fn events(&self) -> impl futures::Stream<Item = Event> {
+            futures::stream::iter([Event, Event])
+        }
+    }
+
+    fn schema() -> Schema<Query, EmptyMutation, Subscription> {
+        let rules = Rules {
+            max_depth: 10,
+            exempt_introspection: false,
+        };
+        Schema::build(Query, EmptyMutation, Subscription)
+            .extension(Spec(rules))
+            .finish()
+    }
+
+    #[tokio::test]
+    async fn the_websockets_answers_and_events_keep_the_order_asked() {
+        let schema = schema();
+        let answer = schema.execute("{ event { slow { n } fast } }").await;
+        let text = serde_json::to_string(&answer.data).unwrap();
+        assert_eq!(text, r#"{"event":{"slow":{"n":1},"fast":2}}"#);
+
+        let events: Vec<_> = schema
+            .execute_stream("subscription { events { slow { n } fast } }")
+            .collect()
+            .await;
+        assert_eq!(events.len(), 2);
+        for event in events {
+            let text = serde_json::to_string(&event.data).unwrap();
+            assert_eq!(text, r#"{"events":{"slow":{"n":1},"fast":2}}"#);
+        }
+    }
 }

@@ -1,0 +1,450 @@
+//! Response keys in the order the document asks for them, as the spec serialises a result
+//! ("Serialized Map Ordering", section 7.2.2): each object's keys in the order CollectFields
+//! gives its selection set, fragments and `@skip`/`@include` followed.
+//!
+//! async-graphql resolves a parallel object's fields side by side and inserts each into the
+//! result as it completes (`resolver_utils::container::do_resolve_container`), so a field
+//! that waits on the database lands after the ones beside it that do not. [`Order`] is read
+//! from the document before the request runs and puts each object of the answer back in
+//! order afterwards: an object already in order (the rows, which resolve serially) is only
+//! compared key by key.
+//!
+//! Where a position's type is an interface or a union, the response does not say which
+//! object type answered, so every fragment there counts as applying: the order is exact
+//! unless one response key is asked both inside a fragment that did not apply and after it.
+use super::types::{TYPES, Types, named_type};
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{
+    Directive, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{Name, Value, Variables};
+use std::cell::Cell;
+use std::collections::HashSet;
+
+/// The response keys of an operation's result, each with the keys of its value.
+#[derive(Debug, Default)]
+pub struct Order(Keys);
+
+/// One selection set's response keys in order, each with the keys of its value; a leaf's
+/// are empty.
+#[derive(Debug, Default, PartialEq)]
+struct Keys {
+    fields: Vec<(Name, Keys)>,
+    /// At an interface or union position where fragments depend on the object's type: the
+    /// keys for the types that may answer there (types with the same keys together).
+    /// `fields` then holds every fragment's, for an object that matches none.
+    by_type: Vec<(Vec<String>, Keys)>,
+}
+
+impl Order {
+    /// The order of the operation `operation_name` picks; `None` when there is no such
+    /// operation (the request fails before anything is answered).
+    pub fn of(
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<Self> {
+        Self::of_with(&TYPES, document, operation_name, variables)
+    }
+
+    fn of_with(
+        types: &Types,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<Self> {
+        let operation = document.operations.iter().find_map(|(name, op)| {
+            let wanted = operation_name.is_none_or(|w| name.is_some_and(|n| n.as_str() == w));
+            wanted.then_some(&op.node)
+        })?;
+        let root = match operation.ty {
+            OperationType::Mutation => types.mutation.as_str(),
+            _ => types.query.as_str(),
+        };
+        let collect = Collect {
+            document,
+            types,
+            operation,
+            variables,
+            budget: Cell::new(BUDGET),
+        };
+        let keys = collect.keys(&[&operation.selection_set.node], root);
+        (collect.budget.get() > 0).then_some(Order(keys))
+    }
+
+    /// Puts every object of `data` in order.
+    pub fn apply(&self, data: &mut Value) {
+        self.0.apply(data);
+    }
+}
+
+impl Keys {
+    fn apply(&self, value: &mut Value) {
+        match value {
+            Value::Object(fields) => self.for_object(fields).apply_to(fields),
+            Value::List(items) => items.iter_mut().for_each(|item| self.apply(item)),
+            _ => {}
+        }
+    }
+
+    fn apply_to(&self, fields: &mut IndexMap<Name, Value>) {
+        if !self.followed_by(fields.keys()) {
+            fields.sort_by_cached_key(|key, _| self.rank(key));
+        }
+        // Both in order now: each key's own keys are found walking forward.
+        let mut next = 0;
+        for (key, value) in fields.iter_mut() {
+            let Some(at) = self.fields[next..].iter().position(|(k, _)| k == key) else {
+                continue;
+            };
+            next += at + 1;
+            let inner = &self.fields[next - 1].1;
+            if !inner.fields.is_empty() {
+                inner.apply(value);
+            }
+        }
+    }
+
+    /// The keys for this object: at an interface or union position, its type's, told by
+    /// `__typename` when asked, or else by the keys it has.
+    fn for_object(&self, fields: &IndexMap<Name, Value>) -> &Keys {
+        if self.by_type.is_empty() {
+            return self;
+        }
+        if let Some(Value::String(ty)) = fields.get("__typename")
+            && let Some((_, keys)) = self.by_type.iter().find(|(types, _)| types.contains(ty))
+        {
+            return keys;
+        }
+        let has = |keys: &Keys| fields.keys().all(|key| keys.rank(key) != usize::MAX);
+        let same = |keys: &Keys| keys.fields.len() == fields.len() && has(keys);
+        let by_type = || self.by_type.iter().map(|(_, keys)| keys);
+        by_type()
+            .find(|keys| same(keys))
+            .or_else(|| by_type().find(|keys| has(keys)))
+            .unwrap_or(self)
+    }
+
+    /// Whether `keys` come in this order (some may be missing: a fragment that did not
+    /// apply).
+    fn followed_by<'a>(&self, mut keys: impl Iterator<Item = &'a Name>) -> bool {
+        let mut expected = self.fields.iter();
+        keys.all(|key| expected.any(|(k, _)| k == key))
+    }
+
+    /// A key's place; one the document does not ask for (there is none) goes last.
+    fn rank(&self, key: &Name) -> usize {
+        self.fields
+            .iter()
+            .position(|(k, _)| k == key)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// How many selections the order may walk. It is read before validation, so a document
+/// may still repeat fragments to no end; one that passes validation is far smaller (its
+/// complexity, every field counted where its fragments put it, is at most
+/// `MAX_COMPLEXITY`). Past this the answer keeps async-graphql's order.
+const BUDGET: usize = 4 * super::MAX_COMPLEXITY;
+
+/// CollectFields (the spec's section 6.3.2) over a document, with the request's variables.
+struct Collect<'a> {
+    document: &'a ExecutableDocument,
+    types: &'a Types,
+    operation: &'a OperationDefinition,
+    variables: &'a Variables,
+    /// Selections left to walk (see [`BUDGET`]).
+    budget: Cell<usize>,
+}
+
+/// The fields answering as one response key: their type and their selection sets.
+struct Grouped<'a> {
+    key: &'a Name,
+    ty: Option<&'a str>,
+    sets: Vec<&'a SelectionSet>,
+}
+
+impl<'a> Collect<'a> {
+    /// Takes one selection from the budget; false once it is spent.
+    fn spend(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
+
+    /// The keys of `sets` merged (the sub-selections of every field answering as one key)
+    /// at a position of type `parent`.
+    fn keys(&self, sets: &[&'a SelectionSet], parent: &str) -> Keys {
+        let mut by_type: Vec<(Vec<String>, Keys)> = vec![];
+        let conditional = sets.iter().any(|set| self.has_type_conditions(set, parent));
+        if let (true, Some(possible)) = (conditional, self.types.possible(parent)) {
+            for ty in possible {
+                let keys = self.fields(sets, ty, ty);
+                match by_type.iter_mut().find(|(_, k)| *k == keys) {
+                    Some((types, _)) => types.push(ty.clone()),
+                    None => by_type.push((vec![ty.clone()], keys)),
+                }
+            }
+        }
+        Keys {
+            by_type,
+            ..self.fields(sets, parent, parent)
+        }
+    }
+
+    /// The keys of `sets` at a position of type `position`, looked up on `scope`.
+    fn fields(&self, sets: &[&'a SelectionSet], position: &str, scope: &str) -> Keys {
+        let mut grouped: Vec<Grouped<'a>> = vec![];
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect(set, position, scope, &mut grouped, &mut visited);
+        }
+        let fields = grouped
+            .into_iter()
+            .map(|group| {
+                let inner = if group.sets.iter().all(|s| s.items.is_empty()) {
+                    Keys::default()
+                } else {
+                    let named = group.ty.map(named_type).unwrap_or_default();
+                    self.keys(&group.sets, &named)
+                };
+                (group.key.clone(), inner)
+            })
+            .collect();
+        Keys {
+            fields,
+            by_type: vec![],
+        }
+    }
+
+    /// Whether `set` has a fragment (at any depth of fragments) on a type other than
+    /// `position`'s own.
+    fn has_type_conditions(&self, set: &'a SelectionSet, position: &str) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            _ if !self.spend() => false,
+            Selection::Field(_) => false,
+            Selection::InlineFragment(fragment) => {
+                let fragment = &fragment.node;
+                fragment
+                    .type_condition
+                    .as_ref()
+                    .is_some_and(|c| c.node.on.node != position)
+                    || self.has_type_conditions(&fragment.selection_set.node, position)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                self.document.fragments.get(name).is_some_and(|f| {
+                    f.node.type_condition.node.on.node != position
+                        || self.has_type_conditions(&f.node.selection_set.node, position)
+                })
+            }
+        })
+    }
+
+    /// `position`: the type of the value the set answers for, which decides whether a
+    /// fragment applies; `scope`: the type the set's fields are looked up on.
+    fn collect(
+        &self,
+        set: &'a SelectionSet,
+        position: &str,
+        scope: &str,
+        grouped: &mut Vec<Grouped<'a>>,
+        visited: &mut HashSet<&'a str>,
+    ) {
+        for item in &set.items {
+            if !self.spend() {
+                return;
+            }
+            if !self.included(item.node.directives()) {
+                continue;
+            }
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = &field.response_key().node;
+                    let sub = &field.selection_set.node;
+                    match grouped.iter_mut().find(|g| g.key == key) {
+                        Some(group) => group.sets.push(sub),
+                        None => grouped.push(Grouped {
+                            key,
+                            ty: self.types.field(scope, field.name.node.as_str()),
+                            sets: vec![sub],
+                        }),
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = fragment.type_condition.as_ref();
+                    let on = on.map_or(scope, |c| c.node.on.node.as_str());
+                    if self.applies(on, position) {
+                        let set = &fragment.selection_set.node;
+                        self.collect(set, position, on, grouped, visited);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    if visited.insert(name) && self.applies(on, position) {
+                        let set = &fragment.node.selection_set.node;
+                        self.collect(set, position, on, grouped, visited);
+                    }
+                }
+            }
+        }
+    }
+
+    fn applies(&self, condition: &str, position: &str) -> bool {
+        self.types.applies(condition, position).unwrap_or(true)
+    }
+
+    /// `@skip(if:)` and `@include(if:)`, with the request's variables (or their defaults).
+    fn included(&self, directives: &[async_graphql::Positioned<Directive>]) -> bool {
+        directives.iter().all(|d| {
+            let d = &d.node;
+            match d.name.node.as_str() {
+                "skip" => self.condition(d) != Some(true),
+                "include" => self.condition(d) != Some(false),
+                _ => true,
+            }
+        })
+    }
+
+    fn condition(&self, directive: &Directive) -> Option<bool> {
+        let value = directive.get_argument("if")?.node.clone();
+        match value.into_const_with(|name| self.variable(&name).ok_or(())) {
+            Ok(Value::Boolean(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A variable's value as given, or its default.
+    fn variable(&self, name: &Name) -> Option<Value> {
+        if let Some(given) = self.variables.get(name) {
+            return Some(given.clone());
+        }
+        let defined = self.operation.variable_definitions.iter().map(|d| &d.node);
+        let defined = defined.into_iter().find(|d| d.name.node == *name)?;
+        defined.default_value.as_ref().map(|v| v.node.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDL: &str = "type Query { viewer: Viewer! plan: Plan person: Person node: Node }\n\
+        type Viewer { name: String! email: String }\n\
+        type Plan implements Node { id: ID! title: String outcomes: [Outcome!]! }\n\
+        type Outcome implements Node { id: ID! words: String! plan: Plan }\n\
+        interface Node { id: ID! }\n\
+        type Practitioner { name: String! role: String }\n\
+        type Member { name: String! age: Int }\n\
+        union Person = Practitioner | Member";
+
+    /// `data` (as JSON text) put in the order of `query`, with `variables` (JSON).
+    fn ordered(query: &str, variables: &str, data: &str) -> String {
+        let types = Types::of_sdl(SDL);
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        let variables = Variables::from_json(serde_json::from_str(variables).unwrap());
+        let order = Order::of_with(&types, &document, None, &variables).unwrap();
+        let mut data: Value = serde_json::from_str(data).unwrap();
+        order.apply(&mut data);
+        serde_json::to_string(&data).unwrap()
+    }
+
+    #[test]
+    fn keys_come_in_the_order_asked_at_every_level() {
+        let out = ordered(
+            "{ plan { title outcomes { words id } id } viewer { name } }",
+            "{}",
+            r#"{ "viewer": { "name": "Sam" },
+                 "plan": { "id": "P", "outcomes": [{ "id": "a", "words": "x" }, { "words": "y", "id": "b" }], "title": "T" } }"#,
+        );
+        assert_eq!(
+            out,
+            r#"{"plan":{"title":"T","outcomes":[{"words":"x","id":"a"},{"words":"y","id":"b"}],"id":"P"},"viewer":{"name":"Sam"}}"#
+        );
+    }
+
+    #[test]
+    fn aliases_fragments_and_merged_fields_follow_collect_fields() {
+        // `t` first appears through the fragment spread; `plan` is asked twice and merged.
+        let out = ordered(
+            "{ plan { ...P id } viewer { n: name } plan { outcomes { id } } } \
+             fragment P on Plan { t: title ... on Node { id } }",
+            "{}",
+            r#"{ "viewer": { "n": "Sam" }, "plan": { "outcomes": [], "id": "P", "t": null } }"#,
+        );
+        assert_eq!(
+            out,
+            r#"{"plan":{"t":null,"id":"P","outcomes":[]},"viewer":{"n":"Sam"}}"#
+        );
+    }
+
+    #[test]
+    fn skipped_fields_give_up_their_place() {
+        // `title` is skipped where it first appears, so it answers where it is asked again.
+        let query = "query($hide: Boolean!, $show: Boolean = true) { \
+             plan { title @skip(if: $hide) id title email: title @include(if: $show) } }";
+        let data = r#"{ "plan": { "email": "T", "title": "T", "id": "P" } }"#;
+        assert_eq!(
+            ordered(query, r#"{ "hide": true }"#, data),
+            r#"{"plan":{"id":"P","title":"T","email":"T"}}"#
+        );
+        assert_eq!(
+            ordered(query, r#"{ "hide": false }"#, data),
+            r#"{"plan":{"title":"T","id":"P","email":"T"}}"#
+        );
+    }
+
+    #[test]
+    fn fragments_on_other_types_do_not_take_a_place() {
+        // On a Plan, `... on Outcome { words id }` does not apply: `id` answers after `title`.
+        let out = ordered(
+            "{ plan { ... on Outcome { id } title id } }",
+            "{}",
+            r#"{ "plan": { "id": "P", "title": "T" } }"#,
+        );
+        assert_eq!(out, r#"{"plan":{"title":"T","id":"P"}}"#);
+    }
+
+    #[test]
+    fn members_of_a_union_keep_their_fragments_order() {
+        let out = ordered(
+            "{ person { ... on Member { age name } ... on Practitioner { role name } } }",
+            "{}",
+            r#"{ "person": { "name": "Sam", "role": "Nurse" } }"#,
+        );
+        assert_eq!(out, r#"{"person":{"role":"Nurse","name":"Sam"}}"#);
+    }
+
+    #[test]
+    fn a_document_that_repeats_fragments_without_end_is_not_walked_to_its_end() {
+        // Each level asks the next twice: 2^40 selections; the walk stops at its budget.
+        let mut query = String::from("{ plan { ...F0 } }");
+        for level in 0..40 {
+            let next = level + 1;
+            query.push_str(&format!(
+                " fragment F{level} on Plan {{ a: outcomes {{ plan {{ ...F{next} }} }} b: outcomes {{ plan {{ ...F{next} }} }} }}"
+            ));
+        }
+        query.push_str(" fragment F40 on Plan { id }");
+        let document = async_graphql::parser::parse_query(&query).unwrap();
+        let types = Types::of_sdl(SDL);
+        let order = Order::of_with(&types, &document, None, &Variables::default());
+        assert!(order.is_none());
+    }
+
+    #[test]
+    fn scalar_values_are_left_as_they_are() {
+        let out = ordered(
+            "{ viewer { email name } }",
+            "{}",
+            r#"{ "viewer": { "name": { "z": 1, "a": 2 }, "email": null } }"#,
+        );
+        assert_eq!(out, r#"{"viewer":{"email":null,"name":{"z":1,"a":2}}}"#);
+    }
+}
