@@ -12,14 +12,18 @@
 //! Where a position's type is an interface or a union, the response does not say which
 //! object type answered, so every fragment there counts as applying: the order is exact
 //! unless one response key is asked both inside a fragment that did not apply and after it.
+use super::limits::INLINE_DOCUMENT_BYTES;
 use super::types::{TYPES, Types, named_type};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Name, Value, Variables};
+use lru::LruCache;
 use std::cell::Cell;
 use std::collections::HashSet;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// The response keys of an operation's result, each with the keys of its value.
 #[derive(Debug, Default)]
@@ -31,28 +35,73 @@ pub struct Order(Keys);
 struct Keys {
     fields: Vec<(Name, Keys)>,
     /// At an interface or union position where fragments depend on the object's type: the
-    /// keys for the types that may answer there (types with the same keys together).
-    /// `fields` then holds every fragment's, for an object that matches none.
+    /// keys for each type a fragment names (types with the same keys together); `fields`
+    /// then holds the keys of an object of any other type.
     by_type: Vec<(Vec<String>, Keys)>,
 }
 
+/// Orders read before, by document text, for each operation name: the app asks the same
+/// few dozen documents again and again, and reading the plan screen's order took as long as
+/// a tenth of the rest of its request. Only orders that do not depend on the variables
+/// (no `@skip` or `@include` with one) are kept, for the same documents
+/// `graphql::limits` keeps parsed.
+static KEPT: LazyLock<Mutex<LruCache<String, ByOperation>>> = LazyLock::new(|| {
+    let size = NonZeroUsize::new(KEPT_DOCUMENTS).unwrap_or(NonZeroUsize::MIN);
+    Mutex::new(LruCache::new(size))
+});
+
+const KEPT_DOCUMENTS: usize = 256;
+
+/// A document's orders, by the operation's name.
+type ByOperation = Vec<(Option<String>, Arc<Order>)>;
+
 impl Order {
-    /// The order of the operation `operation_name` picks; `None` when there is no such
-    /// operation (the request fails before anything is answered).
+    /// The order of the operation `operation_name` picks in `document` (whose text is
+    /// `text`); `None` when there is no such operation (the request fails before anything
+    /// is answered).
     pub fn of(
+        text: &str,
         document: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
-    ) -> Option<Self> {
-        Self::of_with(&TYPES, document, operation_name, variables)
+    ) -> Option<Arc<Self>> {
+        let kept = || KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        let small = text.len() <= INLINE_DOCUMENT_BYTES;
+        if small && let Some(operations) = kept().get(text) {
+            let found = operations
+                .iter()
+                .find(|(name, _)| name.as_deref() == operation_name);
+            if let Some((_, order)) = found {
+                return Some(order.clone());
+            }
+        }
+        let (order, by_variables) = Self::read(&TYPES, document, operation_name, variables)?;
+        let order = Arc::new(order);
+        if small && !by_variables {
+            let mut kept = kept();
+            let operations = kept.get_or_insert_mut(text.to_owned(), Vec::new);
+            operations.push((operation_name.map(str::to_owned), order.clone()));
+        }
+        Some(order)
     }
 
+    #[cfg(test)]
     fn of_with(
         types: &Types,
         document: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Option<Self> {
+        Self::read(types, document, operation_name, variables).map(|(order, _)| order)
+    }
+
+    /// The order, and whether it depends on the variables' values.
+    fn read(
+        types: &Types,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<(Self, bool)> {
         let operation = document.operations.iter().find_map(|(name, op)| {
             let wanted = operation_name.is_none_or(|w| name.is_some_and(|n| n.as_str() == w));
             wanted.then_some(&op.node)
@@ -67,9 +116,11 @@ impl Order {
             operation,
             variables,
             budget: Cell::new(BUDGET),
+            by_variables: Cell::new(false),
         };
         let keys = collect.keys(&[&operation.selection_set.node], root);
-        (collect.budget.get() > 0).then_some(Order(keys))
+        let by_variables = collect.by_variables.get();
+        (collect.budget.get() > 0).then_some((Order(keys), by_variables))
     }
 
     /// Puts every object of `data` in order.
@@ -94,12 +145,12 @@ impl Keys {
         // Both in order now: each key's own keys are found walking forward.
         let mut next = 0;
         for (key, value) in fields.iter_mut() {
-            let Some(at) = self.fields[next..].iter().position(|(k, _)| k == key) else {
+            let Some(at) = self.fields[next..].iter().position(|(k, _)| same(k, key)) else {
                 continue;
             };
             next += at + 1;
             let inner = &self.fields[next - 1].1;
-            if !inner.fields.is_empty() {
+            if !inner.is_leaf() {
                 inner.apply(value);
             }
         }
@@ -118,25 +169,30 @@ impl Keys {
         }
         let has = |keys: &Keys| fields.keys().all(|key| keys.rank(key) != usize::MAX);
         let same = |keys: &Keys| keys.fields.len() == fields.len() && has(keys);
-        let by_type = || self.by_type.iter().map(|(_, keys)| keys);
-        by_type()
+        let all = || self.by_type.iter().map(|(_, keys)| keys).chain([self]);
+        all()
             .find(|keys| same(keys))
-            .or_else(|| by_type().find(|keys| has(keys)))
+            .or_else(|| all().find(|keys| has(keys)))
             .unwrap_or(self)
+    }
+
+    /// A scalar's (or an enum's): nothing under it to order.
+    fn is_leaf(&self) -> bool {
+        self.fields.is_empty() && self.by_type.is_empty()
     }
 
     /// Whether `keys` come in this order (some may be missing: a fragment that did not
     /// apply).
     fn followed_by<'a>(&self, mut keys: impl Iterator<Item = &'a Name>) -> bool {
         let mut expected = self.fields.iter();
-        keys.all(|key| expected.any(|(k, _)| k == key))
+        keys.all(|key| expected.any(|(k, _)| same(k, key)))
     }
 
     /// A key's place; one the document does not ask for (there is none) goes last.
     fn rank(&self, key: &Name) -> usize {
         self.fields
             .iter()
-            .position(|(k, _)| k == key)
+            .position(|(k, _)| same(k, key))
             .unwrap_or(usize::MAX)
     }
 }
@@ -147,6 +203,14 @@ impl Keys {
 /// `MAX_COMPLEXITY`). Past this the answer keeps async-graphql's order.
 const BUDGET: usize = 4 * super::MAX_COMPLEXITY;
 
+/// Whether two response keys are the same. Those of a document asked again are most often
+/// the very same strings (the parsed document is kept, and each request's is a copy sharing
+/// its names), so they are compared by address first.
+fn same(a: &Name, b: &Name) -> bool {
+    let (a, b) = (a.as_str(), b.as_str());
+    std::ptr::eq(a, b) || a == b
+}
+
 /// CollectFields (the spec's section 6.3.2) over a document, with the request's variables.
 struct Collect<'a> {
     document: &'a ExecutableDocument,
@@ -155,6 +219,8 @@ struct Collect<'a> {
     variables: &'a Variables,
     /// Selections left to walk (see [`BUDGET`]).
     budget: Cell<usize>,
+    /// A directive's condition was a variable.
+    by_variables: Cell<bool>,
 }
 
 /// The fields answering as one response key: their type and their selection sets.
@@ -176,9 +242,17 @@ impl<'a> Collect<'a> {
     /// at a position of type `parent`.
     fn keys(&self, sets: &[&'a SelectionSet], parent: &str) -> Keys {
         let mut by_type: Vec<(Vec<String>, Keys)> = vec![];
-        let conditional = sets.iter().any(|set| self.has_type_conditions(set, parent));
-        if let (true, Some(possible)) = (conditional, self.types.possible(parent)) {
-            for ty in possible {
+        let mut conditions = vec![];
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.conditions(set, parent, &mut conditions, &mut visited);
+        }
+        if let (false, Some(possible)) = (conditions.is_empty(), self.types.possible(parent)) {
+            let named = |ty: &&String| {
+                let applies = |c: &&str| self.types.applies(c, ty) == Some(true);
+                conditions.iter().any(applies)
+            };
+            for ty in possible.iter().filter(named) {
                 let keys = self.fields(sets, ty, ty);
                 match by_type.iter_mut().find(|(_, k)| *k == keys) {
                     Some((types, _)) => types.push(ty.clone()),
@@ -217,28 +291,46 @@ impl<'a> Collect<'a> {
         }
     }
 
-    /// Whether `set` has a fragment (at any depth of fragments) on a type other than
-    /// `position`'s own.
-    fn has_type_conditions(&self, set: &'a SelectionSet, position: &str) -> bool {
-        set.items.iter().any(|item| match &item.node {
-            _ if !self.spend() => false,
-            Selection::Field(_) => false,
-            Selection::InlineFragment(fragment) => {
-                let fragment = &fragment.node;
-                fragment
-                    .type_condition
-                    .as_ref()
-                    .is_some_and(|c| c.node.on.node != position)
-                    || self.has_type_conditions(&fragment.selection_set.node, position)
+    /// The type conditions in `set`'s fragments (at any depth of fragments) other than
+    /// `position` itself.
+    fn conditions(
+        &self,
+        set: &'a SelectionSet,
+        position: &str,
+        found: &mut Vec<&'a str>,
+        visited: &mut HashSet<&'a str>,
+    ) {
+        for item in &set.items {
+            if !self.spend() {
+                return;
             }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                self.document.fragments.get(name).is_some_and(|f| {
-                    f.node.type_condition.node.on.node != position
-                        || self.has_type_conditions(&f.node.selection_set.node, position)
-                })
+            let (on, inner) = match &item.node {
+                Selection::Field(_) => continue,
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = fragment.type_condition.as_ref();
+                    (
+                        on.map(|c| c.node.on.node.as_str()),
+                        &fragment.selection_set.node,
+                    )
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    if !visited.insert(name) {
+                        continue;
+                    }
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    (Some(on), &fragment.node.selection_set.node)
+                }
+            };
+            if let Some(on) = on.filter(|on| *on != position && !found.contains(on)) {
+                found.push(on);
             }
-        })
+            self.conditions(inner, position, found, visited);
+        }
     }
 
     /// `position`: the type of the value the set answers for, which decides whether a
@@ -296,8 +388,16 @@ impl<'a> Collect<'a> {
         }
     }
 
+    /// Whether a fragment on `condition` applies at `position`. At an interface or union
+    /// position, only one on that type itself: the object types its fragments name have
+    /// keys of their own ([`Keys::by_type`]). Where the SDL does not say (introspection's
+    /// types), every fragment applies.
     fn applies(&self, condition: &str, position: &str) -> bool {
-        self.types.applies(condition, position).unwrap_or(true)
+        match self.types.applies(condition, position) {
+            Some(applies) => applies,
+            None if self.types.possible(position).is_some() => condition == position,
+            None => true,
+        }
     }
 
     /// `@skip(if:)` and `@include(if:)`, with the request's variables (or their defaults).
@@ -314,7 +414,11 @@ impl<'a> Collect<'a> {
 
     fn condition(&self, directive: &Directive) -> Option<bool> {
         let value = directive.get_argument("if")?.node.clone();
-        match value.into_const_with(|name| self.variable(&name).ok_or(())) {
+        let value = value.into_const_with(|name| {
+            self.by_variables.set(true);
+            self.variable(&name).ok_or(())
+        });
+        match value {
             Ok(Value::Boolean(b)) => Some(b),
             _ => None,
         }
@@ -436,6 +540,48 @@ mod tests {
         let types = Types::of_sdl(SDL);
         let order = Order::of_with(&types, &document, None, &Variables::default());
         assert!(order.is_none());
+    }
+
+    #[test]
+    fn orders_are_kept_by_text_and_operation_unless_variables_decide_them() {
+        let ordered = |text: &str, operation: Option<&str>, variables: serde_json::Value| {
+            let document = async_graphql::parser::parse_query(text).unwrap();
+            let variables = Variables::from_json(variables);
+            let order = Order::of(text, &document, operation, &variables).unwrap();
+            let mut data: Value =
+                serde_json::from_str(r#"{ "a": "Query", "b": "Query" }"#).unwrap();
+            order.apply(&mut data);
+            (serde_json::to_string(&data).unwrap(), order)
+        };
+        let text =
+            "query A { a: __typename b: __typename } query B { b: __typename a: __typename }";
+        let (a, first) = ordered(text, Some("A"), serde_json::json!({}));
+        let (again, kept) = ordered(text, Some("A"), serde_json::json!({}));
+        let (b, _) = ordered(text, Some("B"), serde_json::json!({}));
+        assert!(Arc::ptr_eq(&first, &kept), "read once");
+        assert_eq!(
+            (a.as_str(), again.as_str()),
+            (r#"{"a":"Query","b":"Query"}"#, a.as_str())
+        );
+        assert_eq!(b, r#"{"b":"Query","a":"Query"}"#);
+
+        let text =
+            "query($x: Boolean!) { a: __typename @skip(if: $x) b: __typename a: __typename }";
+        for _ in 0..2 {
+            let (skipped, _) = ordered(text, None, serde_json::json!({ "x": true }));
+            assert_eq!(skipped, r#"{"b":"Query","a":"Query"}"#);
+            let (kept, _) = ordered(text, None, serde_json::json!({ "x": false }));
+            assert_eq!(kept, r#"{"a":"Query","b":"Query"}"#);
+        }
+    }
+
+    #[test]
+    fn an_interface_position_orders_each_type_by_its_own_fragments() {
+        let query = "{ node { ... on Plan { title id } id } }";
+        let plan = ordered(query, "{}", r#"{ "node": { "id": "P", "title": "T" } }"#);
+        assert_eq!(plan, r#"{"node":{"title":"T","id":"P"}}"#);
+        let outcome = ordered(query, "{}", r#"{ "node": { "id": "O" } }"#);
+        assert_eq!(outcome, r#"{"node":{"id":"O"}}"#);
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub struct Checks {
     query: String,
     operation_name: Option<String>,
     /// The order the answer's keys go in.
-    order: Option<super::order::Order>,
+    order: Option<Arc<super::order::Order>>,
 }
 
 /// Before the request runs: its document parsed (a syntax error is a request error), not
@@ -69,6 +69,7 @@ pub struct Checks {
 pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerError>> {
     let variables = request.variables.clone();
     let operation_name = request.operation_name.clone();
+    let query = request.query.clone();
     let document = request.parsed_query().map_err(|e| vec![parse_error(e)])?;
     if depth(document, rules.exempt_introspection) > rules.max_depth {
         return Err(vec![too_deep()]);
@@ -82,10 +83,10 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
         return Err(invalid);
     }
     let variable_arguments = variable_arguments(document);
-    let order = super::order::Order::of(document, operation_name.as_deref(), &variables);
+    let order = super::order::Order::of(&query, document, operation_name.as_deref(), &variables);
     Ok(Checks {
         variable_arguments,
-        query: request.query.clone(),
+        query,
         operation_name,
         order,
     })
@@ -146,7 +147,7 @@ struct SpecExtension {
     state: Mutex<State>,
     /// Read from the document once it is parsed; every answer (each event of a
     /// subscription) is put in its order.
-    order: Arc<Mutex<Option<super::order::Order>>>,
+    order: Arc<Mutex<Option<Arc<super::order::Order>>>>,
 }
 
 #[derive(Default)]
@@ -189,7 +190,8 @@ impl Extension for SpecExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await.map_err(parse_error)?;
         let mut state = self.state();
-        let order = super::order::Order::of(&document, state.operation_name.as_deref(), variables);
+        let operation_name = state.operation_name.as_deref();
+        let order = super::order::Order::of(query, &document, operation_name, variables);
         *lock(&self.order) = order;
         state.depth = depth(&document, self.rules.exempt_introspection);
         state.variable_arguments = variable_arguments(&document);
