@@ -15,6 +15,7 @@ pub struct Types {
     possible: HashMap<String, Vec<String>>,
     pub query: String,
     pub mutation: String,
+    pub subscription: String,
 }
 
 /// The schema's types, read once from its SDL (the same for every schema this process builds).
@@ -29,6 +30,7 @@ impl Types {
             possible: HashMap::new(),
             query: "Query".into(),
             mutation: "Mutation".into(),
+            subscription: "Subscription".into(),
         };
         let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
             return types;
@@ -44,6 +46,9 @@ impl Types {
                     }
                     if let Some(mutation) = schema.mutation {
                         types.mutation = mutation.node.to_string();
+                    }
+                    if let Some(subscription) = schema.subscription {
+                        types.subscription = subscription.node.to_string();
                     }
                 }
                 TypeSystemDefinition::Type(ty) => {
