@@ -49,8 +49,6 @@ fn complete_with(
 struct Position {
     /// The declared type there: the field's, or the list's item type at an index.
     ty: Option<String>,
-    /// At a field: the response keys of its parent's selection, in document order.
-    siblings: Vec<String>,
 }
 
 impl Position {
@@ -78,26 +76,19 @@ impl<'a> Walk<'a> {
         for segment in path {
             match segment {
                 PathSegment::Field(key) => {
-                    let mut siblings = vec![];
                     let mut found = vec![];
                     let mut field_type = None;
                     for (set, parent) in &sets {
-                        self.collect(set, parent, key, &mut siblings, &mut found, &mut field_type);
+                        self.collect(set, parent, key, &mut found, &mut field_type);
                     }
                     let named = field_type.as_deref().map(named_type).unwrap_or_default();
                     sets = found.into_iter().map(|set| (set, named.clone())).collect();
                     ty = field_type;
-                    positions.push(Position {
-                        ty: ty.clone(),
-                        siblings,
-                    });
+                    positions.push(Position { ty: ty.clone() });
                 }
                 PathSegment::Index(_) => {
                     ty = ty.as_deref().and_then(item_type);
-                    positions.push(Position {
-                        ty: ty.clone(),
-                        siblings: vec![],
-                    });
+                    positions.push(Position { ty: ty.clone() });
                 }
             }
         }
@@ -105,13 +96,12 @@ impl<'a> Walk<'a> {
     }
 
     /// Walks one selection set (through its fragments) for the fields answering as `key`:
-    /// their sub-selections, their type, and every response key, in order.
+    /// their sub-selections and their type.
     fn collect(
         &self,
         set: &'a SelectionSet,
         parent: &str,
         key: &str,
-        siblings: &mut Vec<String>,
         found: &mut Vec<&'a SelectionSet>,
         field_type: &mut Option<String>,
     ) {
@@ -122,9 +112,6 @@ impl<'a> Walk<'a> {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let response_key = field.response_key().node.as_str();
-                    if !siblings.iter().any(|s| s == response_key) {
-                        siblings.push(response_key.to_owned());
-                    }
                     if response_key == key {
                         found.push(&field.selection_set.node);
                         if field_type.is_none() {
@@ -152,7 +139,7 @@ impl<'a> Walk<'a> {
                     (&fragment.selection_set.node, on)
                 }
             };
-            self.collect(inner, on, key, siblings, found, field_type);
+            self.collect(inner, on, key, found, field_type);
         }
     }
 }
@@ -182,19 +169,20 @@ fn null_out(data: &mut Value, path: &[PathSegment], positions: &[Position]) {
         value = next;
     }
     let Some(mut at) = at else { return };
-    set_null(data, &path[..=at], positions.get(at));
+    set_null(data, &path[..=at]);
     while !positions.get(at).is_some_and(Position::nullable) {
         if at == 0 {
             *data = Value::Null;
             return;
         }
         at -= 1;
-        set_null(data, &path[..=at], positions.get(at));
+        set_null(data, &path[..=at]);
     }
 }
 
-/// Sets the value at `path` to `null`; a key not there yet goes where the document puts it.
-fn set_null(data: &mut Value, path: &[PathSegment], position: Option<&Position>) {
+/// Sets the value at `path` to `null`; a key not there yet is added (and put in its place
+/// with the others by [`super::order`]).
+fn set_null(data: &mut Value, path: &[PathSegment]) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -216,20 +204,7 @@ fn set_null(data: &mut Value, path: &[PathSegment], position: Option<&Position>)
     }
     match (value, last) {
         (Value::Object(fields), PathSegment::Field(key)) => {
-            if let Some(existing) = fields.get_mut(key.as_str()) {
-                *existing = Value::Null;
-                return;
-            }
-            let siblings = position.map(|p| p.siblings.as_slice()).unwrap_or_default();
-            let rank = |k: &str| siblings.iter().position(|s| s == k);
-            let index = match rank(key) {
-                Some(own) => fields
-                    .keys()
-                    .filter(|k| rank(k.as_str()).is_some_and(|r| r < own))
-                    .count(),
-                None => fields.len(),
-            };
-            fields.shift_insert(index, async_graphql::Name::new(key), Value::Null);
+            fields.insert(async_graphql::Name::new(key), Value::Null);
         }
         (Value::List(items), PathSegment::Index(index)) => {
             if let Some(item) = items.get_mut(*index) {
@@ -250,8 +225,8 @@ mod tests {
         type Outcome { id: ID! words: String! }\n\
         type Note { body: String! }";
 
-    /// Completes `data` (as JSON) for errors at `paths`; the completed data as JSON text,
-    /// keys in the order the response holds them.
+    /// Completes `data` (as JSON) for errors at `paths`, then orders it as `spec::after`
+    /// does; the completed data as JSON text.
     fn completed(query: &str, data: &str, paths: &[serde_json::Value]) -> String {
         let types = Types::of_sdl(SDL);
         let document = async_graphql::parser::parse_query(query).unwrap();
@@ -265,6 +240,10 @@ mod tests {
             })
             .collect();
         complete_with(&types, &mut data, &errors, &document, None);
+        let order =
+            super::super::order::Order::of_with(&types, &document, None, &Default::default())
+                .unwrap();
+        order.apply(&mut data);
         serde_json::to_string(&data).unwrap()
     }
 

@@ -91,8 +91,9 @@ impl Order {
         Some(order)
     }
 
+    /// The order read with `types` (a test's schema), never kept.
     #[cfg(test)]
-    fn of_with(
+    pub(super) fn of_with(
         types: &Types,
         document: &ExecutableDocument,
         operation_name: Option<&str>,
