@@ -204,10 +204,10 @@ impl Keys {
     }
 }
 
-/// How many selections the order may walk. It is read before validation, so a document
-/// may still repeat fragments to no end; one that passes validation is far smaller (its
-/// complexity, every field counted where its fragments put it, is at most
-/// `MAX_COMPLEXITY`). Past this the answer keeps async-graphql's order.
+/// How many selections the order may walk. It is read before validation; `graphql::limits`
+/// has already refused documents that expand past `MAX_FIELDS` or nest past `MAX_NESTING`,
+/// but an interface or union position is walked once for each type its fragments name, so
+/// the walk keeps its own bound. Past it the answer keeps async-graphql's order.
 const BUDGET: usize = 4 * super::MAX_COMPLEXITY;
 
 /// Whether two response keys are the same. Those of a document asked again are most often
