@@ -628,4 +628,154 @@ mod tests {
         );
         assert_eq!(out, r#"{"viewer":{"email":null,"name":{"z":1,"a":2}}}"#);
     }
+
+    /// async-graphql resolving a schema whose every object is `serial` answers in the order
+    /// CollectFields gives: the oracle for [`Order`] on documents of every shape.
+    mod against_serial_execution {
+        use super::*;
+        use async_graphql::{
+            EmptyMutation, EmptySubscription, ID, Interface, Object, Schema, Union,
+        };
+
+        struct Query;
+
+        #[Object(serial)]
+        impl Query {
+            async fn plan(&self) -> Plan {
+                Plan
+            }
+            async fn plans(&self) -> Vec<Plan> {
+                vec![Plan, Plan]
+            }
+            async fn node(&self, outcome: bool) -> Node {
+                match outcome {
+                    true => Node::Outcome(Outcome),
+                    false => Node::Plan(Plan),
+                }
+            }
+            async fn people(&self) -> Vec<Person> {
+                vec![Person::Member(Member), Person::Practitioner(Practitioner)]
+            }
+        }
+
+        struct Plan;
+
+        #[Object(serial)]
+        impl Plan {
+            async fn id(&self) -> ID {
+                ID::from("P")
+            }
+            async fn title(&self) -> &str {
+                "T"
+            }
+            async fn outcomes(&self) -> Vec<Outcome> {
+                vec![Outcome, Outcome]
+            }
+            async fn lead(&self) -> Person {
+                Person::Practitioner(Practitioner)
+            }
+        }
+
+        struct Outcome;
+
+        #[Object(serial)]
+        impl Outcome {
+            async fn id(&self) -> ID {
+                ID::from("O")
+            }
+            async fn words(&self) -> &str {
+                "W"
+            }
+            async fn plan(&self) -> Plan {
+                Plan
+            }
+        }
+
+        struct Practitioner;
+
+        #[Object(serial)]
+        impl Practitioner {
+            async fn name(&self) -> &str {
+                "Sam"
+            }
+            async fn role(&self) -> &str {
+                "Nurse"
+            }
+        }
+
+        struct Member;
+
+        #[Object(serial)]
+        impl Member {
+            async fn name(&self) -> &str {
+                "Dana"
+            }
+            async fn age(&self) -> i32 {
+                40
+            }
+        }
+
+        #[derive(Interface)]
+        #[graphql(field(name = "id", ty = "ID"))]
+        enum Node {
+            Plan(Plan),
+            Outcome(Outcome),
+        }
+
+        #[derive(Union)]
+        enum Person {
+            Practitioner(Practitioner),
+            Member(Member),
+        }
+
+        /// Every object's keys in reverse, at every level.
+        fn reversed(value: &mut Value) {
+            match value {
+                Value::Object(fields) => {
+                    fields.reverse();
+                    fields.values_mut().for_each(reversed);
+                }
+                Value::List(items) => items.iter_mut().for_each(reversed),
+                _ => {}
+            }
+        }
+
+        #[tokio::test]
+        async fn reversed_answers_are_put_back_in_the_order_async_graphql_executes() {
+            let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+            let types = Types::of_sdl(&schema.sdl());
+            let documents = [
+                "{ plans { title id } plan { outcomes { words id } id title } }",
+                "{ p: plan { t: title i: id } plan { id } p: plan { outcomes { id } } }",
+                "{ plan { ...A id } } fragment A on Plan { title ... on Plan { id outcomes { id } } }",
+                "query($x: Boolean!) { plan { title @skip(if: $x) id title } plan @include(if: $x) { outcomes { words } } }",
+                "{ node(outcome: true) { ... on Plan { title } id ... on Outcome { words id } } }",
+                "{ node(outcome: false) { ... on Plan { title } id ... on Outcome { words id } } }",
+                "{ people { ... on Member { age name } ... on Practitioner { role name } } }",
+                "{ people { __typename ... on Practitioner { name } ... on Member { name age } } }",
+                "{ plan { lead { ... on Member { name } ... on Practitioner { role name } } outcomes { plan { title } } } }",
+                "{ node(outcome: true) { ... on Node { id } ... on Outcome { plan { id title } words } } }",
+                "{ node(outcome: true) { ... on Plan { id } __typename id } }",
+            ];
+            for document in documents {
+                for x in [true, false] {
+                    let variables = Variables::from_json(serde_json::json!({ "x": x }));
+                    let request =
+                        async_graphql::Request::new(document).variables(variables.clone());
+                    let answer = schema.execute(request).await;
+                    assert!(answer.errors.is_empty(), "{document}: {:?}", answer.errors);
+                    let parsed = async_graphql::parser::parse_query(document).unwrap();
+                    let order = Order::of_with(&types, &parsed, None, &variables).unwrap();
+                    let mut data = answer.data.clone();
+                    reversed(&mut data);
+                    order.apply(&mut data);
+                    let (want, got) = (
+                        serde_json::to_string(&answer.data).unwrap(),
+                        serde_json::to_string(&data).unwrap(),
+                    );
+                    assert_eq!(got, want, "{document} with x = {x}");
+                }
+            }
+        }
+    }
 }
