@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 mod by_position;
 pub use by_position::ByPosition;
+use by_position::Checks;
 
 const BRANCH: &str = "branch";
 
@@ -137,8 +138,8 @@ impl Rows {
     /// Tags each row with its branch, the statement's first column.
     fn tagged(layout: Arc<Layout>, rows: Vec<QueryResult>) -> AppResult<Self> {
         let mut tagged = Vec::with_capacity(rows.len());
-        for row in rows {
-            let branch: i32 = row.try_get_by_index(0)?;
+        for (i, row) in rows.into_iter().enumerate() {
+            let branch = <i32 as by_position::Field>::read(&row, 0, Checks::for_row(i))?;
             tagged.push((usize::try_from(branch).unwrap_or(usize::MAX), row));
         }
         Ok(Self {
@@ -149,12 +150,15 @@ impl Rows {
 
     /// The rows of one branch, as models of its table, read by position: by name, the
     /// driver hashes every column name of every row (a sixth of the plan screen's CPU).
+    /// The driver checks the column types on the branch's first row only: every row of the
+    /// statement has the same.
     pub fn of<M: ByPosition>(&self, branch: usize) -> AppResult<Vec<M>> {
         let at = self.positions(branch, M::COLUMNS)?;
         self.rows
             .iter()
             .filter(|(b, _)| *b == branch)
-            .map(|(_, row)| Ok(M::read(row, &at)?))
+            .enumerate()
+            .map(|(i, (_, row))| Ok(M::read(row, &at, Checks::for_row(i))?))
             .collect()
     }
 

@@ -4,6 +4,14 @@
 //! it through a SipHash map, for every column of every row: on the plan screen that cost more
 //! than a sixth of the server's CPU. Here each model lists its columns once; the union works
 //! out where they are once per statement, and rows are read by index.
+//!
+//! On PostgreSQL the driver also checks, for every value, that the column's type suits the
+//! Rust type (comparing type names and ids): a fifth of the instructions spent reading the
+//! plan screen's rows. Every row of a statement has the same column types, so the first row
+//! of each branch is read with the checks ([`Checks::On`]) and the rest without. Unchecked,
+//! a value the driver cannot decode as the Rust type is still an error, not a panic.
+use sea_orm::sqlx::postgres::{PgRow, Postgres};
+use sea_orm::sqlx::{Decode, Row, ValueRef};
 use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
 use std::fmt::Debug;
 
@@ -13,7 +21,23 @@ pub trait ByPosition: FromQueryResult + PartialEq + Debug + Sized {
     const COLUMNS: &'static [&'static str];
 
     /// Reads the model from `row`, where `at[i]` is the position of `COLUMNS[i]`.
-    fn read(row: &QueryResult, at: &[usize]) -> Result<Self, DbErr>;
+    fn read(row: &QueryResult, at: &[usize], checks: Checks) -> Result<Self, DbErr>;
+}
+
+/// Whether the driver checks each value's column type as it reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// For the first row of a branch: its column types are those of every row after it.
+    On,
+    /// For the rows after it.
+    Off,
+}
+
+impl Checks {
+    /// On for a statement's (or a branch's) first row, off after it.
+    pub fn for_row(index: usize) -> Self {
+        if index == 0 { Checks::On } else { Checks::Off }
+    }
 }
 
 fn next(at: &mut std::slice::Iter<'_, usize>) -> Result<usize, DbErr> {
@@ -22,12 +46,86 @@ fn next(at: &mut std::slice::Iter<'_, usize>) -> Result<usize, DbErr> {
         .ok_or_else(|| DbErr::Type("a union row read with too few positions".into()))
 }
 
+/// A model field's type.
+pub trait Field: TryGetable {
+    /// Reads the value at `at`, by sea-orm, which has the driver check the column's type.
+    fn checked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        row.try_get_by_index(at)
+    }
+
+    /// Reads the value at `at` once the column's type is known to suit.
+    fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        Self::checked(row, at)
+    }
+
+    fn read(row: &QueryResult, at: usize, checks: Checks) -> Result<Self, DbErr> {
+        match checks {
+            Checks::On => Self::checked(row, at),
+            Checks::Off => Self::unchecked(row, at),
+        }
+    }
+}
+
+/// A value the driver decodes itself: on PostgreSQL, decoded without the type check.
+fn decoded<T>(row: &QueryResult, at: usize) -> Result<T, DbErr>
+where
+    T: TryGetable + for<'r> Decode<'r, Postgres>,
+{
+    match row.try_as_pg_row() {
+        Some(row) => PgRow::try_get_unchecked::<T, _>(row, at)
+            .map_err(|e| DbErr::Type(format!("could not read column {at} of a union's row: {e}"))),
+        None => row.try_get_by_index(at),
+    }
+}
+
+macro_rules! decoded_by_the_driver {
+    ($($ty:ty),+) => {$(
+        impl Field for $ty {
+            fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                decoded(row, at)
+            }
+        }
+    )+};
+}
+
+decoded_by_the_driver!(
+    uuid::Uuid,
+    String,
+    i16,
+    i32,
+    bool,
+    chrono::NaiveDate,
+    chrono::DateTime<chrono::Utc>
+);
+
+// Enumerations are read through sea-orm, which maps their stored values.
+impl Field for entities::plan::PlanStatus {}
+impl Field for entities::outcome::OutcomeStatus {}
+impl Field for entities::progress_rating::RatingSource {}
+impl Field for entities::family_member::MemberRelation {}
+
 /// A column that may be NULL. Asked for an `Option`, sea-orm reads the value, and on NULL
 /// formats an error message and throws it away: a third of the nullable reads of a plan
 /// screen are NULL (the union's rows name a member or a practitioner, not both). Here the
 /// driver's own NULL flag is looked at first.
-fn nullable<T: TryGetable>(row: &QueryResult, at: usize) -> Result<Option<T>, DbErr> {
-    use sea_orm::sqlx::{Row, ValueRef};
+impl<T: Field> Field for Option<T>
+where
+    Option<T>: TryGetable,
+{
+    fn checked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        nullable(row, at, T::checked)
+    }
+
+    fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        nullable(row, at, T::unchecked)
+    }
+}
+
+fn nullable<T>(
+    row: &QueryResult,
+    at: usize,
+    read: impl FnOnce(&QueryResult, usize) -> Result<T, DbErr>,
+) -> Result<Option<T>, DbErr> {
     let null = if let Some(row) = row.try_as_pg_row() {
         row.try_get_raw(at).is_ok_and(|v| v.is_null())
     } else if let Some(row) = row.try_as_sqlite_row() {
@@ -38,28 +136,24 @@ fn nullable<T: TryGetable>(row: &QueryResult, at: usize) -> Result<Option<T>, Db
     if null {
         Ok(None)
     } else {
-        row.try_get_by_index(at)
+        read(row, at).map(Some)
     }
 }
 
-/// Lists a model's fields, each named as its column, those that may be NULL after
-/// `nullable:` (a test checks the names and that none is missing; the struct literal checks
-/// that none is left out, and that each nullable one is an `Option`).
+/// Lists a model's fields, each named as its column (a test checks the names and that none
+/// is missing; the struct literal checks that none is left out).
 macro_rules! by_position {
     ($($model:path {
         $($field:ident),+ $(,)?
-        $(; nullable: $($nullable:ident),+ $(,)?)?
     })+) => {$(
         impl ByPosition for $model {
-            const COLUMNS: &'static [&'static str] =
-                &[$(stringify!($field)),+ $($(, stringify!($nullable))+)?];
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),+];
 
-            fn read(row: &QueryResult, at: &[usize]) -> Result<Self, DbErr> {
+            fn read(row: &QueryResult, at: &[usize], checks: Checks) -> Result<Self, DbErr> {
                 let mut at = at.iter();
                 // Fields are evaluated in the order written, which is the order of COLUMNS.
                 Ok(Self {
-                    $($field: row.try_get_by_index(next(&mut at)?)?,)+
-                    $($($nullable: nullable(row, next(&mut at)?)?,)+)?
+                    $($field: Field::read(row, next(&mut at)?, checks)?,)+
                 })
             }
         }
@@ -69,14 +163,14 @@ macro_rules! by_position {
 by_position! {
     entities::family::Model { id, reference, local_area, need_level, created_at }
     entities::plan::Model {
-        id, family_id, status, version, created_at, updated_at;
-        nullable: review_date, lead_professional_id, created_by_member_id,
+        id, family_id, status, version, created_at, updated_at,
+        review_date, lead_professional_id, created_by_member_id,
         created_by_practitioner_id, activated_at, closed_at, closing_summary,
     }
     entities::outcome::Model {
         id, plan_id, family_id, position, words, area_code, area_label, framework_version,
-        status, created_at, private, updated_at;
-        nullable: target_date, proposed_by_member_id, proposed_by_practitioner_id,
+        status, created_at, private, updated_at,
+        target_date, proposed_by_member_id, proposed_by_practitioner_id,
         decline_reason,
     }
     entities::outcome_member::Model { outcome_id, member_id }
@@ -84,23 +178,23 @@ by_position! {
         id, outcome_id, family_id, practitioner_id, organisation_id, body, created_at,
     }
     entities::progress_rating::Model {
-        id, outcome_id, family_id, source, score, rated_at, private;
-        nullable: comment, member_id, practitioner_id,
+        id, outcome_id, family_id, source, score, rated_at, private,
+        comment, member_id, practitioner_id,
     }
     entities::plan_action::Model {
-        id, outcome_id, plan_id, family_id, description, created_at;
-        nullable: assignee_practitioner_id, assignee_member_id, due_date, done_at,
+        id, outcome_id, plan_id, family_id, description, created_at,
+        assignee_practitioner_id, assignee_member_id, due_date, done_at,
         done_by_member_id, done_by_practitioner_id, created_by_member_id,
         created_by_practitioner_id, service_id,
     }
     entities::family_member::Model {
-        id, family_id, name, date_of_birth, relation, competent_to_consent, created_at;
-        nullable: account_id,
+        id, family_id, name, date_of_birth, relation, competent_to_consent, created_at,
+        account_id,
     }
     entities::practitioner::Model { id, account_id, organisation_id, name, created_at }
     entities::local_service::Model {
-        id, local_area, name, organisation, description, categories, search_text, imported_at;
-        nullable: min_age, max_age, contact, opening_times,
+        id, local_area, name, organisation, description, categories, search_text, imported_at,
+        min_age, max_age, contact, opening_times,
     }
 }
 
