@@ -8,7 +8,8 @@
 //! On PostgreSQL the driver also checks, for every value, that the column's type suits the
 //! Rust type (comparing type names and ids): a fifth of the instructions spent reading the
 //! plan screen's rows. Every row of a statement has the same column types, so the first row
-//! of each branch is read with the checks ([`Checks::On`]) and the rest without. Unchecked,
+//! of each branch is read with the checks ([`Checks::On`]) and the rest without (a column
+//! that is NULL in the first row is not checked; the driver never checks a NULL). Unchecked,
 //! a value the driver cannot decode as the Rust type is still an error, not a panic.
 use sea_orm::sqlx::postgres::{PgRow, Postgres};
 use sea_orm::sqlx::{Decode, Row, ValueRef};
