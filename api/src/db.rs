@@ -41,6 +41,42 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .context("could not connect to the database")
 }
 
+/// The steps of SQLite's plan for `statement` that read a stored table whole (`SCAN …`),
+/// for tests that a statement looks every table up by an index: a full scan reads the whole
+/// county's rows on every request. `own` names the statement's own subqueries (and the like)
+/// that may be scanned.
+#[cfg(test)]
+pub(crate) async fn full_scans(
+    db: &DatabaseConnection,
+    statement: sea_orm::Statement,
+    own: &[&str],
+) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let explain = sea_orm::Statement {
+        sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
+        ..statement
+    };
+    let steps: Vec<String> = db
+        .query_all_raw(explain)
+        .await
+        .expect("a plan")
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").expect("a step"))
+        .collect();
+    assert!(steps.iter().any(|s| s.starts_with("SEARCH")), "{steps:#?}");
+    let allowed = |step: &String| {
+        step == "SCAN CONSTANT ROW"
+            || own.iter().any(|own| {
+                *step == format!("SCAN {own}") || step.starts_with(&format!("SCAN {own} "))
+            })
+    };
+    steps
+        .iter()
+        .filter(|s| s.starts_with("SCAN") && !allowed(s))
+        .map(|s| format!("{s} (in {steps:?})"))
+        .collect()
+}
+
 /// A new, migrated SQLite database in `dir`, for unit tests.
 #[cfg(test)]
 pub(crate) async fn scratch(dir: &std::path::Path) -> DatabaseConnection {

@@ -289,3 +289,24 @@ pub async fn is_live(
         .await?
         .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The session and its person are looked up by index on every request, never by reading
+    /// a table whole (sessions, roles, members, restrictions, responsibilities).
+    #[tokio::test]
+    async fn the_session_reads_every_table_by_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::scratch(dir.path()).await;
+        let statement = crate::domain::standing::statement(
+            sea_orm::DatabaseBackend::Sqlite,
+            SESSION_AND_PERSON,
+            vec![hash_token("a token").into(), Utc::now().date_naive().into()],
+        );
+        let scans = crate::db::full_scans(&db, statement, &[]).await;
+        assert!(scans.is_empty(), "{scans:#?}");
+    }
+}
