@@ -295,8 +295,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    /// The session and its person are looked up by index on every request, never by reading
-    /// a table whole (sessions, roles, members, restrictions, responsibilities).
+    /// The session and its person (and a member's limits, read afresh) are looked up by index
+    /// on every request, never by reading a table whole (sessions, roles, members,
+    /// restrictions, responsibilities).
     #[tokio::test]
     async fn the_session_reads_every_table_by_an_index() {
         let dir = tempfile::tempdir().unwrap();
@@ -307,6 +308,13 @@ mod tests {
             vec![hash_token("a token").into(), Utc::now().date_naive().into()],
         );
         let scans = crate::db::full_scans(&db, statement, &[]).await;
+        assert!(scans.is_empty(), "{scans:#?}");
+        let limits = crate::domain::standing::statement(
+            sea_orm::DatabaseBackend::Sqlite,
+            LIMITS_OF_MEMBER,
+            vec![uuid::Uuid::now_v7().into(), Utc::now().date_naive().into()],
+        );
+        let scans = crate::db::full_scans(&db, limits, &[]).await;
         assert!(scans.is_empty(), "{scans:#?}");
     }
 }
