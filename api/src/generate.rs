@@ -272,8 +272,20 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
     for _ in 0..rng.random_range(1..=3) {
         members.push((Uuid::now_v7(), MemberRelation::Child));
     }
+    // Young people of 16 or more: the default age from which they decide about their own
+    // information.
+    let sixteen = (now - Duration::days(16 * 365)).date_naive();
+    let mut deciding = vec![];
     for (i, (id, relation)) in members.iter().enumerate() {
         let child = *relation == MemberRelation::Child;
+        let date_of_birth = if child {
+            born(rng, 4, 17)
+        } else {
+            born(rng, 25, 50)
+        };
+        if child && date_of_birth <= sixteen {
+            deciding.push(*id);
+        }
         rows.members.push(family_member::Model {
             id: *id,
             family_id,
@@ -282,11 +294,7 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
                 "{} {i} of family {n}",
                 if child { "Child" } else { "Adult" }
             ),
-            date_of_birth: if child {
-                born(rng, 4, 17)
-            } else {
-                born(rng, 25, 50)
-            },
+            date_of_birth,
             relation: *relation,
             competent_to_consent: false,
             created_at: opened,
@@ -330,6 +338,24 @@ fn family_rows(rows: &mut Rows, rng: &mut StdRng, staff: &[Staff], n: usize, now
         withdrawn_at: None,
         withdrawn_by_member_id: None,
     });
+    // Each of them has given their own consent, for all partners, so that a practitioner's
+    // screen reads their standing as in a real county. No random draw: the rest of the county
+    // is the same as without them.
+    for young in deciding {
+        rows.consents.push(consent::Model {
+            id: Uuid::now_v7(),
+            family_id,
+            given_by_member_id: young,
+            subject_member_id: Some(young),
+            scope: ConsentScope::AllPartners,
+            expires_at: None,
+            evidence: None,
+            recorded_by_practitioner_id: None,
+            created_at: opened,
+            withdrawn_at: None,
+            withdrawn_by_member_id: None,
+        });
+    }
     for t in &team {
         rows.team.push(team_member::Model {
             id: Uuid::now_v7(),
