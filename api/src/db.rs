@@ -41,16 +41,16 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .context("could not connect to the database")
 }
 
-/// The steps of SQLite's plan for `statement` that read a stored table whole (`SCAN …`),
-/// for tests that a statement looks every table up by an index: a full scan reads the whole
+/// Fails when SQLite's plan for `statement` reads a stored table whole (`SCAN …`): a test
+/// that a statement looks every table up by an index, since a full scan reads the whole
 /// county's rows on every request. `own` names the statement's own subqueries (and the like)
 /// that may be scanned.
 #[cfg(test)]
-pub(crate) async fn full_scans(
+pub(crate) async fn assert_no_full_scans(
     db: &DatabaseConnection,
     statement: sea_orm::Statement,
     own: &[&str],
-) -> Vec<String> {
+) {
     use sea_orm::ConnectionTrait;
     let explain = sea_orm::Statement {
         sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
@@ -70,11 +70,11 @@ pub(crate) async fn full_scans(
                 *step == format!("SCAN {own}") || step.starts_with(&format!("SCAN {own} "))
             })
     };
-    steps
+    let scans: Vec<&String> = steps
         .iter()
         .filter(|s| s.starts_with("SCAN") && !allowed(s))
-        .map(|s| format!("{s} (in {steps:?})"))
-        .collect()
+        .collect();
+    assert!(scans.is_empty(), "{scans:#?} in {steps:#?}");
 }
 
 /// A new, migrated SQLite database in `dir`, for unit tests.

@@ -307,14 +307,12 @@ mod tests {
             SESSION_AND_PERSON,
             vec![hash_token("a token").into(), Utc::now().date_naive().into()],
         );
-        let scans = crate::db::full_scans(&db, statement, &[]).await;
-        assert!(scans.is_empty(), "{scans:#?}");
+        crate::db::assert_no_full_scans(&db, statement, &[]).await;
         let limits = crate::domain::standing::statement(
             sea_orm::DatabaseBackend::Sqlite,
             LIMITS_OF_MEMBER,
             vec![uuid::Uuid::now_v7().into(), Utc::now().date_naive().into()],
         );
-        let scans = crate::db::full_scans(&db, limits, &[]).await;
-        assert!(scans.is_empty(), "{scans:#?}");
+        crate::db::assert_no_full_scans(&db, limits, &[]).await;
     }
 }

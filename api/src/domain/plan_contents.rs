@@ -445,8 +445,7 @@ mod tests {
                 .get(backend)
                 .statement(backend, &[id()]),
         ] {
-            let scans = crate::db::full_scans(&db, statement, &[]).await;
-            assert!(scans.is_empty(), "{scans:#?}");
+            crate::db::assert_no_full_scans(&db, statement, &[]).await;
         }
     }
 
