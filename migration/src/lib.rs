@@ -16,6 +16,7 @@ mod m20261202_170000_local_services;
 mod m20261202_170000_support_requests;
 mod m20261203_140000_parental_responsibility;
 mod m20261203_170000_action_services;
+mod m20261206_120000_lookup_indexes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_170000_local_services::Migration),
             Box::new(m20261203_140000_parental_responsibility::Migration),
             Box::new(m20261203_170000_action_services::Migration),
+            Box::new(m20261206_120000_lookup_indexes::Migration),
         ]
     }
 }

@@ -292,6 +292,9 @@ pub async fn answers_of_all(
     feedback_ids: Vec<Uuid>,
 ) -> AppResult<Vec<entities::feedback_answer::Model>> {
     use entities::feedback_answer;
+    if feedback_ids.is_empty() {
+        return Ok(vec![]);
+    }
     Ok(feedback_answer::Entity::find()
         .filter(feedback_answer::Column::FeedbackId.is_in(feedback_ids))
         .all(db)
@@ -304,6 +307,9 @@ pub async fn questions_of(
     questionnaire_ids: Vec<Uuid>,
 ) -> AppResult<Vec<entities::question::Model>> {
     use entities::question;
+    if questionnaire_ids.is_empty() {
+        return Ok(vec![]);
+    }
     Ok(question::Entity::find()
         .filter(question::Column::QuestionnaireId.is_in(questionnaire_ids))
         .order_by_asc(question::Column::Position)

@@ -280,10 +280,14 @@ async fn check_attendees(
             "Please list only members of this family, each once.",
         ));
     }
-    let practitioners = practitioner::Entity::find()
-        .filter(practitioner::Column::Id.is_in(record.practitioners.to_vec()))
-        .all(db)
-        .await?;
+    let practitioners = if record.practitioners.is_empty() {
+        vec![]
+    } else {
+        practitioner::Entity::find()
+            .filter(practitioner::Column::Id.is_in(record.practitioners.to_vec()))
+            .all(db)
+            .await?
+    };
     if practitioners.len() != dedup_len(record.practitioners) {
         errors.push(UserError::new(
             &["attendingPractitioners"],

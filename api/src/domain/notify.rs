@@ -592,6 +592,9 @@ pub async fn accounts_of_roles(
         .into_iter()
         .map(|r| r.practitioner_id)
         .collect();
+    if holders.is_empty() {
+        return Ok(vec![]);
+    }
     let mut accounts: Vec<Uuid> = practitioner::Entity::find()
         .filter(practitioner::Column::Id.is_in(holders))
         .all(db)

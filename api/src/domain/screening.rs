@@ -337,8 +337,9 @@ pub async fn possible_matches_of(
 ) -> AppResult<HashMap<Uuid, Vec<PossibleMatch>>> {
     let none = Vec::new();
     let named = |r: &support_request::Model| people.get(&r.id).unwrap_or(&none);
-    // Children of any family who could be a child a request names. (An empty `IN` is false.)
-    let mut could_be = Condition::any().add(family_member::Column::Id.is_in(Vec::<Uuid>::new()));
+    // Children of any family who could be a child a request names: born on the day given,
+    // or in the year the age given allows (each a range of the index by date of birth).
+    let mut could_be = Condition::any();
     for request in requests {
         let day = request.received_at.date_naive();
         for child in named(request).iter().filter(|p| p.relation == "child") {
@@ -356,18 +357,26 @@ pub async fn possible_matches_of(
             };
         }
     }
-    let children = family_member::Entity::find()
-        .filter(family_member::Column::Relation.eq(MemberRelation::Child))
-        .filter(could_be)
-        .all(db)
-        .await?;
+    let children = if could_be.is_empty() {
+        vec![]
+    } else {
+        family_member::Entity::find()
+            .filter(family_member::Column::Relation.eq(MemberRelation::Child))
+            .filter(could_be)
+            .all(db)
+            .await?
+    };
     // Earlier requests linked to a family, at the postcodes the page's requests give.
     let postcodes: Vec<String> = requests.iter().filter_map(|r| r.postcode.clone()).collect();
-    let earlier = support_request::Entity::find()
-        .filter(Column::Postcode.is_in(postcodes))
-        .filter(Column::FamilyId.is_not_null())
-        .all(db)
-        .await?;
+    let earlier = if postcodes.is_empty() {
+        vec![]
+    } else {
+        support_request::Entity::find()
+            .filter(Column::Postcode.is_in(postcodes))
+            .filter(Column::FamilyId.is_not_null())
+            .all(db)
+            .await?
+    };
     let earlier_ids: Vec<Uuid> = earlier.iter().map(|r| r.id).collect();
     let earlier_people = support_requests::people_of(db, &earlier_ids).await?;
 
@@ -418,13 +427,17 @@ pub async fn possible_matches_of(
     let mut family_ids: Vec<Uuid> = found.values().flatten().map(|(id, _)| *id).collect();
     family_ids.sort_unstable();
     family_ids.dedup();
-    let families: HashMap<Uuid, family::Model> = family::Entity::find()
-        .filter(family::Column::Id.is_in(family_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
+    let families: HashMap<Uuid, family::Model> = if family_ids.is_empty() {
+        HashMap::new()
+    } else {
+        family::Entity::find()
+            .filter(family::Column::Id.is_in(family_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect()
+    };
     Ok(found
         .into_iter()
         .map(|(request_id, candidates)| {

@@ -752,6 +752,9 @@ pub async fn people_of(
     requests: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<support_request_person::Model>>> {
     let mut named: HashMap<Uuid, Vec<support_request_person::Model>> = HashMap::new();
+    if requests.is_empty() {
+        return Ok(named);
+    }
     for person in support_request_person::Entity::find()
         .filter(support_request_person::Column::RequestId.is_in(requests.to_vec()))
         .order_by_asc(support_request_person::Column::Id)
@@ -769,6 +772,9 @@ pub async fn questions_of(
     requests: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<support_request_question::Model>>> {
     let mut asked: HashMap<Uuid, Vec<support_request_question::Model>> = HashMap::new();
+    if requests.is_empty() {
+        return Ok(asked);
+    }
     for question in support_request_question::Entity::find()
         .filter(support_request_question::Column::RequestId.is_in(requests.to_vec()))
         .order_by_asc(support_request_question::Column::Id)
@@ -785,6 +791,9 @@ pub async fn families_of(
     db: &impl ConnectionTrait,
     family_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, family::Model>> {
+    if family_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     Ok(family::Entity::find()
         .filter(family::Column::Id.is_in(family_ids.to_vec()))
         .all(db)
