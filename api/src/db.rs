@@ -41,42 +41,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .context("could not connect to the database")
 }
 
-/// Fails when SQLite's plan for `statement` reads a stored table whole (`SCAN …`): a test
-/// that a statement looks every table up by an index, since a full scan reads the whole
-/// county's rows on every request. `own` names the statement's own subqueries (and the like)
-/// that may be scanned.
-#[cfg(test)]
-pub(crate) async fn assert_no_full_scans(
-    db: &DatabaseConnection,
-    statement: sea_orm::Statement,
-    own: &[&str],
-) {
-    use sea_orm::ConnectionTrait;
-    let explain = sea_orm::Statement {
-        sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
-        ..statement
-    };
-    let steps: Vec<String> = db
-        .query_all_raw(explain)
-        .await
-        .expect("a plan")
-        .iter()
-        .map(|row| row.try_get::<String>("", "detail").expect("a step"))
-        .collect();
-    assert!(steps.iter().any(|s| s.starts_with("SEARCH")), "{steps:#?}");
-    let allowed = |step: &String| {
-        step == "SCAN CONSTANT ROW"
-            || own.iter().any(|own| {
-                *step == format!("SCAN {own}") || step.starts_with(&format!("SCAN {own} "))
-            })
-    };
-    let scans: Vec<&String> = steps
-        .iter()
-        .filter(|s| s.starts_with("SCAN") && !allowed(s))
-        .collect();
-    assert!(scans.is_empty(), "{scans:#?} in {steps:#?}");
-}
-
 /// A new, migrated SQLite database in `dir`, for unit tests.
 #[cfg(test)]
 pub(crate) async fn scratch(dir: &std::path::Path) -> DatabaseConnection {

@@ -17,6 +17,7 @@ pub mod browser;
 pub mod live;
 pub mod native_push;
 pub mod passkeys;
+pub mod query_plans;
 pub mod screens;
 pub mod smtp;
 pub mod stories;
@@ -242,7 +243,14 @@ impl TestApp {
 /// own connection handle (the test's `db` is not counted). Every statement, prepared or
 /// not, inside a transaction or not, is one entry; pool pings, `BEGIN` and `COMMIT` are not.
 #[derive(Clone, Default)]
-pub struct Statements(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub struct Statements(std::sync::Arc<std::sync::Mutex<Log>>);
+
+#[derive(Default)]
+struct Log {
+    since_reset: Vec<String>,
+    /// Every statement sent since the server started, each once (for the plans' check).
+    ever: std::collections::BTreeSet<String>,
+}
 
 impl Statements {
     /// A handle on `db`'s pool that records every statement it runs here.
@@ -250,21 +258,32 @@ impl Statements {
         let mut counted = db.clone();
         let log = self.0.clone();
         counted.set_metric_callback(move |info| {
-            log.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(info.statement.sql.clone());
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            log.since_reset.push(info.statement.sql.clone());
+            if !log.ever.contains(&info.statement.sql) {
+                log.ever.insert(info.statement.sql.clone());
+            }
         });
         counted
     }
 
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Forgets what was recorded so far.
     pub fn reset(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.log().since_reset.clear();
     }
 
     /// The statements recorded since the last reset.
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut self.log().since_reset)
+    }
+
+    /// Every distinct statement sent since the server started, resets notwithstanding.
+    fn ever(&self) -> Vec<String> {
+        self.log().ever.iter().cloned().collect()
     }
 }
 
@@ -390,10 +409,51 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Fails the test if a statement its server sent reads a stored table whole, by SQLite's
+    /// plan (the scans the service means to make aside: [`query_plans::MEANT`]). Run as the
+    /// app is dropped, so every test checks every statement it caused, background jobs'
+    /// included. Only on SQLite: PostgreSQL's plans follow its statistics, and the same
+    /// indexes serve both.
+    fn assert_tables_read_by_index(&self) {
+        let url = self.settings.database_url.clone().unwrap_or_default();
+        let statements = self.statements.ever();
+        // Drop cannot await: ask on a thread with its own small runtime and connection.
+        let scans = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let db = Database::connect(&url).await.unwrap();
+                let scans = query_plans::full_scans(&db, &statements).await;
+                let _ = db.close().await;
+                scans
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(
+            scans.is_empty(),
+            "{} statement(s) read a stored table whole (add an index, or say in \
+             `query_plans::MEANT` why the scan is meant):\n{}",
+            scans.len(),
+            scans
+                .iter()
+                .map(|(sql, tables)| format!("{tables:?} in {sql}"))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+        if self.backend == Backend::Sqlite && !std::thread::panicking() {
+            self.assert_tables_read_by_index();
         }
         if let Some((server, name)) = self.postgres_database.take() {
             let db = self.db.clone();

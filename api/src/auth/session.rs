@@ -289,30 +289,3 @@ pub async fn is_live(
         .await?
         .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
 }
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    /// The session and its person (and a member's limits, read afresh) are looked up by index
-    /// on every request, never by reading a table whole (sessions, roles, members,
-    /// restrictions, responsibilities).
-    #[tokio::test]
-    async fn the_session_reads_every_table_by_an_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
-        let statement = crate::domain::standing::statement(
-            sea_orm::DatabaseBackend::Sqlite,
-            SESSION_AND_PERSON,
-            vec![hash_token("a token").into(), Utc::now().date_naive().into()],
-        );
-        crate::db::assert_no_full_scans(&db, statement, &[]).await;
-        let limits = crate::domain::standing::statement(
-            sea_orm::DatabaseBackend::Sqlite,
-            LIMITS_OF_MEMBER,
-            vec![uuid::Uuid::now_v7().into(), Utc::now().date_naive().into()],
-        );
-        crate::db::assert_no_full_scans(&db, limits, &[]).await;
-    }
-}

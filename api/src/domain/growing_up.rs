@@ -113,28 +113,6 @@ mod tests {
         assert_eq!(age_on(day(2008, 2, 29), day(2026, 3, 1)), 18);
         assert_eq!(age_on(day(2030, 1, 1), day(2026, 3, 1)), 0);
     }
-
-    /// "Who can see this" reads the family's team and consents by index, never a table whole.
-    #[tokio::test]
-    #[allow(clippy::unwrap_used)]
-    async fn the_audience_reads_every_table_by_an_index() {
-        use crate::domain::standing::statement;
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
-        let backend = sea_orm::DatabaseBackend::Sqlite;
-        let family = uuid::Uuid::now_v7();
-        let today = chrono::Utc::now().date_naive();
-        for statement in [
-            statement(backend, super::TEAM, vec![family.into()]),
-            statement(
-                backend,
-                super::CONSENTS,
-                vec![family.into(), true.into(), today.into()],
-            ),
-        ] {
-            crate::db::assert_no_full_scans(&db, statement, &[]).await;
-        }
-    }
 }
 
 /// Who could see a family's items: the team (each practitioner's organisation, and whether

@@ -429,26 +429,6 @@ mod tests {
     use super::*;
     use sea_orm::{ActiveModelTrait, Set};
 
-    /// The plan screen's statements look every table up by an index, never read one whole
-    /// (at a county's size, every outcome, note or action of every family).
-    #[tokio::test]
-    async fn the_contents_read_every_table_by_an_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
-        let backend = DatabaseBackend::Sqlite;
-        let id = || Value::from(Uuid::now_v7());
-        for statement in [
-            CONTENTS
-                .get(backend)
-                .statement(backend, &[id(), id(), id()]),
-            WITH_FAMILY_TEMPLATE
-                .get(backend)
-                .statement(backend, &[id()]),
-        ] {
-            crate::db::assert_no_full_scans(&db, statement, &[]).await;
-        }
-    }
-
     /// What one statement reads of a family, its current plan and the plan's contents is
     /// what the separate reads give, for every family of the demo: as the demo leaves them;
     /// with that plan closed and a newer one open (none of the closed plan's rows or people

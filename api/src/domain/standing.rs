@@ -370,38 +370,4 @@ mod tests {
         let (_, found) = practitioner_with_family(&db, &asking).await.unwrap();
         assert!(found.is_none());
     }
-
-    /// Every table the standing statements read is looked up by an index, never read
-    /// whole: a full scan of consents, overrides or restrictions reads the whole county's on
-    /// every request (it did: the own consents of a family's young people were looked up by
-    /// subject alone, which consents have no index for). Checked in SQLite's plan for the
-    /// statements PostgreSQL runs too.
-    #[tokio::test]
-    async fn the_standings_read_every_table_by_an_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
-        let now = Utc::now();
-        let (family, someone) = (Uuid::now_v7(), Uuid::now_v7());
-        let values = vec![
-            family.into(),
-            someone.into(),
-            Uuid::now_v7().into(),
-            now.into(),
-            true.into(),
-            now.date_naive().into(),
-            now.date_naive().into(),
-        ];
-        let backend = DatabaseBackend::Sqlite;
-        for sql in [&*PRACTITIONER_STANDING, &*PRACTITIONER_STANDING_WITH_FAMILY] {
-            let statement = statement(backend, sql, values.clone());
-            // Its own: the one row of facts (`st`) and the family's young people (`y`).
-            crate::db::assert_no_full_scans(&db, statement, &["st", "y"]).await;
-        }
-        let member = statement(
-            backend,
-            MEMBER_STANDING,
-            vec![family.into(), someone.into()],
-        );
-        crate::db::assert_no_full_scans(&db, member, &["st", "c"]).await;
-    }
 }

@@ -235,7 +235,7 @@ impl Template {
     }
 
     /// The statement with `arguments` in their places (`Value::Uuid(None)` for an absent id).
-    pub(crate) fn statement(&self, backend: DatabaseBackend, arguments: &[Value]) -> Statement {
+    fn statement(&self, backend: DatabaseBackend, arguments: &[Value]) -> Statement {
         let values = self.slots.iter().map(|slot| match slot {
             Slot::Argument(i) => arguments.get(*i).cloned().unwrap_or(Value::Uuid(None)),
             Slot::Fixed(value) => value.clone(),
