@@ -193,6 +193,16 @@ async fn request_errors_have_codes_plain_messages_and_no_data(app: TestApp) {
             json!({ "query": "query A { needLevels { level } } query B { needLevels { label } }" }),
             "BAD_USER_INPUT",
         ),
+        // A date that is not one, written in the document: validation refuses it.
+        (
+            json!({ "query": "{ evaluationReport(from: \"yesterday\", to: \"2026-01-01\") { from } }" }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        // The same given as a variable: the variable does not fit its type.
+        (
+            json!({ "query": "query($from: Date!) { evaluationReport(from: $from, to: \"2026-01-01\") { from } }", "variables": { "from": "2026-02-30" } }),
+            "BAD_USER_INPUT",
+        ),
     ];
     for (request, code) in cases {
         let (status, content_type, body) = post(&app, Some(&hub), None, request.clone()).await;
@@ -594,6 +604,15 @@ async fn a_document_asked_again_still_has_its_variables_checked(app: TestApp) {
                 json!({ "status": "NOPE" }),
                 json!({ "status": [null] }),
                 json!({ "status": [1] }),
+            ],
+        ),
+        (
+            "mutation($born: Date!) { addFamilyMember(input: { family: \"nothing\", name: \"Sam\", dateOfBirth: $born, relation: CHILD }) { userErrors { code } } }",
+            json!({ "born": "2015-04-30" }),
+            vec![
+                json!({ "born": "30/04/2015" }),
+                json!({ "born": "2015-02-30" }),
+                json!({ "born": 20150430 }),
             ],
         ),
         (

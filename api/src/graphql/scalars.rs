@@ -5,19 +5,29 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+impl Date {
+    fn read(text: &str) -> Option<Self> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(Date)
+    }
+}
+
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(
-                        "Please give the date as YYYY-MM-DD, for example 2015-04-30.",
-                    )
-                }),
+            Value::String(s) => Date::read(s).ok_or_else(|| {
+                InputValueError::custom(
+                    "Please give the date as YYYY-MM-DD, for example 2015-04-30.",
+                )
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
+    }
+
+    /// Lets validation, and the check of variables before anything runs, refuse a value
+    /// that is not a date (the spec's input coercion), instead of the field failing later.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if Date::read(s).is_some())
     }
 
     fn to_value(&self) -> Value {
