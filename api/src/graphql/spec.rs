@@ -52,11 +52,7 @@ pub struct Rules {
 
 /// What [`before`] learnt of the document, for [`after`].
 pub struct Checks {
-    /// Positions of arguments whose value uses a variable: a bad value there is the
-    /// client's variables, not the document.
-    variable_arguments: HashSet<Pos>,
-    /// The document's text and operation, read again only to complete a response with
-    /// errors in it.
+    /// The document's text and operation, read again only for a response with errors in it.
     query: String,
     operation_name: Option<String>,
     /// The order the answer's keys go in.
@@ -82,10 +78,8 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
     if !invalid.is_empty() {
         return Err(invalid);
     }
-    let variable_arguments = variable_arguments(document);
     let order = super::order::Order::of(&query, document, operation_name.as_deref(), &variables);
     Ok(Checks {
-        variable_arguments,
         query,
         operation_name,
         order,
@@ -102,9 +96,14 @@ pub fn after(response: &mut Response, checks: &Checks) -> bool {
         || response.errors.is_empty()
         || response.errors.iter().any(|e| !e.path.is_empty());
     if !executed {
+        // Which arguments use variables matters only for a request that failed before it
+        // ran: read from the document again here rather than on every request.
+        let variable_arguments = async_graphql::parser::parse_query(&checks.query)
+            .map(|document| variable_arguments(&document))
+            .unwrap_or_default();
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| classify_request_error(e, &checks.variable_arguments))
+            .map(|e| classify_request_error(e, &variable_arguments))
             .collect();
         return false;
     }
