@@ -6,6 +6,9 @@ use chrono::NaiveDate;
 pub struct Date(pub NaiveDate);
 
 impl Date {
+    /// How a date is written, for a variable that is not one.
+    pub const HOW_WRITTEN: &str = "write it as YYYY-MM-DD, for example 2015-04-30";
+
     fn read(text: &str) -> Option<Self> {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(Date)
     }

@@ -87,7 +87,10 @@ fn named(registry: &Registry, name: &str, value: &Value) -> Option<String> {
         MetaType::Scalar {
             is_valid: Some(is_valid),
             ..
-        } => (!is_valid(value)).then(|| format!("not a valid {name}")),
+        } => (!is_valid(value)).then(|| match name {
+            "Date" => format!("not a valid Date: {}", super::scalars::Date::HOW_WRITTEN),
+            _ => format!("not a valid {name}"),
+        }),
         MetaType::Scalar { is_valid: None, .. } => None,
         MetaType::Enum { enum_values, .. } => match value {
             Value::Enum(v) if enum_values.contains_key(v.as_str()) => None,
