@@ -111,7 +111,8 @@ async fn names(db: &DatabaseConnection, condition: &str) -> BTreeSet<String> {
     .collect()
 }
 
-/// `alias → table` for each `FROM table [AS] alias` and `JOIN table [AS] alias` of `sql`.
+/// `alias → table` for each `FROM table [AS] alias` and `JOIN table [AS] alias` of `sql` (an
+/// alias given twice names the last table; the statements here give each once).
 fn aliases(sql: &str) -> BTreeMap<String, String> {
     let words: Vec<String> = sql
         .split(|c: char| c.is_whitespace() || "(),;".contains(c))

@@ -338,7 +338,7 @@ pub async fn possible_matches_of(
     let none = Vec::new();
     let named = |r: &support_request::Model| people.get(&r.id).unwrap_or(&none);
     // Children of any family who could be a child a request names: born on the day given,
-    // or in the year the age given allows (each a range of the index by date of birth).
+    // or in the year the age given allows (each a lookup of the index by date of birth).
     let mut could_be = Condition::any();
     for request in requests {
         let day = request.received_at.date_naive();
