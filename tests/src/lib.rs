@@ -410,14 +410,14 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Fails the test if a statement its server sent reads a stored table whole, by SQLite's
-    /// plan (the scans the service means to make aside: [`query_plans::MEANT`]). Run as the
-    /// app is dropped, so every test checks every statement it caused, background jobs'
-    /// included. Only on SQLite: PostgreSQL's plans follow its statistics, and the same
-    /// indexes serve both.
+    /// Fails the test if a statement its server sent reads a stored table whole, by the
+    /// database's own plan (the scans the service means to make aside:
+    /// [`query_plans::MEANT`]). Run as the app is dropped, so every test checks every
+    /// statement it caused, background jobs' included, on SQLite and on PostgreSQL.
     fn assert_tables_read_by_index(&self) {
         let url = self.settings.database_url.clone().unwrap_or_default();
         let statements = self.statements.ever();
+        let backend = self.backend;
         // Drop cannot await: ask on a thread with its own small runtime and connection.
         let scans = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -426,7 +426,10 @@ impl TestApp {
                 .unwrap();
             runtime.block_on(async move {
                 let db = Database::connect(&url).await.unwrap();
-                let scans = query_plans::full_scans(&db, &statements).await;
+                let scans = match backend {
+                    Backend::Sqlite => query_plans::full_scans(&db, &statements).await,
+                    Backend::Postgres => query_plans::full_scans_postgres(&db, &statements).await,
+                };
                 let _ = db.close().await;
                 scans
             })
@@ -452,7 +455,7 @@ impl Drop for TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if self.backend == Backend::Sqlite && !std::thread::panicking() {
+        if !std::thread::panicking() {
             self.assert_tables_read_by_index();
         }
         if let Some((server, name)) = self.postgres_database.take() {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A scan the service means to make, told by the table and a piece of the statement.
 pub struct Allowed {
+    /// `""`: any table the statement reads.
     pub table: &'static str,
     /// Found in the statement's SQL; `""` allows every scan of the table.
     pub statement: &'static str,
@@ -14,7 +15,7 @@ pub struct Allowed {
 }
 
 /// The scans the service means to make.
-pub const MEANT: [Allowed; 6] = [
+pub const MEANT: [Allowed; 7] = [
     Allowed {
         table: "organisations",
         statement: "",
@@ -37,16 +38,28 @@ pub const MEANT: [Allowed; 6] = [
         why: "a page of every family, read in the order of the key: it stops at the page's end",
     },
     Allowed {
+        table: "",
+        statement: r#"IN (SELECT "families"."id" FROM "families")"#,
+        why: "the evaluation report over the whole county counts every family's rows",
+    },
+    Allowed {
         table: "outcomes",
-        statement: r#"IN (SELECT "families"."id" FROM "families""#,
-        why: "the evaluation report counts the outcomes of every family of the county or area",
+        statement: r#"IN (SELECT "families"."id" FROM "families" WHERE"#,
+        why: "the evaluation report counts the outcomes of every family of an area",
     },
     Allowed {
         table: "follow_ups",
-        statement: r#"IN (SELECT "families"."id" FROM "families""#,
-        why: "the evaluation report counts the follow-ups of every family of the county or area",
+        statement: r#"IN (SELECT "families"."id" FROM "families" WHERE"#,
+        why: "the evaluation report counts the follow-ups of every family of an area",
     },
 ];
+
+impl Allowed {
+    /// Whether this is the scan of `table` by `sql` that is meant.
+    fn covers(&self, table: &str, sql: &str) -> bool {
+        (self.table.is_empty() || self.table == table) && sql.contains(self.statement)
+    }
+}
 
 /// The statements (each once) whose plan scans a stored table, except the scans the service
 /// means to make ([`MEANT`]), with the tables scanned. `db` must be the SQLite database the
@@ -85,9 +98,7 @@ pub async fn full_scans(
                     && partial_indexes.contains(words[words.len() - 1]);
                 let target = words[0].to_owned();
                 let table = aliases.get(&target).cloned().unwrap_or(target);
-                let meant = MEANT
-                    .iter()
-                    .any(|a| a.table == table && sql.contains(a.statement));
+                let meant = MEANT.iter().any(|a| a.covers(&table, sql));
                 (tables.contains(&table) && !through_partial_index && !meant).then_some(table)
             })
             .collect();
@@ -96,6 +107,134 @@ pub async fn full_scans(
         }
     }
     found
+}
+
+/// The same check on PostgreSQL: each statement prepared and explained with its generic plan
+/// (the one a prepared statement settles on, whatever its values) and sequential scans
+/// disabled, so that a `Seq Scan` left in the plan is one no index can replace (on a test's
+/// few rows PostgreSQL would otherwise scan every table). Catches what SQLite's plans cannot:
+/// statements written for PostgreSQL alone, and comparisons an index cannot serve there (a
+/// cast on the column, say). Statements whose parameters' types PostgreSQL cannot infer
+/// alone are skipped.
+pub async fn full_scans_postgres(
+    db: &DatabaseConnection,
+    statements: &[String],
+) -> BTreeMap<String, BTreeSet<String>> {
+    use sea_orm::TransactionTrait;
+    let backend = db.get_database_backend();
+    let run = |sql: String| Statement::from_string(backend, sql);
+    let partial_indexes: BTreeSet<String> = db
+        .query_all_raw(run(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '% WHERE %'".into(),
+        ))
+        .await
+        .expect("the indexes")
+        .iter()
+        .map(|row| row.try_get::<String>("", "indexname").expect("a name"))
+        .collect();
+    let tx = db.begin().await.expect("a transaction");
+    tx.execute_raw(run("SET LOCAL enable_seqscan = off".into()))
+        .await
+        .unwrap();
+    tx.execute_raw(run("SET LOCAL plan_cache_mode = force_generic_plan".into()))
+        .await
+        .unwrap();
+    let distinct: BTreeSet<&String> = statements
+        .iter()
+        .filter(|sql| !(sql.starts_with("INSERT") && sql.contains(" VALUES ")))
+        .collect();
+    let mut found = BTreeMap::new();
+    for sql in distinct {
+        tx.execute_raw(run("SAVEPOINT plan".into())).await.unwrap();
+        if tx
+            .execute_raw(run(format!("PREPARE plan_check AS {sql}")))
+            .await
+            .is_err()
+        {
+            tx.execute_raw(run("ROLLBACK TO SAVEPOINT plan".into()))
+                .await
+                .unwrap();
+            continue;
+        }
+        let nulls = vec!["NULL"; parameters(sql)].join(", ");
+        let execute = if nulls.is_empty() {
+            "EXECUTE plan_check".to_owned()
+        } else {
+            format!("EXECUTE plan_check({nulls})")
+        };
+        let lines: Vec<String> = tx
+            .query_all_raw(run(format!("EXPLAIN {execute}")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {sql}"))
+            .iter()
+            .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("a line"))
+            .collect();
+        tx.execute_raw(run("DEALLOCATE plan_check".into()))
+            .await
+            .unwrap();
+        tx.execute_raw(run("RELEASE SAVEPOINT plan".into()))
+            .await
+            .unwrap();
+        let scanned: BTreeSet<String> = whole_table_reads(&lines, &partial_indexes)
+            .into_iter()
+            .filter(|table| !MEANT.iter().any(|a| a.covers(table, sql)))
+            .collect();
+        if !scanned.is_empty() {
+            found.insert(sql.clone(), scanned);
+        }
+    }
+    let _ = tx.rollback().await;
+    found
+}
+
+/// The tables a PostgreSQL plan (`EXPLAIN`, text) reads whole: a `Seq Scan`, or an index
+/// scan with no `Index Cond` (every entry of the index, in its order) unless the index is
+/// partial (it holds a queue's rows only).
+fn whole_table_reads(lines: &[String], partial_indexes: &BTreeSet<String>) -> Vec<String> {
+    // A plan node is a line with `->` (or the first line) and the detail lines under it.
+    let mut nodes: Vec<(&str, bool)> = vec![];
+    for line in lines {
+        if nodes.is_empty() || line.contains("->") {
+            nodes.push((line, false));
+        } else if line.trim_start().starts_with("Index Cond:")
+            && let Some(node) = nodes.last_mut()
+        {
+            node.1 = true;
+        }
+    }
+    let first_word = |text: &str| text.split(' ').next().map(str::to_owned);
+    nodes
+        .into_iter()
+        .filter_map(|(node, has_condition)| {
+            if let Some((_, scanned)) = node.split_once("Seq Scan on ") {
+                return first_word(scanned);
+            }
+            let indexed =
+                node.contains("Index Scan using ") || node.contains("Index Only Scan using ");
+            if !indexed || has_condition {
+                return None;
+            }
+            // `… using index_name on table alias`
+            let (_, using) = node.split_once(" using ")?;
+            let (index, on) = using.split_once(" on ")?;
+            if partial_indexes.contains(index) {
+                return None;
+            }
+            first_word(on)
+        })
+        .collect()
+}
+
+/// How many parameters (`$1` … `$n`) a PostgreSQL statement has: the highest number.
+fn parameters(sql: &str) -> usize {
+    sql.split('$')
+        .skip(1)
+        .filter_map(|after| {
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The names of the schema's objects that match `condition` (on `sqlite_master`).
@@ -141,7 +280,30 @@ fn aliases(sql: &str) -> BTreeMap<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::aliases;
+    use super::{aliases, parameters, whole_table_reads};
+
+    #[test]
+    fn postgres_plans_tell_whole_reads_from_lookups() {
+        let plan: Vec<String> = [
+            "Nested Loop  (cost=0.30..16.35 rows=1 width=16)",
+            "  ->  Index Scan using ix_a_family on a  (cost=0.15..8.17 rows=1 width=16)",
+            "        Index Cond: (family_id = $1)",
+            "  ->  Index Scan using b_pkey on b x  (cost=0.15..8.17 rows=1 width=16)",
+            "        Filter: (x.subject = a.id)",
+            "  ->  Seq Scan on c  (cost=10000000000.00..10000000001.00 rows=1 width=16)",
+            "  ->  Index Only Scan using ix_queue on d  (cost=0.12..8.14 rows=1 width=16)",
+        ]
+        .map(String::from)
+        .to_vec();
+        let partial = ["ix_queue".to_owned()].into();
+        assert_eq!(whole_table_reads(&plan, &partial), ["b", "c"]);
+    }
+
+    #[test]
+    fn parameters_are_counted_by_the_highest_number() {
+        assert_eq!(parameters("SELECT $1, $12 FROM t WHERE a = $3"), 12);
+        assert_eq!(parameters("SELECT 1"), 0);
+    }
 
     #[test]
     fn aliases_are_read_from_from_and_join() {
