@@ -418,24 +418,16 @@ impl TestApp {
         let url = self.settings.database_url.clone().unwrap_or_default();
         let statements = self.statements.ever();
         let backend = self.backend;
-        // Drop cannot await: ask on a thread with its own small runtime and connection.
-        let scans = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let db = Database::connect(&url).await.unwrap();
-                let scans = match backend {
-                    Backend::Sqlite => query_plans::full_scans(&db, &statements).await,
-                    Backend::Postgres => query_plans::full_scans_postgres(&db, &statements).await,
-                };
-                let _ = db.close().await;
-                scans
-            })
-        })
-        .join()
-        .unwrap();
+        // Drop cannot await: ask on a connection of its own.
+        let scans = on_own_runtime(async move {
+            let db = Database::connect(&url).await.unwrap();
+            let scans = match backend {
+                Backend::Sqlite => query_plans::full_scans(&db, &statements).await,
+                Backend::Postgres => query_plans::full_scans_postgres(&db, &statements).await,
+            };
+            let _ = db.close().await;
+            scans
+        });
         assert!(
             scans.is_empty(),
             "{} statement(s) read a stored table whole (add an index, or say in \
@@ -450,6 +442,22 @@ impl TestApp {
     }
 }
 
+/// Runs `work` to its end on a thread with its own small runtime, for `Drop`, which cannot
+/// await (and may run inside a runtime that cannot block).
+fn on_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+    .join()
+    .unwrap()
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -460,25 +468,16 @@ impl Drop for TestApp {
         }
         if let Some((server, name)) = self.postgres_database.take() {
             let db = self.db.clone();
-            // Drop cannot await: clean up on a thread with its own small runtime.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async move {
-                    let _ = db.close().await;
-                    if let Ok(admin) = Database::connect(&server).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
-                        let _ = admin.close().await;
-                    }
-                });
-            })
-            .join();
+            // Drop cannot await: clean up on a runtime of its own.
+            on_own_runtime(async move {
+                let _ = db.close().await;
+                if let Ok(admin) = Database::connect(&server).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
         }
     }
 }
