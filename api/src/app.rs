@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,9 +41,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings, clock: Clock) -> Self {
+    pub fn new(db: impl Into<crate::db::Db>, settings: Settings, clock: Clock) -> Self {
         let services = Services {
-            db,
+            db: db.into(),
             settings: Arc::new(settings),
             clock,
             hub: crate::domain::notify::Hub::default(),
@@ -106,7 +106,7 @@ pub async fn serve(
     let services = &state.services;
     if services.settings.mail_worker {
         match crate::mail::worker::Worker::new(
-            services.db.clone(),
+            services.db.connection().clone(),
             &services.settings,
             services.clock.clone(),
         ) {
@@ -129,7 +129,7 @@ pub async fn serve(
                     services.settings.public_url.trim_end_matches('/')
                 );
                 tokio::spawn(crate::domain::follow_ups::run_scheduler(
-                    services.db.clone(),
+                    services.db.connection().clone(),
                     services.clock.clone(),
                     timing,
                     link,

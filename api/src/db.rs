@@ -9,6 +9,9 @@ use sea_orm::{
 };
 use std::time::Duration;
 
+mod handle;
+pub use handle::{Db, Observer};
+
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.database_url());
     options

@@ -303,7 +303,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         services.settings.public_url.trim_end_matches('/')
     );
     tokio::spawn(lead_deadlines::run(
-        services.db.clone(),
+        services.db.connection().clone(),
         services.clock.clone(),
         services.settings.lead_deadline_poll_interval,
         link,
@@ -312,7 +312,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
     ));
     // Issue 14: young people reaching an age at which their parents' view changes.
     tokio::spawn(crate::domain::growing_up::run(
-        services.db.clone(),
+        services.db.connection().clone(),
         services.clock.clone(),
         services.settings.clone(),
         stopped(stop.clone()),
@@ -323,7 +323,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         services.settings.public_url.trim_end_matches('/')
     );
     tokio::spawn(crate::domain::support_clock::run(
-        services.db.clone(),
+        services.db.connection().clone(),
         services.clock.clone(),
         services.settings.support_clock_poll_interval,
         hub_link,
@@ -334,7 +334,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
         && !crate::push::enabled_platforms(&services.settings).is_empty()
     {
         match crate::push::worker::Worker::new(
-            services.db.clone(),
+            services.db.connection().clone(),
             &services.settings,
             services.clock.clone(),
         ) {
@@ -348,7 +348,7 @@ pub fn start_jobs(services: &Services, stop: watch::Receiver<()>) {
     }
     if let Ok(DatabaseKind::Postgres) = services.settings.database_kind() {
         tokio::spawn(notify::listen(
-            services.db.clone(),
+            services.db.connection().clone(),
             services.hub.clone(),
             stopped(stop),
         ));

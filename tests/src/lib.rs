@@ -180,7 +180,7 @@ impl TestApp {
         configure(&mut settings);
         let db = api::db::connect(&settings).await.unwrap();
         let clock = Clock::system();
-        let (address, shutdown) = start_server(&db, &settings, &clock).await;
+        let (address, shutdown) = start_server(&db.clone().into(), &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -254,17 +254,18 @@ struct Log {
 
 impl Statements {
     /// A handle on `db`'s pool that records every statement it runs here.
-    pub fn counting(&self, db: &DatabaseConnection) -> DatabaseConnection {
-        let mut counted = db.clone();
+    pub fn counting(&self, db: &DatabaseConnection) -> api::db::Db {
         let log = self.0.clone();
-        counted.set_metric_callback(move |info| {
-            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-            log.since_reset.push(info.statement.sql.clone());
-            if !log.ever.contains(&info.statement.sql) {
-                log.ever.insert(info.statement.sql.clone());
-            }
-        });
-        counted
+        api::db::Db::observed(
+            db.clone(),
+            std::sync::Arc::new(move |statement: &sea_orm::Statement| {
+                let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                log.since_reset.push(statement.sql.clone());
+                if !log.ever.contains(&statement.sql) {
+                    log.ever.insert(statement.sql.clone());
+                }
+            }),
+        )
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -288,7 +289,7 @@ impl Statements {
 }
 
 async fn start_server(
-    db: &DatabaseConnection,
+    db: &api::db::Db,
     settings: &Settings,
     clock: &Clock,
 ) -> (String, oneshot::Sender<()>) {
@@ -298,7 +299,7 @@ async fn start_server(
 
 async fn start_server_on(
     listener: tokio::net::TcpListener,
-    db: &DatabaseConnection,
+    db: &api::db::Db,
     settings: &Settings,
     clock: &Clock,
 ) -> (String, oneshot::Sender<()>) {

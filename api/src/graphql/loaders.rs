@@ -12,7 +12,6 @@ use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::practitioner_role::Role;
 use entities::{family_member, organisation, practitioner};
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,7 +22,7 @@ use uuid::Uuid;
 type PlanViewCell = Arc<OnceCell<Arc<PlanView>>>;
 
 pub struct Loaders {
-    db: DatabaseConnection,
+    db: crate::db::Db,
     /// (plan id, plan version) → that plan as this request's viewer sees it.
     plan_views: Mutex<HashMap<(Uuid, i32), PlanViewCell>>,
     /// Issue 14: family → who could see its items ("who can see this"), read once.
@@ -33,7 +32,7 @@ pub struct Loaders {
 type AudienceCell = Arc<OnceCell<Arc<crate::domain::growing_up::Audience>>>;
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection) -> DataLoader<Self> {
+    pub fn new(db: crate::db::Db) -> DataLoader<Self> {
         let loaders = Self {
             db,
             plan_views: Mutex::default(),

@@ -42,7 +42,6 @@ use crate::viewer::Actor;
 use crate::viewer::Viewer;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Schema};
-use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -60,7 +59,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// What every resolver can reach: shared for the life of the server.
 #[derive(Clone)]
 pub struct Services {
-    pub db: DatabaseConnection,
+    pub db: crate::db::Db,
     pub settings: Arc<Settings>,
     pub clock: Clock,
     /// This process's live plan events, for subscriptions.
