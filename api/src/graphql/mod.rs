@@ -5,6 +5,8 @@ mod consent;
 mod consultation;
 mod family;
 mod feedback;
+mod inline;
+use inline::Inline;
 pub mod ids;
 mod lead;
 pub mod limits;
@@ -113,7 +115,9 @@ fn schema_in_mode(
     .limit_recursive_depth(32)
     .validation_mode(mode);
     if spec_extension {
-        builder = builder.extension(spec::Spec(spec_rules(production)));
+        builder = builder
+            .extension(spec::Spec(spec_rules(production)))
+            .data(inline::Extended);
     }
     if production {
         builder = builder.disable_introspection().disable_suggestions();

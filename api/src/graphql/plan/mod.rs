@@ -27,7 +27,7 @@ use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
-use super::{authorize, loaders, services, viewer};
+use super::{Inline, authorize, loaders, services, viewer};
 use crate::access::Action;
 use crate::domain::actions;
 use crate::domain::plan_contents::{self, HistoryOf};
@@ -242,7 +242,7 @@ impl Plan {
         include_set_aside: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, Outcome>> {
+    ) -> GqlResult<Connection<Cursor, Inline<Outcome>>> {
         let page = Page::new(first, after)?;
         let all = include_set_aside.unwrap_or(false);
         let view = self.view(ctx).await?;
@@ -257,7 +257,7 @@ impl Plan {
             })
             .cloned()
             .collect();
-        Ok(page.slice(shown, |o| o.id, |o| Outcome::new(o, view.clone()))?)
+        Ok(page.slice(shown, |o| o.id, |o| Inline(Outcome::new(o, view.clone())))?)
     }
 
     /// Actions past their due date and not done, oldest due first: what the lead
@@ -268,7 +268,7 @@ impl Plan {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, PlanAction>> {
+    ) -> GqlResult<Connection<Cursor, Inline<PlanAction>>> {
         let page = Page::new(first, after)?;
         let today = services(ctx)?.clock.now().date_naive();
         let view = self.view(ctx).await?;
@@ -278,7 +278,11 @@ impl Plan {
             .cloned()
             .collect();
         overdue.sort_by_key(|a| (a.due_date, a.id));
-        Ok(page.slice(overdue, |a| a.id, |a| PlanAction::new(a, view.clone()))?)
+        Ok(page.slice(
+            overdue,
+            |a| a.id,
+            |a| Inline(PlanAction::new(a, view.clone())),
+        )?)
     }
 
     /// Every change to the plan and what is in it, newest first.

@@ -7,7 +7,7 @@ use super::super::organisation::{Organisation, Practitioner};
 use super::super::pagination::{Cursor, Page};
 use super::super::scalars::Date;
 use super::super::visible_to::VisibleTo;
-use super::super::{authorize, loaders, services};
+use super::super::{Inline, authorize, loaders, services};
 use super::view::PlanView;
 use super::{OutcomeStatus, Person, Plan, PlanAction, PlanChange, RatingSource, history, named};
 use crate::access::Action;
@@ -129,25 +129,25 @@ impl Outcome {
         .await?)
     }
 
-    async fn area(&self) -> OutcomeAreaRef {
-        OutcomeAreaRef {
+    async fn area(&self) -> Inline<OutcomeAreaRef> {
+        Inline(OutcomeAreaRef {
             code: self.model.area_code.clone(),
             label: self.model.area_label.clone(),
             framework_version: self.model.framework_version.clone(),
-        }
+        })
     }
 
     /// Who the outcome is for; empty when it is for the whole family.
     #[graphql(name = "for")]
-    async fn for_members(&self, ctx: &Context<'_>) -> GqlResult<Vec<FamilyMember>> {
+    async fn for_members(&self, ctx: &Context<'_>) -> GqlResult<Vec<Inline<FamilyMember>>> {
         let ids = self.view.members_of(self.model.id);
         let mut members = Vec::with_capacity(ids.len());
         for id in ids {
             match self.view.member(*id) {
-                Some(member) => members.push(member),
+                Some(member) => members.push(Inline(member)),
                 None => {
                     if let Some(m) = Box::pin(loaders(ctx)?.load_one(MemberById(*id))).await? {
-                        members.push(FamilyMember(m));
+                        members.push(Inline(FamilyMember(m)));
                     }
                 }
             }
@@ -190,14 +190,18 @@ impl Outcome {
         &self,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, OutcomeNote>> {
+    ) -> GqlResult<Connection<Cursor, Inline<OutcomeNote>>> {
         let notes = self.view.notes_of(self.model.id).to_vec();
         let view = &self.view;
-        Ok(Page::new(first, after)?.slice(notes, |n| n.id, |n| OutcomeNote(n, view.clone()))?)
+        Ok(Page::new(first, after)?.slice(
+            notes,
+            |n| n.id,
+            |n| Inline(OutcomeNote(n, view.clone())),
+        )?)
     }
 
     /// The latest ratings from the family and from practitioners, side by side.
-    async fn progress(&self) -> Progress {
+    async fn progress(&self) -> Inline<Progress> {
         let ratings = self.ratings();
         let latest = |source: Source| {
             ratings
@@ -205,20 +209,20 @@ impl Outcome {
                 .rev()
                 .find(|r| r.source == source)
                 .cloned()
-                .map(|r| ProgressRating(r, self.view.clone()))
+                .map(|r| Inline(ProgressRating(r, self.view.clone())))
         };
         let family = latest(Source::Family);
         let practitioner = latest(Source::Practitioner);
         let (f, p) = (
-            family.as_ref().map(|r| r.0.score),
-            practitioner.as_ref().map(|r| r.0.score),
+            family.as_ref().map(|r| r.0.0.score),
+            practitioner.as_ref().map(|r| r.0.0.score),
         );
-        Progress {
+        Inline(Progress {
             gap: f.zip(p).map(|(f, p)| i32::from((f - p).abs())),
             large_gap: outcomes::gap_is_large(f, p),
             family,
             practitioner,
-        }
+        })
     }
 
     /// Every rating given, oldest first.
@@ -242,12 +246,12 @@ impl Outcome {
         &self,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, PlanAction>> {
+    ) -> GqlResult<Connection<Cursor, Inline<PlanAction>>> {
         let view = &self.view;
         Ok(Page::new(first, after)?.slice(
             view.actions_of(self.model.id).to_vec(),
             |a| a.id,
-            |a| PlanAction::new(a, view.clone()),
+            |a| Inline(PlanAction::new(a, view.clone())),
         )?)
     }
 
@@ -274,8 +278,8 @@ impl Outcome {
 #[derive(SimpleObject)]
 #[graphql(serial)]
 pub struct Progress {
-    pub family: Option<ProgressRating>,
-    pub practitioner: Option<ProgressRating>,
+    pub family: Option<Inline<ProgressRating>>,
+    pub practitioner: Option<Inline<ProgressRating>>,
     /// How far apart the two latest ratings are, when both exist.
     pub gap: Option<i32>,
     /// The two see progress very differently (3 points or more): worth talking about.
@@ -339,14 +343,14 @@ impl OutcomeNote {
         &self.0.body
     }
 
-    async fn author(&self, ctx: &Context<'_>) -> GqlResult<Option<Practitioner>> {
+    async fn author(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Practitioner>>> {
         if let Some(author) = self.1.practitioner(self.0.practitioner_id) {
-            return Ok(Some(author));
+            return Ok(Some(Inline(author)));
         }
         Ok(
             Box::pin(loaders(ctx)?.load_one(PractitionerById(self.0.practitioner_id)))
                 .await?
-                .map(Practitioner),
+                .map(|p| Inline(Practitioner(p))),
         )
     }
 
