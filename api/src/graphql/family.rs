@@ -8,7 +8,7 @@ use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::plan::Plan;
 use super::scalars::Date;
-use super::{allows, authorize, loaders, request_state, services, viewer};
+use super::{Inline, allows, authorize, loaders, request_state, services, viewer};
 use crate::access::{self, Action};
 use crate::domain::{assessment, families, plan_contents, plans};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -270,7 +270,7 @@ impl Family {
     }
 
     /// The plan in progress (draft or active), if there is one.
-    async fn plan(&self, ctx: &Context<'_>) -> GqlResult<Option<Plan>> {
+    async fn plan(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Plan>>> {
         authorize(
             ctx,
             Action::ReadPlan {
@@ -282,7 +282,7 @@ impl Family {
             Some(read_with_the_family) => read_with_the_family.clone(),
             None => plans::current(&services(ctx)?.db, self.0.id).await?,
         };
-        Ok(plan.map(Plan::new))
+        Ok(plan.map(|plan| Inline(Plan::new(plan))))
     }
 
     /// Every plan the family has had, the newest first, closed ones included.

@@ -49,32 +49,51 @@ impl<T: ObjectType> OutputType for Inline<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let mut fields = Vec::new();
-        if ctx.data_opt::<Extended>().is_some() || !collect(ctx, &self.0, ctx.item, &mut fields)? {
-            return self.0.resolve(ctx, field).await;
+        match resolve_object(ctx, &self.0, None).await {
+            Some(value) => value,
+            None => self.0.resolve(ctx, field).await,
         }
-        let mut object = IndexMap::with_capacity(fields.len());
-        for field in fields {
-            let key = field.node.response_key().node.clone();
-            let value = if field.node.name.node == "__typename" {
-                Value::String(self.0.introspection_type_name().into_owned())
-            } else {
-                match self.0.resolve_field(&ctx.with_field(field)).await {
-                    Ok(value) => value.unwrap_or_default(),
-                    Err(error) => {
-                        ctx.add_error(error);
-                        continue;
-                    }
-                }
-            };
-            merge(&mut object, key, value);
-        }
-        Ok(if object.is_empty() {
-            Value::Null
-        } else {
-            Value::Object(object)
-        })
     }
+}
+
+/// `root`'s selected fields, resolved inline; at the position of a union or interface
+/// named `abstract_type` (of which `root` is the object), fragments on it apply too.
+/// None when the object is to be resolved the usual way (see the module).
+pub async fn resolve_object<T: ObjectType>(
+    ctx: &ContextSelectionSet<'_>,
+    root: &T,
+    abstract_type: Option<&str>,
+) -> Option<ServerResult<Value>> {
+    if ctx.data_opt::<Extended>().is_some() {
+        return None;
+    }
+    let mut fields = Vec::new();
+    match collect(ctx, root, abstract_type, ctx.item, &mut fields) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(error) => return Some(Err(error)),
+    }
+    let mut object = IndexMap::with_capacity(fields.len());
+    for field in fields {
+        let key = field.node.response_key().node.clone();
+        let value = if field.node.name.node == "__typename" {
+            Value::String(root.introspection_type_name().into_owned())
+        } else {
+            match root.resolve_field(&ctx.with_field(field)).await {
+                Ok(value) => value.unwrap_or_default(),
+                Err(error) => {
+                    ctx.add_error(error);
+                    continue;
+                }
+            }
+        };
+        merge(&mut object, key, value);
+    }
+    Some(Ok(if object.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(object)
+    }))
 }
 
 /// The fields `set` selects on `root`, fragments followed, in the document's order; false
@@ -82,6 +101,7 @@ impl<T: ObjectType> OutputType for Inline<T> {
 fn collect<'a, T: ObjectType>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
+    abstract_type: Option<&str>,
     set: &'a Positioned<SelectionSet>,
     fields: &mut Vec<&'a Positioned<Field>>,
 ) -> ServerResult<bool> {
@@ -113,6 +133,7 @@ fn collect<'a, T: ObjectType>(
             let on = condition.node.on.node.as_str();
             let own = root.introspection_type_name();
             own == on
+                || abstract_type == Some(on)
                 || ctx
                     .schema_env
                     .registry
@@ -120,7 +141,7 @@ fn collect<'a, T: ObjectType>(
                     .get(own.as_ref())
                     .is_some_and(|interfaces| interfaces.contains(on))
         });
-        if applies && !collect(ctx, root, inner, fields)? {
+        if applies && !collect(ctx, root, abstract_type, inner, fields)? {
             return Ok(false);
         }
     }
@@ -176,6 +197,58 @@ mod tests {
         }
         async fn common(&self) -> Thing {
             Thing
+        }
+        /// The same at a union's position.
+        async fn either(&self, child: bool) -> Inline<Either> {
+            Inline(if child {
+                Either::Child(Child(7))
+            } else {
+                Either::Thing(Thing)
+            })
+        }
+        async fn another(&self, child: bool) -> Either {
+            if child {
+                Either::Child(Child(7))
+            } else {
+                Either::Thing(Thing)
+            }
+        }
+    }
+
+    #[derive(async_graphql::Union)]
+    enum Either {
+        Thing(Thing),
+        Child(Child),
+    }
+
+    /// As `Person`'s is (`plan`).
+    impl OutputType for Inline<Either> {
+        fn type_name() -> Cow<'static, str> {
+            Either::type_name()
+        }
+
+        fn introspection_type_name(&self) -> Cow<'static, str> {
+            self.0.introspection_type_name()
+        }
+
+        fn create_type_info(registry: &mut Registry) -> String {
+            Either::create_type_info(registry)
+        }
+
+        async fn resolve(
+            &self,
+            ctx: &ContextSelectionSet<'_>,
+            field: &Positioned<Field>,
+        ) -> ServerResult<Value> {
+            let union = Some(Either::type_name());
+            let inline = match &self.0 {
+                Either::Thing(t) => resolve_object(ctx, t, union.as_deref()).await,
+                Either::Child(c) => resolve_object(ctx, c, union.as_deref()).await,
+            };
+            match inline {
+                Some(value) => value,
+                None => self.0.resolve(ctx, field).await,
+            }
         }
     }
 
@@ -258,6 +331,31 @@ mod tests {
         "query($yes: Boolean!) { x: ROOT { a @skip(if: $yes) b(n: 1) @include(if: $yes) \
          ... on Thing @include(if: $yes) { name } } }",
     ];
+
+    /// At a union's position (`ROOT` is `either(child: …)` or `another(child: …)`).
+    const AT_A_UNION: [&str; 3] = [
+        "{ x: ROOT { __typename ... on Thing { a } ... on Child { v } } }",
+        "{ x: ROOT { ...U ... on Named { name } ... on Either { __typename } } } \
+         fragment U on Either { ... on Child { w v } ... on Thing { child { v } } }",
+        "{ x: ROOT { ... on Thing { a: name } ... on Child { a: name } } }",
+    ];
+
+    #[tokio::test]
+    async fn answers_at_a_union_as_async_graphql_does() {
+        let schema = schema();
+        for document in AT_A_UNION {
+            for child in [true, false] {
+                let inline = answer(&schema, &format!("either(child: {child})"), document).await;
+                let common = answer(&schema, &format!("another(child: {child})"), document).await;
+                assert_eq!(inline, common, "{document}");
+                assert!(!inline.contains("errors"), "{inline}");
+            }
+        }
+        assert_eq!(
+            answer(&schema, "either(child: true)", AT_A_UNION[1]).await,
+            r#"{"data":{"x":{"w":-7,"v":7,"name":"child 7","__typename":"Child"}}}"#
+        );
+    }
 
     #[tokio::test]
     async fn answers_as_async_graphql_does() {

@@ -2,8 +2,8 @@
 use super::super::ids::{self, Kind};
 use super::super::pagination::{Cursor, Page};
 use super::super::scalars::Date;
-use super::super::services;
 use super::super::support_request::LocalService;
+use super::super::{Inline, services};
 use super::view::PlanView;
 use super::{Outcome, Person, PlanChange, history, named};
 use crate::domain::actions;
@@ -51,7 +51,7 @@ impl PlanAction {
     }
 
     /// Who will do it.
-    async fn assignee(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+    async fn assignee(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Person>>> {
         named(
             ctx,
             &self.view,
@@ -79,7 +79,7 @@ impl PlanAction {
         Ok(actions::is_overdue(&self.model, today))
     }
 
-    async fn created_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+    async fn created_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Person>>> {
         named(
             ctx,
             &self.view,
@@ -95,11 +95,11 @@ impl PlanAction {
 
     /// The local service from the directory this step points at (issue 17); empty when none,
     /// or when the entry has left the directory.
-    async fn service(&self) -> Option<LocalService> {
+    async fn service(&self) -> Option<Inline<LocalService>> {
         self.model
             .service_id
             .and_then(|id| self.view.service(id))
-            .map(LocalService)
+            .map(|service| Inline(LocalService(service)))
     }
 
     async fn outcome(&self, ctx: &Context<'_>) -> GqlResult<Outcome> {

@@ -23,19 +23,26 @@ pub use outcome::Outcome;
 
 use super::family::{Family, FamilyMember};
 use super::ids::{self, Kind};
+use super::inline::{Inline, resolve_object};
 use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
 use super::scalars::Date;
-use super::{Inline, authorize, loaders, services, viewer};
+use super::{authorize, loaders, services, viewer};
 use crate::access::Action;
 use crate::domain::actions;
 use crate::domain::plan_contents::{self, HistoryOf};
 use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, Enum, ID, Object, OutputType, Positioned, ServerResult,
+    SimpleObject, Union, Value,
+};
 use chrono::{DateTime, Utc};
 use entities::{outcome as outcome_entity, plan};
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 use view::PlanView;
@@ -89,6 +96,37 @@ pub enum Person {
     FamilyMember(FamilyMember),
 }
 
+/// A person on a screen of many, resolved as the object they are (see `inline`).
+impl OutputType for Inline<Person> {
+    fn type_name() -> Cow<'static, str> {
+        Person::type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Person::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let union = Some(Person::type_name());
+        let inline = match &self.0 {
+            Person::Practitioner(p) => resolve_object(ctx, p, union.as_deref()).await,
+            Person::FamilyMember(m) => resolve_object(ctx, m, union.as_deref()).await,
+        };
+        match inline {
+            Some(value) => value,
+            None => self.0.resolve(ctx, field).await,
+        }
+    }
+}
+
 /// A person named outside a plan, by batch loader.
 pub(super) async fn person(
     ctx: &Context<'_>,
@@ -117,10 +155,12 @@ async fn named(
     view: &PlanView,
     member: Option<Uuid>,
     practitioner: Option<Uuid>,
-) -> GqlResult<Option<Person>> {
+) -> GqlResult<Option<Inline<Person>>> {
     match view.person(member, practitioner) {
-        Some(found) => Ok(Some(found)),
-        None => Box::pin(person(ctx, member, practitioner)).await,
+        Some(found) => Ok(Some(Inline(found))),
+        None => Ok(Box::pin(person(ctx, member, practitioner))
+            .await?
+            .map(Inline)),
     }
 }
 

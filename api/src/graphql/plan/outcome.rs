@@ -169,7 +169,7 @@ impl Outcome {
     }
 
     /// Who wrote or proposed it.
-    async fn proposed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+    async fn proposed_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Person>>> {
         named(
             ctx,
             &self.view,
@@ -303,7 +303,7 @@ impl ProgressRating {
         self.0.comment.as_deref()
     }
 
-    async fn rated_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Person>> {
+    async fn rated_by(&self, ctx: &Context<'_>) -> GqlResult<Option<Inline<Person>>> {
         named(ctx, &self.1, self.0.member_id, self.0.practitioner_id).await
     }
 
