@@ -4,6 +4,9 @@
 //! `access` decides who may do what, `auth` turns a bearer token into a [`auth::Viewer`].
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+// The plan's rows resolve inline (`graphql::inline`), each future holding the next: deciding
+// that such a future is `Send` nests deeper than the default 128.
+#![recursion_limit = "256"]
 
 /// mimalloc for every binary built on this crate (the server, its tests and benchmarks): a
 /// request allocates and frees thousands of small values (GraphQL names and values, rows,

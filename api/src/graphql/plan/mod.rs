@@ -127,6 +127,21 @@ impl OutputType for Inline<Person> {
     }
 }
 
+/// A page of a plan's rows, the page and each row resolved inline.
+pub(super) type RowsPage<N> = Inline<Connection<Cursor, Inline<N>>>;
+
+/// `items` as a page of rows (see [`Page::slice`]).
+pub(super) fn rows<T, N: async_graphql::ObjectType>(
+    page: Page,
+    items: Vec<T>,
+    id_of: impl Fn(&T) -> Uuid,
+    to_node: impl Fn(T) -> N,
+) -> AppResult<RowsPage<N>> {
+    Ok(Inline(
+        page.slice(items, id_of, |item| Inline(to_node(item)))?,
+    ))
+}
+
 /// A person named outside a plan, by batch loader.
 pub(super) async fn person(
     ctx: &Context<'_>,
@@ -282,7 +297,7 @@ impl Plan {
         include_set_aside: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, Inline<Outcome>>> {
+    ) -> GqlResult<RowsPage<Outcome>> {
         let page = Page::new(first, after)?;
         let all = include_set_aside.unwrap_or(false);
         let view = self.view(ctx).await?;
@@ -297,7 +312,12 @@ impl Plan {
             })
             .cloned()
             .collect();
-        Ok(page.slice(shown, |o| o.id, |o| Inline(Outcome::new(o, view.clone())))?)
+        Ok(rows(
+            page,
+            shown,
+            |o| o.id,
+            |o| Outcome::new(o, view.clone()),
+        )?)
     }
 
     /// Actions past their due date and not done, oldest due first: what the lead
@@ -308,7 +328,7 @@ impl Plan {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, Inline<PlanAction>>> {
+    ) -> GqlResult<RowsPage<PlanAction>> {
         let page = Page::new(first, after)?;
         let today = services(ctx)?.clock.now().date_naive();
         let view = self.view(ctx).await?;
@@ -318,10 +338,11 @@ impl Plan {
             .cloned()
             .collect();
         overdue.sort_by_key(|a| (a.due_date, a.id));
-        Ok(page.slice(
+        Ok(rows(
+            page,
             overdue,
             |a| a.id,
-            |a| Inline(PlanAction::new(a, view.clone())),
+            |a| PlanAction::new(a, view.clone()),
         )?)
     }
 

@@ -9,7 +9,10 @@ use super::super::scalars::Date;
 use super::super::visible_to::VisibleTo;
 use super::super::{Inline, authorize, loaders, services};
 use super::view::PlanView;
-use super::{OutcomeStatus, Person, Plan, PlanAction, PlanChange, RatingSource, history, named};
+use super::{
+    OutcomeStatus, Person, Plan, PlanAction, PlanChange, RatingSource, RowsPage, history, named,
+    rows,
+};
 use crate::access::Action;
 use crate::domain::outcomes;
 use crate::domain::plan_contents::{self, HistoryOf};
@@ -190,13 +193,14 @@ impl Outcome {
         &self,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, Inline<OutcomeNote>>> {
+    ) -> GqlResult<RowsPage<OutcomeNote>> {
         let notes = self.view.notes_of(self.model.id).to_vec();
         let view = &self.view;
-        Ok(Page::new(first, after)?.slice(
+        Ok(rows(
+            Page::new(first, after)?,
             notes,
             |n| n.id,
-            |n| Inline(OutcomeNote(n, view.clone())),
+            |n| OutcomeNote(n, view.clone()),
         )?)
     }
 
@@ -246,12 +250,13 @@ impl Outcome {
         &self,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<Cursor, Inline<PlanAction>>> {
+    ) -> GqlResult<RowsPage<PlanAction>> {
         let view = &self.view;
-        Ok(Page::new(first, after)?.slice(
+        Ok(rows(
+            Page::new(first, after)?,
             view.actions_of(self.model.id).to_vec(),
             |a| a.id,
-            |a| Inline(PlanAction::new(a, view.clone())),
+            |a| PlanAction::new(a, view.clone()),
         )?)
     }
 
