@@ -1,13 +1,13 @@
-//! The service's handle on its database: sea-orm's connection, with each read made outside a
-//! transaction run on an idle pooled connection taken without waiting.
+//! The service's handle on its database: sea-orm's connection, with each statement made
+//! outside a transaction run on an idle pooled connection taken without waiting.
 //!
 //! sqlx's `Pool::acquire` is a future of some 14 KB (it holds the whole of opening a new
 //! connection, TLS and authentication included), moved two or three times on its way
 //! through sea-orm for every statement: on the plan screen a sixth of all the bytes the
 //! process copied, and 3–4% of its instructions (callgrind, PostgreSQL). While a connection
-//! is idle, `Pool::try_acquire` hands it over at once; only when none is idle does a read
-//! wait in sea-orm's `acquire`, as before. Writes and transactions go through sea-orm
-//! unchanged.
+//! is idle, `Pool::try_acquire` hands it over at once; only when none is idle does a
+//! statement wait in sea-orm's `acquire`, as before. Transactions, and statements sent
+//! unprepared, go through sea-orm unchanged.
 use sea_orm::sqlx::{self, AssertSqlSafe, Database as SqlxDatabase, Pool};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, ExecResult, QueryResult,
@@ -48,61 +48,85 @@ impl Db {
         }
     }
 
-    /// The rows of `statement` on an idle connection, or None when no connection is idle.
-    async fn read_idle(
-        &self,
-        statement: &Statement,
-        one: bool,
-    ) -> Option<Result<Vec<QueryResult>, DbErr>> {
-        let rows = match self.connection.get_database_backend() {
+    /// `statement` run on an idle connection, or None when no connection is idle.
+    async fn on_idle(&self, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>> {
+        let done = match self.connection.get_database_backend() {
             DatabaseBackend::Postgres => {
-                read_on(
+                run_on(
                     self.connection.get_postgres_connection_pool(),
                     statement,
-                    one,
+                    way,
                 )
                 .await
             }
             DatabaseBackend::Sqlite => {
-                read_on(self.connection.get_sqlite_connection_pool(), statement, one).await
+                run_on(self.connection.get_sqlite_connection_pool(), statement, way).await
             }
             _ => None,
         };
-        if rows.is_some() {
+        if done.is_some() {
             self.observe(statement);
         }
-        rows
+        done
     }
 }
 
-/// `statement`'s rows (the first alone if `one`) on an idle connection of `pool`; the
-/// connection goes back to the pool when dropped, as sea-orm's do.
-async fn read_on<D>(
-    pool: &Pool<D>,
-    statement: &Statement,
-    one: bool,
-) -> Option<Result<Vec<QueryResult>, DbErr>>
+/// How a statement is run, and what comes back.
+#[derive(Clone, Copy)]
+enum Way {
+    /// Its first row, if any.
+    One,
+    /// Every row.
+    All,
+    /// What it changed.
+    Execute,
+}
+
+enum Done {
+    Rows(Vec<QueryResult>),
+    Executed(ExecResult),
+}
+
+/// `statement` run on an idle connection of `pool`, in `way`; the connection goes back to
+/// the pool when dropped, as sea-orm's do.
+async fn run_on<D>(pool: &Pool<D>, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>>
 where
     D: SqlxDatabase,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
     SqlxValues: sqlx::IntoArguments<D>,
     D::Row: Into<QueryResult>,
+    D::QueryResult: Into<ExecResult>,
 {
     let mut connection = pool.try_acquire()?;
     let values = SqlxValues(statement.values.clone().unwrap_or(Values(vec![])));
     let query = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), values);
-    let rows = if one {
-        query
+    let rows = |rows: Vec<D::Row>| Done::Rows(rows.into_iter().map(Into::into).collect());
+    let query_error = |e: sqlx::Error| DbErr::Query(RuntimeErr::SqlxError(e.into()));
+    Some(match way {
+        Way::One => query
             .fetch_optional(&mut *connection)
             .await
-            .map(|row| row.into_iter().collect::<Vec<_>>())
-    } else {
-        query.fetch_all(&mut *connection).await
-    };
-    Some(
-        rows.map(|rows| rows.into_iter().map(Into::into).collect())
-            .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(e.into()))),
-    )
+            .map(|row| rows(row.into_iter().collect()))
+            .map_err(query_error),
+        Way::All => query
+            .fetch_all(&mut *connection)
+            .await
+            .map(rows)
+            .map_err(query_error),
+        Way::Execute => query
+            .execute(&mut *connection)
+            .await
+            .map(|done| Done::Executed(done.into()))
+            .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into()))),
+    })
+}
+
+/// What [`Db::on_idle`] returned, as the kind asked for (`way`), or a fault of this module.
+fn rows_of(done: Done) -> Result<Vec<QueryResult>, DbErr> {
+    match done {
+        Done::Rows(rows) => Ok(rows),
+        Done::Executed(_) => Err(DbErr::Custom("a read answered as a write".into())),
+    }
 }
 
 impl From<DatabaseConnection> for Db {
@@ -129,7 +153,12 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        self.connection.execute_raw(statement).await
+        match self.on_idle(&statement, Way::Execute).await {
+            Some(Ok(Done::Executed(done))) => Ok(done),
+            Some(Ok(Done::Rows(_))) => Err(DbErr::Custom("a write answered as a read".into())),
+            Some(Err(e)) => Err(e),
+            None => self.connection.execute_raw(statement).await,
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -137,15 +166,15 @@ impl ConnectionTrait for Db {
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self.read_idle(&statement, true).await {
-            Some(rows) => Ok(rows?.into_iter().next()),
+        match self.on_idle(&statement, Way::One).await {
+            Some(done) => Ok(rows_of(done?)?.into_iter().next()),
             None => self.connection.query_one_raw(statement).await,
         }
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self.read_idle(&statement, false).await {
-            Some(rows) => rows,
+        match self.on_idle(&statement, Way::All).await {
+            Some(done) => rows_of(done?),
             None => self.connection.query_all_raw(statement).await,
         }
     }
@@ -223,6 +252,36 @@ mod tests {
 
         // Each statement told once, whichever way it ran (BEGIN and COMMIT are not).
         assert_eq!(seen.lock().unwrap().len(), 4, "{:?}", seen.lock().unwrap());
+    }
+
+    #[tokio::test]
+    async fn writes_on_an_idle_connection_or_wait_for_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, seen) = one_connection(dir.path()).await;
+        let backend = db.get_database_backend();
+        let insert = move |n: i32| {
+            Statement::from_sql_and_values(backend, "INSERT INTO t (n) VALUES (?)", [n.into()])
+        };
+        let create = Statement::from_string(backend, "CREATE TABLE t (n INTEGER)");
+        db.execute_raw(create).await.unwrap();
+        assert_eq!(db.execute_raw(insert(1)).await.unwrap().rows_affected(), 1);
+
+        let transaction = db.begin().await.unwrap();
+        let waiting = tokio::spawn({
+            let db = db.clone();
+            async move { db.execute_raw(insert(2)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished(), "a write took a connection in use");
+        transaction.commit().await.unwrap();
+        assert_eq!(waiting.await.unwrap().unwrap().rows_affected(), 1);
+
+        let all = Statement::from_string(backend, "SELECT n FROM t ORDER BY n");
+        assert_eq!(read(&db.query_all_raw(all).await.unwrap()), [1, 2]);
+        assert_eq!(seen.lock().unwrap().len(), 4, "{:?}", seen.lock().unwrap());
+        let duplicate = Statement::from_string(backend, "CREATE TABLE t (n INTEGER)");
+        let err = db.execute_raw(duplicate).await.unwrap_err();
+        assert!(matches!(err, DbErr::Exec(_)), "{err:?}");
     }
 
     #[tokio::test]

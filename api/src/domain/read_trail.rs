@@ -4,9 +4,9 @@
 //! own reads are committed before its data leaves (DESIGN rule 6); under load, requests share
 //! a commit instead of each queueing for its own.
 use super::audit::{self, Actor, Entry, Kind};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -65,7 +65,7 @@ pub struct ReadTrail {
 
 impl ReadTrail {
     /// Records `reads`; returns once they are committed, or with why they were not.
-    pub async fn record(&self, db: &DatabaseConnection, reads: Vec<Read>) -> AppResult<()> {
+    pub async fn record(&self, db: &Db, reads: Vec<Read>) -> AppResult<()> {
         if reads.is_empty() {
             return Ok(());
         }
@@ -128,7 +128,7 @@ impl ReadTrail {
     }
 }
 
-async fn write(db: &DatabaseConnection, batch: Vec<Waiting>) {
+async fn write(db: &Db, batch: Vec<Waiting>) {
     let entries = batch.iter().flat_map(|w| &w.reads).map(|read| {
         let entry = Entry {
             family_id: read.family_id,
@@ -159,7 +159,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_behind_a_full_batch_still_has_its_reads_written() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::scratch(dir.path()).await;
+        let db: Db = crate::db::scratch(dir.path()).await.into();
         let now = Utc::now();
         let new = NewFamily {
             reference: "EH-TRAIL-1",
