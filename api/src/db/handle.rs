@@ -4,7 +4,7 @@
 //! sqlx's `Pool::acquire` is a future of some 14 KB (it holds the whole of opening a new
 //! connection, TLS and authentication included), moved two or three times on its way
 //! through sea-orm for every statement: on the plan screen a sixth of all the bytes the
-//! process copied, and 3–4% of its instructions (callgrind, PostgreSQL). While a connection
+//! process copied, and 4–7% of its instructions (callgrind, PostgreSQL). While a connection
 //! is idle, `Pool::try_acquire` hands it over at once; only when none is idle does a
 //! statement wait in sea-orm's `acquire`, as before. Transactions, and statements sent
 //! unprepared, go through sea-orm unchanged.
