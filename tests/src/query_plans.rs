@@ -129,21 +129,21 @@ pub async fn full_scans_postgres(
         .map(|row| row.try_get::<String>("", "indexname").expect("a name"))
         .collect();
     let tx = db.begin().await.expect("a transaction");
-    tx.execute_raw(run("SET LOCAL enable_seqscan = off".into()))
+    tx.execute_unprepared("SET LOCAL enable_seqscan = off")
         .await
         .unwrap();
-    tx.execute_raw(run("SET LOCAL plan_cache_mode = force_generic_plan".into()))
+    tx.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
         .await
         .unwrap();
     let mut found = BTreeMap::new();
     for sql in to_check(statements) {
-        tx.execute_raw(run("SAVEPOINT plan".into())).await.unwrap();
+        tx.execute_unprepared("SAVEPOINT plan").await.unwrap();
         if tx
             .execute_raw(run(format!("PREPARE plan_check AS {sql}")))
             .await
             .is_err()
         {
-            tx.execute_raw(run("ROLLBACK TO SAVEPOINT plan".into()))
+            tx.execute_unprepared("ROLLBACK TO SAVEPOINT plan")
                 .await
                 .unwrap();
             continue;
@@ -156,7 +156,7 @@ pub async fn full_scans_postgres(
         };
         let Ok(plan) = tx.query_all_raw(run(format!("EXPLAIN {execute}"))).await else {
             // Not this check's to judge (a `$` in a literal, say, miscounts the parameters).
-            tx.execute_raw(run("ROLLBACK TO SAVEPOINT plan".into()))
+            tx.execute_unprepared("ROLLBACK TO SAVEPOINT plan")
                 .await
                 .unwrap();
             continue;
@@ -165,10 +165,10 @@ pub async fn full_scans_postgres(
             .iter()
             .map(|row| row.try_get::<String>("", "QUERY PLAN").expect("a line"))
             .collect();
-        tx.execute_raw(run("DEALLOCATE plan_check".into()))
+        tx.execute_unprepared("DEALLOCATE plan_check")
             .await
             .unwrap();
-        tx.execute_raw(run("RELEASE SAVEPOINT plan".into()))
+        tx.execute_unprepared("RELEASE SAVEPOINT plan")
             .await
             .unwrap();
         let scanned: BTreeSet<String> = whole_table_reads(&lines, &partial_indexes)

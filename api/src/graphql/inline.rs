@@ -56,6 +56,44 @@ impl<T: ObjectType> OutputType for Inline<T> {
     }
 }
 
+/// `Inline<$union>` for a union of objects: each member resolved inline as the object it
+/// is, fragments on the union applying too; the usual way where [`resolve_object`] declines.
+macro_rules! inline_union {
+    ($union:ident { $($member:ident),+ $(,)? }) => {
+        impl async_graphql::OutputType for $crate::graphql::inline::Inline<$union> {
+            fn type_name() -> std::borrow::Cow<'static, str> {
+                <$union as async_graphql::OutputType>::type_name()
+            }
+
+            fn introspection_type_name(&self) -> std::borrow::Cow<'static, str> {
+                async_graphql::OutputType::introspection_type_name(&self.0)
+            }
+
+            fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+                <$union as async_graphql::OutputType>::create_type_info(registry)
+            }
+
+            async fn resolve(
+                &self,
+                ctx: &async_graphql::ContextSelectionSet<'_>,
+                field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+            ) -> async_graphql::ServerResult<async_graphql::Value> {
+                let union = <$union as async_graphql::OutputType>::type_name();
+                let inline = match &self.0 {
+                    $($union::$member(member) => {
+                        $crate::graphql::inline::resolve_object(ctx, member, Some(&union)).await
+                    })+
+                };
+                match inline {
+                    Some(value) => value,
+                    None => async_graphql::OutputType::resolve(&self.0, ctx, field).await,
+                }
+            }
+        }
+    };
+}
+pub(crate) use inline_union;
+
 /// `root`'s selected fields, resolved inline; at the position of a union or interface
 /// named `abstract_type` (of which `root` is the object), fragments on it apply too.
 /// None when the object is to be resolved the usual way (see the module).
@@ -156,22 +194,22 @@ fn merge(object: &mut IndexMap<Name, Value>, key: Name, value: Value) {
             entry.insert(value);
         }
         Entry::Occupied(entry) => match (entry.into_mut(), value) {
-            (Value::Object(there), Value::Object(more)) => {
-                for (key, value) in more {
-                    merge(there, key, value);
-                }
-            }
+            (Value::Object(there), Value::Object(more)) => merge_all(there, more),
             (Value::List(there), Value::List(more)) => {
                 for (there, more) in there.iter_mut().zip(more) {
                     if let (Value::Object(there), Value::Object(more)) = (there, more) {
-                        for (key, value) in more {
-                            merge(there, key, value);
-                        }
+                        merge_all(there, more);
                     }
                 }
             }
             _ => {}
         },
+    }
+}
+
+fn merge_all(object: &mut IndexMap<Name, Value>, more: IndexMap<Name, Value>) {
+    for (key, value) in more {
+        merge(object, key, value);
     }
 }
 
@@ -221,36 +259,7 @@ mod tests {
         Child(Child),
     }
 
-    /// As `Person`'s is (`plan`).
-    impl OutputType for Inline<Either> {
-        fn type_name() -> Cow<'static, str> {
-            Either::type_name()
-        }
-
-        fn introspection_type_name(&self) -> Cow<'static, str> {
-            self.0.introspection_type_name()
-        }
-
-        fn create_type_info(registry: &mut Registry) -> String {
-            Either::create_type_info(registry)
-        }
-
-        async fn resolve(
-            &self,
-            ctx: &ContextSelectionSet<'_>,
-            field: &Positioned<Field>,
-        ) -> ServerResult<Value> {
-            let union = Some(Either::type_name());
-            let inline = match &self.0 {
-                Either::Thing(t) => resolve_object(ctx, t, union.as_deref()).await,
-                Either::Child(c) => resolve_object(ctx, c, union.as_deref()).await,
-            };
-            match inline {
-                Some(value) => value,
-                None => self.0.resolve(ctx, field).await,
-            }
-        }
-    }
+    inline_union!(Either { Thing, Child });
 
     struct Thing;
 

@@ -23,7 +23,7 @@ pub use outcome::Outcome;
 
 use super::family::{Family, FamilyMember};
 use super::ids::{self, Kind};
-use super::inline::{Inline, resolve_object};
+use super::inline::{Inline, inline_union};
 use super::loaders::{MemberById, PractitionerById};
 use super::organisation::Practitioner;
 use super::pagination::{Cursor, Page};
@@ -34,15 +34,9 @@ use crate::domain::actions;
 use crate::domain::plan_contents::{self, HistoryOf};
 use crate::error::{AppError, AppResult, GqlResult};
 use async_graphql::connection::Connection;
-use async_graphql::parser::types::Field;
-use async_graphql::registry::Registry;
-use async_graphql::{
-    Context, ContextSelectionSet, Enum, ID, Object, OutputType, Positioned, ServerResult,
-    SimpleObject, Union, Value,
-};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use entities::{outcome as outcome_entity, plan};
-use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 use view::PlanView;
@@ -96,36 +90,11 @@ pub enum Person {
     FamilyMember(FamilyMember),
 }
 
-/// A person on a screen of many, resolved as the object they are (see `inline`).
-impl OutputType for Inline<Person> {
-    fn type_name() -> Cow<'static, str> {
-        Person::type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        Person::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        let union = Some(Person::type_name());
-        let inline = match &self.0 {
-            Person::Practitioner(p) => resolve_object(ctx, p, union.as_deref()).await,
-            Person::FamilyMember(m) => resolve_object(ctx, m, union.as_deref()).await,
-        };
-        match inline {
-            Some(value) => value,
-            None => self.0.resolve(ctx, field).await,
-        }
-    }
-}
+// A person on a screen of many, resolved as the object they are.
+inline_union!(Person {
+    Practitioner,
+    FamilyMember
+});
 
 /// A page of a plan's rows, the page and each row resolved inline.
 pub(super) type RowsPage<N> = Inline<Connection<Cursor, Inline<N>>>;
