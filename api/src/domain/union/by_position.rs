@@ -99,11 +99,51 @@ decoded_by_the_driver!(
     chrono::DateTime<chrono::Utc>
 );
 
-// Enumerations are read through sea-orm, which maps their stored values.
-impl Field for entities::plan::PlanStatus {}
-impl Field for entities::outcome::OutcomeStatus {}
-impl Field for entities::progress_rating::RatingSource {}
-impl Field for entities::family_member::MemberRelation {}
+/// Enumerations stored as text: the first row's are read through sea-orm (which checks the
+/// column's type and maps the stored value); after it, on PostgreSQL, the text is read in
+/// place and matched against the values the variants store, listed once. Through sea-orm a
+/// value cost a thousand instructions, most of them copying the text into a `String` and
+/// building the error it did not need.
+macro_rules! stored_as_text {
+    ($($ty:ty),+) => {$(
+        impl Field for $ty {
+            fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                static VALUES: std::sync::OnceLock<Vec<(String, $ty)>> =
+                    std::sync::OnceLock::new();
+                let values = VALUES.get_or_init(|| {
+                    <$ty as sea_orm::Iterable>::iter()
+                        .map(|variant| (sea_orm::ActiveEnum::to_value(&variant), variant))
+                        .collect()
+                });
+                variant_of(row, at, values)
+            }
+        }
+    )+};
+}
+
+stored_as_text!(
+    entities::plan::PlanStatus,
+    entities::outcome::OutcomeStatus,
+    entities::progress_rating::RatingSource,
+    entities::family_member::MemberRelation
+);
+
+fn variant_of<E: Copy + TryGetable>(
+    row: &QueryResult,
+    at: usize,
+    values: &[(String, E)],
+) -> Result<E, DbErr> {
+    let Some(pg) = row.try_as_pg_row() else {
+        return row.try_get_by_index(at);
+    };
+    let text = PgRow::try_get_unchecked::<&str, _>(pg, at)
+        .map_err(|e| DbErr::Type(format!("could not read column {at} of a union's row: {e}")))?;
+    values
+        .iter()
+        .find(|(value, _)| value == text)
+        .map(|(_, variant)| *variant)
+        .ok_or_else(|| DbErr::Type(format!("column {at} of a union's row holds no known value")))
+}
 
 /// A column that may be NULL. Asked for an `Option`, sea-orm reads the value, and on NULL
 /// formats an error message and throws it away: a third of the nullable reads of a plan
