@@ -77,9 +77,30 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("could not apply the database migrations")
 }
 
+/// Where a write transaction begins: the service's handle, which first makes room in the
+/// pool if it keeps connections the pool lacks, or a plain connection (jobs, the command
+/// line).
+pub trait BeginsWrites {
+    fn for_a_transaction(&self) -> &DatabaseConnection;
+}
+
+impl BeginsWrites for DatabaseConnection {
+    fn for_a_transaction(&self) -> &DatabaseConnection {
+        self
+    }
+}
+
+impl BeginsWrites for Db {
+    fn for_a_transaction(&self) -> &DatabaseConnection {
+        self.make_room_for_transaction();
+        self.connection()
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`) so that it waits for other writers instead of failing half-way.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &impl BeginsWrites) -> Result<DatabaseTransaction, DbErr> {
+    let db = db.for_a_transaction();
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()

@@ -32,14 +32,12 @@
 use api::app::AppState;
 use api::clock::Clock;
 use api::config::Settings;
+use api::db::Db;
 use api::graphql::ids::{self, Kind};
 use entities::{family, practitioner, team_member};
 use family_plan_tests::screens::PLAN_SCREEN;
 use rand::{Rng, SeedableRng};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,7 +94,7 @@ impl Who {
     }
 }
 
-async fn floor(db: &DatabaseConnection, s: &Sampled) {
+async fn floor(db: &Db, s: &Sampled) {
     let backend = db.get_database_backend();
     let by_family = Statement::from_sql_and_values(backend, FLOOR[0], [s.family.into()]);
     let plan = db.query_all_raw(by_family).await.unwrap();
@@ -116,7 +114,8 @@ async fn floor(db: &DatabaseConnection, s: &Sampled) {
 /// screen, so that the app's rows show what those cost beyond it.
 mod over_http {
     use super::FLOOR;
-    use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
+    use api::db::Db;
+    use sea_orm::{ConnectionTrait, QueryResult, Statement};
     use serde::Serialize;
     use std::collections::HashMap;
     use uuid::Uuid;
@@ -181,7 +180,7 @@ mod over_http {
             .map(|name| Named { name })
     }
 
-    pub async fn screen(db: &DatabaseConnection, family: Uuid) -> Screen {
+    pub async fn screen(db: &Db, family: Uuid) -> Screen {
         let backend = db.get_database_backend();
         let by = |sql: &str, id: Uuid| Statement::from_sql_and_values(backend, sql, [id.into()]);
         let plans = db.query_all_raw(by(FLOOR[0], family)).await.unwrap();
@@ -255,16 +254,13 @@ mod over_http {
 }
 
 /// Serves [`over_http::screen`] at `POST /screen` with `{ "id": <family uuid> }`.
-async fn serve_floor(db: DatabaseConnection) -> String {
+async fn serve_floor(db: Db) -> String {
     use axum::{Json, extract::State, routing::post};
     #[derive(serde::Deserialize)]
     struct Asked {
         id: Uuid,
     }
-    async fn answer(
-        State(db): State<DatabaseConnection>,
-        Json(asked): Json<Asked>,
-    ) -> Json<over_http::Screen> {
+    async fn answer(State(db): State<Db>, Json(asked): Json<Asked>) -> Json<over_http::Screen> {
         Json(over_http::screen(&db, asked.id).await)
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -315,13 +311,7 @@ struct Targets {
 }
 
 /// Asks for one family's screen as `who` would.
-async fn ask(
-    who: Who,
-    db: &DatabaseConnection,
-    client: &reqwest::Client,
-    targets: &Targets,
-    s: &Sampled,
-) {
+async fn ask(who: Who, db: &Db, client: &reqwest::Client, targets: &Targets, s: &Sampled) {
     match who {
         Who::Floor => floor(db, s).await,
         Who::FloorOverHttp => post(client, &targets.floor, None, &json!({ "id": s.family })).await,
@@ -339,7 +329,7 @@ async fn point(
     who: Who,
     clients: usize,
     seconds: f64,
-    db: &DatabaseConnection,
+    db: &Db,
     targets: &Arc<Targets>,
     sample: &Arc<Vec<Sampled>>,
 ) -> (Vec<Duration>, Duration, Duration, Duration) {
@@ -420,7 +410,7 @@ async fn peak_memory(
     who: Who,
     clients: usize,
     seconds: f64,
-    db: &DatabaseConnection,
+    db: &Db,
     targets: &Arc<Targets>,
     sample: &Arc<Vec<Sampled>>,
     pid: &str,
@@ -534,8 +524,10 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2.0);
 
-    let db = api::db::connect(&settings).await.unwrap();
-    api::db::migrate(&db).await.unwrap();
+    // One handle for the service and the floors, so that they share the connections it
+    // keeps between statements.
+    let db: Db = api::db::connect(&settings).await.unwrap().into();
+    api::db::migrate(db.connection()).await.unwrap();
     let generated = family::Entity::find()
         .filter(family::Column::Reference.starts_with("GEN-"))
         .count(&db)

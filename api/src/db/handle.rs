@@ -1,5 +1,5 @@
 //! The service's handle on its database: sea-orm's connection, with each statement made
-//! outside a transaction run on an idle pooled connection taken without waiting.
+//! outside a transaction run on a connection taken without waiting, and kept for the next.
 //!
 //! sqlx's `Pool::acquire` is a future of some 14 KB (it holds the whole of opening a new
 //! connection, TLS and authentication included), moved two or three times on its way
@@ -8,14 +8,30 @@
 //! is idle, `Pool::try_acquire` hands it over at once; only when none is idle does a
 //! statement wait in sea-orm's `acquire`, as before. Transactions, and statements sent
 //! unprepared, go through sea-orm unchanged.
-use sea_orm::sqlx::{self, AssertSqlSafe, Database as SqlxDatabase, Pool};
+//!
+//! A connection given back to sqlx's pool is given back by a task spawned for it, which
+//! first asks the database whether the connection still answers (a round trip: `Sync` on
+//! PostgreSQL, a message to the connection's thread on SQLite). Paid after every statement,
+//! that check cost the benchmark's hand-written floor a quarter of its throughput at ten
+//! clients. So a connection whose statement completed is kept here, most recently used
+//! first, for the next statement ([`Kept`]); the statement that completed is the check. At
+//! most half the pool is kept, a write transaction begun through the handle
+//! ([`super::begin_write`]) when the pool has no idle connection first gives one back, and
+//! none is kept for
+//! longer than [`KEEP_FOR`], so that sqlx still checks each connection's age and health.
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{self, AssertSqlSafe, Database as SqlxDatabase, Pool, Postgres, Sqlite};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, ExecResult, QueryResult,
     RuntimeErr, Statement, Values,
 };
 use sea_query_sqlx::SqlxValues;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a connection is kept out of sqlx's pool, from when it was taken from it.
+const KEEP_FOR: Duration = Duration::from_secs(10);
 
 /// Told of every statement the handle runs, whichever way it goes (the tests count them).
 pub type Observer = Arc<dyn Fn(&Statement) + Send + Sync>;
@@ -24,6 +40,92 @@ pub type Observer = Arc<dyn Fn(&Statement) + Send + Sync>;
 pub struct Db {
     connection: DatabaseConnection,
     observer: Option<Observer>,
+    kept: Arc<KeptOf>,
+}
+
+/// The connections kept, of the pool's kind.
+enum KeptOf {
+    Postgres(Kept<Postgres>),
+    Sqlite(Kept<Sqlite>),
+    Neither,
+}
+
+impl KeptOf {
+    fn of(connection: &DatabaseConnection) -> Self {
+        match connection.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                KeptOf::Postgres(Kept::of(connection.get_postgres_connection_pool()))
+            }
+            DatabaseBackend::Sqlite => {
+                KeptOf::Sqlite(Kept::of(connection.get_sqlite_connection_pool()))
+            }
+            _ => KeptOf::Neither,
+        }
+    }
+}
+
+/// Connections taken from sqlx's pool and kept between statements, the most recently used
+/// last, each with when it was taken from the pool.
+struct Kept<D: SqlxDatabase> {
+    connections: Mutex<Vec<(PoolConnection<D>, Instant)>>,
+    most: usize,
+}
+
+impl<D: SqlxDatabase> Kept<D> {
+    /// At most half the pool: the rest stays for transactions and for sea-orm's own use.
+    fn of(pool: &Pool<D>) -> Self {
+        Self {
+            connections: Mutex::new(vec![]),
+            most: pool.options().get_max_connections() as usize / 2,
+        }
+    }
+
+    fn connections(&self) -> std::sync::MutexGuard<'_, Vec<(PoolConnection<D>, Instant)>> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection used last, if it may still be kept, or else an idle one of `pool`.
+    fn take(&self, pool: &Pool<D>) -> Option<(PoolConnection<D>, Instant)> {
+        loop {
+            let last = self.connections().pop();
+            match last {
+                Some((connection, since)) if since.elapsed() < KEEP_FOR => {
+                    return Some((connection, since));
+                }
+                // Kept long enough: dropped, it goes back to the pool, which checks it.
+                Some(_) => continue,
+                None => return pool.try_acquire().map(|c| (c, Instant::now())),
+            }
+        }
+    }
+
+    /// Keeps a connection whose statement completed, if there is room and it is not due
+    /// back; otherwise it goes back to the pool.
+    fn keep(&self, connection: PoolConnection<D>, since: Instant) {
+        if since.elapsed() >= KEEP_FOR {
+            return;
+        }
+        let mut kept = self.connections();
+        if kept.len() < self.most {
+            kept.push((connection, since));
+        } else {
+            drop(kept);
+            drop(connection);
+        }
+    }
+
+    /// Gives the connection kept longest back to the pool when the pool has none idle, for
+    /// a transaction about to wait for one.
+    fn make_room(&self, pool: &Pool<D>) {
+        if pool.num_idle() > 0 {
+            return;
+        }
+        let oldest = {
+            let mut kept = self.connections();
+            (!kept.is_empty()).then(|| kept.remove(0))
+        };
+        drop(oldest);
+    }
 }
 
 impl Db {
@@ -33,8 +135,31 @@ impl Db {
         let told = observer.clone();
         connection.set_metric_callback(move |info| told(info.statement));
         Self {
+            kept: Arc::new(KeptOf::of(&connection)),
             connection,
             observer: Some(observer),
+        }
+    }
+
+    /// Makes room in the pool for a transaction: a kept connection goes back when none is
+    /// idle.
+    pub(crate) fn make_room_for_transaction(&self) {
+        match &*self.kept {
+            KeptOf::Postgres(kept) => {
+                kept.make_room(self.connection.get_postgres_connection_pool())
+            }
+            KeptOf::Sqlite(kept) => kept.make_room(self.connection.get_sqlite_connection_pool()),
+            KeptOf::Neither => {}
+        }
+    }
+
+    /// How many connections are kept.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        match &*self.kept {
+            KeptOf::Postgres(kept) => kept.connections().len(),
+            KeptOf::Sqlite(kept) => kept.connections().len(),
+            KeptOf::Neither => 0,
         }
     }
 
@@ -48,21 +173,18 @@ impl Db {
         }
     }
 
-    /// `statement` run on an idle connection, or None when no connection is idle.
+    /// `statement` run on a kept or idle connection, or None when there is neither.
     async fn on_idle(&self, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>> {
-        let done = match self.connection.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                run_on(
-                    self.connection.get_postgres_connection_pool(),
-                    statement,
-                    way,
-                )
-                .await
+        let done = match &*self.kept {
+            KeptOf::Postgres(kept) => {
+                let pool = self.connection.get_postgres_connection_pool();
+                run_on(pool, kept, statement, way).await
             }
-            DatabaseBackend::Sqlite => {
-                run_on(self.connection.get_sqlite_connection_pool(), statement, way).await
+            KeptOf::Sqlite(kept) => {
+                let pool = self.connection.get_sqlite_connection_pool();
+                run_on(pool, kept, statement, way).await
             }
-            _ => None,
+            KeptOf::Neither => None,
         };
         if done.is_some() {
             self.observe(statement);
@@ -87,9 +209,15 @@ enum Done {
     Executed(ExecResult),
 }
 
-/// `statement` run on an idle connection of `pool`, in `way`; the connection goes back to
-/// the pool when dropped, as sea-orm's do.
-async fn run_on<D>(pool: &Pool<D>, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>>
+/// `statement` run in `way` on a kept connection or an idle one of `pool`. The connection
+/// is kept when the statement completed; when it failed, or when the statement is given up
+/// half-way (its request gone), the connection goes back to the pool, which checks it.
+async fn run_on<D>(
+    pool: &Pool<D>,
+    kept: &Kept<D>,
+    statement: &Statement,
+    way: Way,
+) -> Option<Result<Done, DbErr>>
 where
     D: SqlxDatabase,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
@@ -97,12 +225,12 @@ where
     D::Row: Into<QueryResult>,
     D::QueryResult: Into<ExecResult>,
 {
-    let mut connection = pool.try_acquire()?;
+    let (mut connection, since) = kept.take(pool)?;
     let values = SqlxValues(statement.values.clone().unwrap_or(Values(vec![])));
     let query = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), values);
     let rows = |rows: Vec<D::Row>| Done::Rows(rows.into_iter().map(Into::into).collect());
     let query_error = |e: sqlx::Error| DbErr::Query(RuntimeErr::SqlxError(e.into()));
-    Some(match way {
+    let done = match way {
         Way::One => query
             .fetch_optional(&mut *connection)
             .await
@@ -118,7 +246,11 @@ where
             .await
             .map(|done| Done::Executed(done.into()))
             .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into()))),
-    })
+    };
+    if done.is_ok() {
+        kept.keep(connection, since);
+    }
+    Some(done)
 }
 
 /// What [`Db::on_idle`] returned, as the kind asked for (`way`), or a fault of this module.
@@ -132,6 +264,7 @@ fn rows_of(done: Done) -> Result<Vec<QueryResult>, DbErr> {
 impl From<DatabaseConnection> for Db {
     fn from(connection: DatabaseConnection) -> Self {
         Self {
+            kept: Arc::new(KeptOf::of(&connection)),
             connection,
             observer: None,
         }
@@ -189,15 +322,22 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::config::Settings;
-    use sea_orm::TransactionTrait;
+    use sea_orm::{DatabaseTransaction, TransactionTrait};
     use std::sync::Mutex;
     use std::time::Duration;
 
     /// A migrated SQLite database of one connection, its statements written down.
     async fn one_connection(dir: &std::path::Path) -> (Db, Arc<Mutex<Vec<String>>>) {
+        pool_of(dir, 1).await
+    }
+
+    /// A migrated SQLite database with a pool of `size` connections, its statements
+    /// written down.
+    async fn pool_of(dir: &std::path::Path, size: u32) -> (Db, Arc<Mutex<Vec<String>>>) {
         let mut settings = Settings::defaults().unwrap();
         settings.database_url = Some(format!("sqlite://{}/one.db?mode=rwc", dir.display()));
-        settings.database_max_connections = 1;
+        settings.database_max_connections = size;
+        settings.database_acquire_timeout = Duration::from_secs(1);
         let connection = super::super::connect(&settings).await.unwrap();
         super::super::migrate(&connection).await.unwrap();
         let seen = Arc::new(Mutex::new(vec![]));
@@ -293,5 +433,100 @@ mod tests {
         assert!(matches!(err, DbErr::Query(_)), "{err:?}");
         assert!(!super::super::is_unavailable(&err));
         assert_eq!(*seen.lock().unwrap(), ["SELECT * FROM nowhere"]);
+    }
+
+    /// Opens every connection of the pool (transactions held at once), then lets them go
+    /// and waits until they are idle.
+    async fn fill(db: &Db, size: u32) {
+        let mut open: Vec<DatabaseTransaction> = vec![];
+        for _ in 0..size {
+            open.push(db.connection().begin().await.unwrap());
+        }
+        for transaction in open {
+            transaction.commit().await.unwrap();
+        }
+        // Each goes back to the pool's idle ones by a task of its own.
+        let pool = db.connection().get_sqlite_connection_pool();
+        while pool.num_idle() < size as usize {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(pool.size(), size);
+    }
+
+    fn count_here(backend: DatabaseBackend) -> Statement {
+        Statement::from_string(backend, "SELECT count(*) FROM here")
+    }
+
+    /// A statement runs on the connection the one before it used (a temporary table is the
+    /// connection's own), not on the next one idle in the pool, which sqlx hands out oldest
+    /// first: no connection goes back to the pool between statements.
+    #[tokio::test]
+    async fn statements_one_after_another_share_a_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = pool_of(dir.path(), 4).await;
+        let backend = db.get_database_backend();
+        fill(&db, 4).await;
+        let here = Statement::from_string(backend, "CREATE TEMP TABLE here (n INTEGER)");
+        db.execute_raw(here).await.unwrap();
+        for _ in 0..12 {
+            let rows = db.query_all_raw(count_here(backend)).await.unwrap();
+            assert_eq!(read(&rows), [0]);
+        }
+        assert_eq!(db.kept(), 1);
+    }
+
+    /// However many statements run at once, at most half the pool is kept; each statement
+    /// answers as it should.
+    #[tokio::test]
+    async fn at_most_half_the_pool_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, seen) = pool_of(dir.path(), 4).await;
+        let backend = db.get_database_backend();
+        fill(&db, 4).await;
+        let reads = (0..16).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { db.query_all_raw(numbers(backend)).await })
+        });
+        for read_ in futures::future::join_all(reads).await {
+            assert_eq!(read(&read_.unwrap().unwrap()), [1, 2, 3]);
+        }
+        assert!((1..=2).contains(&db.kept()), "{} kept", db.kept());
+        assert_eq!(seen.lock().unwrap().len(), 16);
+    }
+
+    /// A statement that failed gives its connection back to the pool, which checks it.
+    #[tokio::test]
+    async fn a_connection_whose_statement_failed_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = pool_of(dir.path(), 4).await;
+        let backend = db.get_database_backend();
+        db.query_all_raw(numbers(backend)).await.unwrap();
+        assert_eq!(db.kept(), 1);
+        let wrong = Statement::from_string(backend, "SELECT * FROM nowhere");
+        db.query_all_raw(wrong).await.unwrap_err();
+        assert_eq!(db.kept(), 0);
+    }
+
+    /// A write transaction begun through the handle when the pool has no idle connection
+    /// gets the one kept, instead of waiting out the pool's timeout.
+    #[tokio::test]
+    async fn a_transaction_gets_a_kept_connection_when_none_is_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = pool_of(dir.path(), 2).await;
+        let backend = db.get_database_backend();
+        fill(&db, 2).await;
+        db.query_all_raw(numbers(backend)).await.unwrap();
+        assert_eq!(db.kept(), 1);
+        // The idle connection taken by a transaction that only reads (a write transaction
+        // would hold SQLite's write lock, for which the next one would wait).
+        let first = db.connection().begin().await.unwrap();
+        assert_eq!(db.kept(), 1);
+        let second = tokio::time::timeout(Duration::from_secs(5), super::super::begin_write(&db))
+            .await
+            .expect("the transaction waited for the pool's timeout")
+            .expect("the transaction got the kept connection");
+        assert_eq!(db.kept(), 0);
+        second.commit().await.unwrap();
+        first.commit().await.unwrap();
     }
 }
