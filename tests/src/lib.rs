@@ -104,6 +104,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// Every SQL statement the server sent to the database, in order.
     pub statements: Statements,
+    /// The server's handle on `db`, which keeps connections between statements.
+    handle: api::db::Db,
     dir: TempDir,
     postgres_database: Option<(String, String)>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -155,8 +157,8 @@ impl TestApp {
         api::db::migrate(&db).await.unwrap();
         let clock = Clock::system();
         let statements = Statements::default();
-        let (address, shutdown) =
-            start_server_on(listener, &statements.counting(&db), &settings, &clock).await;
+        let handle = statements.counting(&db);
+        let (address, shutdown) = start_server_on(listener, &handle, &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -165,6 +167,7 @@ impl TestApp {
             db,
             backend,
             statements,
+            handle,
             dir,
             postgres_database,
             shutdown: Some(shutdown),
@@ -180,7 +183,8 @@ impl TestApp {
         configure(&mut settings);
         let db = api::db::connect(&settings).await.unwrap();
         let clock = Clock::system();
-        let (address, shutdown) = start_server(&db.clone().into(), &settings, &clock).await;
+        let handle: api::db::Db = db.clone().into();
+        let (address, shutdown) = start_server(&handle, &settings, &clock).await;
         Self {
             address,
             client: reqwest::Client::new(),
@@ -189,6 +193,7 @@ impl TestApp {
             db,
             backend: self.backend,
             statements: Statements::default(),
+            handle,
             dir,
             postgres_database: None,
             shutdown: Some(shutdown),
@@ -468,10 +473,10 @@ impl Drop for TestApp {
             self.assert_tables_read_by_index();
         }
         if let Some((server, name)) = self.postgres_database.take() {
-            let db = self.db.clone();
+            let db = self.handle.clone();
             // Drop cannot await: clean up on a runtime of its own.
             on_own_runtime(async move {
-                let _ = db.close().await;
+                db.close().await;
                 if let Ok(admin) = Database::connect(&server).await {
                     let _ = admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

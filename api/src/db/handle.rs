@@ -101,8 +101,8 @@ impl<D: SqlxDatabase> Kept<D> {
 
     /// Keeps a connection whose statement completed, if there is room and it is not due
     /// back; otherwise it goes back to the pool.
-    fn keep(&self, connection: PoolConnection<D>, since: Instant) {
-        if since.elapsed() >= KEEP_FOR {
+    fn keep(&self, pool: &Pool<D>, connection: PoolConnection<D>, since: Instant) {
+        if since.elapsed() >= KEEP_FOR || pool.is_closed() {
             return;
         }
         let mut kept = self.connections();
@@ -112,6 +112,15 @@ impl<D: SqlxDatabase> Kept<D> {
             drop(kept);
             drop(connection);
         }
+    }
+
+    /// Closes the pool: no connection is kept once it is marked closed, so that closing
+    /// does not wait for the kept ones.
+    async fn close(&self, pool: &Pool<D>) {
+        let closing = pool.close();
+        let kept = std::mem::take(&mut *self.connections());
+        drop(kept);
+        closing.await;
     }
 
     /// Gives the connection kept longest back to the pool when the pool has none idle, for
@@ -150,6 +159,23 @@ impl Db {
             }
             KeptOf::Sqlite(kept) => kept.make_room(self.connection.get_sqlite_connection_pool()),
             KeptOf::Neither => {}
+        }
+    }
+
+    /// Closes the pool, waiting for every connection to be closed (the kept ones first).
+    pub async fn close(&self) {
+        match &*self.kept {
+            KeptOf::Postgres(kept) => {
+                kept.close(self.connection.get_postgres_connection_pool())
+                    .await
+            }
+            KeptOf::Sqlite(kept) => {
+                kept.close(self.connection.get_sqlite_connection_pool())
+                    .await
+            }
+            KeptOf::Neither => {
+                let _ = self.connection.close_by_ref().await;
+            }
         }
     }
 
@@ -248,7 +274,7 @@ where
             .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into()))),
     };
     if done.is_ok() {
-        kept.keep(connection, since);
+        kept.keep(pool, connection, since);
     }
     Some(done)
 }
@@ -528,5 +554,21 @@ mod tests {
         assert_eq!(db.kept(), 0);
         second.commit().await.unwrap();
         first.commit().await.unwrap();
+    }
+
+    /// Closing the pool does not wait for the connections kept: they are closed with it.
+    #[tokio::test]
+    async fn closing_the_pool_closes_the_kept_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = pool_of(dir.path(), 4).await;
+        let backend = db.get_database_backend();
+        fill(&db, 4).await;
+        db.query_all_raw(numbers(backend)).await.unwrap();
+        assert_eq!(db.kept(), 1);
+        tokio::time::timeout(Duration::from_secs(5), db.close())
+            .await
+            .expect("closing waited for a kept connection");
+        assert_eq!(db.kept(), 0);
+        assert_eq!(db.connection().get_sqlite_connection_pool().size(), 0);
     }
 }
