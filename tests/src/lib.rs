@@ -174,6 +174,12 @@ impl TestApp {
         }
     }
 
+    /// Has the server give back to the pool the connections it keeps between statements
+    /// (for a test that holds the whole pool itself).
+    pub fn give_back_kept_connections(&self) {
+        self.handle.give_back_kept();
+    }
+
     /// Starts a second server (a replica) on this app's database, with its own data folder
     /// (so its own outbox files) and its own clock, adjusted by `configure`.
     pub async fn spawn_replica(&self, configure: impl FnOnce(&mut Settings)) -> Self {

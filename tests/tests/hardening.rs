@@ -332,7 +332,9 @@ async fn a_busy_pool_answers_503_after_a_short_wait(app: TestApp) {
     app.load_demo().await;
     let token = app.token_for(demo::MORGAN_PARENT).await;
     // This app's pool has two connections, and waits 300 ms for one (see below): hold all
-    // that can be had (on PostgreSQL the change listener may hold one).
+    // that can be had (on PostgreSQL the change listener may hold one), the one the server
+    // keeps between statements too.
+    app.give_back_kept_connections();
     let mut held = Vec::new();
     while let Ok(Ok(txn)) = tokio::time::timeout(Duration::from_secs(1), app.db.begin()).await {
         held.push(txn);

@@ -162,6 +162,16 @@ impl Db {
         }
     }
 
+    /// Gives every kept connection back to the pool (for a test that means to hold the
+    /// whole pool itself).
+    pub fn give_back_kept(&self) {
+        match &*self.kept {
+            KeptOf::Postgres(kept) => drop(std::mem::take(&mut *kept.connections())),
+            KeptOf::Sqlite(kept) => drop(std::mem::take(&mut *kept.connections())),
+            KeptOf::Neither => {}
+        }
+    }
+
     /// Closes the pool, waiting for every connection to be closed (the kept ones first).
     pub async fn close(&self) {
         match &*self.kept {
