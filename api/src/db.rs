@@ -77,9 +77,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("could not apply the database migrations")
 }
 
-/// Where a write transaction begins: the service's handle, which first makes room in the
-/// pool if it keeps connections the pool lacks, or a plain connection (jobs, the command
-/// line).
+/// Where a write transaction begins: the service's handle, which first gives back a
+/// connection it keeps when the pool has none idle, or a plain connection (jobs, the
+/// command line).
 pub trait BeginsWrites {
     fn for_a_transaction(&self) -> &DatabaseConnection;
 }

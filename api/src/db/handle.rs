@@ -15,10 +15,10 @@
 //! that check cost the benchmark's hand-written floor a quarter of its throughput at ten
 //! clients. So a connection whose statement completed is kept here, most recently used
 //! first, for the next statement ([`Kept`]); the statement that completed is the check. At
-//! most half the pool is kept, a write transaction begun through the handle
-//! ([`super::begin_write`]) when the pool has no idle connection first gives one back, and
-//! none is kept for
-//! longer than [`KEEP_FOR`], so that sqlx still checks each connection's age and health.
+//! most half the pool is kept; a write transaction begun through the handle
+//! ([`super::begin_write`]) when the pool has no idle connection first gives one back; and
+//! none is kept for longer than [`KEEP_FOR`], so that sqlx still checks each connection's
+//! age and health.
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, AssertSqlSafe, Database as SqlxDatabase, Pool, Postgres, Sqlite};
 use sea_orm::{
@@ -50,6 +50,18 @@ enum KeptOf {
     Neither,
 }
 
+/// `$body` with `$kept` the connections `$db` keeps, whichever kind its pool is; `$neither`
+/// for a pool of neither kind.
+macro_rules! with_kept {
+    ($db:expr, $kept:ident => $body:expr, $neither:expr) => {
+        match &*$db.kept {
+            KeptOf::Postgres($kept) => $body,
+            KeptOf::Sqlite($kept) => $body,
+            KeptOf::Neither => $neither,
+        }
+    };
+}
+
 impl KeptOf {
     fn of(connection: &DatabaseConnection) -> Self {
         match connection.get_database_backend() {
@@ -67,6 +79,7 @@ impl KeptOf {
 /// Connections taken from sqlx's pool and kept between statements, the most recently used
 /// last, each with when it was taken from the pool.
 struct Kept<D: SqlxDatabase> {
+    pool: Pool<D>,
     connections: Mutex<Vec<(PoolConnection<D>, Instant)>>,
     most: usize,
 }
@@ -75,6 +88,7 @@ impl<D: SqlxDatabase> Kept<D> {
     /// At most half the pool: the rest stays for transactions and for sea-orm's own use.
     fn of(pool: &Pool<D>) -> Self {
         Self {
+            pool: pool.clone(),
             connections: Mutex::new(vec![]),
             most: pool.options().get_max_connections() as usize / 2,
         }
@@ -84,8 +98,8 @@ impl<D: SqlxDatabase> Kept<D> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The connection used last, if it may still be kept, or else an idle one of `pool`.
-    fn take(&self, pool: &Pool<D>) -> Option<(PoolConnection<D>, Instant)> {
+    /// The connection used last, if it may still be kept, or else an idle one of the pool.
+    fn take(&self) -> Option<(PoolConnection<D>, Instant)> {
         loop {
             let last = self.connections().pop();
             match last {
@@ -94,15 +108,15 @@ impl<D: SqlxDatabase> Kept<D> {
                 }
                 // Kept long enough: dropped, it goes back to the pool, which checks it.
                 Some(_) => continue,
-                None => return pool.try_acquire().map(|c| (c, Instant::now())),
+                None => return self.pool.try_acquire().map(|c| (c, Instant::now())),
             }
         }
     }
 
     /// Keeps a connection whose statement completed, if there is room and it is not due
     /// back; otherwise it goes back to the pool.
-    fn keep(&self, pool: &Pool<D>, connection: PoolConnection<D>, since: Instant) {
-        if since.elapsed() >= KEEP_FOR || pool.is_closed() {
+    fn keep(&self, connection: PoolConnection<D>, since: Instant) {
+        if since.elapsed() >= KEEP_FOR || self.pool.is_closed() {
             return;
         }
         let mut kept = self.connections();
@@ -114,19 +128,24 @@ impl<D: SqlxDatabase> Kept<D> {
         }
     }
 
-    /// Closes the pool: no connection is kept once it is marked closed, so that closing
-    /// does not wait for the kept ones.
-    async fn close(&self, pool: &Pool<D>) {
-        let closing = pool.close();
+    /// Gives every kept connection back to the pool.
+    fn give_back(&self) {
         let kept = std::mem::take(&mut *self.connections());
         drop(kept);
+    }
+
+    /// Closes the pool: no connection is kept once it is marked closed, so that closing
+    /// does not wait for the kept ones.
+    async fn close(&self) {
+        let closing = self.pool.close();
+        self.give_back();
         closing.await;
     }
 
     /// Gives the connection kept longest back to the pool when the pool has none idle, for
     /// a transaction about to wait for one.
-    fn make_room(&self, pool: &Pool<D>) {
-        if pool.num_idle() > 0 {
+    fn make_room(&self) {
+        if self.pool.num_idle() > 0 {
             return;
         }
         let oldest = {
@@ -153,50 +172,26 @@ impl Db {
     /// Makes room in the pool for a transaction: a kept connection goes back when none is
     /// idle.
     pub(crate) fn make_room_for_transaction(&self) {
-        match &*self.kept {
-            KeptOf::Postgres(kept) => {
-                kept.make_room(self.connection.get_postgres_connection_pool())
-            }
-            KeptOf::Sqlite(kept) => kept.make_room(self.connection.get_sqlite_connection_pool()),
-            KeptOf::Neither => {}
-        }
+        with_kept!(self, kept => kept.make_room(), ())
     }
 
     /// Gives every kept connection back to the pool (for a test that means to hold the
     /// whole pool itself).
     pub fn give_back_kept(&self) {
-        match &*self.kept {
-            KeptOf::Postgres(kept) => drop(std::mem::take(&mut *kept.connections())),
-            KeptOf::Sqlite(kept) => drop(std::mem::take(&mut *kept.connections())),
-            KeptOf::Neither => {}
-        }
+        with_kept!(self, kept => kept.give_back(), ())
     }
 
     /// Closes the pool, waiting for every connection to be closed (the kept ones first).
     pub async fn close(&self) {
-        match &*self.kept {
-            KeptOf::Postgres(kept) => {
-                kept.close(self.connection.get_postgres_connection_pool())
-                    .await
-            }
-            KeptOf::Sqlite(kept) => {
-                kept.close(self.connection.get_sqlite_connection_pool())
-                    .await
-            }
-            KeptOf::Neither => {
-                let _ = self.connection.close_by_ref().await;
-            }
-        }
+        with_kept!(self, kept => kept.close().await, {
+            let _ = self.connection.close_by_ref().await;
+        })
     }
 
     /// How many connections are kept.
     #[cfg(test)]
     fn kept(&self) -> usize {
-        match &*self.kept {
-            KeptOf::Postgres(kept) => kept.connections().len(),
-            KeptOf::Sqlite(kept) => kept.connections().len(),
-            KeptOf::Neither => 0,
-        }
+        with_kept!(self, kept => kept.connections().len(), 0)
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -211,17 +206,7 @@ impl Db {
 
     /// `statement` run on a kept or idle connection, or None when there is neither.
     async fn on_idle(&self, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>> {
-        let done = match &*self.kept {
-            KeptOf::Postgres(kept) => {
-                let pool = self.connection.get_postgres_connection_pool();
-                run_on(pool, kept, statement, way).await
-            }
-            KeptOf::Sqlite(kept) => {
-                let pool = self.connection.get_sqlite_connection_pool();
-                run_on(pool, kept, statement, way).await
-            }
-            KeptOf::Neither => None,
-        };
+        let done = with_kept!(self, kept => run_on(kept, statement, way).await, None);
         if done.is_some() {
             self.observe(statement);
         }
@@ -245,15 +230,10 @@ enum Done {
     Executed(ExecResult),
 }
 
-/// `statement` run in `way` on a kept connection or an idle one of `pool`. The connection
+/// `statement` run in `way` on a kept connection or an idle one of the pool. The connection
 /// is kept when the statement completed; when it failed, or when the statement is given up
 /// half-way (its request gone), the connection goes back to the pool, which checks it.
-async fn run_on<D>(
-    pool: &Pool<D>,
-    kept: &Kept<D>,
-    statement: &Statement,
-    way: Way,
-) -> Option<Result<Done, DbErr>>
+async fn run_on<D>(kept: &Kept<D>, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>>
 where
     D: SqlxDatabase,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
@@ -261,7 +241,7 @@ where
     D::Row: Into<QueryResult>,
     D::QueryResult: Into<ExecResult>,
 {
-    let (mut connection, since) = kept.take(pool)?;
+    let (mut connection, since) = kept.take()?;
     let values = SqlxValues(statement.values.clone().unwrap_or(Values(vec![])));
     let query = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), values);
     let rows = |rows: Vec<D::Row>| Done::Rows(rows.into_iter().map(Into::into).collect());
@@ -284,7 +264,7 @@ where
             .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into()))),
     };
     if done.is_ok() {
-        kept.keep(pool, connection, since);
+        kept.keep(connection, since);
     }
     Some(done)
 }
