@@ -40,6 +40,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_max_connections: u32,
 
+    /// SQLite's page cache, in KiB, for each pooled connection (SQLite's own default: 2,000).
+    /// Smaller holds less memory under load and reads more pages from the file system.
+    #[arg(long, env = "FAMILY_PLAN_SQLITE_CACHE_KIB", default_value_t = 2000, global = true,
+          value_parser = clap::value_parser!(u32).range(64..=1_048_576))]
+    pub sqlite_cache_kib: u32,
+
     /// How long a request waits for a pooled database connection when all are busy, before
     /// it is answered 503 (try again), e.g. `2s`.
     #[arg(long, env = "FAMILY_PLAN_DATABASE_ACQUIRE_TIMEOUT", default_value = "2s", global = true,

@@ -32,11 +32,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 )
             })?;
         }
-        options.map_sqlx_sqlite_opts(|o| {
+        let cache_size = format!("-{}", settings.sqlite_cache_kib);
+        options.map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                .pragma("cache_size", cache_size.clone())
         });
     }
     Database::connect(options)
@@ -140,5 +142,30 @@ fn unavailable_code(code: &str) -> bool {
         code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
     } else {
         code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// A pooled SQLite connection has the page cache the settings give it.
+    #[tokio::test]
+    async fn sqlite_connections_have_the_page_cache_set() {
+        let dir = tempfile::tempdir().unwrap();
+        for kib in [2000, 512] {
+            let mut settings = Settings::defaults().unwrap();
+            settings.database_url = Some(format!(
+                "sqlite://{}/cache-{kib}.db?mode=rwc",
+                dir.path().display()
+            ));
+            settings.sqlite_cache_kib = kib;
+            let db = connect(&settings).await.unwrap();
+            let asked = Statement::from_string(db.get_database_backend(), "PRAGMA cache_size");
+            let row = db.query_one_raw(asked).await.unwrap().unwrap();
+            assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), -i64::from(kib));
+        }
     }
 }
