@@ -469,8 +469,12 @@ mod tests {
         assert_eq!(pool.size(), size);
     }
 
-    fn count_here(backend: DatabaseBackend) -> Statement {
-        Statement::from_string(backend, "SELECT count(*) FROM here")
+    /// A pool of `size` connections, every one opened and idle.
+    async fn filled(size: u32) -> (tempfile::TempDir, Db, Arc<Mutex<Vec<String>>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, seen) = pool_of(dir.path(), size).await;
+        fill(&db, size).await;
+        (dir, db, seen)
     }
 
     /// A statement runs on the connection the one before it used (a temporary table is the
@@ -478,14 +482,13 @@ mod tests {
     /// first: no connection goes back to the pool between statements.
     #[tokio::test]
     async fn statements_one_after_another_share_a_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, _) = pool_of(dir.path(), 4).await;
+        let (_dir, db, _) = filled(4).await;
         let backend = db.get_database_backend();
-        fill(&db, 4).await;
         let here = Statement::from_string(backend, "CREATE TEMP TABLE here (n INTEGER)");
         db.execute_raw(here).await.unwrap();
         for _ in 0..12 {
-            let rows = db.query_all_raw(count_here(backend)).await.unwrap();
+            let count = Statement::from_string(backend, "SELECT count(*) FROM here");
+            let rows = db.query_all_raw(count).await.unwrap();
             assert_eq!(read(&rows), [0]);
         }
         assert_eq!(db.kept(), 1);
@@ -495,10 +498,8 @@ mod tests {
     /// answers as it should.
     #[tokio::test]
     async fn at_most_half_the_pool_is_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, seen) = pool_of(dir.path(), 4).await;
+        let (_dir, db, seen) = filled(4).await;
         let backend = db.get_database_backend();
-        fill(&db, 4).await;
         let reads = (0..16).map(|_| {
             let db = db.clone();
             tokio::spawn(async move { db.query_all_raw(numbers(backend)).await })
@@ -527,10 +528,8 @@ mod tests {
     /// gets the one kept, instead of waiting out the pool's timeout.
     #[tokio::test]
     async fn a_transaction_gets_a_kept_connection_when_none_is_idle() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, _) = pool_of(dir.path(), 2).await;
+        let (_dir, db, _) = filled(2).await;
         let backend = db.get_database_backend();
-        fill(&db, 2).await;
         db.query_all_raw(numbers(backend)).await.unwrap();
         assert_eq!(db.kept(), 1);
         // The idle connection taken by a transaction that only reads (a write transaction
@@ -549,10 +548,8 @@ mod tests {
     /// Closing the pool does not wait for the connections kept: they are closed with it.
     #[tokio::test]
     async fn closing_the_pool_closes_the_kept_connections() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, _) = pool_of(dir.path(), 4).await;
+        let (_dir, db, _) = filled(4).await;
         let backend = db.get_database_backend();
-        fill(&db, 4).await;
         db.query_all_raw(numbers(backend)).await.unwrap();
         assert_eq!(db.kept(), 1);
         tokio::time::timeout(Duration::from_secs(5), db.close())
