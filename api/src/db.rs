@@ -10,7 +10,7 @@ use sea_orm::{
 use std::time::Duration;
 
 mod handle;
-pub use handle::{Db, Observer};
+pub use handle::{Db, Observer, Waiting};
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.database_url());
@@ -79,30 +79,29 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("could not apply the database migrations")
 }
 
-/// Where a write transaction begins: the service's handle, which first gives back a
-/// connection it keeps when the pool has none idle, or a plain connection (jobs, the
-/// command line).
+/// Where a write transaction begins: the service's handle, which counts the transaction as
+/// waiting for the pool while it begins (and gives back a connection it keeps when the pool
+/// has none idle), or a plain connection (jobs, the command line).
 pub trait BeginsWrites {
-    fn for_a_transaction(&self) -> &DatabaseConnection;
+    fn for_a_transaction(&self) -> (&DatabaseConnection, Option<Waiting<'_>>);
 }
 
 impl BeginsWrites for DatabaseConnection {
-    fn for_a_transaction(&self) -> &DatabaseConnection {
-        self
+    fn for_a_transaction(&self) -> (&DatabaseConnection, Option<Waiting<'_>>) {
+        (self, None)
     }
 }
 
 impl BeginsWrites for Db {
-    fn for_a_transaction(&self) -> &DatabaseConnection {
-        self.make_room_for_transaction();
-        self.connection()
+    fn for_a_transaction(&self) -> (&DatabaseConnection, Option<Waiting<'_>>) {
+        (self.connection(), self.wait_for_a_transaction())
     }
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`) so that it waits for other writers instead of failing half-way.
 pub async fn begin_write(db: &impl BeginsWrites) -> Result<DatabaseTransaction, DbErr> {
-    let db = db.for_a_transaction();
+    let (db, _waiting) = db.for_a_transaction();
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()

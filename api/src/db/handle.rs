@@ -15,10 +15,17 @@
 //! that check cost the benchmark's hand-written floor a quarter of its throughput at ten
 //! clients. So a connection whose statement completed is kept here, most recently used
 //! first, for the next statement ([`Kept`]); the statement that completed is the check. At
-//! most half the pool is kept; a write transaction begun through the handle
-//! ([`super::begin_write`]) when the pool has no idle connection first gives one back; and
-//! none is kept for longer than [`KEEP_FOR`], so that sqlx still checks each connection's
-//! age and health.
+//! most half the pool is kept.
+//!
+//! Nobody who waits for a connection may be left waiting while connections go from
+//! statement to statement: a statement or a write transaction ([`super::begin_write`]) of
+//! the handle that finds no connection kept or idle waits in the pool's queue, and for each
+//! one waiting there, the next connection whose statement completes goes back to the pool
+//! instead of being kept (a transaction that begins when the pool has none idle has the one
+//! kept longest given back at once). No connection is kept for longer than a quarter of
+//! the pool's acquire timeout (at most [`KEEP_FOR`]), so that sqlx still checks each
+//! connection's age and health, and so that whoever waits for the pool outside the handle
+//! (the background jobs) gets one in good time too.
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, AssertSqlSafe, Database as SqlxDatabase, Pool, Postgres, Sqlite};
 use sea_orm::{
@@ -30,7 +37,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long a connection is kept out of sqlx's pool, from when it was taken from it.
+/// The longest a connection is kept out of sqlx's pool, from when it was taken from it.
 const KEEP_FOR: Duration = Duration::from_secs(10);
 
 /// Told of every statement the handle runs, whichever way it goes (the tests count them).
@@ -76,61 +83,112 @@ impl KeptOf {
     }
 }
 
-/// Connections taken from sqlx's pool and kept between statements, the most recently used
-/// last, each with when it was taken from the pool.
+/// Connections taken from sqlx's pool and kept between statements, and who waits for one.
 struct Kept<D: SqlxDatabase> {
     pool: Pool<D>,
-    connections: Mutex<Vec<(PoolConnection<D>, Instant)>>,
+    state: Mutex<State<D>>,
+    /// The pool's size at most, and how many of them may be kept.
+    max: u32,
     most: usize,
+    keep_for: Duration,
+}
+
+/// A connection taken from sqlx's pool, with when it was taken.
+type Taken<D> = (PoolConnection<D>, Instant);
+
+struct State<D: SqlxDatabase> {
+    /// The most recently used last.
+    connections: Vec<Taken<D>>,
+    /// Statements and transactions of the handle waiting in the pool's queue.
+    waiting: usize,
+    /// How many of them no connection has been given back for yet.
+    owed: usize,
+}
+
+/// A statement or transaction counted as waiting for the pool, until dropped.
+pub struct Waiting<'a>(&'a dyn WaitsForThePool);
+
+trait WaitsForThePool: Sync {
+    fn stop_waiting(&self);
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.stop_waiting();
+    }
+}
+
+impl<D: SqlxDatabase> WaitsForThePool for Kept<D> {
+    fn stop_waiting(&self) {
+        let mut state = self.state();
+        state.waiting -= 1;
+        state.owed = state.owed.min(state.waiting);
+    }
 }
 
 impl<D: SqlxDatabase> Kept<D> {
     /// At most half the pool: the rest stays for transactions and for sea-orm's own use.
     fn of(pool: &Pool<D>) -> Self {
+        let options = pool.options();
         Self {
             pool: pool.clone(),
-            connections: Mutex::new(vec![]),
-            most: pool.options().get_max_connections() as usize / 2,
+            state: Mutex::new(State {
+                connections: vec![],
+                waiting: 0,
+                owed: 0,
+            }),
+            max: options.get_max_connections(),
+            most: options.get_max_connections() as usize / 2,
+            keep_for: KEEP_FOR.min(options.get_acquire_timeout() / 4),
         }
     }
 
-    fn connections(&self) -> std::sync::MutexGuard<'_, Vec<(PoolConnection<D>, Instant)>> {
-        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> std::sync::MutexGuard<'_, State<D>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The connection used last, if it may still be kept, or else an idle one of the pool.
-    fn take(&self) -> Option<(PoolConnection<D>, Instant)> {
-        loop {
-            let last = self.connections().pop();
-            match last {
-                Some((connection, since)) if since.elapsed() < KEEP_FOR => {
-                    return Some((connection, since));
-                }
-                // Kept long enough: dropped, it goes back to the pool, which checks it.
-                Some(_) => continue,
-                None => return self.pool.try_acquire().map(|c| (c, Instant::now())),
+    /// A connection for a statement, with when it was taken from the pool: the one used
+    /// last, if it may still be kept, or else an idle one of the pool. When there is
+    /// neither, the statement is counted as waiting for the pool, where the next connection
+    /// whose statement completes goes back for it.
+    fn take(&self) -> Result<Taken<D>, Waiting<'_>> {
+        let mut state = self.state();
+        while let Some((connection, since)) = state.connections.pop() {
+            if since.elapsed() < self.keep_for {
+                return Ok((connection, since));
+            }
+            // Kept long enough: dropped, it goes back to the pool, which checks it.
+        }
+        match self.pool.try_acquire() {
+            Some(connection) => Ok((connection, Instant::now())),
+            None => {
+                state.waiting += 1;
+                state.owed += 1;
+                Err(Waiting(self))
             }
         }
     }
 
-    /// Keeps a connection whose statement completed, if there is room and it is not due
-    /// back; otherwise it goes back to the pool.
+    /// Keeps a connection whose statement completed, if nobody waiting for the pool is owed
+    /// one, there is room and it is not due back; otherwise it goes back to the pool.
     fn keep(&self, connection: PoolConnection<D>, since: Instant) {
-        if since.elapsed() >= KEEP_FOR || self.pool.is_closed() {
+        if since.elapsed() >= self.keep_for || self.pool.is_closed() {
             return;
         }
-        let mut kept = self.connections();
-        if kept.len() < self.most {
-            kept.push((connection, since));
-        } else {
-            drop(kept);
-            drop(connection);
+        let mut state = self.state();
+        if state.owed > 0 {
+            state.owed -= 1;
+        } else if state.connections.len() < self.most {
+            state.connections.push((connection, since));
+            return;
         }
+        drop(state);
+        drop(connection);
     }
 
     /// Gives every kept connection back to the pool.
     fn give_back(&self) {
-        let kept = std::mem::take(&mut *self.connections());
+        let kept = std::mem::take(&mut self.state().connections);
         drop(kept);
     }
 
@@ -142,17 +200,23 @@ impl<D: SqlxDatabase> Kept<D> {
         closing.await;
     }
 
-    /// Gives the connection kept longest back to the pool when the pool has none idle, for
-    /// a transaction about to wait for one.
-    fn make_room(&self) {
-        if self.pool.num_idle() > 0 {
-            return;
-        }
+    /// Counts a transaction as waiting in the pool's queue. When the pool has no idle
+    /// connection and may open no more, the one kept longest goes back for it at once, or
+    /// else the next whose statement completes.
+    fn wait_for_a_transaction(&self) -> Waiting<'_> {
         let oldest = {
-            let mut kept = self.connections();
-            (!kept.is_empty()).then(|| kept.remove(0))
+            let mut state = self.state();
+            state.waiting += 1;
+            let full = self.pool.num_idle() == 0 && self.pool.size() >= self.max;
+            let oldest =
+                (full && !state.connections.is_empty()).then(|| state.connections.remove(0));
+            if full && oldest.is_none() {
+                state.owed += 1;
+            }
+            oldest
         };
         drop(oldest);
+        Waiting(self)
     }
 }
 
@@ -169,10 +233,10 @@ impl Db {
         }
     }
 
-    /// Makes room in the pool for a transaction: a kept connection goes back when none is
-    /// idle.
-    pub(crate) fn make_room_for_transaction(&self) {
-        with_kept!(self, kept => kept.make_room(), ())
+    /// Counts a transaction about to begin as waiting for the pool, until the returned
+    /// value is dropped.
+    pub(crate) fn wait_for_a_transaction(&self) -> Option<Waiting<'_>> {
+        with_kept!(self, kept => Some(kept.wait_for_a_transaction()), None)
     }
 
     /// Gives every kept connection back to the pool (for a test that means to hold the
@@ -191,7 +255,7 @@ impl Db {
     /// How many connections are kept.
     #[cfg(test)]
     fn kept(&self) -> usize {
-        with_kept!(self, kept => kept.connections().len(), 0)
+        with_kept!(self, kept => kept.state().connections.len(), 0)
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -204,14 +268,22 @@ impl Db {
         }
     }
 
-    /// `statement` run on a kept or idle connection, or None when there is neither.
-    async fn on_idle(&self, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>> {
-        let done = with_kept!(self, kept => run_on(kept, statement, way).await, None);
-        if done.is_some() {
+    /// `statement` run on a kept or idle connection; or else the caller, counted as
+    /// waiting for the pool, runs it through sea-orm (None for a pool of neither kind).
+    async fn on_idle(&self, statement: &Statement, way: Way) -> OnIdle<'_> {
+        let done = with_kept!(self, kept => run_on(kept, statement, way).await, OnIdle::Wait(None));
+        if let OnIdle::Done(_) = done {
             self.observe(statement);
         }
         done
     }
+}
+
+/// What [`Db::on_idle`] did.
+enum OnIdle<'a> {
+    Done(Result<Done, DbErr>),
+    /// No connection kept or idle: run the statement through sea-orm, which waits for one.
+    Wait(Option<Waiting<'a>>),
 }
 
 /// How a statement is run, and what comes back.
@@ -233,7 +305,7 @@ enum Done {
 /// `statement` run in `way` on a kept connection or an idle one of the pool. The connection
 /// is kept when the statement completed; when it failed, or when the statement is given up
 /// half-way (its request gone), the connection goes back to the pool, which checks it.
-async fn run_on<D>(kept: &Kept<D>, statement: &Statement, way: Way) -> Option<Result<Done, DbErr>>
+async fn run_on<'a, D>(kept: &'a Kept<D>, statement: &Statement, way: Way) -> OnIdle<'a>
 where
     D: SqlxDatabase,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
@@ -241,7 +313,10 @@ where
     D::Row: Into<QueryResult>,
     D::QueryResult: Into<ExecResult>,
 {
-    let (mut connection, since) = kept.take()?;
+    let (mut connection, since) = match kept.take() {
+        Ok(taken) => taken,
+        Err(waiting) => return OnIdle::Wait(Some(waiting)),
+    };
     let values = SqlxValues(statement.values.clone().unwrap_or(Values(vec![])));
     let query = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), values);
     let rows = |rows: Vec<D::Row>| Done::Rows(rows.into_iter().map(Into::into).collect());
@@ -266,7 +341,7 @@ where
     if done.is_ok() {
         kept.keep(connection, since);
     }
-    Some(done)
+    OnIdle::Done(done)
 }
 
 /// What [`Db::on_idle`] returned, as the kind asked for (`way`), or a fault of this module.
@@ -303,10 +378,12 @@ impl ConnectionTrait for Db {
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
         match self.on_idle(&statement, Way::Execute).await {
-            Some(Ok(Done::Executed(done))) => Ok(done),
-            Some(Ok(Done::Rows(_))) => Err(DbErr::Custom("a write answered as a read".into())),
-            Some(Err(e)) => Err(e),
-            None => self.connection.execute_raw(statement).await,
+            OnIdle::Done(Ok(Done::Executed(done))) => Ok(done),
+            OnIdle::Done(Ok(Done::Rows(_))) => {
+                Err(DbErr::Custom("a write answered as a read".into()))
+            }
+            OnIdle::Done(Err(e)) => Err(e),
+            OnIdle::Wait(_waiting) => self.connection.execute_raw(statement).await,
         }
     }
 
@@ -316,15 +393,15 @@ impl ConnectionTrait for Db {
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self.on_idle(&statement, Way::One).await {
-            Some(done) => Ok(rows_of(done?)?.into_iter().next()),
-            None => self.connection.query_one_raw(statement).await,
+            OnIdle::Done(done) => Ok(rows_of(done?)?.into_iter().next()),
+            OnIdle::Wait(_waiting) => self.connection.query_one_raw(statement).await,
         }
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self.on_idle(&statement, Way::All).await {
-            Some(done) => rows_of(done?),
-            None => self.connection.query_all_raw(statement).await,
+            OnIdle::Done(done) => rows_of(done?),
+            OnIdle::Wait(_waiting) => self.connection.query_all_raw(statement).await,
         }
     }
 
@@ -495,7 +572,8 @@ mod tests {
     }
 
     /// However many statements run at once, at most half the pool is kept; each statement
-    /// answers as it should.
+    /// answers as it should. (While some wait for the pool, those that complete keep
+    /// nothing: once all have answered, the next statement keeps its connection.)
     #[tokio::test]
     async fn at_most_half_the_pool_is_kept() {
         let (_dir, db, seen) = filled(4).await;
@@ -507,8 +585,15 @@ mod tests {
         for read_ in futures::future::join_all(reads).await {
             assert_eq!(read(&read_.unwrap().unwrap()), [1, 2, 3]);
         }
+        assert!(db.kept() <= 2, "{} kept", db.kept());
+        // Those given back reach the pool's idle ones by tasks of their own.
+        let pool = db.connection().get_sqlite_connection_pool();
+        while pool.num_idle() + db.kept() < 4 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        db.query_all_raw(numbers(backend)).await.unwrap();
         assert!((1..=2).contains(&db.kept()), "{} kept", db.kept());
-        assert_eq!(seen.lock().unwrap().len(), 16);
+        assert_eq!(seen.lock().unwrap().len(), 17);
     }
 
     /// A statement that failed gives its connection back to the pool, which checks it.
@@ -543,6 +628,100 @@ mod tests {
         assert_eq!(db.kept(), 0);
         second.commit().await.unwrap();
         first.commit().await.unwrap();
+    }
+
+    /// While a statement waits for the pool (every connection busy), a connection whose
+    /// statement completed goes back to the pool for it instead of being kept: two readers
+    /// sharing the one connection a transaction leaves both get it in turn, for longer than
+    /// the pool's timeout, where the one kept would go from statement to statement of the
+    /// other and the one waiting would time out.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_statement_waiting_for_the_pool_gets_a_connection_that_completes() {
+        let (_dir, db, _) = filled(2).await;
+        let backend = db.get_database_backend();
+        let held = db.connection().begin().await.unwrap();
+        let until = Instant::now() + Duration::from_millis(2500);
+        let readers = (0..2).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while Instant::now() < until {
+                    db.query_all_raw(numbers(backend)).await?;
+                    answered += 1;
+                }
+                Ok::<_, DbErr>(answered)
+            })
+        });
+        for reader in futures::future::join_all(readers).await {
+            let answered = reader
+                .unwrap()
+                .expect("a statement waited out the pool's timeout");
+            assert!(answered > 0);
+        }
+        held.commit().await.unwrap();
+    }
+
+    /// A write transaction that waits for the pool while a reader goes from statement to
+    /// statement on the one connection left gets it when the reader's statement completes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_waiting_for_the_pool_gets_a_connection_that_completes() {
+        let (_dir, db, _) = filled(2).await;
+        let backend = db.get_database_backend();
+        let held = db.connection().begin().await.unwrap();
+        let until = Instant::now() + Duration::from_millis(1500);
+        let reader = tokio::spawn({
+            let db = db.clone();
+            async move {
+                while Instant::now() < until {
+                    db.query_all_raw(numbers(backend)).await?;
+                }
+                Ok::<_, DbErr>(())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for _ in 0..5 {
+            let transaction = super::super::begin_write(&db)
+                .await
+                .expect("the transaction waited out the pool's timeout");
+            transaction.commit().await.unwrap();
+        }
+        reader.await.unwrap().unwrap();
+        held.commit().await.unwrap();
+    }
+
+    /// Whoever waits for the pool outside the handle (a background job) is not left to time
+    /// out while a reader goes from statement to statement on the one connection a
+    /// transaction leaves: no connection is kept for longer than a quarter of the pool's
+    /// timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_waiting_outside_the_handle_gets_a_connection_in_time() {
+        let (_dir, db, _) = filled(2).await;
+        let backend = db.get_database_backend();
+        let held = db.connection().begin().await.unwrap();
+        let until = Instant::now() + Duration::from_millis(2500);
+        let reader = tokio::spawn({
+            let db = db.clone();
+            async move {
+                while Instant::now() < until {
+                    db.query_all_raw(numbers(backend)).await?;
+                }
+                Ok::<_, DbErr>(())
+            }
+        });
+        // The reader has the connection to itself for a while, then the job asks.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut answered = 0;
+        while Instant::now() < until {
+            let job = db.connection().query_all_raw(numbers(backend)).await;
+            assert_eq!(
+                read(&job.expect("the job waited out the pool's timeout")),
+                [1, 2, 3]
+            );
+            answered += 1;
+        }
+        assert!(answered > 0);
+        reader.await.unwrap().unwrap();
+        held.commit().await.unwrap();
     }
 
     /// Closing the pool does not wait for the connections kept: they are closed with it.
