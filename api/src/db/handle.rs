@@ -630,6 +630,19 @@ mod tests {
         first.commit().await.unwrap();
     }
 
+    /// A task reading on `db`, one statement after another, until `until`; how many it read.
+    fn reading_until(db: &Db, until: Instant) -> tokio::task::JoinHandle<Result<usize, DbErr>> {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut answered = 0;
+            while Instant::now() < until {
+                db.query_all_raw(numbers(db.get_database_backend())).await?;
+                answered += 1;
+            }
+            Ok(answered)
+        })
+    }
+
     /// While a statement waits for the pool (every connection busy), a connection whose
     /// statement completed goes back to the pool for it instead of being kept: two readers
     /// sharing the one connection a transaction leaves both get it in turn, for longer than
@@ -638,20 +651,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_statement_waiting_for_the_pool_gets_a_connection_that_completes() {
         let (_dir, db, _) = filled(2).await;
-        let backend = db.get_database_backend();
         let held = db.connection().begin().await.unwrap();
         let until = Instant::now() + Duration::from_millis(2500);
-        let readers = (0..2).map(|_| {
-            let db = db.clone();
-            tokio::spawn(async move {
-                let mut answered = 0;
-                while Instant::now() < until {
-                    db.query_all_raw(numbers(backend)).await?;
-                    answered += 1;
-                }
-                Ok::<_, DbErr>(answered)
-            })
-        });
+        let readers = [reading_until(&db, until), reading_until(&db, until)];
         for reader in futures::future::join_all(readers).await {
             let answered = reader
                 .unwrap()
@@ -666,18 +668,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_transaction_waiting_for_the_pool_gets_a_connection_that_completes() {
         let (_dir, db, _) = filled(2).await;
-        let backend = db.get_database_backend();
         let held = db.connection().begin().await.unwrap();
-        let until = Instant::now() + Duration::from_millis(1500);
-        let reader = tokio::spawn({
-            let db = db.clone();
-            async move {
-                while Instant::now() < until {
-                    db.query_all_raw(numbers(backend)).await?;
-                }
-                Ok::<_, DbErr>(())
-            }
-        });
+        let reader = reading_until(&db, Instant::now() + Duration::from_millis(1500));
         tokio::time::sleep(Duration::from_millis(100)).await;
         for _ in 0..5 {
             let transaction = super::super::begin_write(&db)
@@ -699,15 +691,7 @@ mod tests {
         let backend = db.get_database_backend();
         let held = db.connection().begin().await.unwrap();
         let until = Instant::now() + Duration::from_millis(2500);
-        let reader = tokio::spawn({
-            let db = db.clone();
-            async move {
-                while Instant::now() < until {
-                    db.query_all_raw(numbers(backend)).await?;
-                }
-                Ok::<_, DbErr>(())
-            }
-        });
+        let reader = reading_until(&db, until);
         // The reader has the connection to itself for a while, then the job asks.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let mut answered = 0;
