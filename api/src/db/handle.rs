@@ -87,9 +87,8 @@ impl KeptOf {
 struct Kept<D: SqlxDatabase> {
     pool: Pool<D>,
     state: Mutex<State<D>>,
-    /// The pool's size at most, and how many of them may be kept.
+    /// The pool's size at most; half of it may be kept.
     max: u32,
-    most: usize,
     keep_for: Duration,
 }
 
@@ -138,7 +137,6 @@ impl<D: SqlxDatabase> Kept<D> {
                 owed: 0,
             }),
             max: options.get_max_connections(),
-            most: options.get_max_connections() as usize / 2,
             keep_for: KEEP_FOR.min(options.get_acquire_timeout() / 4),
         }
     }
@@ -178,7 +176,7 @@ impl<D: SqlxDatabase> Kept<D> {
         let mut state = self.state();
         if state.owed > 0 {
             state.owed -= 1;
-        } else if state.connections.len() < self.most {
+        } else if state.connections.len() < self.max as usize / 2 {
             state.connections.push((connection, since));
             return;
         }
