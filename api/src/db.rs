@@ -2,6 +2,7 @@
 use crate::config::{DatabaseKind, Settings};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgSslMode;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -41,9 +42,64 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 .pragma("cache_size", cache_size.clone())
         });
     }
+    if plain_on_loopback(&settings.database_url(), |name| {
+        std::env::var_os(name).is_some()
+    }) {
+        let mut plain = options.clone();
+        plain.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
+        match Database::connect(plain).await {
+            Ok(db) => return Ok(db),
+            // E.g. `hostssl` in pg_hba.conf: the server wants TLS even here. The error is not
+            // logged (it may name the database and user); the attempt below reports its own.
+            Err(_) => tracing::info!(
+                "the database on this host refused a connection without TLS; connecting as the URL allows"
+            ),
+        }
+    }
     Database::connect(options)
         .await
         .context("could not connect to the database")
+}
+
+/// Whether to reach PostgreSQL without TLS although the URL leaves TLS to the default.
+///
+/// sqlx's default (`sslmode=prefer`, as libpq's) encrypts a connection to a database on this
+/// host whenever the server offers TLS, as Debian's does. On the loopback it protects nothing
+/// (whoever can read it can read this process) and costs both processes: a tenth to a fifth of
+/// a plan screen (README, Benchmarks). So when the URL names a loopback host and says nothing
+/// of TLS — no `ssl…` parameter, no `PGSSL…` variable (`is_set`) — the pool connects without
+/// it, and with the URL's default only if the server refuses that. A database on another host,
+/// or any word about TLS, is left exactly as the operator wrote it.
+fn plain_on_loopback(url: &str, is_set: impl Fn(&str) -> bool) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return false;
+    }
+    let mut host = url.host_str().map(str::to_owned);
+    for (key, value) in url.query_pairs() {
+        if key.starts_with("ssl") {
+            return false;
+        }
+        if key == "host" || key == "hostaddr" {
+            host = Some(value.into_owned());
+        }
+    }
+    if ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"]
+        .iter()
+        .any(|name| is_set(name))
+    {
+        return false;
+    }
+    let Some(host) = host else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 /// A new, migrated SQLite database in `dir`, for unit tests.
@@ -149,6 +205,42 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use sea_orm::{ConnectionTrait, Statement};
+
+    #[test]
+    fn a_database_on_this_host_is_reached_without_tls_unless_tls_is_mentioned() {
+        let nothing_set = |_: &str| false;
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/fp",
+            "postgresql://u:p@localhost/fp?application_name=x",
+            "postgres://u@LOCALHOST/fp",
+            "postgres://u@127.0.0.2/fp",
+            "postgres://u@[::1]:5432/fp",
+            "postgres://u@db.example.org/fp?host=127.0.0.1",
+        ] {
+            assert!(plain_on_loopback(url, nothing_set), "{url}");
+        }
+        for url in [
+            "postgres://u@db.example.org/fp",
+            "postgres://u@10.0.0.5/fp",
+            "postgres://u@127.0.0.1/fp?host=db.example.org",
+            "postgres:///fp?host=/var/run/postgresql",
+            "postgres://u@127.0.0.1/fp?sslmode=prefer",
+            "postgres://u@127.0.0.1/fp?ssl-mode=require",
+            "postgres://u@localhost/fp?sslrootcert=/etc/ca.pem",
+            "postgres://u@localhost/fp?sslcert=/etc/me.pem&sslkey=/etc/me.key",
+            "sqlite://data/family-plan.db?mode=rwc",
+            "not a url",
+        ] {
+            assert!(!plain_on_loopback(url, nothing_set), "{url}");
+        }
+        for variable in ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"] {
+            let only_it = |name: &str| name == variable;
+            assert!(
+                !plain_on_loopback("postgres://u@127.0.0.1/fp", only_it),
+                "{variable} is a word about TLS"
+            );
+        }
+    }
 
     /// A pooled SQLite connection has the page cache the settings give it.
     #[tokio::test]

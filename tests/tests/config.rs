@@ -164,3 +164,60 @@ fn unusable_sign_in_and_email_settings_stop_the_start() {
     let err = settings.validate().unwrap_err().to_string();
     assert!(err.contains("FAMILY_PLAN_SESSION_IDLE_TIMEOUT"), "{err}");
 }
+
+/// Whether the pool's connection to PostgreSQL is encrypted, as the server sees it.
+async fn encrypted(app: &family_plan_tests::TestApp) -> bool {
+    use sea_orm::{ConnectionTrait, Statement};
+    let asked = Statement::from_string(
+        app.db.get_database_backend(),
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    );
+    let row = app.db.query_one_raw(asked).await.unwrap().unwrap();
+    row.try_get_by_index::<bool>(0).unwrap()
+}
+
+/// Whether the server offers TLS at all (Debian's PostgreSQL does, with a snake-oil key).
+async fn offers_tls(app: &family_plan_tests::TestApp) -> bool {
+    use sea_orm::{ConnectionTrait, Statement};
+    let asked = Statement::from_string(app.db.get_database_backend(), "SHOW ssl");
+    let row = app.db.query_one_raw(asked).await.unwrap().unwrap();
+    row.try_get_by_index::<String>(0).unwrap() == "on"
+}
+
+/// A database on this host is reached without TLS when the URL says nothing of TLS (TLS on
+/// the loopback protects nothing and costs both processes), and with TLS when it asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_on_this_host_is_reached_without_tls_unless_the_url_asks() {
+    use family_plan_tests::{Backend, postgres_url, run_with};
+    let on_this_host = postgres_url().is_some_and(|url| {
+        (url.contains("@127.0.0.1") || url.contains("@localhost")) && !url.contains("ssl")
+    });
+    if postgres_url().is_some() && !on_this_host {
+        eprintln!("FAMILY_PLAN_TEST_DATABASE_URL names another host or TLS; not run");
+        return;
+    }
+    run_with(
+        Backend::Postgres,
+        |_| {},
+        |app| async move {
+            assert!(!encrypted(&app).await, "no TLS on the loopback by default");
+        },
+    )
+    .await;
+    run_with(
+        Backend::Postgres,
+        |settings| {
+            let url = settings.database_url.as_mut().unwrap();
+            url.push_str(if url.contains('?') { "&" } else { "?" });
+            url.push_str("sslmode=prefer");
+        },
+        |app| async move {
+            assert_eq!(
+                encrypted(&app).await,
+                offers_tls(&app).await,
+                "sslmode=prefer in the URL is honoured: TLS whenever the server offers it"
+            );
+        },
+    )
+    .await;
+}
