@@ -7,19 +7,18 @@ use super::super::organisation::Practitioner;
 use super::super::{authorize, loaders, request_state, services, viewer};
 use super::Person;
 use crate::access::{Action, visibility};
-use crate::domain::plan_contents::{self, PlanContents};
+use crate::domain::plan_contents::{self, IdSet, PlanContents};
 use crate::error::AppResult;
 use async_graphql::Context;
 use entities::family_member::MemberRelation;
 use entities::{outcome, outcome_note, plan, plan_action, progress_rating};
-use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct PlanView {
     contents: PlanContents,
     /// The outcomes the viewer may see.
-    visible: HashSet<Uuid>,
+    visible: IdSet,
 }
 
 impl PlanView {
