@@ -49,10 +49,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         plain.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
         match Database::connect(plain).await {
             Ok(db) => return Ok(db),
-            // E.g. `hostssl` in pg_hba.conf: the server wants TLS even here. The error is not
-            // logged (it may name the database and user); the attempt below reports its own.
+            // E.g. `hostssl` in pg_hba.conf (the server wants TLS even here), or no server
+            // at all. The error is not logged (it may name the database and user): the
+            // attempt below reports its own.
             Err(_) => tracing::info!(
-                "the database on this host refused a connection without TLS; connecting as the URL allows"
+                "no connection without TLS to the database on this host; connecting as the URL allows"
             ),
         }
     }
