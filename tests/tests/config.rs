@@ -165,23 +165,26 @@ fn unusable_sign_in_and_email_settings_stop_the_start() {
     assert!(err.contains("FAMILY_PLAN_SESSION_IDLE_TIMEOUT"), "{err}");
 }
 
+/// The first column of the one row `sql` answers, asked on the app's own pool.
+async fn asked<T: sea_orm::TryGetable>(app: &family_plan_tests::TestApp, sql: &str) -> T {
+    use sea_orm::{ConnectionTrait, Statement};
+    let statement = Statement::from_string(app.db.get_database_backend(), sql);
+    let row = app.db.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
 /// Whether the pool's connection to PostgreSQL is encrypted, as the server sees it.
 async fn encrypted(app: &family_plan_tests::TestApp) -> bool {
-    use sea_orm::{ConnectionTrait, Statement};
-    let asked = Statement::from_string(
-        app.db.get_database_backend(),
+    asked(
+        app,
         "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
-    );
-    let row = app.db.query_one_raw(asked).await.unwrap().unwrap();
-    row.try_get_by_index::<bool>(0).unwrap()
+    )
+    .await
 }
 
 /// Whether the server offers TLS at all (Debian's PostgreSQL does, with a snake-oil key).
 async fn offers_tls(app: &family_plan_tests::TestApp) -> bool {
-    use sea_orm::{ConnectionTrait, Statement};
-    let asked = Statement::from_string(app.db.get_database_backend(), "SHOW ssl");
-    let row = app.db.query_one_raw(asked).await.unwrap().unwrap();
-    row.try_get_by_index::<String>(0).unwrap() == "on"
+    asked::<String>(app, "SHOW ssl").await == "on"
 }
 
 /// A database on this host is reached without TLS when the URL says nothing of TLS (TLS on
