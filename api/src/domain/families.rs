@@ -1,6 +1,6 @@
 //! Family records: opening one, its members, and steps up and down the need levels.
 use super::audit::{self};
-use super::union::{Rows, Templates, Union};
+use super::union::{Rows, Shared, Templates, Union};
 use super::{practitioners, text};
 use crate::access::Permit;
 use crate::error::{AppError, AppResult, UserError, UserErrorCode};
@@ -9,25 +9,25 @@ use entities::family_member::MemberRelation;
 use entities::plan::{self, PlanStatus};
 use entities::{family, family_member, need_level_change};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-/// A family and its plans in draft or active, from the family's id: branches 0 and 1, read
-/// back by [`family_and_plan`].
-pub(super) fn with_plans(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
+/// A family and its plans in draft or active: branches 0 and 1, read back by
+/// [`family_and_plan`]. The plans are a set the rest of the statement can share.
+pub(super) fn with_open_plan(family_id: Uuid) -> (Union, Shared) {
     let mut union = Union::default();
-    union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(arguments[0])));
-    union.branch::<plan::Entity>(
+    union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(family_id)));
+    let plans = union.share::<plan::Entity>(
+        "open_plan",
         Condition::all()
-            .add(plan::Column::FamilyId.eq(arguments[0]))
+            .add(plan::Column::FamilyId.eq(family_id))
             .add(plan::Column::Status.ne(PlanStatus::Closed)),
     );
-    union
+    union.branch_of::<plan::Entity>(&plans);
+    (union, plans)
 }
 
-static WITH_PLANS: Templates = Templates::new(1, with_plans);
+static WITH_PLANS: Templates = Templates::new(1, |_, arguments| with_open_plan(arguments[0]).0);
 
 /// A family with its current plan (see `plans::current`), in one statement: whoever opens a
 /// family almost always opens its plan next.

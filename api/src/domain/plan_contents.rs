@@ -6,9 +6,8 @@
 //! may see of it (a young person sees only some outcomes). For a reader whose permits need
 //! nothing read, the family and its current plan come in the same statement
 //! ([`read_with_family`]).
-use super::union::{Rows, Templates, Union};
+use super::union::{Rows, Shared, Templates, Union};
 use crate::error::AppResult;
-use entities::plan::PlanStatus;
 use entities::{
     family, family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
     plan_change, practitioner, progress_rating,
@@ -51,8 +50,8 @@ pub struct PlanContents {
 
 /// Which plan the statement reads: one plan by its id (its family and lead bound beside it),
 /// or a family's open plan (the database keeps it to one), read in the same statement as the
-/// family itself.
-#[derive(Clone, Copy)]
+/// family itself, as a set the statement shares.
+#[derive(Clone)]
 enum Which {
     Plan {
         plan: Uuid,
@@ -61,60 +60,77 @@ enum Which {
     },
     OpenPlanOf {
         family: Uuid,
+        plan: Shared,
     },
 }
 
 impl Which {
     /// `column` (a plan id) is the plan's.
-    fn plan_is(self, column: impl ColumnTrait) -> SimpleExpr {
+    fn plan_is(&self, column: impl ColumnTrait) -> SimpleExpr {
         match self {
-            Which::Plan { plan, .. } => column.eq(plan),
+            Which::Plan { plan, .. } => column.eq(*plan),
             // A scalar subquery (the unique index makes it one row at most), evaluated once:
             // as `IN (…)` PostgreSQL joined plans into every branch and hashed the ids, and
             // the statement took 0.1 ms more than the family's and the contents' apart.
-            Which::OpenPlanOf { family } => Expr::col(column.as_column_ref())
-                .eq(Expr::SubQuery(None, Box::new(open_plans_of(family).into()))),
+            Which::OpenPlanOf { plan, .. } => Expr::col(column.as_column_ref()).eq(Expr::SubQuery(
+                None,
+                Box::new(plan.column(plan::Column::Id).into()),
+            )),
         }
     }
 
-    fn family(self) -> Uuid {
+    fn family(&self) -> Uuid {
         match self {
-            Which::Plan { family, .. } | Which::OpenPlanOf { family } => family,
+            Which::Plan { family, .. } | Which::OpenPlanOf { family, .. } => *family,
         }
     }
 
     /// The lead professional's id, as a one-column query: always present, so that the
     /// statement keeps one shape with or without a lead.
-    fn lead(self) -> SelectStatement {
+    fn lead(&self) -> SelectStatement {
         match self {
-            Which::Plan { lead, .. } => Query::select().expr(Expr::val(lead)).to_owned(),
-            Which::OpenPlanOf { family } => Query::select()
-                .column(plan::Column::LeadProfessionalId)
-                .from(plan::Entity)
-                .and_where(plan::Column::FamilyId.eq(family))
-                .and_where(plan::Column::Status.ne(PlanStatus::Closed))
-                .to_owned(),
+            Which::Plan { lead, .. } => Query::select().expr(Expr::val(*lead)).to_owned(),
+            Which::OpenPlanOf { plan, .. } => plan.column(plan::Column::LeadProfessionalId),
         }
     }
 }
 
-/// The ids of a family's plans not closed, as a subquery.
-fn open_plans_of(family: Uuid) -> SelectStatement {
-    Query::select()
-        .column(plan::Column::Id)
-        .from(plan::Entity)
-        .and_where(plan::Column::FamilyId.eq(family))
-        .and_where(plan::Column::Status.ne(PlanStatus::Closed))
-        .to_owned()
+/// The plan's rows that others hang from, each read once for the whole statement.
+struct Sets {
+    outcomes: Shared,
+    notes: Shared,
+    ratings: Shared,
+    actions: Shared,
 }
 
-/// The ids of the plan's outcomes, as a subquery.
-fn outcomes_of(which: Which) -> SelectStatement {
-    Query::select()
-        .column(outcome::Column::Id)
-        .from(outcome::Entity)
-        .and_where(which.plan_is(outcome::Column::PlanId))
-        .to_owned()
+impl Sets {
+    fn of(union: &mut Union, which: &Which) -> Self {
+        let outcomes = union.share::<outcome::Entity>(
+            "plan_outcomes",
+            Condition::all().add(which.plan_is(outcome::Column::PlanId)),
+        );
+        let under_outcomes = |column: Expr| {
+            Condition::all().add(column.in_subquery(outcomes.column(outcome::Column::Id)))
+        };
+        let notes = union.share::<outcome_note::Entity>(
+            "plan_notes",
+            under_outcomes(Expr::col(outcome_note::Column::OutcomeId)),
+        );
+        let ratings = union.share::<progress_rating::Entity>(
+            "plan_ratings",
+            under_outcomes(Expr::col(progress_rating::Column::OutcomeId)),
+        );
+        let actions = union.share::<plan_action::Entity>(
+            "plan_actions_of_plan",
+            Condition::all().add(which.plan_is(plan_action::Column::PlanId)),
+        );
+        Self {
+            outcomes,
+            notes,
+            ratings,
+            actions,
+        }
+    }
 }
 
 /// The practitioners named by the plan's rows, as one condition on `practitioner.id` over
@@ -123,33 +139,19 @@ fn outcomes_of(which: Which) -> SelectStatement {
 /// statement's 0.8 with 10,000 families, and growing with the county), and even one `IN`
 /// over them all is planned as a scan while the county is small: on PostgreSQL the ids are
 /// gathered into an array first, which it can only look up by key.
-fn named_practitioners(backend: DatabaseBackend, which: Which) -> Condition {
-    let by_plan = |column: plan_action::Column| {
-        Query::select()
-            .column(column)
-            .from(plan_action::Entity)
-            .and_where(which.plan_is(plan_action::Column::PlanId))
-            .to_owned()
-    };
-    let mut named = Query::select()
-        .column(outcome::Column::ProposedByPractitionerId)
-        .from(outcome::Entity)
-        .and_where(which.plan_is(outcome::Column::PlanId))
-        .to_owned();
+fn named_practitioners(backend: DatabaseBackend, which: &Which, sets: &Sets) -> Condition {
+    let mut named = sets
+        .outcomes
+        .column(outcome::Column::ProposedByPractitionerId);
     let others = [
-        Query::select()
-            .column(outcome_note::Column::PractitionerId)
-            .from(outcome_note::Entity)
-            .and_where(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(which)))
-            .to_owned(),
-        Query::select()
-            .column(progress_rating::Column::PractitionerId)
-            .from(progress_rating::Entity)
-            .and_where(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(which)))
-            .to_owned(),
-        by_plan(plan_action::Column::AssigneePractitionerId),
-        by_plan(plan_action::Column::CreatedByPractitionerId),
-        by_plan(plan_action::Column::DoneByPractitionerId),
+        sets.notes.column(outcome_note::Column::PractitionerId),
+        sets.ratings.column(progress_rating::Column::PractitionerId),
+        sets.actions
+            .column(plan_action::Column::AssigneePractitionerId),
+        sets.actions
+            .column(plan_action::Column::CreatedByPractitionerId),
+        sets.actions
+            .column(plan_action::Column::DoneByPractitionerId),
         which.lead(),
     ];
     named.unions(others.into_iter().map(|other| (UnionType::All, other)));
@@ -178,37 +180,27 @@ const PRACTITIONERS: usize = 6;
 const SERVICES: usize = 7;
 
 /// Adds the contents' branches to `union`; returns the number of the first.
-fn add_contents(union: &mut Union, backend: DatabaseBackend, which: Which) -> usize {
+fn add_contents(union: &mut Union, backend: DatabaseBackend, which: &Which) -> usize {
+    let sets = Sets::of(union, which);
     let branches = [
-        union.branch::<outcome::Entity>(
-            Condition::all().add(which.plan_is(outcome::Column::PlanId)),
-        ),
+        union.branch_of::<outcome::Entity>(&sets.outcomes),
         union.branch::<outcome_member::Entity>(
-            Condition::all().add(outcome_member::Column::OutcomeId.in_subquery(outcomes_of(which))),
+            Condition::all().add(
+                outcome_member::Column::OutcomeId
+                    .in_subquery(sets.outcomes.column(outcome::Column::Id)),
+            ),
         ),
-        union.branch::<outcome_note::Entity>(
-            Condition::all().add(outcome_note::Column::OutcomeId.in_subquery(outcomes_of(which))),
-        ),
-        union.branch::<progress_rating::Entity>(
-            Condition::all()
-                .add(progress_rating::Column::OutcomeId.in_subquery(outcomes_of(which))),
-        ),
-        union.branch::<plan_action::Entity>(
-            Condition::all().add(which.plan_is(plan_action::Column::PlanId)),
-        ),
+        union.branch_of::<outcome_note::Entity>(&sets.notes),
+        union.branch_of::<progress_rating::Entity>(&sets.ratings),
+        union.branch_of::<plan_action::Entity>(&sets.actions),
         union.branch::<family_member::Entity>(
             Condition::all().add(family_member::Column::FamilyId.eq(which.family())),
         ),
-        union.branch::<practitioner::Entity>(named_practitioners(backend, which)),
+        union.branch::<practitioner::Entity>(named_practitioners(backend, which, &sets)),
         union.branch::<local_service::Entity>(
             Condition::all().add(
-                local_service::Column::Id.in_subquery(
-                    Query::select()
-                        .column(plan_action::Column::ServiceId)
-                        .from(plan_action::Entity)
-                        .and_where(which.plan_is(plan_action::Column::PlanId))
-                        .to_owned(),
-                ),
+                local_service::Column::Id
+                    .in_subquery(sets.actions.column(plan_action::Column::ServiceId)),
             ),
         ),
     ];
@@ -233,21 +225,19 @@ fn add_contents(union: &mut Union, backend: DatabaseBackend, which: Which) -> us
 fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let [plan, family, lead] = [0, 1, 2].map(|i| arguments[i]);
     let mut union = Union::default();
-    add_contents(&mut union, backend, Which::Plan { plan, family, lead });
+    add_contents(&mut union, backend, &Which::Plan { plan, family, lead });
     union
 }
 
 /// The family's statement with everything its plan screen shows: the family and its open
-/// plans (`families::with_plans`), and the open plan's contents, from the family's id.
+/// plans (`families::with_open_plan`), and the open plan's contents, from the family's id.
 fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
-    let mut union = super::families::with_plans(backend, arguments);
-    let first = add_contents(
-        &mut union,
-        backend,
-        Which::OpenPlanOf {
-            family: arguments[0],
-        },
-    );
+    let (mut union, plan) = super::families::with_open_plan(arguments[0]);
+    let which = Which::OpenPlanOf {
+        family: arguments[0],
+        plan,
+    };
+    let first = add_contents(&mut union, backend, &which);
     debug_assert_eq!(first, WITH_FAMILY);
     union
 }

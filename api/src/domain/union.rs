@@ -12,7 +12,10 @@
 //! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
 //! per process.
 use crate::error::AppResult;
-use sea_orm::sea_query::{Alias, ColumnType, Condition, Expr, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Alias, ColumnType, CommonTableExpression, Condition, Expr, Query, SelectStatement, UnionType,
+    WithClause,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
     QueryResult, Statement, Value,
@@ -31,6 +34,8 @@ struct Branch {
     table: Alias,
     /// Column name and type, in the entity's declaration order.
     columns: Vec<(String, ColumnType)>,
+    /// Read from a shared set of the table's rows instead of the table itself.
+    from: Option<Alias>,
     condition: Condition,
 }
 
@@ -38,6 +43,26 @@ struct Branch {
 #[derive(Default)]
 pub struct Union {
     branches: Vec<Branch>,
+    /// Sets of rows read once and named (`WITH name AS (…)`), for branches and conditions
+    /// that need the same rows: PostgreSQL otherwise looks them up again for each.
+    shared: Vec<(Alias, SelectStatement)>,
+}
+
+/// A set of rows of one table that a [`Union`] reads once: a branch can be its rows
+/// ([`Union::branch_of`]) and a condition can look in it ([`Shared::column`]).
+#[derive(Clone)]
+pub struct Shared {
+    name: Alias,
+}
+
+impl Shared {
+    /// The values of `column` in the set, as a subquery.
+    pub fn column(&self, column: impl IdenStatic) -> SelectStatement {
+        Query::select()
+            .column(Alias::new(column.as_str()))
+            .from(self.name.clone())
+            .to_owned()
+    }
 }
 
 /// The rows of a union, each tagged with the number of its branch (from 0, in the order
@@ -71,9 +96,30 @@ impl Union {
         self.branches.push(Branch {
             table: Alias::new(E::default().table_name()),
             columns,
+            from: None,
             condition,
         });
         self.branches.len() - 1
+    }
+
+    /// Reads the rows of `E` that meet `condition` once, as a set named `name` that
+    /// branches and conditions of the statement share.
+    pub fn share<E: EntityTrait>(&mut self, name: &str, condition: Condition) -> Shared {
+        let name = Alias::new(name);
+        let select = Query::select()
+            .columns(E::Column::iter())
+            .from(E::default())
+            .cond_where(condition)
+            .to_owned();
+        self.shared.push((name.clone(), select));
+        Shared { name }
+    }
+
+    /// Adds the rows of a shared set of `E` as a branch; returns the branch's number.
+    pub fn branch_of<E: EntityTrait>(&mut self, shared: &Shared) -> usize {
+        let branch = self.branch::<E>(Condition::all());
+        self.branches[branch].from = Some(shared.name.clone());
+        branch
     }
 
     /// Puts each branch's columns in slots: the first slot of the column's type that the
@@ -118,19 +164,34 @@ impl Union {
                 None => select.expr_as(Expr::cust(null.clone()), Layout::slot_name(slot)),
             };
         }
-        select
-            .from(branch.table.clone())
-            .cond_where(branch.condition.clone());
+        match &branch.from {
+            // Under the table's name, so that its columns are named as in the table.
+            Some(shared) => select.from_as(shared.clone(), branch.table.clone()),
+            None => select.from(branch.table.clone()),
+        };
+        select.cond_where(branch.condition.clone());
         select
     }
 
     /// The whole statement, or none when there are no branches.
-    fn statement(&self, backend: DatabaseBackend) -> Option<SelectStatement> {
+    fn statement(&self, backend: DatabaseBackend) -> Option<Statement> {
         let layout = self.layout(backend);
         let mut statement = (!self.branches.is_empty()).then(|| self.select(&layout, 0))?;
         statement
             .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(&layout, i))));
-        Some(statement)
+        if self.shared.is_empty() {
+            return Some(backend.build(&statement));
+        }
+        let mut with = WithClause::new();
+        for (name, select) in &self.shared {
+            with.cte(
+                CommonTableExpression::new()
+                    .table_name(name.clone())
+                    .query(select.clone())
+                    .to_owned(),
+            );
+        }
+        Some(backend.build(&with.query(statement)))
     }
 }
 
@@ -214,10 +275,7 @@ impl Template {
         let union = build(backend, &stand_ins);
         let layout = Arc::new(union.layout(backend));
         let (sql, values) = match union.statement(backend) {
-            Some(statement) => {
-                let built = backend.build(&statement);
-                (built.sql, built.values.map(|v| v.0).unwrap_or_default())
-            }
+            Some(built) => (built.sql, built.values.map(|v| v.0).unwrap_or_default()),
             None => (String::new(), vec![]),
         };
         let slots = values
@@ -393,11 +451,9 @@ mod tests {
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
             let template = Template::new(backend, 2, example);
             let bound = template.statement(backend, &[plan.into(), family.into()]);
-            let built = backend.build(
-                &example(backend, &[plan, family])
-                    .statement(backend)
-                    .unwrap(),
-            );
+            let built = example(backend, &[plan, family])
+                .statement(backend)
+                .unwrap();
             // The same statement once every value is written in...
             assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
             // ...with the enum's name in the SQL and only the ids bound: plan, family, plan,
@@ -412,6 +468,54 @@ mod tests {
                     bound.sql
                 );
             }
+        }
+    }
+
+    /// A plan's outcomes read once, as a branch of their own and in the actions' condition.
+    fn shared_example(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
+        let mut union = Union::default();
+        let outcomes = union.share::<outcome::Entity>(
+            "some_outcomes",
+            Condition::all()
+                .add(outcome::Column::PlanId.eq(arguments[0]))
+                .add(outcome::Column::FamilyId.eq(arguments[1])),
+        );
+        union.branch_of::<outcome::Entity>(&outcomes);
+        union.branch::<plan_action::Entity>(
+            Condition::all().add(
+                plan_action::Column::OutcomeId.in_subquery(outcomes.column(outcome::Column::Id)),
+            ),
+        );
+        union
+    }
+
+    #[test]
+    fn a_shared_set_is_read_once_ahead_of_the_branches_that_use_it() {
+        let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
+        for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
+            let template = Template::new(backend, 2, shared_example);
+            let bound = template.statement(backend, &[plan.into(), family.into()]);
+            let built = shared_example(backend, &[plan, family])
+                .statement(backend)
+                .unwrap();
+            assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
+            let sql = &bound.sql;
+            assert!(
+                sql.starts_with(r#"WITH "some_outcomes" AS (SELECT "id""#),
+                "{sql}"
+            );
+            // Read from the table once; the branch reads the set under the table's name.
+            assert_eq!(sql.matches(r#"FROM "outcomes""#).count(), 1, "{sql}");
+            assert!(
+                sql.contains(r#"FROM "some_outcomes" AS "outcomes""#),
+                "{sql}"
+            );
+            assert!(
+                sql.contains(r#"IN (SELECT "id" FROM "some_outcomes")"#),
+                "{sql}"
+            );
+            let ids = [plan, family].map(|id| Value::Uuid(Some(id)));
+            assert_eq!(bound.values.map(|v| v.0), Some(ids.to_vec()), "{backend:?}");
         }
     }
 
