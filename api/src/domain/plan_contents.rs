@@ -423,6 +423,7 @@ pub fn history(of: HistoryOf) -> Select<plan_change::Entity> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use entities::plan::PlanStatus;
     use sea_orm::{ActiveModelTrait, Set};
 
     /// What one statement reads of a family, its current plan and the plan's contents is
