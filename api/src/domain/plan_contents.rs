@@ -120,6 +120,7 @@ impl Sets {
             "plan_ratings",
             under_outcomes(Expr::col(progress_rating::Column::OutcomeId)),
         );
+        // Not `plan_actions`: a set named as a table would hide the table in the statement.
         let actions = union.share::<plan_action::Entity>(
             "plan_actions_of_plan",
             Condition::all().add(which.plan_is(plan_action::Column::PlanId)),

@@ -11,6 +11,11 @@
 //! The statement's shape depends only on the branches, never on how many rows or ids there
 //! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
 //! per process.
+//!
+//! Rows that several branches hang from (a plan's outcomes, say) can be read once as a named
+//! set ([`Union::share`], `WITH`), which branches read as their rows ([`Union::branch_of`])
+//! and conditions look in ([`Shared::column`]): PostgreSQL otherwise looks them up again for
+//! each branch (the plan screen's open plan fifteen times).
 use crate::error::AppResult;
 use sea_orm::sea_query::{
     Alias, ColumnType, CommonTableExpression, Condition, Expr, Query, SelectStatement, UnionType,
