@@ -450,17 +450,25 @@ mod tests {
         union
     }
 
+    /// `build`'s template bound to `ids`, having checked it is the statement building the
+    /// union with those ids gives, once every value is written in.
+    fn bound_as_built(
+        backend: DatabaseBackend,
+        build: fn(DatabaseBackend, &[Uuid]) -> Union,
+        ids: [Uuid; 2],
+    ) -> Statement {
+        let bound = Template::new(backend, 2, build).statement(backend, &ids.map(Value::from));
+        let built = build(backend, &ids).statement(backend).unwrap();
+        assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
+        bound
+    }
+
     #[test]
     fn a_template_binds_what_building_the_union_would_bind() {
         let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
-            let template = Template::new(backend, 2, example);
-            let bound = template.statement(backend, &[plan.into(), family.into()]);
-            let built = example(backend, &[plan, family])
-                .statement(backend)
-                .unwrap();
             // The same statement once every value is written in...
-            assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
+            let bound = bound_as_built(backend, example, [plan, family]);
             // ...with the enum's name in the SQL and only the ids bound: plan, family, plan,
             // plan.
             assert!(bound.sql.contains("'declined'"), "{}", bound.sql);
@@ -498,12 +506,7 @@ mod tests {
     fn a_shared_set_is_read_once_ahead_of_the_branches_that_use_it() {
         let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
-            let template = Template::new(backend, 2, shared_example);
-            let bound = template.statement(backend, &[plan.into(), family.into()]);
-            let built = shared_example(backend, &[plan, family])
-                .statement(backend)
-                .unwrap();
-            assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
+            let bound = bound_as_built(backend, shared_example, [plan, family]);
             let sql = &bound.sql;
             assert!(
                 sql.starts_with(r#"WITH "some_outcomes" AS (SELECT "id""#),
