@@ -8,14 +8,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::family_member::MemberRelation;
 use entities::plan::{self, PlanStatus};
 use entities::{family, family_member, need_level_change};
+use sea_orm::DatabaseBackend;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 /// A family and its plans in draft or active: branches 0 and 1, read back by
 /// [`family_and_plan`]. The plans are a set the rest of the statement can share.
-pub(super) fn with_open_plan(family_id: Uuid) -> (Union, Shared) {
-    let mut union = Union::default();
+pub(super) fn with_open_plan(backend: DatabaseBackend, family_id: Uuid) -> (Union, Shared) {
+    let mut union = Union::new(backend);
     union.branch::<family::Entity>(Condition::all().add(family::Column::Id.eq(family_id)));
     let plans = union.share::<plan::Entity>(
         "open_plan",
@@ -27,7 +28,9 @@ pub(super) fn with_open_plan(family_id: Uuid) -> (Union, Shared) {
     (union, plans)
 }
 
-static WITH_PLANS: Templates = Templates::new(1, |_, arguments| with_open_plan(arguments[0]).0);
+static WITH_PLANS: Templates = Templates::new(1, |backend, arguments| {
+    with_open_plan(backend, arguments[0]).0
+});
 
 /// A family with its current plan (see `plans::current`), in one statement: whoever opens a
 /// family almost always opens its plan next.

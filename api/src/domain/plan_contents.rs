@@ -109,16 +109,17 @@ impl Sets {
             "plan_outcomes",
             Condition::all().add(which.plan_is(outcome::Column::PlanId)),
         );
-        let under_outcomes = |column: Expr| {
-            Condition::all().add(column.in_subquery(outcomes.column(outcome::Column::Id)))
-        };
-        let notes = union.share::<outcome_note::Entity>(
+        let notes = union.share_under::<outcome_note::Entity>(
             "plan_notes",
-            under_outcomes(Expr::col(outcome_note::Column::OutcomeId)),
+            outcome_note::Column::OutcomeId,
+            &outcomes,
+            outcome::Column::Id,
         );
-        let ratings = union.share::<progress_rating::Entity>(
+        let ratings = union.share_under::<progress_rating::Entity>(
             "plan_ratings",
-            under_outcomes(Expr::col(progress_rating::Column::OutcomeId)),
+            progress_rating::Column::OutcomeId,
+            &outcomes,
+            outcome::Column::Id,
         );
         // Not `plan_actions`: a set named as a table would hide the table in the statement.
         let actions = union.share::<plan_action::Entity>(
@@ -185,11 +186,10 @@ fn add_contents(union: &mut Union, backend: DatabaseBackend, which: &Which) -> u
     let sets = Sets::of(union, which);
     let branches = [
         union.branch_of::<outcome::Entity>(&sets.outcomes),
-        union.branch::<outcome_member::Entity>(
-            Condition::all().add(
-                outcome_member::Column::OutcomeId
-                    .in_subquery(sets.outcomes.column(outcome::Column::Id)),
-            ),
+        union.branch_under::<outcome_member::Entity>(
+            outcome_member::Column::OutcomeId,
+            &sets.outcomes,
+            outcome::Column::Id,
         ),
         union.branch_of::<outcome_note::Entity>(&sets.notes),
         union.branch_of::<progress_rating::Entity>(&sets.ratings),
@@ -225,7 +225,7 @@ fn add_contents(union: &mut Union, backend: DatabaseBackend, which: &Which) -> u
 /// The statement, from its arguments: the plan, its family and its lead professional.
 fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
     let [plan, family, lead] = [0, 1, 2].map(|i| arguments[i]);
-    let mut union = Union::default();
+    let mut union = Union::new(backend);
     add_contents(&mut union, backend, &Which::Plan { plan, family, lead });
     union
 }
@@ -233,7 +233,7 @@ fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
 /// The family's statement with everything its plan screen shows: the family and its open
 /// plans (`families::with_open_plan`), and the open plan's contents, from the family's id.
 fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
-    let (mut union, plan) = super::families::with_open_plan(arguments[0]);
+    let (mut union, plan) = super::families::with_open_plan(backend, arguments[0]);
     let which = Which::OpenPlanOf {
         family: arguments[0],
         plan,
@@ -488,6 +488,132 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// The one statement gives each table's rows for the plan, as plain reads of each
+    /// table find them: the outcomes, who each is for, the notes, ratings and actions under
+    /// them, the family's members, every practitioner the rows name and the directory
+    /// entries the actions point at. (On SQLite the rows under the outcomes are joined to
+    /// them rather than read from a set.)
+    #[tokio::test]
+    async fn the_contents_are_what_each_table_holds_for_the_plan() {
+        use sea_orm::{EntityTrait, QueryFilter};
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::scratch_with_demo(dir.path()).await;
+        let mut seen = [0usize; 6];
+        for f in family::Entity::find().all(&db).await.unwrap() {
+            let (Some(plan), _) = current(&db, f.id).await else {
+                continue;
+            };
+            let got = read(&db, &plan).await.unwrap();
+            let mut outcomes = outcome::Entity::find()
+                .filter(outcome::Column::PlanId.eq(plan.id))
+                .all(&db)
+                .await
+                .unwrap();
+            outcomes.sort_by_key(|o| (o.position, o.id));
+            let ids: Vec<Uuid> = outcomes.iter().map(|o| o.id).collect();
+            let under = |rows: Vec<(Uuid, Uuid)>| {
+                let mut by: ById<Vec<Uuid>> = ById::default();
+                for (outcome, id) in rows {
+                    by.entry(outcome).or_default().push(id);
+                }
+                by.values_mut().for_each(|v| v.sort());
+                by
+            };
+            let members_of = under(
+                outcome_member::Entity::find()
+                    .filter(outcome_member::Column::OutcomeId.is_in(ids.clone()))
+                    .all(&db)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| (m.outcome_id, m.member_id))
+                    .collect(),
+            );
+            let notes = outcome_note::Entity::find()
+                .filter(outcome_note::Column::OutcomeId.is_in(ids.clone()))
+                .all(&db)
+                .await
+                .unwrap();
+            let ratings = progress_rating::Entity::find()
+                .filter(progress_rating::Column::OutcomeId.is_in(ids.clone()))
+                .all(&db)
+                .await
+                .unwrap();
+            let actions = plan_action::Entity::find()
+                .filter(plan_action::Column::PlanId.eq(plan.id))
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(got.outcomes, outcomes, "{}", f.reference);
+            assert_eq!(got.members_of, members_of, "{}", f.reference);
+            let notes_of = group(sorted(notes.clone(), |n| n.id), |n| n.outcome_id);
+            let ratings_of = group(sorted(ratings.clone(), |r| r.id), |r| r.outcome_id);
+            let actions_of = group(sorted(actions.clone(), |a| a.id), |a| a.outcome_id);
+            assert_eq!(got.notes_of, notes_of, "{}", f.reference);
+            assert_eq!(got.ratings_of, ratings_of, "{}", f.reference);
+            assert_eq!(got.actions_of, actions_of, "{}", f.reference);
+            let members = family_member::Entity::find()
+                .filter(family_member::Column::FamilyId.eq(f.id))
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(got.members.len(), members.len(), "{}", f.reference);
+            assert!(members.iter().all(|m| got.members.get(&m.id) == Some(m)));
+            let named: IdSet = outcomes
+                .iter()
+                .filter_map(|o| o.proposed_by_practitioner_id)
+                .chain(notes.iter().map(|n| n.practitioner_id))
+                .chain(ratings.iter().filter_map(|r| r.practitioner_id))
+                .chain(
+                    actions
+                        .iter()
+                        .flat_map(|a| {
+                            [
+                                a.assignee_practitioner_id,
+                                a.created_by_practitioner_id,
+                                a.done_by_practitioner_id,
+                            ]
+                        })
+                        .flatten(),
+                )
+                .chain(plan.lead_professional_id)
+                .collect();
+            assert_eq!(
+                got.practitioners.keys().copied().collect::<IdSet>(),
+                named,
+                "{}",
+                f.reference
+            );
+            let services: IdSet = actions.iter().filter_map(|a| a.service_id).collect();
+            assert_eq!(
+                got.services.keys().copied().collect::<IdSet>(),
+                services,
+                "{}",
+                f.reference
+            );
+            for (i, found) in [
+                outcomes.len(),
+                members_of.len(),
+                notes.len(),
+                ratings.len(),
+                actions.len(),
+                services.len(),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                seen[i] += found;
+            }
+        }
+        // The demo has rows of every kind, or the test would prove little.
+        assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+
+    fn sorted<T>(mut rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> Vec<T> {
+        rows.sort_by_key(key);
+        rows
     }
 
     /// The family and its current plan, as read apart.

@@ -12,14 +12,19 @@
 //! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
 //! per process.
 //!
-//! Rows that several branches hang from (a plan's outcomes, say) can be read once as a named
-//! set ([`Union::share`], `WITH`), which branches read as their rows ([`Union::branch_of`])
-//! and conditions look in ([`Shared::column`]): PostgreSQL otherwise looks them up again for
-//! each branch (the plan screen's open plan fifteen times).
+//! Rows that several branches hang from (a plan's outcomes, say) are described once as a set
+//! ([`Union::share`], [`Union::share_under`]), which branches read as their rows
+//! ([`Union::branch_of`], [`Union::branch_under`]) and conditions look in
+//! ([`Shared::column`]). On PostgreSQL a set is read once, named (`WITH`): it otherwise looks
+//! the rows up again for each branch (the plan screen's open plan fifteen times). SQLite,
+//! in the process, looks rows up by key for next to nothing, but materialises a `WITH` set
+//! used twice, and each `IN (SELECT …)`, in a table of its own, built on every run (a new
+//! B-tree, its pages zeroed, and a 10 KB Bloom filter for each `IN`): there a set is written
+//! in where it is used, and the rows under it are joined to it.
 use crate::error::AppResult;
 use sea_orm::sea_query::{
-    Alias, ColumnType, CommonTableExpression, Condition, Expr, Query, SelectStatement, UnionType,
-    WithClause,
+    Alias, ColumnType, CommonTableExpression, Condition, Expr, ExprTrait, Query, SelectStatement,
+    UnionType, WithClause,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
@@ -39,34 +44,51 @@ struct Branch {
     table: Alias,
     /// Column name and type, in the entity's declaration order.
     columns: Vec<(String, ColumnType)>,
-    /// Read from a shared set of the table's rows instead of the table itself.
-    from: Option<Alias>,
+    /// Where the rows come from, when not from the table itself.
+    from: Option<Source>,
     condition: Condition,
 }
 
+/// Where a set's (or its branch's) rows come from.
+#[derive(Clone)]
+enum Source {
+    /// A set read once, by its name (`WITH`).
+    Named(Alias),
+    /// Written in: the table, joined to the sets it hangs from, and the set's conditions;
+    /// no columns yet.
+    Written(Box<SelectStatement>),
+}
+
 /// A statement under construction: add branches, then [`Union::rows`].
-#[derive(Default)]
 pub struct Union {
     branches: Vec<Branch>,
     /// Sets of rows read once and named (`WITH name AS (…)`), for branches and conditions
     /// that need the same rows: PostgreSQL otherwise looks them up again for each.
     shared: Vec<(Alias, SelectStatement)>,
+    /// Sets are written in where they are used rather than named (see the module).
+    written_in: bool,
 }
 
 /// A set of rows of one table that a [`Union`] reads once: a branch can be its rows
 /// ([`Union::branch_of`]) and a condition can look in it ([`Shared::column`]).
 #[derive(Clone)]
 pub struct Shared {
-    name: Alias,
+    table: Alias,
+    source: Source,
 }
 
 impl Shared {
     /// The values of `column` in the set, as a subquery.
     pub fn column(&self, column: impl IdenStatic) -> SelectStatement {
-        Query::select()
-            .column(Alias::new(column.as_str()))
-            .from(self.name.clone())
-            .to_owned()
+        let column = Alias::new(column.as_str());
+        match &self.source {
+            Source::Named(name) => Query::select().column(column).from(name.clone()).to_owned(),
+            Source::Written(from) => from
+                .as_ref()
+                .clone()
+                .column((self.table.clone(), column))
+                .to_owned(),
+        }
     }
 }
 
@@ -93,6 +115,15 @@ impl Layout {
 }
 
 impl Union {
+    /// A union for `backend`, which decides how sets are read (see the module).
+    pub fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            branches: vec![],
+            shared: vec![],
+            written_in: backend == DatabaseBackend::Sqlite,
+        }
+    }
+
     /// Adds the rows of `E` that meet `condition`; returns the branch's number.
     pub fn branch<E: EntityTrait>(&mut self, condition: Condition) -> usize {
         let columns = E::Column::iter()
@@ -108,8 +139,20 @@ impl Union {
     }
 
     /// Reads the rows of `E` that meet `condition` once, as a set named `name` that
-    /// branches and conditions of the statement share.
+    /// branches and conditions of the statement share (where sets are written in: the table
+    /// and the condition, wherever the set is used).
     pub fn share<E: EntityTrait>(&mut self, name: &str, condition: Condition) -> Shared {
+        let table = Alias::new(E::default().table_name());
+        if self.written_in {
+            let from = Query::select()
+                .from(E::default())
+                .cond_where(condition)
+                .to_owned();
+            return Shared {
+                table,
+                source: Source::Written(Box::new(from)),
+            };
+        }
         let name = Alias::new(name);
         let select = Query::select()
             .columns(E::Column::iter())
@@ -117,14 +160,76 @@ impl Union {
             .cond_where(condition)
             .to_owned();
         self.shared.push((name.clone(), select));
-        Shared { name }
+        Shared {
+            table,
+            source: Source::Named(name),
+        }
+    }
+
+    /// Reads the rows of `E` whose `column` holds a value of `key` in `parent` (a key of
+    /// the parent's rows, so that each row of `E` comes once) as a set named `name`: where
+    /// sets are written in, `E` joined to the parent's rows (so the parent's conditions must
+    /// name its columns with its table, as `ColumnTrait`'s do).
+    pub fn share_under<E: EntityTrait>(
+        &mut self,
+        name: &str,
+        column: E::Column,
+        parent: &Shared,
+        key: impl IdenStatic,
+    ) -> Shared {
+        match Self::under::<E>(column, parent, key) {
+            Under::Joined(from) => Shared {
+                table: Alias::new(E::default().table_name()),
+                source: Source::Written(from),
+            },
+            Under::Within(condition) => self.share::<E>(name, condition),
+        }
     }
 
     /// Adds the rows of a shared set of `E` as a branch; returns the branch's number.
     pub fn branch_of<E: EntityTrait>(&mut self, shared: &Shared) -> usize {
         let branch = self.branch::<E>(Condition::all());
-        self.branches[branch].from = Some(shared.name.clone());
+        self.branches[branch].from = Some(shared.source.clone());
         branch
+    }
+
+    /// Adds the rows of `E` whose `column` holds a value of `key` in `parent` (a key, as
+    /// for [`Union::share_under`]) as a branch; returns the branch's number.
+    pub fn branch_under<E: EntityTrait>(
+        &mut self,
+        column: E::Column,
+        parent: &Shared,
+        key: impl IdenStatic,
+    ) -> usize {
+        match Self::under::<E>(column, parent, key) {
+            Under::Joined(from) => {
+                let branch = self.branch::<E>(Condition::all());
+                self.branches[branch].from = Some(Source::Written(from));
+                branch
+            }
+            Under::Within(condition) => self.branch::<E>(condition),
+        }
+    }
+
+    /// The rows of `E` under `parent`'s: joined to them where the parent is written in,
+    /// else a condition that looks in the parent's set.
+    fn under<E: EntityTrait>(column: E::Column, parent: &Shared, key: impl IdenStatic) -> Under {
+        let table = Alias::new(E::default().table_name());
+        let column = Expr::col((table.clone(), Alias::new(column.as_str())));
+        match &parent.source {
+            Source::Written(from) => Under::Joined(Box::new(
+                from.as_ref()
+                    .clone()
+                    .inner_join(
+                        table,
+                        column.equals((parent.table.clone(), Alias::new(key.as_str()))),
+                    )
+                    .to_owned(),
+            )),
+            Source::Named(_) => {
+                Under::Within(Condition::all().add(column.in_subquery(parent.column(key))))
+            }
+        }
     }
 
     /// Puts each branch's columns in slots: the first slot of the column's type that the
@@ -158,7 +263,16 @@ impl Union {
     fn select(&self, layout: &Layout, own: usize) -> SelectStatement {
         let branch = &self.branches[own];
         let placed = &layout.branches[own];
-        let mut select = Query::select();
+        let mut select = match &branch.from {
+            // Under the table's name, so that its columns are named as in the table.
+            Some(Source::Named(shared)) => Query::select()
+                .from_as(shared.clone(), branch.table.clone())
+                .to_owned(),
+            // The set's table, joins and conditions, which the columns go ahead of.
+            Some(Source::Written(from)) => from.as_ref().clone(),
+            None => Query::select().from(branch.table.clone()).to_owned(),
+        };
+        let written = matches!(branch.from, Some(Source::Written(_)));
         select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
         for (slot, null) in layout.slots.iter().enumerate() {
             match placed.iter().find(|(_, s)| *s == slot) {
@@ -169,12 +283,9 @@ impl Union {
                 None => select.expr_as(Expr::cust(null.clone()), Layout::slot_name(slot)),
             };
         }
-        match &branch.from {
-            // Under the table's name, so that its columns are named as in the table.
-            Some(shared) => select.from_as(shared.clone(), branch.table.clone()),
-            None => select.from(branch.table.clone()),
-        };
-        select.cond_where(branch.condition.clone());
+        if !(written && branch.condition.is_empty()) {
+            select.cond_where(branch.condition.clone());
+        }
         select
     }
 
@@ -246,6 +357,12 @@ impl Rows {
             })
             .collect()
     }
+}
+
+/// Rows under a parent set: joined to it, or within a condition.
+enum Under {
+    Joined(Box<SelectStatement>),
+    Within(Condition),
 }
 
 /// Where a placeholder of a [`Template`] takes its value from.
@@ -431,11 +548,11 @@ fn typed_null(backend: DatabaseBackend, column_type: &ColumnType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entities::{outcome, plan_action};
+    use entities::{outcome, outcome_member, outcome_note, plan_action};
 
     /// Two arguments, one used three times, and a fixed value between them.
-    fn example(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
-        let mut union = Union::default();
+    fn example(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+        let mut union = Union::new(backend);
         union.branch::<outcome::Entity>(
             Condition::all()
                 .add(outcome::Column::PlanId.eq(arguments[0]))
@@ -484,9 +601,10 @@ mod tests {
         }
     }
 
-    /// A plan's outcomes read once, as a branch of their own and in the actions' condition.
-    fn shared_example(_: DatabaseBackend, arguments: &[Uuid]) -> Union {
-        let mut union = Union::default();
+    /// A plan's outcomes as a set: a branch of their own, the notes under them as a set and a
+    /// branch, who each is for as a branch, and the actions' condition.
+    fn shared_example(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+        let mut union = Union::new(backend);
         let outcomes = union.share::<outcome::Entity>(
             "some_outcomes",
             Condition::all()
@@ -494,6 +612,18 @@ mod tests {
                 .add(outcome::Column::FamilyId.eq(arguments[1])),
         );
         union.branch_of::<outcome::Entity>(&outcomes);
+        let notes = union.share_under::<outcome_note::Entity>(
+            "some_notes",
+            outcome_note::Column::OutcomeId,
+            &outcomes,
+            outcome::Column::Id,
+        );
+        union.branch_of::<outcome_note::Entity>(&notes);
+        union.branch_under::<outcome_member::Entity>(
+            outcome_member::Column::OutcomeId,
+            &outcomes,
+            outcome::Column::Id,
+        );
         union.branch::<plan_action::Entity>(
             Condition::all().add(
                 plan_action::Column::OutcomeId.in_subquery(outcomes.column(outcome::Column::Id)),
@@ -503,28 +633,64 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_set_is_read_once_ahead_of_the_branches_that_use_it() {
+    fn on_postgresql_a_shared_set_is_read_once_ahead_of_the_branches_that_use_it() {
         let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
-        for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
-            let bound = bound_as_built(backend, shared_example, [plan, family]);
-            let sql = &bound.sql;
-            assert!(
-                sql.starts_with(r#"WITH "some_outcomes" AS (SELECT "id""#),
-                "{sql}"
-            );
-            // Read from the table once; the branch reads the set under the table's name.
-            assert_eq!(sql.matches(r#"FROM "outcomes""#).count(), 1, "{sql}");
-            assert!(
-                sql.contains(r#"FROM "some_outcomes" AS "outcomes""#),
-                "{sql}"
-            );
-            assert!(
-                sql.contains(r#"IN (SELECT "id" FROM "some_outcomes")"#),
-                "{sql}"
-            );
-            let ids = [plan, family].map(|id| Value::Uuid(Some(id)));
-            assert_eq!(bound.values.map(|v| v.0), Some(ids.to_vec()), "{backend:?}");
+        let backend = DatabaseBackend::Postgres;
+        let bound = bound_as_built(backend, shared_example, [plan, family]);
+        let sql = &bound.sql;
+        assert!(
+            sql.starts_with(r#"WITH "some_outcomes" AS (SELECT "id""#),
+            "{sql}"
+        );
+        // Read from the table once; the branch reads the set under the table's name, and the
+        // rows under the outcomes look in it.
+        assert_eq!(sql.matches(r#"FROM "outcomes""#).count(), 1, "{sql}");
+        assert!(
+            sql.contains(r#"FROM "some_outcomes" AS "outcomes""#),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(r#"FROM "some_notes" AS "outcome_notes""#),
+            "{sql}"
+        );
+        for under in ["outcome_notes", "outcome_members", "plan_actions"] {
+            let looks_in =
+                format!(r#""{under}"."outcome_id" IN (SELECT "id" FROM "some_outcomes")"#);
+            assert!(sql.contains(&looks_in), "{under}: {sql}");
         }
+        assert!(!sql.contains("JOIN"), "{sql}");
+        let ids = [plan, family].map(|id| Value::Uuid(Some(id)));
+        assert_eq!(bound.values.map(|v| v.0), Some(ids.to_vec()));
+    }
+
+    #[test]
+    fn on_sqlite_a_set_is_written_in_and_the_rows_under_it_joined_to_it() {
+        let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
+        let backend = DatabaseBackend::Sqlite;
+        let bound = bound_as_built(backend, shared_example, [plan, family]);
+        let sql = &bound.sql;
+        // No set of its own: SQLite would build each in a table of its own on every run.
+        assert!(!sql.contains("WITH"), "{sql}");
+        let outcomes =
+            r#"FROM "outcomes" WHERE "outcomes"."plan_id" = ? AND "outcomes"."family_id" = ?"#;
+        assert!(sql.contains(outcomes), "{sql}");
+        for under in ["outcome_notes", "outcome_members"] {
+            let joined = format!(
+                r#"FROM "outcomes" INNER JOIN "{under}" ON "{under}"."outcome_id" = "outcomes"."id" WHERE "outcomes"."plan_id" = ? AND "outcomes"."family_id" = ?"#
+            );
+            assert!(sql.contains(&joined), "{under}: {sql}");
+        }
+        // A condition that looks in the set looks in the table, on the set's conditions.
+        assert!(
+            sql.contains(
+                r#""plan_actions"."outcome_id" IN (SELECT "outcomes"."id" FROM "outcomes" WHERE"#
+            ),
+            "{sql}"
+        );
+        // Each use binds the set's ids again, in order.
+        let ids = [plan, family].repeat(4);
+        let ids: Vec<Value> = ids.into_iter().map(|id| Value::Uuid(Some(id))).collect();
+        assert_eq!(bound.values.map(|v| v.0), Some(ids));
     }
 
     #[test]
