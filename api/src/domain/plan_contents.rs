@@ -493,8 +493,8 @@ mod tests {
     /// The one statement gives each table's rows for the plan, as plain reads of each
     /// table find them: the outcomes, who each is for, the notes, ratings and actions under
     /// them, the family's members, every practitioner the rows name and the directory
-    /// entries the actions point at. (On SQLite the rows under the outcomes are joined to
-    /// them rather than read from a set.)
+    /// entries the actions point at. (Unit tests run on SQLite, where the rows under the
+    /// outcomes are joined to them; the end-to-end suites read the plan on both databases.)
     #[tokio::test]
     async fn the_contents_are_what_each_table_holds_for_the_plan() {
         use sea_orm::{EntityTrait, QueryFilter};
@@ -513,24 +513,19 @@ mod tests {
                 .unwrap();
             outcomes.sort_by_key(|o| (o.position, o.id));
             let ids: Vec<Uuid> = outcomes.iter().map(|o| o.id).collect();
-            let under = |rows: Vec<(Uuid, Uuid)>| {
-                let mut by: ById<Vec<Uuid>> = ById::default();
-                for (outcome, id) in rows {
-                    by.entry(outcome).or_default().push(id);
-                }
-                by.values_mut().for_each(|v| v.sort());
-                by
-            };
-            let members_of = under(
-                outcome_member::Entity::find()
-                    .filter(outcome_member::Column::OutcomeId.is_in(ids.clone()))
-                    .all(&db)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|m| (m.outcome_id, m.member_id))
-                    .collect(),
-            );
+            let mut members_of: ById<Vec<Uuid>> = ById::default();
+            for m in outcome_member::Entity::find()
+                .filter(outcome_member::Column::OutcomeId.is_in(ids.clone()))
+                .all(&db)
+                .await
+                .unwrap()
+            {
+                members_of
+                    .entry(m.outcome_id)
+                    .or_default()
+                    .push(m.member_id);
+            }
+            members_of.values_mut().for_each(|v| v.sort());
             let notes = outcome_note::Entity::find()
                 .filter(outcome_note::Column::OutcomeId.is_in(ids.clone()))
                 .all(&db)
@@ -586,7 +581,22 @@ mod tests {
                 "{}",
                 f.reference
             );
-            let services: IdSet = actions.iter().filter_map(|a| a.service_id).collect();
+            // The entries the actions point at that are still in the directory.
+            let services: IdSet = local_service::Entity::find()
+                .filter(
+                    local_service::Column::Id.is_in(
+                        actions
+                            .iter()
+                            .filter_map(|a| a.service_id)
+                            .collect::<Vec<_>>(),
+                    ),
+                )
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
             assert_eq!(
                 got.services.keys().copied().collect::<IdSet>(),
                 services,
