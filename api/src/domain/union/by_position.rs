@@ -11,10 +11,19 @@
 //! of each branch is read with the checks ([`Checks::On`]) and the rest without (a column
 //! that is NULL in the first row is not checked; the driver never checks a NULL). Unchecked,
 //! a value the driver cannot decode as the Rust type is still an error, not a panic.
+//!
+//! On SQLite a column has no type, each value has its own: every value is checked, here
+//! rather than through sea-orm, which asks the driver for an `Option` and wraps its answer.
+//! Dates and times are text there, which the driver parses through chrono's general
+//! parsers (a thousand instructions a date); the forms the database holds are parsed here
+//! ([`text_time`]), anything else by the driver.
 use sea_orm::sqlx::postgres::{PgRow, Postgres};
-use sea_orm::sqlx::{Decode, Row, ValueRef};
+use sea_orm::sqlx::sqlite::{Sqlite, SqliteRow, SqliteValueRef};
+use sea_orm::sqlx::{Decode, Row, Type, ValueRef};
 use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
 use std::fmt::Debug;
+
+mod text_time;
 
 /// A model that can be read from a union's row by the positions of its columns.
 pub trait ByPosition: FromQueryResult + PartialEq + Debug + Sized {
@@ -67,16 +76,50 @@ pub trait Field: TryGetable {
     }
 }
 
-/// A value the driver decodes itself: on PostgreSQL, decoded without the type check.
+/// A value the driver decodes itself: on PostgreSQL, decoded without the type check; on
+/// SQLite, checked against the value's own type and decoded.
 fn decoded<T>(row: &QueryResult, at: usize) -> Result<T, DbErr>
 where
-    T: TryGetable + for<'r> Decode<'r, Postgres>,
+    T: TryGetable + for<'r> Decode<'r, Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>,
 {
-    match row.try_as_pg_row() {
-        Some(row) => PgRow::try_get_unchecked::<T, _>(row, at)
-            .map_err(|e| DbErr::Type(format!("could not read column {at} of a union's row: {e}"))),
+    if let Some(row) = row.try_as_pg_row() {
+        return PgRow::try_get_unchecked::<T, _>(row, at).map_err(|e| unreadable(at, e));
+    }
+    match sqlite_value(row, at)? {
+        Some(value) if value.is_null() => Err(unreadable(at, "it is NULL")),
+        Some(value) if !<T as Type<Sqlite>>::compatible(&value.type_info()) => Err(unreadable(
+            at,
+            format!(
+                "a {} value is not a {}",
+                value.type_info(),
+                <T as Type<Sqlite>>::type_info()
+            ),
+        )),
+        Some(value) => <T as Decode<Sqlite>>::decode(value).map_err(|e| unreadable(at, e)),
         None => row.try_get_by_index(at),
     }
+}
+
+/// The value at `at` of a SQLite row; None for a row of another database.
+fn sqlite_value(row: &QueryResult, at: usize) -> Result<Option<SqliteValueRef<'_>>, DbErr> {
+    row.try_as_sqlite_row()
+        .map(|row| SqliteRow::try_get_raw(row, at).map_err(|e| unreadable(at, e)))
+        .transpose()
+}
+
+/// The value at `at` of a SQLite row when it is text.
+fn sqlite_text(row: &QueryResult, at: usize) -> Option<&str> {
+    let value = sqlite_value(row, at).ok()??;
+    if value.is_null() || !<&str as Type<Sqlite>>::compatible(&value.type_info()) {
+        return None;
+    }
+    <&str as Decode<Sqlite>>::decode(value).ok()
+}
+
+fn unreadable(at: usize, why: impl std::fmt::Display) -> DbErr {
+    DbErr::Type(format!(
+        "could not read column {at} of a union's row: {why}"
+    ))
 }
 
 macro_rules! decoded_by_the_driver {
@@ -89,21 +132,31 @@ macro_rules! decoded_by_the_driver {
     )+};
 }
 
-decoded_by_the_driver!(
-    uuid::Uuid,
-    String,
-    i16,
-    i32,
-    bool,
-    chrono::NaiveDate,
-    chrono::DateTime<chrono::Utc>
-);
+decoded_by_the_driver!(uuid::Uuid, String, i16, i32, bool);
+
+impl Field for chrono::NaiveDate {
+    fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        match sqlite_text(row, at).and_then(text_time::date) {
+            Some(date) => Ok(date),
+            None => decoded(row, at),
+        }
+    }
+}
+
+impl Field for chrono::DateTime<chrono::Utc> {
+    fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+        match sqlite_text(row, at).and_then(text_time::utc) {
+            Some(time) => Ok(time),
+            None => decoded(row, at),
+        }
+    }
+}
 
 /// Enumerations stored as text: the first row's are read through sea-orm (which checks the
-/// column's type and maps the stored value); after it, on PostgreSQL, the text is read in
-/// place and matched against the values the variants store, listed once. Through sea-orm a
-/// value cost a thousand instructions, most of them copying the text into a `String` and
-/// building the error it did not need.
+/// column's type and maps the stored value); after it, on PostgreSQL, and on SQLite where the
+/// value is text, the text is read in place and matched against the values the variants
+/// store, listed once. Through sea-orm a value cost a thousand instructions, most of them
+/// copying the text into a `String` and building the error it did not need.
 macro_rules! stored_as_text {
     ($($ty:ty),+) => {$(
         impl Field for $ty {
@@ -133,11 +186,13 @@ fn variant_of<E: Copy + TryGetable>(
     at: usize,
     values: &[(String, E)],
 ) -> Result<E, DbErr> {
-    let Some(pg) = row.try_as_pg_row() else {
-        return row.try_get_by_index(at);
+    let text = match row.try_as_pg_row() {
+        Some(pg) => PgRow::try_get_unchecked::<&str, _>(pg, at).map_err(|e| unreadable(at, e))?,
+        None => match sqlite_text(row, at) {
+            Some(text) => text,
+            None => return row.try_get_by_index(at),
+        },
     };
-    let text = PgRow::try_get_unchecked::<&str, _>(pg, at)
-        .map_err(|e| DbErr::Type(format!("could not read column {at} of a union's row: {e}")))?;
     values
         .iter()
         .find(|(value, _)| value == text)
@@ -257,6 +312,60 @@ mod tests {
         listed.sort_unstable();
         declared.sort_unstable();
         assert_eq!(listed, declared, "{}", E::default().table_name());
+    }
+
+    /// On SQLite each value has its own type: read without sea-orm, a value is still read
+    /// only as what it is (no text taken for a number, no NULL for a date), and dates and
+    /// times in any form the driver reads come out as it reads them.
+    #[tokio::test]
+    async fn on_sqlite_each_value_is_read_only_as_its_own_type() {
+        use super::{Checks, Field};
+        use chrono::{DateTime, NaiveDate, Utc};
+        use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "SELECT 'abc', 5, NULL, '2027-04-07', '2025-10-15T09:14:51.945051585+00:00', \
+                 '2025-10-15 09:14:51', 'active', X'00112233445566778899aabbccddeeff'",
+            ))
+            .await
+            .unwrap();
+        let row = &rows[0];
+        let off = Checks::Off;
+        assert!(<i32 as Field>::read(row, 0, off).is_err());
+        assert_eq!(<i32 as Field>::read(row, 1, off).unwrap(), 5);
+        assert!(<String as Field>::read(row, 1, off).is_err());
+        assert!(<i32 as Field>::read(row, 2, off).is_err());
+        assert_eq!(<Option<i32> as Field>::read(row, 2, off).unwrap(), None);
+        assert!(<NaiveDate as Field>::read(row, 2, off).is_err());
+        assert!(<NaiveDate as Field>::read(row, 0, off).is_err());
+        assert_eq!(
+            <NaiveDate as Field>::read(row, 3, off).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 4, 7).unwrap()
+        );
+        let at =
+            |text: &str| -> DateTime<Utc> { DateTime::parse_from_rfc3339(text).unwrap().to_utc() };
+        assert_eq!(
+            <DateTime<Utc> as Field>::read(row, 4, off).unwrap(),
+            at("2025-10-15T09:14:51.945051585+00:00")
+        );
+        // Not the form written here: the driver's own parsing.
+        assert_eq!(
+            <DateTime<Utc> as Field>::read(row, 5, off).unwrap(),
+            at("2025-10-15T09:14:51Z")
+        );
+        assert!(<DateTime<Utc> as Field>::read(row, 0, off).is_err());
+        assert_eq!(
+            <entities::plan::PlanStatus as Field>::read(row, 6, off).unwrap(),
+            entities::plan::PlanStatus::Active
+        );
+        assert!(<entities::plan::PlanStatus as Field>::read(row, 0, off).is_err());
+        assert_eq!(
+            <uuid::Uuid as Field>::read(row, 7, off).unwrap(),
+            uuid::Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff)
+        );
+        assert!(<uuid::Uuid as Field>::read(row, 0, off).is_err());
     }
 
     /// A field named otherwise than its column would read another column, or none.
