@@ -14,8 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-mod json;
-
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// The media type of the answer.
@@ -205,7 +203,6 @@ pub struct Answer {
 }
 
 /// The fields of a GraphQL response as the spec orders them; `data` absent when nothing ran.
-/// [`to_json`] writes it as serde_json would (a test holds it to that).
 #[derive(serde::Serialize)]
 struct Shape<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -255,41 +252,13 @@ impl Answer {
 }
 
 /// A screen's answer is some kilobytes: written into room for them rather than into a
-/// buffer that grows (and is copied) from empty. `data` is written by [`json::write`]; the
-/// rest, as the spec orders it, by serde_json.
+/// buffer that grows (and is copied) from empty.
 fn to_json(shape: &Shape) -> Vec<u8> {
     let mut json = Vec::with_capacity(16 * 1024);
-    match write_shape(&mut json, shape) {
+    match serde_json::to_writer(&mut json, shape) {
         Ok(()) => json,
         Err(_) => b"{}".to_vec(),
     }
-}
-
-fn write_shape(out: &mut Vec<u8>, shape: &Shape) -> serde_json::Result<()> {
-    let mut first = true;
-    let mut key = |out: &mut Vec<u8>, name: &str| {
-        out.extend_from_slice(if first { b"{\"" } else { b",\"" });
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-        first = false;
-    };
-    if !shape.errors.is_empty() {
-        key(out, "errors");
-        serde_json::to_writer(&mut *out, shape.errors)?;
-    }
-    if let Some(data) = shape.data {
-        key(out, "data");
-        json::write(out, data)?;
-    }
-    if !shape.extensions.is_empty() {
-        key(out, "extensions");
-        serde_json::to_writer(&mut *out, shape.extensions)?;
-    }
-    if first {
-        out.push(b'{');
-    }
-    out.push(b'}');
-    Ok(())
 }
 
 /// The status for an answer: a request error is a 400 for `application/graphql-response+json`.
@@ -338,43 +307,4 @@ pub fn get_refused(media: MediaType) -> Response {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use async_graphql::{ErrorExtensionValues, Pos, ServerError};
-    use std::collections::BTreeMap;
-
-    #[test]
-    fn an_answer_is_written_as_serde_json_writes_it_in_every_shape() {
-        let data: async_graphql::Value = serde_json::from_str(
-            r#"{"plan":{"id":"UGxhbjox","words":"a \"b\"\n","n":[1,2.5,null,true]}}"#,
-        )
-        .unwrap();
-        let mut error = ServerError::new("Not yours to see.", Some(Pos { line: 1, column: 3 }));
-        let mut codes = ErrorExtensionValues::default();
-        codes.set("code", "FORBIDDEN");
-        error.extensions = Some(codes);
-        error.path = vec![async_graphql::PathSegment::Field("plan".into())];
-        let errors = [error];
-        let extensions: BTreeMap<String, async_graphql::Value> =
-            [("cost".to_owned(), async_graphql::Value::from(3))].into();
-        let none = BTreeMap::new();
-        for errors in [&errors[..], &[]] {
-            for data in [Some(&data), Some(&async_graphql::Value::Null), None] {
-                for extensions in [&extensions, &none] {
-                    let shape = Shape {
-                        errors,
-                        data,
-                        extensions,
-                    };
-                    let ours = String::from_utf8(to_json(&shape)).unwrap();
-                    assert_eq!(ours, serde_json::to_string(&shape).unwrap());
-                    serde_json::from_str::<Value>(&ours).unwrap();
-                }
-            }
-        }
-    }
 }
