@@ -18,7 +18,7 @@
 //! parsers (a thousand instructions a date); the forms the database holds are parsed here
 //! ([`text_time`]), anything else by the driver.
 use sea_orm::sqlx::postgres::{PgRow, Postgres};
-use sea_orm::sqlx::sqlite::{Sqlite, SqliteRow, SqliteValueRef};
+use sea_orm::sqlx::sqlite::{Sqlite, SqliteRow};
 use sea_orm::sqlx::{Decode, Row, Type, ValueRef};
 use sea_orm::{DbErr, FromQueryResult, QueryResult, TryGetable};
 use std::fmt::Debug;
@@ -85,35 +85,38 @@ where
     if let Some(row) = row.try_as_pg_row() {
         return PgRow::try_get_unchecked::<T, _>(row, at).map_err(|e| unreadable(at, e));
     }
-    match sqlite_value(row, at)? {
-        Some(value) if value.is_null() => Err(unreadable(at, "it is NULL")),
-        Some(value) if !<T as Type<Sqlite>>::compatible(&value.type_info()) => Err(unreadable(
-            at,
-            format!(
-                "a {} value is not a {}",
-                value.type_info(),
-                <T as Type<Sqlite>>::type_info()
-            ),
-        )),
-        Some(value) => <T as Decode<Sqlite>>::decode(value).map_err(|e| unreadable(at, e)),
-        None => row.try_get_by_index(at),
+    let Some(sqlite) = row.try_as_sqlite_row() else {
+        return row.try_get_by_index(at);
+    };
+    let value = SqliteRow::try_get_raw(sqlite, at).map_err(|e| unreadable(at, e))?;
+    if value.is_null() {
+        return Err(unreadable(at, "it is NULL"));
     }
-}
-
-/// The value at `at` of a SQLite row; None for a row of another database.
-fn sqlite_value(row: &QueryResult, at: usize) -> Result<Option<SqliteValueRef<'_>>, DbErr> {
-    row.try_as_sqlite_row()
-        .map(|row| SqliteRow::try_get_raw(row, at).map_err(|e| unreadable(at, e)))
-        .transpose()
+    let stored = value.type_info();
+    if !<T as Type<Sqlite>>::compatible(&stored) {
+        let wanted = <T as Type<Sqlite>>::type_info();
+        return Err(unreadable(
+            at,
+            format!("a {stored} value is not a {wanted}"),
+        ));
+    }
+    <T as Decode<Sqlite>>::decode(value).map_err(|e| unreadable(at, e))
 }
 
 /// The value at `at` of a SQLite row when it is text.
-fn sqlite_text(row: &QueryResult, at: usize) -> Option<&str> {
-    let value = sqlite_value(row, at).ok()??;
+fn sqlite_text(row: &SqliteRow, at: usize) -> Option<&str> {
+    let value = SqliteRow::try_get_raw(row, at).ok()?;
     if value.is_null() || !<&str as Type<Sqlite>>::compatible(&value.type_info()) {
         return None;
     }
     <&str as Decode<Sqlite>>::decode(value).ok()
+}
+
+/// On SQLite, `parse` of the text at `at`, when it is text and parses.
+fn parsed_on_sqlite<T>(row: &QueryResult, at: usize, parse: fn(&str) -> Option<T>) -> Option<T> {
+    row.try_as_sqlite_row()
+        .and_then(|row| sqlite_text(row, at))
+        .and_then(parse)
 }
 
 fn unreadable(at: usize, why: impl std::fmt::Display) -> DbErr {
@@ -136,7 +139,7 @@ decoded_by_the_driver!(uuid::Uuid, String, i16, i32, bool);
 
 impl Field for chrono::NaiveDate {
     fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        match sqlite_text(row, at).and_then(text_time::date) {
+        match parsed_on_sqlite(row, at, text_time::date) {
             Some(date) => Ok(date),
             None => decoded(row, at),
         }
@@ -145,7 +148,7 @@ impl Field for chrono::NaiveDate {
 
 impl Field for chrono::DateTime<chrono::Utc> {
     fn unchecked(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        match sqlite_text(row, at).and_then(text_time::utc) {
+        match parsed_on_sqlite(row, at, text_time::utc) {
             Some(time) => Ok(time),
             None => decoded(row, at),
         }
@@ -188,7 +191,7 @@ fn variant_of<E: Copy + TryGetable>(
 ) -> Result<E, DbErr> {
     let text = match row.try_as_pg_row() {
         Some(pg) => PgRow::try_get_unchecked::<&str, _>(pg, at).map_err(|e| unreadable(at, e))?,
-        None => match sqlite_text(row, at) {
+        None => match row.try_as_sqlite_row().and_then(|r| sqlite_text(r, at)) {
             Some(text) => text,
             None => return row.try_get_by_index(at),
         },
