@@ -14,6 +14,7 @@ db_tests!(
     what_a_young_person_writes_starts_private_and_they_share_it,
     parents_see_less_as_a_young_person_grows_up,
     sharing_tells_the_parents_and_taking_back_tells_nobody,
+    the_latest_ratings_are_the_same_with_or_without_the_history,
 );
 
 const ME: &str =
@@ -1034,4 +1035,90 @@ async fn sharing_tells_the_parents_and_taking_back_tells_nobody(app: TestApp) {
         inbox(&app, demo::MORGAN_PARENT).await.len(),
         before[0].0 + 1
     );
+}
+
+/// A plan read without the rating history holds only the latest rating of each kind; what
+/// each reader sees side by side is the same as when the history is read too. The young
+/// person's private rating comes last: his parent sees her own latest instead, he and the
+/// team see his.
+async fn the_latest_ratings_are_the_same_with_or_without_the_history(app: TestApp) {
+    app.load_demo().await;
+    let family = morgans(&app).await.family;
+    let dana = app.token_for(demo::MORGAN_PARENT).await;
+    let jordan = app.token_for(demo::MORGAN_YOUNG_PERSON).await;
+    let sam = app.token_for(demo::SCHOOL_PRACTITIONER).await;
+    const PROGRESS: &str = "progress { gap family { score private } practitioner { score } }";
+    let plan_of = async |token: &str, history: bool| {
+        let history = if history {
+            "ratingHistory(first: 100) { nodes { score } }"
+        } else {
+            ""
+        };
+        let body = app
+            .gql(
+                Some(token),
+                &format!("query($id: ID!) {{ node(id: $id) {{ ... on Family {{ plan {{ version outcomes(first: 50) {{ nodes {{ id words {PROGRESS} {history} }} }} }} }} }} }}"),
+                json!({ "id": family }),
+            )
+            .await;
+        let plan = body["data"]["node"]["plan"].clone();
+        assert!(plan["version"].is_i64(), "{body}");
+        plan
+    };
+    let outcome_of = |plan: &Value| -> Value {
+        plan["outcomes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["words"] == JORDANS_WORDS)
+            .unwrap_or_else(|| panic!("{plan}"))
+            .clone()
+    };
+    let outcome = outcome_of(&plan_of(&dana, false).await)["id"].clone();
+    for (token, score) in [(&dana, 4), (&dana, 5), (&sam, 6), (&sam, 7), (&jordan, 2)] {
+        let version = plan_of(token, false).await["version"].clone();
+        let rated = app
+            .gql(
+                Some(token),
+                "mutation($input: RateProgressInput!) { rateProgress(input: $input) { userErrors { code message } } }",
+                json!({ "input": { "outcome": outcome, "expectedVersion": version, "score": score } }),
+            )
+            .await;
+        assert_eq!(
+            rated["data"]["rateProgress"]["userErrors"],
+            json!([]),
+            "{rated}"
+        );
+    }
+    for (who, token, family_score, private) in [
+        ("Dana", &dana, 5, false),
+        ("Jordan", &jordan, 2, true),
+        ("Sam, on the team", &sam, 2, true),
+    ] {
+        let without = outcome_of(&plan_of(token, false).await);
+        let with = outcome_of(&plan_of(token, true).await);
+        let progress = &without["progress"];
+        assert_eq!(
+            progress["family"],
+            json!({ "score": family_score, "private": private }),
+            "{who}: {without}"
+        );
+        assert_eq!(progress["practitioner"]["score"], 7, "{who}: {without}");
+        assert_eq!(with["progress"], *progress, "{who}: {with}");
+        // The history itself is every rating the reader may see.
+        let history: Vec<i64> = with["ratingHistory"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["score"].as_i64().unwrap())
+            .collect();
+        assert!(
+            history.ends_with(if private {
+                &[4, 5, 6, 7, 2]
+            } else {
+                &[4, 5, 6, 7]
+            }),
+            "{who}: {history:?}"
+        );
+    }
 }

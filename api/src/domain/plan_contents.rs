@@ -13,7 +13,7 @@ use entities::{
     plan_change, practitioner, progress_rating,
 };
 use sea_orm::sea_query::{
-    Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType,
+    Alias, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Select, Value,
@@ -46,6 +46,21 @@ pub struct PlanContents {
     pub practitioners: ById<practitioner::Model>,
     /// The directory entries the actions point at (those still in the directory).
     pub services: ById<local_service::Model>,
+}
+
+/// Which of each outcome's progress ratings the statement reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ratings {
+    /// Every rating given: the history.
+    #[default]
+    Every,
+    /// Of each kind of rating only the latest, the kind being who gave it: the family or a
+    /// practitioner, which member, and whether kept private. That is all the latest
+    /// ratings side by side need, for any reader: whether a reader may see a rating
+    /// depends on its member and on whether it is private alone, so the latest rating of a
+    /// side a reader may see is the latest of its kind. A plan screen reads half the rows
+    /// it otherwise would (two ratings of each kind on the generated county).
+    LatestOfEachKind,
 }
 
 /// Which plan the statement reads: one plan by its id (its family and lead bound beside it),
@@ -104,7 +119,7 @@ struct Sets {
 }
 
 impl Sets {
-    fn of(union: &mut Union, which: &Which) -> Self {
+    fn of(union: &mut Union, which: &Which, ratings: Ratings) -> Self {
         let outcomes = union.share::<outcome::Entity>(
             "plan_outcomes",
             Condition::all().add(which.plan_is(outcome::Column::PlanId)),
@@ -115,11 +130,15 @@ impl Sets {
             &outcomes,
             outcome::Column::Id,
         );
-        let ratings = union.share_under::<progress_rating::Entity>(
+        let ratings = union.share_under_where::<progress_rating::Entity>(
             "plan_ratings",
             progress_rating::Column::OutcomeId,
             &outcomes,
             outcome::Column::Id,
+            match ratings {
+                Ratings::Every => Condition::all(),
+                Ratings::LatestOfEachKind => Condition::all().add(no_later_of_its_kind()),
+            },
         );
         // Not `plan_actions`: a set named as a table would hide the table in the statement.
         let actions = union.share::<plan_action::Entity>(
@@ -133,6 +152,36 @@ impl Sets {
             actions,
         }
     }
+}
+
+/// A rating with no later one of its kind ([`Ratings::LatestOfEachKind`]): ratings are
+/// ordered by id, as the plan's lists are, and the index on the outcome finds the others.
+fn no_later_of_its_kind() -> SimpleExpr {
+    use progress_rating::Column;
+    let later = Alias::new("later_rating");
+    let rating = progress_rating::Entity;
+    let same = |column: Column| Expr::col((later.clone(), column)).equals((rating, column));
+    let both_none = |column: Column| {
+        Condition::all()
+            .add(Expr::col((later.clone(), column)).is_null())
+            .add(Expr::col((rating, column)).is_null())
+    };
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(rating, later.clone())
+            .and_where(same(Column::OutcomeId))
+            .and_where(same(Column::Source))
+            .and_where(same(Column::Private))
+            .cond_where(
+                Condition::any()
+                    .add(same(Column::MemberId))
+                    .add(both_none(Column::MemberId)),
+            )
+            .and_where(Expr::col((later.clone(), Column::Id)).gt(Expr::col((rating, Column::Id))))
+            .to_owned(),
+    )
+    .not()
 }
 
 /// The practitioners named by the plan's rows, as one condition on `practitioner.id` over
@@ -182,8 +231,13 @@ const PRACTITIONERS: usize = 6;
 const SERVICES: usize = 7;
 
 /// Adds the contents' branches to `union`; returns the number of the first.
-fn add_contents(union: &mut Union, backend: DatabaseBackend, which: &Which) -> usize {
-    let sets = Sets::of(union, which);
+fn add_contents(
+    union: &mut Union,
+    backend: DatabaseBackend,
+    which: &Which,
+    ratings: Ratings,
+) -> usize {
+    let sets = Sets::of(union, which, ratings);
     let branches = [
         union.branch_of::<outcome::Entity>(&sets.outcomes),
         union.branch_under::<outcome_member::Entity>(
@@ -223,22 +277,27 @@ fn add_contents(union: &mut Union, backend: DatabaseBackend, which: &Which) -> u
 }
 
 /// The statement, from its arguments: the plan, its family and its lead professional.
-fn contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+fn contents(backend: DatabaseBackend, arguments: &[Uuid], ratings: Ratings) -> Union {
     let [plan, family, lead] = [0, 1, 2].map(|i| arguments[i]);
     let mut union = Union::new(backend);
-    add_contents(&mut union, backend, &Which::Plan { plan, family, lead });
+    add_contents(
+        &mut union,
+        backend,
+        &Which::Plan { plan, family, lead },
+        ratings,
+    );
     union
 }
 
 /// The family's statement with everything its plan screen shows: the family and its open
 /// plans (`families::with_open_plan`), and the open plan's contents, from the family's id.
-fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
+fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid], ratings: Ratings) -> Union {
     let (mut union, plan) = super::families::with_open_plan(backend, arguments[0]);
     let which = Which::OpenPlanOf {
         family: arguments[0],
         plan,
     };
-    let first = add_contents(&mut union, backend, &which);
+    let first = add_contents(&mut union, backend, &which, ratings);
     debug_assert_eq!(first, WITH_FAMILY);
     union
 }
@@ -246,20 +305,47 @@ fn family_and_contents(backend: DatabaseBackend, arguments: &[Uuid]) -> Union {
 /// Where the contents' branches start in [`family_and_contents`].
 const WITH_FAMILY: usize = 2;
 
-/// Written out once per backend: its shape never depends on the plan.
-static CONTENTS: Templates = Templates::new(3, contents);
+/// Written out once per backend and kind of reading: the shape never depends on the plan.
+static CONTENTS: [Templates; 2] = [
+    Templates::new(3, |backend, arguments| {
+        contents(backend, arguments, Ratings::Every)
+    }),
+    Templates::new(3, |backend, arguments| {
+        contents(backend, arguments, Ratings::LatestOfEachKind)
+    }),
+];
 
 /// The same with the family in front, from the family's id alone.
-static WITH_FAMILY_TEMPLATE: Templates = Templates::new(1, family_and_contents);
+static WITH_FAMILY_TEMPLATE: [Templates; 2] = [
+    Templates::new(1, |backend, arguments| {
+        family_and_contents(backend, arguments, Ratings::Every)
+    }),
+    Templates::new(1, |backend, arguments| {
+        family_and_contents(backend, arguments, Ratings::LatestOfEachKind)
+    }),
+];
+
+impl Ratings {
+    fn index(self) -> usize {
+        match self {
+            Ratings::Every => 0,
+            Ratings::LatestOfEachKind => 1,
+        }
+    }
+}
 
 /// Reads the plan's contents in one statement.
-pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<PlanContents> {
+pub async fn read(
+    db: &impl ConnectionTrait,
+    plan: &plan::Model,
+    ratings: Ratings,
+) -> AppResult<PlanContents> {
     let arguments: [Value; 3] = [
         plan.id.into(),
         plan.family_id.into(),
         plan.lead_professional_id.into(),
     ];
-    let rows = CONTENTS
+    let rows = CONTENTS[ratings.index()]
         .get(db.get_database_backend())
         .rows(db, &arguments)
         .await?;
@@ -273,8 +359,9 @@ pub async fn read(db: &impl ConnectionTrait, plan: &plan::Model) -> AppResult<Pl
 pub async fn read_with_family(
     db: &impl ConnectionTrait,
     family_id: Uuid,
+    ratings: Ratings,
 ) -> AppResult<Option<(family::Model, Option<(plan::Model, PlanContents)>)>> {
-    let rows = WITH_FAMILY_TEMPLATE
+    let rows = WITH_FAMILY_TEMPLATE[ratings.index()]
         .get(db.get_database_backend())
         .rows(db, &[family_id.into()])
         .await?;
@@ -447,17 +534,26 @@ mod tests {
         let planned = planned.expect("a family with a plan and a lead");
         let (older, _) = current(&db, planned).await;
         let older = older.expect("the demo family's plan");
-        assert!(!read(&db, &older).await.unwrap().outcomes.is_empty());
+        assert!(
+            !read(&db, &older, Ratings::Every)
+                .await
+                .unwrap()
+                .outcomes
+                .is_empty()
+        );
 
         let mut with_contents = 0;
         for round in 0..3 {
-            for f in &families {
-                let together = read_with_family(&db, f.id).await.unwrap().unwrap();
+            for (f, ratings) in families
+                .iter()
+                .flat_map(|f| [(f, Ratings::Every), (f, Ratings::LatestOfEachKind)])
+            {
+                let together = read_with_family(&db, f.id, ratings).await.unwrap().unwrap();
                 let (plan, family) = current(&db, f.id).await;
                 assert_eq!(together.0, family, "{}, round {round}", f.reference);
                 let apart = match plan {
                     Some(plan) => {
-                        let contents = read(&db, &plan).await.unwrap();
+                        let contents = read(&db, &plan, ratings).await.unwrap();
                         with_contents += usize::from(!contents.outcomes.is_empty());
                         Some((plan, contents))
                     }
@@ -483,7 +579,7 @@ mod tests {
         assert!(current(&db, planned).await.0.is_none());
         assert!(with_contents > 0);
         assert!(
-            read_with_family(&db, Uuid::now_v7())
+            read_with_family(&db, Uuid::now_v7(), Ratings::Every)
                 .await
                 .unwrap()
                 .is_none()
@@ -505,7 +601,7 @@ mod tests {
             let (Some(plan), _) = current(&db, f.id).await else {
                 continue;
             };
-            let got = read(&db, &plan).await.unwrap();
+            let got = read(&db, &plan, Ratings::Every).await.unwrap();
             let mut outcomes = outcome::Entity::find()
                 .filter(outcome::Column::PlanId.eq(plan.id))
                 .all(&db)
@@ -619,6 +715,129 @@ mod tests {
         }
         // The demo has rows of every kind, or the test would prove little.
         assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+
+    /// Read with only the latest rating of each kind, a plan's contents are those read with
+    /// every rating, but for the ratings, of which each outcome keeps the latest of each
+    /// kind (who gave it, which member, kept private or not), and the practitioners only
+    /// those dropped ratings named. An outcome of the demo is given two rounds of ratings
+    /// of kinds that differ in one part each (the source, the member, none, privacy), the
+    /// second in another order, so that each part of the kind decides what is kept.
+    #[tokio::test]
+    async fn with_the_latest_ratings_each_outcome_keeps_the_latest_of_each_kind() {
+        use entities::progress_rating::RatingSource::{Family, Practitioner};
+        use sea_orm::{ActiveModelTrait, EntityTrait};
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::scratch_with_demo(dir.path()).await;
+        let rated = progress_rating::Entity::find()
+            .filter(progress_rating::Column::PractitionerId.is_not_null())
+            .one(&db)
+            .await
+            .unwrap()
+            .expect("a practitioner's rating in the demo");
+        let members: Vec<Uuid> = family_member::Entity::find()
+            .filter(family_member::Column::FamilyId.eq(rated.family_id))
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let (a, b) = (Some(members[0]), Some(members[1]));
+        let by = rated.practitioner_id;
+        let kinds = [
+            (Family, a, None, false),
+            (Family, b, None, false),
+            (Family, b, None, true),
+            (Family, None, None, false),
+            (Practitioner, None, by, false),
+        ];
+        for round in [kinds, [kinds[3], kinds[4], kinds[0], kinds[2], kinds[1]]] {
+            for (source, member_id, practitioner_id, private) in round {
+                let rating = progress_rating::Model {
+                    id: Uuid::now_v7(),
+                    source,
+                    member_id,
+                    practitioner_id,
+                    private,
+                    ..rated.clone()
+                };
+                progress_rating::ActiveModel::from(rating)
+                    .insert(&db)
+                    .await
+                    .unwrap();
+            }
+        }
+        let (mut plans, mut dropped) = (0, 0);
+        for f in family::Entity::find().all(&db).await.unwrap() {
+            let (Some(plan), _) = current(&db, f.id).await else {
+                continue;
+            };
+            let every = read(&db, &plan, Ratings::Every).await.unwrap();
+            let latest = read(&db, &plan, Ratings::LatestOfEachKind).await.unwrap();
+            let mut expected: ById<Vec<progress_rating::Model>> = ById::default();
+            for (outcome, ratings) in &every.ratings_of {
+                let mut kept: Vec<_> = ratings
+                    .iter()
+                    .filter(|r| {
+                        !ratings.iter().any(|later| {
+                            (later.source, later.member_id, later.private)
+                                == (r.source, r.member_id, r.private)
+                                && later.id > r.id
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                kept.sort_by_key(|r| r.id);
+                dropped += ratings.len() - kept.len();
+                expected.insert(*outcome, kept);
+            }
+            assert_eq!(latest.ratings_of, expected, "{}", f.reference);
+            let named: IdSet = every
+                .outcomes
+                .iter()
+                .filter_map(|o| o.proposed_by_practitioner_id)
+                .chain(every.notes_of.values().flatten().map(|n| n.practitioner_id))
+                .chain(
+                    expected
+                        .values()
+                        .flatten()
+                        .filter_map(|r| r.practitioner_id),
+                )
+                .chain(every.actions_of.values().flatten().flat_map(|a| {
+                    [
+                        a.assignee_practitioner_id,
+                        a.created_by_practitioner_id,
+                        a.done_by_practitioner_id,
+                    ]
+                    .into_iter()
+                    .flatten()
+                }))
+                .chain(plan.lead_professional_id)
+                .collect();
+            let mut practitioners = every.practitioners.clone();
+            practitioners.retain(|id, _| named.contains(id));
+            assert_eq!(latest.practitioners, practitioners, "{}", f.reference);
+            assert_eq!(
+                PlanContents {
+                    ratings_of: ById::default(),
+                    practitioners: ById::default(),
+                    ..latest
+                },
+                PlanContents {
+                    ratings_of: ById::default(),
+                    practitioners: ById::default(),
+                    ..every
+                },
+                "{}",
+                f.reference
+            );
+            plans += 1;
+        }
+        assert!(
+            plans > 0 && dropped >= 5,
+            "{plans} plans, {dropped} dropped"
+        );
     }
 
     fn sorted<T>(mut rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> Vec<T> {

@@ -177,12 +177,28 @@ impl Union {
         parent: &Shared,
         key: impl IdenStatic,
     ) -> Shared {
+        self.share_under_where::<E>(name, column, parent, key, Condition::all())
+    }
+
+    /// As [`Union::share_under`], of the rows that also meet `also` (which names the
+    /// table's columns with its table).
+    pub fn share_under_where<E: EntityTrait>(
+        &mut self,
+        name: &str,
+        column: E::Column,
+        parent: &Shared,
+        key: impl IdenStatic,
+        also: Condition,
+    ) -> Shared {
         match Self::under::<E>(column, parent, key) {
-            Under::Joined(from) => Shared {
-                table: Alias::new(E::default().table_name()),
-                source: Source::Written(from),
-            },
-            Under::Within(condition) => self.share::<E>(name, condition),
+            Under::Joined(mut from) => {
+                from.cond_where(also);
+                Shared {
+                    table: Alias::new(E::default().table_name()),
+                    source: Source::Written(from),
+                }
+            }
+            Under::Within(condition) => self.share::<E>(name, condition.add(also)),
         }
     }
 

@@ -127,7 +127,9 @@ impl Family {
             }
         }
         let s = services(ctx)?;
-        let Some((family, current)) = plan_contents::read_with_family(&s.db, id).await? else {
+        let ratings = request_state(ctx)?.ratings();
+        let Some((family, current)) = plan_contents::read_with_family(&s.db, id, ratings).await?
+        else {
             return Ok(Some(None));
         };
         let plan = match current {

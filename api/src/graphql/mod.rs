@@ -37,7 +37,7 @@ mod visible_to;
 use crate::access::{self, Access, Action, Permit};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::plan_contents::PlanContents;
+use crate::domain::plan_contents::{self, PlanContents};
 use crate::domain::read_trail;
 use crate::error::{AppError, AppResult};
 use crate::viewer::Actor;
@@ -149,6 +149,8 @@ pub struct RequestState {
     /// A plan's contents read with its family, by plan id and version, until the plan's
     /// view takes them.
     contents_read_with_family: Mutex<Option<((Uuid, i32), PlanContents)>>,
+    /// Which of the outcomes' ratings plans are read with.
+    ratings: plan_contents::Ratings,
 }
 
 /// A practitioner's reads in one request, on their way to the audit trail.
@@ -170,6 +172,27 @@ struct FamilyReads {
 }
 
 impl RequestState {
+    /// The state of a request for `document` (its text): plans are read with only the
+    /// latest rating of each kind unless the document may ask for a rating history. A
+    /// field is selected by its name, so a document that never spells `ratingHistory`
+    /// cannot ask for it; one that does, anywhere (even in a comment), gets every rating.
+    pub fn for_document(document: &str) -> Self {
+        let ratings = if document.contains("ratingHistory") {
+            plan_contents::Ratings::Every
+        } else {
+            plan_contents::Ratings::LatestOfEachKind
+        };
+        Self {
+            ratings,
+            ..Self::default()
+        }
+    }
+
+    /// Which of the outcomes' ratings this request reads plans with.
+    pub(crate) fn ratings(&self) -> plan_contents::Ratings {
+        self.ratings
+    }
+
     /// Counts one lookup by ID; returns how many this request has made, this one included.
     pub(crate) fn count_lookup(&self) -> usize {
         self.lookups
@@ -370,5 +393,72 @@ pub(crate) async fn allows(ctx: &Context<'_>, action: Action) -> AppResult<bool>
             Ok(false)
         }
         Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+
+    /// Ratings are listed by `Outcome.ratingHistory` alone: a request whose document never
+    /// names it reads plans with only the latest rating of each kind
+    /// ([`RequestState::for_document`]), which would leave any other list of them short.
+    #[test]
+    fn only_the_rating_history_lists_ratings() {
+        fn lists_ratings(ty: &Type, listed: bool) -> bool {
+            match &ty.base {
+                BaseType::Named(name) => {
+                    name.as_str() == "ProgressRatingConnection"
+                        || (listed && name.as_str() == "ProgressRating")
+                }
+                BaseType::List(inner) => lists_ratings(inner, true),
+            }
+        }
+        let sdl = include_str!("../../../schema.graphql");
+        let schema = async_graphql::parser::parse_schema(sdl).unwrap();
+        let mut found = vec![];
+        for definition in &schema.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let name = ty.node.name.node.as_str();
+            let fields = match &ty.node.kind {
+                TypeKind::Object(object) => &object.fields,
+                TypeKind::Interface(interface) => &interface.fields,
+                _ => continue,
+            };
+            if name.starts_with("ProgressRating") {
+                continue;
+            }
+            for field in fields {
+                if lists_ratings(&field.node.ty.node, false) {
+                    found.push(format!("{name}.{}", field.node.name.node));
+                }
+            }
+        }
+        assert_eq!(found, ["Outcome.ratingHistory"]);
+    }
+
+    #[test]
+    fn a_document_that_names_the_rating_history_reads_every_rating() {
+        use plan_contents::Ratings;
+        let ratings = |document: &str| RequestState::for_document(document).ratings();
+        let screen = "query($id: ID!) { node(id: $id) { ... on Family { plan { outcomes(first: 100) { nodes { progress { family { score } practitioner { score } } } } } } } }";
+        assert_eq!(ratings(screen), Ratings::LatestOfEachKind);
+        assert_eq!(
+            ratings(
+                "{ node(id: \"x\") { ... F } } fragment F on Outcome { ratingHistory { nodes { score } } }"
+            ),
+            Ratings::Every
+        );
+        assert_eq!(
+            ratings(
+                "{ node(id: \"x\") { ... on Outcome { h: ratingHistory(first: 1) { nodes { score } } } } }"
+            ),
+            Ratings::Every
+        );
+        assert_eq!(RequestState::default().ratings(), Ratings::Every);
     }
 }

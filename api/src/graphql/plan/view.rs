@@ -45,7 +45,7 @@ impl PlanView {
                 state.write_ahead(s, viewer).await;
                 let mut contents = match state.take_contents(plan) {
                     Some(read_with_the_family) => read_with_the_family,
-                    None => plan_contents::read(&s.db, plan).await?,
+                    None => plan_contents::read(&s.db, plan, state.ratings()).await?,
                 };
                 // Issue 14: an adult of the family sees each child's part as far as the
                 // child has grown up; the ages come from the members read with the plan.
