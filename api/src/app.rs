@@ -365,7 +365,10 @@ async fn graphql_handler(
             Err(errors) => return request_errors(media, errors),
         },
     };
-    let request_state = Arc::new(graphql::RequestState::for_document(&prepared.request.query));
+    let request_state = Arc::new(graphql::RequestState::for_document(
+        &prepared.request.query,
+        state.services.db.get_database_backend(),
+    ));
     let (viewer, loaders) = graphql::request_data(viewer, &state.services);
     let client = client_address(&state, peer.map(|p| p.0.0), &headers);
     // A retried mutation with its key gets the first answer (any replica's).

@@ -15,6 +15,7 @@ db_tests!(
     parents_see_less_as_a_young_person_grows_up,
     sharing_tells_the_parents_and_taking_back_tells_nobody,
     the_latest_ratings_are_the_same_with_or_without_the_history,
+    the_plans_statement_keeps_the_latest_rating_of_each_kind,
 );
 
 const ME: &str =
@@ -1121,4 +1122,127 @@ async fn the_latest_ratings_are_the_same_with_or_without_the_history(app: TestAp
             "{who}: {history:?}"
         );
     }
+}
+
+/// Read with only the latest rating of each kind, a plan's contents are those read with
+/// every rating, but for the ratings, of which each outcome keeps the latest of each kind
+/// (who gave it, which member, kept private or not), and the practitioners only those
+/// dropped ratings named. An outcome of the demo is given two rounds of ratings of kinds
+/// that differ in one part each (the source, the member, none, privacy), the second in
+/// another order, so that each part of the kind decides what is kept.
+async fn the_plans_statement_keeps_the_latest_rating_of_each_kind(app: TestApp) {
+    use api::domain::plan_contents::{self, ById, IdSet, PlanContents, Ratings};
+    use entities::progress_rating::RatingSource::{Family, Practitioner};
+    use entities::{family, family_member, progress_rating};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter};
+    use uuid::Uuid;
+    app.load_demo().await;
+    let db = &app.db;
+    let rated = progress_rating::Entity::find()
+        .filter(progress_rating::Column::PractitionerId.is_not_null())
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a practitioner's rating in the demo");
+    let members: Vec<Uuid> = family_member::Entity::find()
+        .filter(family_member::Column::FamilyId.eq(rated.family_id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let (a, b) = (Some(members[0]), Some(members[1]));
+    let by = rated.practitioner_id;
+    let kinds = [
+        (Family, a, None, false),
+        (Family, b, None, false),
+        (Family, b, None, true),
+        (Family, None, None, false),
+        (Practitioner, None, by, false),
+    ];
+    for round in [kinds, [kinds[3], kinds[4], kinds[0], kinds[2], kinds[1]]] {
+        for (source, member_id, practitioner_id, private) in round {
+            let rating = progress_rating::Model {
+                id: Uuid::now_v7(),
+                source,
+                member_id,
+                practitioner_id,
+                private,
+                ..rated.clone()
+            };
+            progress_rating::ActiveModel::from(rating)
+                .insert(db)
+                .await
+                .unwrap();
+        }
+    }
+    let (mut plans, mut dropped) = (0, 0);
+    for f in family::Entity::find().all(db).await.unwrap() {
+        let Some((_, Some(plan))) = api::domain::families::with_current_plan(db, f.id)
+            .await
+            .unwrap()
+        else {
+            continue;
+        };
+        let every = plan_contents::read(db, &plan, Ratings::Every)
+            .await
+            .unwrap();
+        let latest = plan_contents::read(db, &plan, Ratings::LatestOfEachKind)
+            .await
+            .unwrap();
+        let mut expected: ById<Vec<progress_rating::Model>> = ById::default();
+        for (outcome, ratings) in &every.ratings_of {
+            let kept: Vec<_> = ratings
+                .iter()
+                .filter(|r| {
+                    !ratings.iter().any(|later| {
+                        (later.source, later.member_id, later.private)
+                            == (r.source, r.member_id, r.private)
+                            && later.id > r.id
+                    })
+                })
+                .cloned()
+                .collect();
+            dropped += ratings.len() - kept.len();
+            expected.insert(*outcome, kept);
+        }
+        assert_eq!(latest.ratings_of, expected, "{}", f.reference);
+        let named: IdSet = every
+            .outcomes
+            .iter()
+            .filter_map(|o| o.proposed_by_practitioner_id)
+            .chain(every.notes_of.values().flatten().map(|n| n.practitioner_id))
+            .chain(
+                expected
+                    .values()
+                    .flatten()
+                    .filter_map(|r| r.practitioner_id),
+            )
+            .chain(every.actions_of.values().flatten().flat_map(|a| {
+                [
+                    a.assignee_practitioner_id,
+                    a.created_by_practitioner_id,
+                    a.done_by_practitioner_id,
+                ]
+                .into_iter()
+                .flatten()
+            }))
+            .chain(plan.lead_professional_id)
+            .collect();
+        let mut practitioners = every.practitioners.clone();
+        practitioners.retain(|id, _| named.contains(id));
+        assert_eq!(latest.practitioners, practitioners, "{}", f.reference);
+        let without = |contents: PlanContents| PlanContents {
+            ratings_of: ById::default(),
+            practitioners: ById::default(),
+            ..contents
+        };
+        assert_eq!(without(latest), without(every), "{}", f.reference);
+        plans += 1;
+    }
+    assert!(
+        plans > 0 && dropped >= 5,
+        "{plans} plans, {dropped} dropped"
+    );
 }

@@ -23,8 +23,8 @@
 //! in where it is used, and the rows under it are joined to it.
 use crate::error::AppResult;
 use sea_orm::sea_query::{
-    Alias, ColumnType, CommonTableExpression, Condition, Expr, ExprTrait, Query, SelectStatement,
-    UnionType, WithClause,
+    Alias, ColumnType, CommonTableExpression, Condition, Expr, ExprTrait, Order, Query,
+    SelectStatement, SimpleExpr, UnionType, WithClause,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable,
@@ -153,12 +153,21 @@ impl Union {
                 source: Source::Written(Box::new(from)),
             };
         }
-        let name = Alias::new(name);
-        let select = Query::select()
+        self.named(name, Self::select_of::<E>(condition), table)
+    }
+
+    /// Every column of the rows of `E` that meet `condition`.
+    fn select_of<E: EntityTrait>(condition: Condition) -> SelectStatement {
+        Query::select()
             .columns(E::Column::iter())
             .from(E::default())
             .cond_where(condition)
-            .to_owned();
+            .to_owned()
+    }
+
+    /// `select` as a set named `name`, of rows of `table`.
+    fn named(&mut self, name: &str, select: SelectStatement, table: Alias) -> Shared {
+        let name = Alias::new(name);
         self.shared.push((name.clone(), select));
         Shared {
             table,
@@ -177,28 +186,46 @@ impl Union {
         parent: &Shared,
         key: impl IdenStatic,
     ) -> Shared {
-        self.share_under_where::<E>(name, column, parent, key, Condition::all())
+        match Self::under::<E>(column, parent, key) {
+            Under::Joined(from) => Shared {
+                table: Alias::new(E::default().table_name()),
+                source: Source::Written(from),
+            },
+            Under::Within(condition) => self.share::<E>(name, condition),
+        }
     }
 
-    /// As [`Union::share_under`], of the rows that also meet `also` (which names the
-    /// table's columns with its table).
-    pub fn share_under_where<E: EntityTrait>(
+    /// As [`Union::share_under`], keeping of each group of rows that agree on the columns
+    /// `kind` only the one with the greatest `latest`. Where sets are named (PostgreSQL)
+    /// the set is read `DISTINCT ON` the kind, which sorts the few rows under the parent;
+    /// where they are written in (SQLite, which has no `DISTINCT ON`), a row is kept when
+    /// no later one of its kind exists (NULLs of a kind's column count as alike).
+    pub fn share_latest_under<E: EntityTrait>(
         &mut self,
         name: &str,
-        column: E::Column,
-        parent: &Shared,
-        key: impl IdenStatic,
-        also: Condition,
+        under: (E::Column, &Shared, impl IdenStatic),
+        kind: &[E::Column],
+        latest: E::Column,
     ) -> Shared {
+        let (column, parent, key) = under;
+        let table = Alias::new(E::default().table_name());
         match Self::under::<E>(column, parent, key) {
             Under::Joined(mut from) => {
-                from.cond_where(also);
+                from.and_where(no_later_of_its_kind::<E>(&table, kind, latest));
                 Shared {
-                    table: Alias::new(E::default().table_name()),
+                    table,
                     source: Source::Written(from),
                 }
             }
-            Under::Within(condition) => self.share::<E>(name, condition.add(also)),
+            Under::Within(condition) => {
+                let mut select = Self::select_of::<E>(condition);
+                select.distinct_on(kind.iter().map(|c| Alias::new(c.as_str())));
+                for column in kind {
+                    select.order_by(Alias::new(column.as_str()), Order::Asc);
+                }
+                select.order_by(Alias::new(latest.as_str()), Order::Desc);
+                self.named(name, select, table)
+            }
         }
     }
 
@@ -373,6 +400,38 @@ impl Rows {
             })
             .collect()
     }
+}
+
+/// No row of `table` later by `latest` agrees with this one on every column of `kind`
+/// (NULLs alike).
+fn no_later_of_its_kind<E: EntityTrait>(
+    table: &Alias,
+    kind: &[E::Column],
+    latest: E::Column,
+) -> SimpleExpr {
+    let later = Alias::new("later");
+    let column = |on: &Alias, c: &E::Column| Expr::col((on.clone(), Alias::new(c.as_str())));
+    let mut same = Condition::all();
+    for c in kind {
+        same = same.add(
+            Condition::any()
+                .add(column(&later, c).equals((table.clone(), Alias::new(c.as_str()))))
+                .add(
+                    Condition::all()
+                        .add(column(&later, c).is_null())
+                        .add(column(table, c).is_null()),
+                ),
+        );
+    }
+    Expr::exists(
+        Query::select()
+            .expr(Expr::cust("1"))
+            .from_as(E::default(), later.clone())
+            .cond_where(same)
+            .and_where(column(&later, &latest).gt(column(table, &latest)))
+            .to_owned(),
+    )
+    .not()
 }
 
 /// Rows under a parent set: joined to it, or within a condition.

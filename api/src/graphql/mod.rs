@@ -172,12 +172,16 @@ struct FamilyReads {
 }
 
 impl RequestState {
-    /// The state of a request for `document` (its text): plans are read with only the
-    /// latest rating of each kind unless the document may ask for a rating history. A
-    /// field is selected by its name, so a document that never spells `ratingHistory`
-    /// cannot ask for it; one that does, anywhere (even in a comment), gets every rating.
-    pub fn for_document(document: &str) -> Self {
-        let ratings = if document.contains("ratingHistory") {
+    /// The state of a request for `document` (its text) on `backend`: on PostgreSQL, plans
+    /// are read with only the latest rating of each kind unless the document may ask for a
+    /// rating history. A field is selected by its name, so a document that never spells
+    /// `ratingHistory` cannot ask for it; one that does, anywhere (even in a comment), gets
+    /// every rating. On SQLite finding the latest of each kind (a lookup for each rating,
+    /// twice) cost more than the rows it saves, so every rating is read there.
+    pub fn for_document(document: &str, backend: sea_orm::DatabaseBackend) -> Self {
+        let ratings = if backend != sea_orm::DatabaseBackend::Postgres
+            || document.contains("ratingHistory")
+        {
             plan_contents::Ratings::Every
         } else {
             plan_contents::Ratings::LatestOfEachKind
@@ -442,9 +446,11 @@ mod tests {
     }
 
     #[test]
-    fn a_document_that_names_the_rating_history_reads_every_rating() {
+    fn on_postgres_a_document_that_names_the_rating_history_reads_every_rating() {
         use plan_contents::Ratings;
-        let ratings = |document: &str| RequestState::for_document(document).ratings();
+        let ratings = |document: &str| {
+            RequestState::for_document(document, sea_orm::DatabaseBackend::Postgres).ratings()
+        };
         let screen = "query($id: ID!) { node(id: $id) { ... on Family { plan { outcomes(first: 100) { nodes { progress { family { score } practitioner { score } } } } } } } }";
         assert_eq!(ratings(screen), Ratings::LatestOfEachKind);
         assert_eq!(
@@ -460,5 +466,7 @@ mod tests {
             Ratings::Every
         );
         assert_eq!(RequestState::default().ratings(), Ratings::Every);
+        let on_sqlite = RequestState::for_document(screen, sea_orm::DatabaseBackend::Sqlite);
+        assert_eq!(on_sqlite.ratings(), Ratings::Every);
     }
 }
