@@ -5,9 +5,10 @@
 //! of its columns in a slot of the column's type that it has not used yet, and gives a typed
 //! `NULL` for the slots it leaves empty; the branch's number comes first. Each row is read
 //! back as the model of its own branch, by the positions of its columns ([`ByPosition`]).
-//! The plan's statement has 26 slots on PostgreSQL, where slots are typed, and 16 on SQLite,
-//! where they are not, against 49 columns when tables shared only columns of one name: every
-//! row carries every slot, and SQLite's driver copies each value of each row.
+//! The plan's statement has 26 slots on PostgreSQL (28 with the family in front), where
+//! slots are typed, and 16 on SQLite, where they are not, against 49 columns when tables
+//! shared only columns of one name: every row carries every slot, and SQLite's driver copies
+//! each value of each row.
 //! The statement's shape depends only on the branches, never on how many rows or ids there
 //! are, so the database prepares it once; a [`Template`] also writes its SQL out only once
 //! per process.
