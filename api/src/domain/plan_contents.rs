@@ -58,8 +58,9 @@ pub enum Ratings {
     /// practitioner, which member, and whether kept private. That is all the latest
     /// ratings side by side need, for any reader: whether a reader may see a rating
     /// depends on its member and on whether it is private alone, so the latest rating of a
-    /// side a reader may see is the latest of its kind. A plan screen reads half the rows
-    /// it otherwise would (two ratings of each kind on the generated county).
+    /// side a reader may see is the latest of its kind. On the generated county it is half
+    /// the ratings, a fifth of a plan screen's rows. Chosen per request
+    /// (`graphql::RequestState::for_document`).
     LatestOfEachKind,
 }
 
@@ -130,23 +131,20 @@ impl Sets {
             &outcomes,
             outcome::Column::Id,
         );
-        let under = (
-            progress_rating::Column::OutcomeId,
-            &outcomes,
-            outcome::Column::Id,
-        );
         let ratings = match ratings {
             Ratings::Every => union.share_under::<progress_rating::Entity>(
                 "plan_ratings",
-                under.0,
-                under.1,
-                under.2,
+                progress_rating::Column::OutcomeId,
+                &outcomes,
+                outcome::Column::Id,
             ),
             Ratings::LatestOfEachKind => {
                 use progress_rating::Column::{Id, MemberId, OutcomeId, Private, Source};
                 union.share_latest_under::<progress_rating::Entity>(
                     "plan_ratings",
-                    under,
+                    OutcomeId,
+                    &outcomes,
+                    outcome::Column::Id,
                     &[OutcomeId, Source, MemberId, Private],
                     Id,
                 )

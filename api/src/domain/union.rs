@@ -204,11 +204,12 @@ impl Union {
     pub fn share_latest_under<E: EntityTrait>(
         &mut self,
         name: &str,
-        under: (E::Column, &Shared, impl IdenStatic),
+        column: E::Column,
+        parent: &Shared,
+        key: impl IdenStatic,
         kind: &[E::Column],
         latest: E::Column,
     ) -> Shared {
-        let (column, parent, key) = under;
         let table = Alias::new(E::default().table_name());
         match Self::under::<E>(column, parent, key) {
             Under::Joined(mut from) => {
