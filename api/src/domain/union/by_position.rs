@@ -166,38 +166,45 @@ decoded_by_the_driver!(uuid::Uuid, String, i16, i32, bool);
 /// PostgreSQL's dates and times are counted from 2000-01-01 (in days, in microseconds):
 /// read here by the count, where the driver adds a `Duration` to a date it builds for each
 /// value (some three hundred instructions a time), and panics on a count chrono cannot
-/// hold (PostgreSQL's `infinity`), which here is an error.
+/// hold (PostgreSQL's `infinity`), which here is an error. Any other form is the driver's.
+fn counted<T, const N: usize>(
+    value: PgValueRef<'_>,
+    at: usize,
+    what: &str,
+    read: fn([u8; N]) -> Option<T>,
+) -> Result<T, DbErr>
+where
+    T: for<'r> Decode<'r, Postgres>,
+{
+    match pg_binary(&value) {
+        Some(count) => {
+            read(count).ok_or_else(|| unreadable(at, format!("the {what} is out of range")))
+        }
+        None => from_pg(value, at),
+    }
+}
+
 impl Field for chrono::NaiveDate {
     fn from_pg(value: PgValueRef<'_>, at: usize) -> Result<Self, DbErr> {
-        match pg_binary(&value) {
-            Some(days) => pg_time::date(i32::from_be_bytes(days))
-                .ok_or_else(|| unreadable(at, "the date is out of range")),
-            None => from_pg(value, at),
-        }
+        counted(value, at, "date", |days| {
+            pg_time::date(i32::from_be_bytes(days))
+        })
     }
 
     fn from_other(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        match parsed_on_sqlite(row, at, text_time::date) {
-            Some(date) => Ok(date),
-            None => from_other(row, at),
-        }
+        parsed_on_sqlite(row, at, text_time::date).map_or_else(|| from_other(row, at), Ok)
     }
 }
 
 impl Field for chrono::DateTime<chrono::Utc> {
     fn from_pg(value: PgValueRef<'_>, at: usize) -> Result<Self, DbErr> {
-        match pg_binary(&value) {
-            Some(micros) => pg_time::utc(i64::from_be_bytes(micros))
-                .ok_or_else(|| unreadable(at, "the time is out of range")),
-            None => from_pg(value, at),
-        }
+        counted(value, at, "time", |micros| {
+            pg_time::utc(i64::from_be_bytes(micros))
+        })
     }
 
     fn from_other(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
-        match parsed_on_sqlite(row, at, text_time::utc) {
-            Some(time) => Ok(time),
-            None => from_other(row, at),
-        }
+        parsed_on_sqlite(row, at, text_time::utc).map_or_else(|| from_other(row, at), Ok)
     }
 }
 
