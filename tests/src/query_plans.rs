@@ -1,6 +1,7 @@
 //! Which statements read a stored table whole, by SQLite's own plan (`EXPLAIN QUERY PLAN`).
 //! A full scan reads every family's rows in the county on each run: the request grows with
-//! the county and, at national scale, can stall the service.
+//! the county and, at national scale, can stall the service. On PostgreSQL, also which
+//! unions have a branch planned as a subquery of its own: set up again on every run.
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -111,7 +112,8 @@ pub async fn full_scans(
 /// few rows PostgreSQL would otherwise scan every table). Catches what SQLite's plans cannot:
 /// statements written for PostgreSQL alone, and comparisons an index cannot serve there (a
 /// cast on the column, say). Statements PostgreSQL cannot prepare or explain this way (their
-/// parameters' types unknown alone, say) are skipped.
+/// parameters' types unknown alone, say) are skipped. A `UNION` whose branches are not all
+/// planned as one (a branch set up as a subquery of its own on every run) is reported too.
 pub async fn full_scans_postgres(
     db: &DatabaseConnection,
     statements: &[String],
@@ -171,10 +173,13 @@ pub async fn full_scans_postgres(
         tx.execute_unprepared("RELEASE SAVEPOINT plan")
             .await
             .unwrap();
-        let scanned: BTreeSet<String> = whole_table_reads(&lines, &partial_indexes)
+        let mut scanned: BTreeSet<String> = whole_table_reads(&lines, &partial_indexes)
             .into_iter()
             .filter(|table| !MEANT.iter().any(|a| a.covers(table, sql)))
             .collect();
+        if lines.iter().any(|line| line.contains(BRANCH_APART)) {
+            scanned.insert(format!("({BRANCH_APART}…: {UNION_BRANCH_APART})"));
+        }
         if !scanned.is_empty() {
             found.insert(sql.clone(), scanned);
         }
@@ -182,6 +187,14 @@ pub async fn full_scans_postgres(
     let _ = tx.rollback().await;
     found
 }
+
+/// How PostgreSQL's plan names a branch of a `UNION` planned as a subquery of its own.
+const BRANCH_APART: &str = r#"Subquery Scan on "*SELECT*"#;
+
+/// Why that is reported beside the scans.
+const UNION_BRANCH_APART: &str = "a branch of the union planned as a subquery of its own, set \
+    up on every run: its columns' types differ from the union's (cast them, as \
+    `domain::union` does)";
 
 /// The tables a PostgreSQL plan (`EXPLAIN`, text) reads whole: a `Seq Scan`, or an index
 /// scan with no `Index Cond` (every entry of the index, in its order) unless the index is

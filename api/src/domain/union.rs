@@ -66,6 +66,7 @@ pub struct Union {
     /// Sets of rows read once and named (`WITH name AS (…)`), for branches and conditions
     /// that need the same rows: PostgreSQL otherwise looks them up again for each.
     shared: Vec<(Alias, SelectStatement)>,
+    backend: DatabaseBackend,
     /// Sets are written in where they are used rather than named (see the module).
     written_in: bool,
 }
@@ -121,6 +122,7 @@ impl Union {
         Self {
             branches: vec![],
             shared: vec![],
+            backend,
             written_in: backend == DatabaseBackend::Sqlite,
         }
     }
@@ -281,14 +283,14 @@ impl Union {
     /// branch has not used yet, or a new one. (One column per table and name made PostgreSQL
     /// set up some 760 output expressions on every run of the plan's statement; one per name,
     /// 49 values on every row.)
-    fn layout(&self, backend: DatabaseBackend) -> Layout {
+    fn layout(&self) -> Layout {
         let mut slots: Vec<String> = vec![];
         let mut branches = Vec::with_capacity(self.branches.len());
         for branch in &self.branches {
             let mut used = vec![false; slots.len()];
             let mut placed = Vec::with_capacity(branch.columns.len());
             for (name, column_type) in &branch.columns {
-                let null = typed_null(backend, column_type);
+                let null = typed_null(self.backend, column_type);
                 let slot = match (0..slots.len()).find(|&s| !used[s] && slots[s] == null) {
                     Some(free) => free,
                     None => {
@@ -320,9 +322,16 @@ impl Union {
         let written = matches!(branch.from, Some(Source::Written(_)));
         select.expr_as(Expr::cust(own.to_string()), Alias::new(BRANCH));
         for (slot, null) in layout.slots.iter().enumerate() {
-            match placed.iter().find(|(_, s)| *s == slot) {
-                Some((name, _)) => select.expr_as(
-                    Expr::col((branch.table.clone(), Alias::new(name))),
+            let column = placed
+                .iter()
+                .zip(&branch.columns)
+                .find(|((_, s), _)| *s == slot);
+            match column {
+                Some(((name, _), (_, column_type))) => select.expr_as(
+                    self.as_slot(
+                        Expr::col((branch.table.clone(), Alias::new(name))),
+                        column_type,
+                    ),
                     Layout::slot_name(slot),
                 ),
                 None => select.expr_as(Expr::cust(null.clone()), Layout::slot_name(slot)),
@@ -334,9 +343,23 @@ impl Union {
         select
     }
 
+    /// A column as its slot holds it. On PostgreSQL a text slot is `text`, and a column
+    /// declared `varchar` is cast to it: a branch whose columns' types are not exactly the
+    /// union's is planned as a subquery of its own, whose node and projection PostgreSQL
+    /// sets up on every run (a tenth of the plan statement's CPU there; the cast itself
+    /// costs nothing, the two types being stored alike).
+    fn as_slot(&self, column: Expr, column_type: &ColumnType) -> Expr {
+        if self.backend == DatabaseBackend::Postgres && pg_type(column_type) == "text" {
+            column.cast_as(Alias::new("text"))
+        } else {
+            column
+        }
+    }
+
     /// The whole statement, or none when there are no branches.
-    fn statement(&self, backend: DatabaseBackend) -> Option<Statement> {
-        let layout = self.layout(backend);
+    fn statement(&self) -> Option<Statement> {
+        let backend = self.backend;
+        let layout = self.layout();
         let mut statement = (!self.branches.is_empty()).then(|| self.select(&layout, 0))?;
         statement
             .unions((1..self.branches.len()).map(|i| (UnionType::All, self.select(&layout, i))));
@@ -472,8 +495,8 @@ impl Template {
             .map(|i| Uuid::from_u128(0x7e4b_1a7e_0000_0000_0000_0000_0000_0000 | i as u128))
             .collect();
         let union = build(backend, &stand_ins);
-        let layout = Arc::new(union.layout(backend));
-        let (sql, values) = match union.statement(backend) {
+        let layout = Arc::new(union.layout());
+        let (sql, values) = match union.statement() {
             Some(built) => (built.sql, built.values.map(|v| v.0).unwrap_or_default()),
             None => (String::new(), vec![]),
         };
@@ -604,7 +627,12 @@ fn typed_null(backend: DatabaseBackend, column_type: &ColumnType) -> String {
     if backend != DatabaseBackend::Postgres {
         return "NULL".to_owned();
     }
-    let name = match column_type {
+    format!("CAST(NULL AS {})", pg_type(column_type))
+}
+
+/// The PostgreSQL type of a slot for a column of `column_type`.
+fn pg_type(column_type: &ColumnType) -> &'static str {
+    match column_type {
         ColumnType::SmallInteger | ColumnType::TinyInteger => "smallint",
         ColumnType::Integer => "integer",
         ColumnType::BigInteger => "bigint",
@@ -618,8 +646,7 @@ fn typed_null(backend: DatabaseBackend, column_type: &ColumnType) -> String {
         ColumnType::Float => "real",
         ColumnType::Double => "double precision",
         _ => "text",
-    };
-    format!("CAST(NULL AS {name})")
+    }
 }
 
 #[cfg(test)]
@@ -652,7 +679,7 @@ mod tests {
         ids: [Uuid; 2],
     ) -> Statement {
         let bound = Template::new(backend, 2, build).statement(backend, &ids.map(Value::from));
-        let built = build(backend, &ids).statement(backend).unwrap();
+        let built = build(backend, &ids).statement().unwrap();
         assert_eq!(bound.to_string(), built.to_string(), "{backend:?}");
         bound
     }
@@ -774,7 +801,7 @@ mod tests {
     fn branches_share_slots_of_their_columns_types() {
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
             let union = example(backend, &[Uuid::nil(), Uuid::nil()]);
-            let layout = union.layout(backend);
+            let layout = union.layout();
             for (branch, placed) in union.branches.iter().zip(&layout.branches) {
                 // Every column has a slot of its own type, and no slot holds two of them.
                 assert_eq!(placed.len(), branch.columns.len());
