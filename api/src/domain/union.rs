@@ -21,7 +21,8 @@
 //! in the process, looks rows up by key for next to nothing, but materialises a `WITH` set
 //! used twice, and each `IN (SELECT …)`, in a table of its own, built on every run (a new
 //! B-tree, its pages zeroed, and a 10 KB Bloom filter for each `IN`): there a set is written
-//! in where it is used, and the rows under it are joined to it.
+//! in where it is used. On both, the rows under a set are joined to it ([`Union::share_under`],
+//! [`Union::branch_under`]): by `IN`, PostgreSQL made the set's keys unique on every run.
 use crate::error::AppResult;
 use sea_orm::sea_query::{
     Alias, ColumnType, CommonTableExpression, Condition, Expr, ExprTrait, Order, Query,
@@ -168,6 +169,12 @@ impl Union {
             .to_owned()
     }
 
+    /// Every column of `E`, named with its table, added to `from` (`E` joined to a set).
+    fn columns_of<E: EntityTrait>(mut from: SelectStatement) -> SelectStatement {
+        from.columns(E::Column::iter().map(|c| (E::default(), c)));
+        from
+    }
+
     /// `select` as a set named `name`, of rows of `table`.
     fn named(&mut self, name: &str, select: SelectStatement, table: Alias) -> Shared {
         let name = Alias::new(name);
@@ -179,9 +186,10 @@ impl Union {
     }
 
     /// Reads the rows of `E` whose `column` holds a value of `key` in `parent` (a key of
-    /// the parent's rows, so that each row of `E` comes once) as a set named `name`: where
-    /// sets are written in, `E` joined to the parent's rows (so the parent's conditions must
-    /// name its columns with its table, as `ColumnTrait`'s do).
+    /// the parent's rows, so that each row of `E` comes once), `E` joined to the parent's
+    /// rows, as a set named `name` (where sets are written in, the join is written in where
+    /// the set is used: the parent's conditions must name its columns with its table, as
+    /// `ColumnTrait`'s do).
     pub fn share_under<E: EntityTrait>(
         &mut self,
         name: &str,
@@ -189,13 +197,15 @@ impl Union {
         parent: &Shared,
         key: impl IdenStatic,
     ) -> Shared {
-        match Self::under::<E>(column, parent, key) {
-            Under::Joined(from) => Shared {
-                table: Alias::new(E::default().table_name()),
-                source: Source::Written(from),
-            },
-            Under::Within(condition) => self.share::<E>(name, condition),
+        let table = Alias::new(E::default().table_name());
+        let joined = Self::under::<E>(column, parent, key);
+        if self.written_in {
+            return Shared {
+                table,
+                source: Source::Written(Box::new(joined)),
+            };
         }
+        self.named(name, Self::columns_of::<E>(joined), table)
     }
 
     /// As [`Union::share_under`], keeping of each group of rows that agree on the columns
@@ -213,24 +223,22 @@ impl Union {
         latest: E::Column,
     ) -> Shared {
         let table = Alias::new(E::default().table_name());
-        match Self::under::<E>(column, parent, key) {
-            Under::Joined(mut from) => {
-                from.and_where(no_later_of_its_kind::<E>(&table, kind, latest));
-                Shared {
-                    table,
-                    source: Source::Written(from),
-                }
-            }
-            Under::Within(condition) => {
-                let mut select = Self::select_of::<E>(condition);
-                select.distinct_on(kind.iter().map(|c| Alias::new(c.as_str())));
-                for column in kind {
-                    select.order_by(Alias::new(column.as_str()), Order::Asc);
-                }
-                select.order_by(Alias::new(latest.as_str()), Order::Desc);
-                self.named(name, select, table)
-            }
+        let mut joined = Self::under::<E>(column, parent, key);
+        if self.written_in {
+            joined.and_where(no_later_of_its_kind::<E>(&table, kind, latest));
+            return Shared {
+                table,
+                source: Source::Written(Box::new(joined)),
+            };
         }
+        let mut select = Self::columns_of::<E>(joined);
+        let own = |c: &E::Column| (table.clone(), Alias::new(c.as_str()));
+        select.distinct_on(kind.iter().map(own));
+        for column in kind {
+            select.order_by(own(column), Order::Asc);
+        }
+        select.order_by(own(&latest), Order::Desc);
+        self.named(name, select, table)
     }
 
     /// Adds the rows of a shared set of `E` as a branch; returns the branch's number.
@@ -248,35 +256,32 @@ impl Union {
         parent: &Shared,
         key: impl IdenStatic,
     ) -> usize {
-        match Self::under::<E>(column, parent, key) {
-            Under::Joined(from) => {
-                let branch = self.branch::<E>(Condition::all());
-                self.branches[branch].from = Some(Source::Written(from));
-                branch
-            }
-            Under::Within(condition) => self.branch::<E>(condition),
-        }
+        let joined = Self::under::<E>(column, parent, key);
+        let branch = self.branch::<E>(Condition::all());
+        self.branches[branch].from = Some(Source::Written(Box::new(joined)));
+        branch
     }
 
-    /// The rows of `E` under `parent`'s: joined to them where the parent is written in,
-    /// else a condition that looks in the parent's set.
-    fn under<E: EntityTrait>(column: E::Column, parent: &Shared, key: impl IdenStatic) -> Under {
+    /// `E` joined to `parent`'s rows (no columns yet): to the parent's table, joins and
+    /// conditions where it is written in, else to its named set. A join rather than
+    /// `IN (SELECT key FROM set)`: PostgreSQL cannot know a set's keys unique, and makes
+    /// them so (a hash aggregate) on every run before looking the rows up.
+    fn under<E: EntityTrait>(
+        column: E::Column,
+        parent: &Shared,
+        key: impl IdenStatic,
+    ) -> SelectStatement {
         let table = Alias::new(E::default().table_name());
         let column = Expr::col((table.clone(), Alias::new(column.as_str())));
-        match &parent.source {
-            Source::Written(from) => Under::Joined(Box::new(
-                from.as_ref()
-                    .clone()
-                    .inner_join(
-                        table,
-                        column.equals((parent.table.clone(), Alias::new(key.as_str()))),
-                    )
-                    .to_owned(),
-            )),
-            Source::Named(_) => {
-                Under::Within(Condition::all().add(column.in_subquery(parent.column(key))))
-            }
-        }
+        let (mut from, parent_table) = match &parent.source {
+            Source::Written(from) => (from.as_ref().clone(), parent.table.clone()),
+            Source::Named(name) => (Query::select().from(name.clone()).to_owned(), name.clone()),
+        };
+        from.inner_join(
+            table,
+            column.equals((parent_table, Alias::new(key.as_str()))),
+        );
+        from
     }
 
     /// Puts each branch's columns in slots: the first slot of the column's type that the
@@ -344,12 +349,13 @@ impl Union {
     }
 
     /// A column as its slot holds it. On PostgreSQL a text slot is `text`, and a column
-    /// declared `varchar` is cast to it: a branch whose columns' types are not exactly the
+    /// of another type stored as text (`varchar`, an enum's name) is cast to it: a branch whose columns' types are not exactly the
     /// union's is planned as a subquery of its own, whose node and projection PostgreSQL
     /// sets up on every run (a tenth of the plan statement's CPU there; the cast itself
     /// costs nothing, the two types being stored alike).
     fn as_slot(&self, column: Expr, column_type: &ColumnType) -> Expr {
-        if self.backend == DatabaseBackend::Postgres && pg_type(column_type) == "text" {
+        let text = pg_type(column_type) == "text" && *column_type != ColumnType::Text;
+        if self.backend == DatabaseBackend::Postgres && text {
             column.cast_as(Alias::new("text"))
         } else {
             column
@@ -457,12 +463,6 @@ fn no_later_of_its_kind<E: EntityTrait>(
             .to_owned(),
     )
     .not()
-}
-
-/// Rows under a parent set: joined to it, or within a condition.
-enum Under {
-    Joined(Box<SelectStatement>),
-    Within(Condition),
 }
 
 /// Where a placeholder of a [`Template`] takes its value from.
@@ -737,7 +737,7 @@ mod tests {
     }
 
     #[test]
-    fn on_postgresql_a_shared_set_is_read_once_ahead_of_the_branches_that_use_it() {
+    fn on_postgresql_a_shared_set_is_read_once_ahead_of_the_branches_that_use_it_and_joined() {
         let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
         let backend = DatabaseBackend::Postgres;
         let bound = bound_as_built(backend, shared_example, [plan, family]);
@@ -746,8 +746,7 @@ mod tests {
             sql.starts_with(r#"WITH "some_outcomes" AS (SELECT "id""#),
             "{sql}"
         );
-        // Read from the table once; the branch reads the set under the table's name, and the
-        // rows under the outcomes look in it.
+        // Read from the table once; the branch reads the set under the table's name.
         assert_eq!(sql.matches(r#"FROM "outcomes""#).count(), 1, "{sql}");
         assert!(
             sql.contains(r#"FROM "some_outcomes" AS "outcomes""#),
@@ -757,12 +756,24 @@ mod tests {
             sql.contains(r#"FROM "some_notes" AS "outcome_notes""#),
             "{sql}"
         );
-        for under in ["outcome_notes", "outcome_members", "plan_actions"] {
-            let looks_in =
-                format!(r#""{under}"."outcome_id" IN (SELECT "id" FROM "some_outcomes")"#);
-            assert!(sql.contains(&looks_in), "{under}: {sql}");
+        // The rows under the outcomes, as a set or a branch, are joined to the set's: no
+        // `IN`, which PostgreSQL makes unique on every run; the notes' set names its
+        // columns with its table.
+        assert!(
+            sql.contains(r#""some_notes" AS (SELECT "outcome_notes"."id","#),
+            "{sql}"
+        );
+        for under in ["outcome_notes", "outcome_members"] {
+            let joined = format!(
+                r#"FROM "some_outcomes" INNER JOIN "{under}" ON "{under}"."outcome_id" = "some_outcomes"."id""#
+            );
+            assert!(sql.contains(&joined), "{under}: {sql}");
         }
-        assert!(!sql.contains("JOIN"), "{sql}");
+        // A condition that looks in the set reads it by its name.
+        assert!(
+            sql.contains(r#""plan_actions"."outcome_id" IN (SELECT "id" FROM "some_outcomes")"#),
+            "{sql}"
+        );
         let ids = [plan, family].map(|id| Value::Uuid(Some(id)));
         assert_eq!(bound.values.map(|v| v.0), Some(ids.to_vec()));
     }
