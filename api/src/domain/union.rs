@@ -348,11 +348,12 @@ impl Union {
         select
     }
 
-    /// A column as its slot holds it. On PostgreSQL a text slot is `text`, and a column of
-    /// another type stored as text (`varchar`, an enum's name) is cast to it: a branch whose
-    /// columns' types are not exactly the union's is planned as a subquery of its own, whose
-    /// node and projection PostgreSQL sets up on every run (a tenth of the plan statement's
-    /// CPU there; the cast itself costs nothing, the two types being stored alike).
+    /// A column as its slot holds it. On PostgreSQL a text slot is `text`, and a column the
+    /// entity does not declare `Text` (a `varchar`, an enum's name) is cast to it: a branch
+    /// whose columns' types are not exactly the union's is planned as a subquery of its own,
+    /// whose node and projection PostgreSQL sets up on every run (a tenth of the plan
+    /// statement's CPU there). The cast costs nothing: the types are stored alike, and a
+    /// `text` column cast to `text` is left as it is.
     fn as_slot(&self, column: Expr, column_type: &ColumnType) -> Expr {
         let text = pg_type(column_type) == "text" && *column_type != ColumnType::Text;
         if self.backend == DatabaseBackend::Postgres && text {
