@@ -131,6 +131,19 @@ pub async fn record_each<'a>(
     Ok(())
 }
 
+/// One entry as PostgreSQL's `INSERT` of one row, each value a placeholder (`$1`…), and
+/// the values: for a statement that writes the entry beside what it reads
+/// ([`super::plan_contents::read_recorded`]). Every column is bound, so the SQL is the same
+/// for every entry.
+pub fn insert_of(entry: Entry<'_>, at: DateTime<Utc>) -> (String, Vec<sea_orm::Value>) {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::PostgresQueryBuilder;
+    let (sql, values) = audit_entry::Entity::insert(model(entry, at))
+        .into_query()
+        .build(PostgresQueryBuilder);
+    (sql, values.0)
+}
+
 /// The family's access log: in full (`with_withheld`, for locality managers), or without the
 /// entries of overrides withheld from the family (DESIGN rule 2) and without urgent alerts
 /// (issue 14).

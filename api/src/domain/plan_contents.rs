@@ -6,7 +6,9 @@
 //! may see of it (a young person sees only some outcomes). For a reader whose permits need
 //! nothing read, the family and its current plan come in the same statement
 //! ([`read_with_family`]).
-use super::union::{Rows, Shared, Templates, Union};
+use super::audit;
+use super::read_trail::Read;
+use super::union::{Rows, Shared, Template, Templates, Union};
 use crate::error::AppResult;
 use entities::{
     family, family_member, local_service, outcome, outcome_member, outcome_note, plan, plan_action,
@@ -18,6 +20,7 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Select, Value,
 };
+use std::sync::OnceLock;
 use uuid::Uuid;
 
 /// A map by id, for the rows of one plan in one request. Ids are hashed with FxHash, not
@@ -329,6 +332,49 @@ pub async fn read(
         .get(db.get_database_backend())
         .rows(db, &arguments)
         .await?;
+    assemble(&rows, 0)
+}
+
+/// Whether [`read_recorded`] writes its audit entry in the contents' own statement: on
+/// PostgreSQL. SQLite has no data-modifying `WITH`.
+pub fn records_in_one_statement(backend: DatabaseBackend) -> bool {
+    backend == DatabaseBackend::Postgres
+}
+
+/// The contents of each kind of reading with a read's audit entry written first, in the same
+/// statement, on PostgreSQL: built on first use from [`CONTENTS`].
+static RECORDED: [OnceLock<Template>; 2] = [OnceLock::new(), OnceLock::new()];
+
+/// Reads the plan's contents and records `read` (a practitioner's read of the family,
+/// DESIGN rule 6) in the audit trail: on PostgreSQL in one statement, one round trip and one
+/// commit, whose rows arrive only once the entry is committed; elsewhere the entry is written
+/// first. Either both happen or the caller gets an error.
+pub async fn read_recorded(
+    db: &impl ConnectionTrait,
+    plan: &plan::Model,
+    ratings: Ratings,
+    read: &Read,
+) -> AppResult<PlanContents> {
+    let backend = db.get_database_backend();
+    if !records_in_one_statement(backend) {
+        audit::record_each(db, [(read.entry(), read.at)]).await?;
+        return self::read(db, plan, ratings).await;
+    }
+    let (insert, values) = audit::insert_of(read.entry(), read.at);
+    let template = RECORDED[ratings.index()].get_or_init(|| {
+        CONTENTS[ratings.index()]
+            .get(backend)
+            .after_write(&insert, values.len())
+    });
+    let arguments: Vec<Value> = [
+        plan.id.into(),
+        plan.family_id.into(),
+        plan.lead_professional_id.into(),
+    ]
+    .into_iter()
+    .chain(values)
+    .collect();
+    let rows = template.rows(db, &arguments).await?;
     assemble(&rows, 0)
 }
 

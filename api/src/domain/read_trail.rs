@@ -18,11 +18,24 @@ use uuid::Uuid;
 const MOST_PER_BATCH: usize = 32;
 
 /// What a request read of one family, and when.
+#[derive(Clone)]
 pub struct Read {
     pub family_id: Uuid,
     pub actor: Actor,
     pub what: String,
     pub at: DateTime<Utc>,
+}
+
+impl Read {
+    /// The audit entry that records it.
+    pub fn entry(&self) -> Entry<'_> {
+        Entry {
+            family_id: self.family_id,
+            actor: self.actor,
+            kind: Kind::Read,
+            what: &self.what,
+        }
+    }
 }
 
 /// One request's reads, and where to tell it they are in.
@@ -129,15 +142,10 @@ impl ReadTrail {
 }
 
 async fn write(db: &Db, batch: Vec<Waiting>) {
-    let entries = batch.iter().flat_map(|w| &w.reads).map(|read| {
-        let entry = Entry {
-            family_id: read.family_id,
-            actor: read.actor,
-            kind: Kind::Read,
-            what: &read.what,
-        };
-        (entry, read.at)
-    });
+    let entries = batch
+        .iter()
+        .flat_map(|w| &w.reads)
+        .map(|read| (read.entry(), read.at));
     let written = audit::record_each(db, entries).await.map_err(Failure::of);
     for waiting in batch {
         // A request no longer waiting (its client gone) has nothing to be told.

@@ -467,6 +467,7 @@ fn no_later_of_its_kind<E: EntityTrait>(
 }
 
 /// Where a placeholder of a [`Template`] takes its value from.
+#[derive(Clone)]
 enum Slot {
     /// The run's argument of this number.
     Argument(usize),
@@ -481,6 +482,7 @@ pub struct Template {
     sql: String,
     slots: Vec<Slot>,
     layout: Arc<Layout>,
+    arity: usize,
 }
 
 impl Template {
@@ -512,7 +514,48 @@ impl Template {
             })
             .collect();
         let (sql, slots) = written_in(backend, &sql, slots);
-        Self { sql, slots, layout }
+        Self {
+            sql,
+            slots,
+            layout,
+            arity,
+        }
+    }
+
+    /// This statement with a write ahead of it in the same statement, as a data-modifying
+    /// `WITH` (PostgreSQL only): `write` is PostgreSQL's SQL for it, whose placeholders
+    /// `$1…$n` take the `n` arguments that follow this template's own. PostgreSQL runs such
+    /// a write once and to the end, whether or not the rest reads it; the statement's rows
+    /// reach the caller after its commit (sqlx reads a statement's answer up to the server's
+    /// `ReadyForQuery`, which follows the commit), so neither is had without the other.
+    pub fn after_write(&self, write: &str, n: usize) -> Self {
+        let offset = self.slots.len();
+        let mut renumbered = String::with_capacity(write.len() + 8);
+        let mut chars = write.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '$' || !chars.peek().is_some_and(char::is_ascii_digit) {
+                renumbered.push(c);
+                continue;
+            }
+            let mut number = 0usize;
+            while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
+                number = number * 10 + digit as usize;
+                chars.next();
+            }
+            renumbered.push_str(&format!("${}", number + offset));
+        }
+        let rest = self
+            .sql
+            .strip_prefix("WITH ")
+            .map_or_else(|| format!(" {}", self.sql), |sets| format!(", {sets}"));
+        let mut slots = self.slots.clone();
+        slots.extend((0..n).map(|i| Slot::Argument(self.arity + i)));
+        Self {
+            sql: format!("WITH \"written_first\" AS ({renumbered}){rest}"),
+            slots,
+            layout: self.layout.clone(),
+            arity: self.arity + n,
+        }
     }
 
     /// The statement with `arguments` in their places (`Value::Uuid(None)` for an absent id).
@@ -703,6 +746,41 @@ mod tests {
                     bound.sql
                 );
             }
+        }
+    }
+
+    /// A write put ahead of a template (PostgreSQL) is the statement's first `WITH`, before
+    /// the template's own sets if it has any; its placeholders take the arguments after the
+    /// template's, bound after the template's values.
+    #[test]
+    fn a_write_ahead_of_a_template_takes_the_arguments_after_its_own() {
+        let backend = DatabaseBackend::Postgres;
+        let (plan, family) = (Uuid::now_v7(), Uuid::now_v7());
+        let (what, when) = (Value::from("plan"), Value::from(7i32));
+        for build in [example, shared_example] {
+            let template = Template::new(backend, 2, build);
+            let alone = template.statement(backend, &[plan.into(), family.into()]);
+            let n = alone.values.as_ref().map_or(0, |v| v.0.len());
+            let written = template
+                .after_write("INSERT INTO trail (what, at) VALUES ($1, $2)", 2)
+                .statement(
+                    backend,
+                    &[plan.into(), family.into(), what.clone(), when.clone()],
+                );
+            let write = format!(
+                "WITH \"written_first\" AS (INSERT INTO trail (what, at) VALUES (${}, ${}))",
+                n + 1,
+                n + 2
+            );
+            let rest = match alone.sql.strip_prefix("WITH ") {
+                Some(sets) => format!(", {sets}"),
+                None => format!(" {}", alone.sql),
+            };
+            assert_eq!(written.sql, format!("{write}{rest}"));
+            assert_eq!(written.sql.matches("WITH").count(), 1, "{}", written.sql);
+            let mut values = alone.values.unwrap().0;
+            values.extend([what.clone(), when.clone()]);
+            assert_eq!(written.values.unwrap().0, values);
         }
     }
 

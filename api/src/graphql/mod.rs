@@ -162,6 +162,8 @@ struct Reads {
     sent: BTreeMap<Uuid, BTreeSet<&'static str>>,
     /// Sent ahead of the data they allow, and still being written.
     ahead: Vec<tokio::task::JoinHandle<AppResult<()>>>,
+    /// Taken to be recorded with their data, and not recorded: to be written at the end.
+    later: Vec<read_trail::Read>,
 }
 
 /// What one request read of one family, and whether under a safeguarding override.
@@ -247,18 +249,27 @@ impl RequestState {
         }
     }
 
-    /// Sends the reads noted so far to the trail, to be written while the data they allow is
-    /// read: the entry's commit then costs the request no time of its own. The response
-    /// still waits for it ([`Self::write_reads`]). Anything noted later goes in an entry of
-    /// its own.
-    pub(crate) async fn write_ahead(&self, services: &Services, viewer: &Viewer) {
+    /// The reads noted so far, taken to be recorded with the data they allow (and marked as
+    /// sent): by [`Self::write_ahead`], or by the statement that reads that data. Anything
+    /// noted later goes in an entry of its own.
+    pub(crate) async fn reads_to_record(
+        &self,
+        services: &Services,
+        viewer: &Viewer,
+    ) -> Vec<read_trail::Read> {
         if self.reads().noted.is_empty() {
-            return;
+            return vec![];
         }
         // Fields beside the caller note what they read before they first wait: yielding
         // once lets them, so that one entry holds them too.
         tokio::task::yield_now().await;
-        let reads = self.take_noted(services, viewer);
+        self.take_noted(services, viewer)
+    }
+
+    /// Sends `reads` to the trail, to be written while the data they allow is read: the
+    /// entry's commit then costs the request no time of its own. The response still waits
+    /// for it ([`Self::write_reads`]).
+    pub(crate) fn write_ahead(&self, services: &Services, reads: Vec<read_trail::Read>) {
         if reads.is_empty() {
             return;
         }
@@ -267,11 +278,19 @@ impl RequestState {
         self.reads().ahead.push(writing);
     }
 
+    /// A read that was to be recorded by the statement that failed to read its data: it is
+    /// written with the reads noted last, before the response leaves, since what was read
+    /// before (the family's record) may still be in the response.
+    pub(crate) fn record_later(&self, read: read_trail::Read) {
+        self.reads().later.push(read);
+    }
+
     /// Writes one audit entry per family read in this request (and waits for those written
     /// ahead). Called before the response leaves: if the trail cannot be written, the data
     /// is not sent.
     pub async fn write_reads(&self, services: &Services, viewer: &Viewer) -> AppResult<()> {
-        let reads = self.take_noted(services, viewer);
+        let mut reads = std::mem::take(&mut self.reads().later);
+        reads.extend(self.take_noted(services, viewer));
         let ahead = std::mem::take(&mut self.reads().ahead);
         let (rest, ahead) = futures::join!(
             services.reads.record(&services.db, reads),

@@ -39,13 +39,27 @@ impl PlanView {
                 let s = services(ctx)?;
                 let viewer = viewer(ctx)?;
                 let state = request_state(ctx)?;
-                // The plan screen's one round trip after its permits: the audit entry of
-                // what was read is written meanwhile. (A family's own members, whose permits
-                // need nothing read, had the contents read with the family.)
-                state.write_ahead(s, viewer).await;
-                let mut contents = match state.take_contents(plan) {
-                    Some(read_with_the_family) => read_with_the_family,
-                    None => plan_contents::read(&s.db, plan, state.ratings()).await?,
+                // The plan screen's one round trip after its permits, with the audit entry
+                // of what was read: in the same statement where the database can write in
+                // one (PostgreSQL), or else written meanwhile. (A family's own members, whose
+                // permits need nothing read, had the contents read with the family.)
+                let reads = state.reads_to_record(s, viewer).await;
+                let recorded_with_contents =
+                    plan_contents::records_in_one_statement(s.db.get_database_backend());
+                let mut contents = match (state.take_contents(plan), reads.as_slice()) {
+                    (Some(read_with_the_family), _) => {
+                        state.write_ahead(s, reads);
+                        read_with_the_family
+                    }
+                    (None, [read]) if recorded_with_contents => {
+                        plan_contents::read_recorded(&s.db, plan, state.ratings(), read)
+                            .await
+                            .inspect_err(|_| state.record_later(read.clone()))?
+                    }
+                    (None, _) => {
+                        state.write_ahead(s, reads);
+                        plan_contents::read(&s.db, plan, state.ratings()).await?
+                    }
                 };
                 // Issue 14: an adult of the family sees each child's part as far as the
                 // child has grown up; the ages come from the members read with the plan.
