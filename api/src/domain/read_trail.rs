@@ -2,7 +2,8 @@
 //! batch is being written, the reads of the requests that finish meanwhile wait, and the next
 //! batch writes them all in one statement and one commit. Each request still waits until its
 //! own reads are committed before its data leaves (DESIGN rule 6); under load, requests share
-//! a commit instead of each queueing for its own.
+//! a commit instead of each queueing for its own. (On PostgreSQL the read of a plan's contents
+//! is recorded by the statement that reads them instead: `plan_contents::read_recorded`.)
 use super::audit::{self, Actor, Entry, Kind};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
