@@ -347,8 +347,9 @@ static RECORDED: [OnceLock<Template>; 2] = [OnceLock::new(), OnceLock::new()];
 
 /// Reads the plan's contents and records `read` (a practitioner's read of the family,
 /// DESIGN rule 6) in the audit trail: on PostgreSQL in one statement, one round trip and one
-/// commit, whose rows arrive only once the entry is committed; elsewhere the entry is written
-/// first. Either both happen or the caller gets an error.
+/// commit, whose rows arrive only once the entry is committed, so that either both happen or
+/// the caller gets an error; elsewhere the entry is written first (a read that then fails
+/// stays recorded: the trail may say more than was sent, never less).
 pub async fn read_recorded(
     db: &impl ConnectionTrait,
     plan: &plan::Model,
@@ -741,6 +742,44 @@ mod tests {
         }
         // The demo has rows of every kind, or the test would prove little.
         assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+
+    /// Reading with the read recorded gives what reading alone gives, and the read is in the
+    /// family's trail once. (This runs on SQLite, where the entry is written first; the
+    /// end-to-end suites read the plan screen on PostgreSQL, where the contents' statement
+    /// writes it.)
+    #[tokio::test]
+    async fn the_plan_read_recorded_is_the_plan_read_alone_and_is_in_the_trail() {
+        use entities::audit_entry;
+        use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::scratch_with_demo(dir.path()).await;
+        let mut recorded = 0;
+        for f in family::Entity::find().all(&db).await.unwrap() {
+            let (Some(plan), _) = current(&db, f.id).await else {
+                continue;
+            };
+            let entries = || {
+                audit_entry::Entity::find()
+                    .filter(audit_entry::Column::FamilyId.eq(f.id))
+                    .filter(audit_entry::Column::What.eq("family record, plan"))
+                    .count(&db)
+            };
+            let before = entries().await.unwrap();
+            let read = Read {
+                family_id: f.id,
+                actor: audit::Actor::Operator,
+                what: "family record, plan".to_owned(),
+                at: chrono::Utc::now(),
+            };
+            let got = read_recorded(&db, &plan, Ratings::Every, &read)
+                .await
+                .unwrap();
+            assert_eq!(got, self::read(&db, &plan, Ratings::Every).await.unwrap());
+            assert_eq!(entries().await.unwrap(), before + 1, "{}", f.reference);
+            recorded += 1;
+        }
+        assert!(recorded > 0, "the demo has plans");
     }
 
     fn sorted<T>(mut rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> Vec<T> {
