@@ -342,8 +342,9 @@ pub fn records_in_one_statement(backend: DatabaseBackend) -> bool {
 }
 
 /// The contents of each kind of reading with a read's audit entry written first, in the same
-/// statement, on PostgreSQL: built on first use from [`CONTENTS`].
-static RECORDED: [OnceLock<Template>; 2] = [OnceLock::new(), OnceLock::new()];
+/// statement, on PostgreSQL: built on first use from [`CONTENTS`], with the entry's `INSERT`
+/// it was built with.
+static RECORDED: [OnceLock<(String, Template)>; 2] = [OnceLock::new(), OnceLock::new()];
 
 /// Reads the plan's contents and records `read` (a practitioner's read of the family,
 /// DESIGN rule 6) in the audit trail: on PostgreSQL in one statement, one round trip and one
@@ -362,11 +363,18 @@ pub async fn read_recorded(
         return self::read(db, plan, ratings).await;
     }
     let (insert, values) = audit::insert_of(read.entry(), read.at);
-    let template = RECORDED[ratings.index()].get_or_init(|| {
-        CONTENTS[ratings.index()]
-            .get(backend)
-            .after_write(&insert, values.len())
-    });
+    let contents = CONTENTS[ratings.index()].get(backend);
+    let (built_with, template) = RECORDED[ratings.index()]
+        .get_or_init(|| (insert.clone(), contents.after_write(&insert, values.len())));
+    // Every entry binds every column, so its `INSERT` is always the one the template was
+    // built with; should that ever change, the statement is built for this one.
+    let other;
+    let template = if *built_with == insert {
+        template
+    } else {
+        other = contents.after_write(&insert, values.len());
+        &other
+    };
     let arguments: Vec<Value> = [
         plan.id.into(),
         plan.family_id.into(),
