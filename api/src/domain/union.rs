@@ -523,8 +523,9 @@ impl Template {
     }
 
     /// This statement with a write ahead of it in the same statement, as a data-modifying
-    /// `WITH` (PostgreSQL only): `write` is PostgreSQL's SQL for it, whose placeholders
-    /// `$1…$n` take the `n` arguments that follow this template's own. PostgreSQL runs such
+    /// `WITH` (PostgreSQL only): `write` is PostgreSQL's SQL for it, every value a
+    /// placeholder (no `$` elsewhere, as sea-query writes it), whose placeholders `$1…$n`
+    /// take the `n` arguments that follow this template's own. PostgreSQL runs such
     /// a write once and to the end, whether or not the rest reads it; the statement's rows
     /// reach the caller after its commit (sqlx reads a statement's answer up to the server's
     /// `ReadyForQuery`, which follows the commit), so neither is had without the other.
