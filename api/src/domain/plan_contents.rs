@@ -317,20 +317,24 @@ impl Ratings {
     }
 }
 
+/// The contents statement's arguments for `plan`: the plan, its family and its lead.
+fn arguments_of(plan: &plan::Model) -> [Value; 3] {
+    [
+        plan.id.into(),
+        plan.family_id.into(),
+        plan.lead_professional_id.into(),
+    ]
+}
+
 /// Reads the plan's contents in one statement.
 pub async fn read(
     db: &impl ConnectionTrait,
     plan: &plan::Model,
     ratings: Ratings,
 ) -> AppResult<PlanContents> {
-    let arguments: [Value; 3] = [
-        plan.id.into(),
-        plan.family_id.into(),
-        plan.lead_professional_id.into(),
-    ];
     let rows = CONTENTS[ratings.index()]
         .get(db.get_database_backend())
-        .rows(db, &arguments)
+        .rows(db, &arguments_of(plan))
         .await?;
     assemble(&rows, 0)
 }
@@ -375,14 +379,7 @@ pub async fn read_recorded(
         other = contents.after_write(&insert, values.len());
         &other
     };
-    let arguments: Vec<Value> = [
-        plan.id.into(),
-        plan.family_id.into(),
-        plan.lead_professional_id.into(),
-    ]
-    .into_iter()
-    .chain(values)
-    .collect();
+    let arguments: Vec<Value> = arguments_of(plan).into_iter().chain(values).collect();
     let rows = template.rows(db, &arguments).await?;
     assemble(&rows, 0)
 }

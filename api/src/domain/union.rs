@@ -513,7 +513,7 @@ impl Template {
                 _ => Slot::Fixed(value),
             })
             .collect();
-        let (sql, slots) = written_in(backend, &sql, slots);
+        let (sql, slots) = written_in(backend, &sql, slots, 0);
         Self {
             sql,
             slots,
@@ -530,27 +530,19 @@ impl Template {
     /// reach the caller after its commit (sqlx reads a statement's answer up to the server's
     /// `ReadyForQuery`, which follows the commit), so neither is had without the other.
     pub fn after_write(&self, write: &str, n: usize) -> Self {
-        let offset = self.slots.len();
-        let mut renumbered = String::with_capacity(write.len() + 8);
-        let mut chars = write.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c != '$' || !chars.peek().is_some_and(char::is_ascii_digit) {
-                renumbered.push(c);
-                continue;
-            }
-            let mut number = 0usize;
-            while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
-                number = number * 10 + digit as usize;
-                chars.next();
-            }
-            renumbered.push_str(&format!("${}", number + offset));
-        }
+        let arguments = (0..n).map(|i| Slot::Argument(self.arity + i)).collect();
+        let (renumbered, arguments) = written_in(
+            DatabaseBackend::Postgres,
+            write,
+            arguments,
+            self.slots.len(),
+        );
         let rest = self
             .sql
             .strip_prefix("WITH ")
             .map_or_else(|| format!(" {}", self.sql), |sets| format!(", {sets}"));
         let mut slots = self.slots.clone();
-        slots.extend((0..n).map(|i| Slot::Argument(self.arity + i)));
+        slots.extend(arguments);
         Self {
             sql: format!("WITH \"written_first\" AS ({renumbered}){rest}"),
             slots,
@@ -580,10 +572,16 @@ impl Template {
 }
 
 /// The SQL with its fixed text values (enum names) written in as literals, and only the
-/// other values left as placeholders (renumbered on PostgreSQL). SQLite cannot tell whether a
+/// other values left as placeholders (renumbered on PostgreSQL, after `placeholders_before`
+/// of a statement it goes into). SQLite cannot tell whether a
 /// partial index applies to `status <> ?` (`plans … WHERE status <> 'closed'`), so it marks the
 /// statement to be prepared again whenever that parameter is bound: on every run.
-fn written_in(backend: DatabaseBackend, sql: &str, slots: Vec<Slot>) -> (String, Vec<Slot>) {
+fn written_in(
+    backend: DatabaseBackend,
+    sql: &str,
+    slots: Vec<Slot>,
+    placeholders_before: usize,
+) -> (String, Vec<Slot>) {
     use sea_orm::sea_query::{
         MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder,
     };
@@ -625,7 +623,9 @@ fn written_in(backend: DatabaseBackend, sql: &str, slots: Vec<Slot>) -> (String,
             _ => {
                 kept.push(slot);
                 match backend {
-                    DatabaseBackend::Postgres => out.push_str(&format!("${}", kept.len())),
+                    DatabaseBackend::Postgres => {
+                        out.push_str(&format!("${}", placeholders_before + kept.len()))
+                    }
                     _ => out.push('?'),
                 }
             }
