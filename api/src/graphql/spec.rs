@@ -30,9 +30,11 @@ use async_graphql::{
     Pos, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use futures::stream::{BoxStream, StreamExt};
+use lru::LruCache;
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Request-error codes, as `extensions.code`.
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -67,7 +69,7 @@ pub fn before(request: &mut Request, rules: Rules) -> Result<Checks, Vec<ServerE
     let operation_name = request.operation_name.clone();
     let query = request.query.clone();
     let document = request.parsed_query().map_err(|e| vec![parse_error(e)])?;
-    if depth(document, rules.exempt_introspection) > rules.max_depth {
+    if remembered_depth(&query, document, rules.exempt_introspection) > rules.max_depth {
         return Err(vec![too_deep()]);
     }
     let missing = missing_variables(document, &variables);
@@ -363,6 +365,40 @@ fn classify_validation_error(error: ServerError, variable_arguments: &HashSet<Po
 }
 
 /// The deepest nesting of fields in any operation, fragments counted where they are spread.
+/// Depths of documents sent before, by their text (with and without introspection counted):
+/// a document's depth is its own, and the app sends the same few dozen again and again
+/// (walking the plan screen's took a percent of its request). Only documents that
+/// `limits` keeps parsed are kept.
+static DEPTHS: LazyLock<Mutex<LruCache<String, [usize; 2]>>> = LazyLock::new(|| {
+    Mutex::new(LruCache::new(
+        NonZeroUsize::new(256).unwrap_or(NonZeroUsize::MIN),
+    ))
+});
+
+/// [`depth`] of `document`, whose text is `text`, remembered for small documents.
+fn remembered_depth(
+    text: &str,
+    document: &ExecutableDocument,
+    exempt_introspection: bool,
+) -> usize {
+    let pick = |depths: &[usize; 2]| depths[usize::from(exempt_introspection)];
+    if text.len() > super::limits::INLINE_DOCUMENT_BYTES {
+        return depth(document, exempt_introspection);
+    }
+    if let Some(depths) = DEPTHS
+        .lock()
+        .ok()
+        .and_then(|mut kept| kept.get(text).copied())
+    {
+        return pick(&depths);
+    }
+    let depths = [depth(document, false), depth(document, true)];
+    if let Ok(mut kept) = DEPTHS.lock() {
+        kept.put(text.to_owned(), depths);
+    }
+    pick(&depths)
+}
+
 fn depth(document: &ExecutableDocument, exempt_introspection: bool) -> usize {
     struct Walk<'a> {
         document: &'a ExecutableDocument,
@@ -547,6 +583,22 @@ mod tests {
         Schema::build(Query, EmptyMutation, Subscription)
             .extension(Spec(rules))
             .finish()
+    }
+
+    /// A remembered depth is the document's, counted as each deployment counts it, whichever
+    /// deployment asked first.
+    #[test]
+    fn a_remembered_depth_is_the_documents_with_or_without_introspection() {
+        let text = "{ __schema { types { fields { name } } } a { b { c } } d }";
+        let document = async_graphql::parser::parse_query(text).unwrap();
+        assert_eq!(depth(&document, false), 4);
+        assert_eq!(depth(&document, true), 3);
+        for _ in 0..2 {
+            for exempt in [true, false] {
+                let expected = depth(&document, exempt);
+                assert_eq!(remembered_depth(text, &document, exempt), expected);
+            }
+        }
     }
 
     #[tokio::test]
