@@ -105,7 +105,7 @@ pub async fn resolve_object<T: ObjectType>(
     if ctx.data_opt::<Extended>().is_some() {
         return None;
     }
-    let mut fields = Vec::new();
+    let mut fields = Fields::new();
     match collect(ctx, root, abstract_type, ctx.item, &mut fields) {
         Ok(true) => {}
         Ok(false) => return None,
@@ -134,6 +134,9 @@ pub async fn resolve_object<T: ObjectType>(
     }))
 }
 
+/// An object's selected fields, on the stack for all but the largest selections.
+type Fields<'a> = smallvec::SmallVec<[&'a Positioned<Field>; 16]>;
+
 /// The fields `set` selects on `root`, fragments followed, in the document's order; false
 /// when one carries a directive (left to async-graphql).
 fn collect<'a, T: ObjectType>(
@@ -141,7 +144,7 @@ fn collect<'a, T: ObjectType>(
     root: &T,
     abstract_type: Option<&str>,
     set: &'a Positioned<SelectionSet>,
-    fields: &mut Vec<&'a Positioned<Field>>,
+    fields: &mut Fields<'a>,
 ) -> ServerResult<bool> {
     for selection in &set.node.items {
         let (condition, inner) = match &selection.node {
