@@ -364,7 +364,6 @@ fn classify_validation_error(error: ServerError, variable_arguments: &HashSet<Po
     }
 }
 
-/// The deepest nesting of fields in any operation, fragments counted where they are spread.
 /// Depths of documents sent before, by their text (with and without introspection counted):
 /// a document's depth is its own, and the app sends the same few dozen again and again
 /// (walking the plan screen's took a percent of its request). Only documents that
@@ -399,6 +398,7 @@ fn remembered_depth(
     pick(&depths)
 }
 
+/// The deepest nesting of fields in any operation, fragments counted where they are spread.
 fn depth(document: &ExecutableDocument, exempt_introspection: bool) -> usize {
     struct Walk<'a> {
         document: &'a ExecutableDocument,
