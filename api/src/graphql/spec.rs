@@ -366,8 +366,8 @@ fn classify_validation_error(error: ServerError, variable_arguments: &HashSet<Po
 
 /// Depths of documents sent before, by their text (with and without introspection counted):
 /// a document's depth is its own, and the app sends the same few dozen again and again
-/// (walking the plan screen's took a percent of its request). Only documents that
-/// `limits` keeps parsed are kept.
+/// (walking the plan screen's cost some three thousand instructions a request). Only
+/// documents of the size `limits` keeps parsed are kept.
 static DEPTHS: LazyLock<Mutex<LruCache<String, [usize; 2]>>> = LazyLock::new(|| {
     Mutex::new(LruCache::new(
         NonZeroUsize::new(256).unwrap_or(NonZeroUsize::MIN),
